@@ -1,0 +1,105 @@
+"""The listener's CEL: one filter that rejects bad events, one overlay per param.
+
+Each param becomes a check in the filter (present when required, of the right
+type, matching its constraint) and an overlay that puts its value, default
+applied, at ``extensions.benchgen.<snake_name>``, which the TriggerBinding
+reads. Everything here is derived from config; no event value is ever
+spliced into an expression.
+"""
+
+from __future__ import annotations
+
+from generator.config.checks import IMAGE_VALUE_PATTERN
+from generator.config.kube import LABEL_VALUE_PATTERN
+from generator.config.models import ParamSpec
+
+EXTENSION_ROOT = "benchgen"
+
+
+def literal(text: str) -> str:
+    """A CEL single-quoted string literal holding exactly ``text``."""
+    escaped = (
+        text.replace("\\", "\\\\")
+        .replace("'", "\\'")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
+    return f"'{escaped}'"
+
+
+def extension_key(param: ParamSpec) -> str:
+    return f"{EXTENSION_ROOT}.{param.snake}"
+
+
+def _source(param: ParamSpec) -> tuple[str, str]:
+    """(presence test, value expression) of a param's source."""
+    kind, _, rest = param.from_.partition(".")
+    if kind == "header":
+        value = f"header.canonical({literal(rest)})"
+        return f"{value} != ''", value
+    parts = param.from_.split(".")
+    presence = " && ".join(
+        f"has({'.'.join(parts[: i + 1])})" for i in range(1, len(parts))
+    )
+    return presence, param.from_
+
+
+def _constraints(param: ParamSpec, value: str, image: bool) -> list[str]:
+    checks: list[str] = []
+    if param.enum is not None:
+        checks.append(f"{value} in [{', '.join(literal(v) for v in param.enum)}]")
+    if param.pattern is not None:
+        checks.append(f"{value}.matches({literal('^(?:' + param.pattern + ')$')})")
+    if param.max_length is not None:
+        checks.append(f"size({value}) <= {param.max_length}")
+    if param.label is not None:
+        checks.append(f"size({value}) <= 63 && {value}.matches({literal(LABEL_VALUE_PATTERN)})")
+    if image:
+        checks.append(f"{value}.matches({literal(IMAGE_VALUE_PATTERN)})")
+    return checks
+
+
+def param_check(param: ParamSpec, image: bool = False) -> str:
+    """The filter clause for one param: true when the event's value is acceptable."""
+    presence, value = _source(param)
+    if param.type == "boolean":
+        typed = f"(type({value}) == bool || {value} in ['true', 'false'])"
+        if param.required:
+            return f"{presence} && {typed}"
+        return f"!({presence}) || type({value}) == bool || {value} in ['true', 'false', '']"
+    typed = f"type({value}) == string"
+    constraints = _constraints(param, value, image)
+    if param.required:
+        blank = literal(r"^\s*$")
+        clause = [presence, typed, f"!{value}.matches({blank})", *constraints]
+        return " && ".join(clause)
+    if not constraints:
+        return f"!({presence}) || {typed}"
+    return f"!({presence}) || ({typed} && ({value} == '' || {' && '.join(constraints)}))"
+
+
+def param_overlay(param: ParamSpec) -> str:
+    """Expression giving the param's value as a string, default applied."""
+    presence, value = _source(param)
+    as_text = f"string({value})" if param.type == "boolean" else value
+    if param.required:
+        return as_text
+    return f"{presence} && {as_text} != '' ? {as_text} : {literal(param.default_text)}"
+
+
+def build_filter(params: list[ParamSpec], image_params: set[str]) -> str:
+    clauses = [f"({param_check(p, p.name in image_params)})" for p in params]
+    return "\n&& ".join(clauses)
+
+
+def build_overlays(params: list[ParamSpec]) -> list[dict[str, str]]:
+    return [{"key": extension_key(p), "expression": param_overlay(p)} for p in params]
+
+
+def build_token_check(header: str, secret_name: str, secret_key: str) -> str:
+    """Constant-time comparison of a header with a Secret key (Triggers' compareSecret)."""
+    return (
+        f"header.canonical({literal(header)})"
+        f".compareSecret({literal(secret_key)}, {literal(secret_name)})"
+    )

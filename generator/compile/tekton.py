@@ -1,0 +1,332 @@
+"""Tekton Pipelines objects: the submit, wait and summary Tasks, the Pipeline, the PipelineRun.
+
+Steps have no ``script``: they run the runtime image's ``benchgen-poller``
+with ``args``, and every value that comes from a param or a result reaches
+the process through ``env`` (docs/runtime-interface.md). Nothing a webhook
+sends is ever read by a shell.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from generator.compile.core import ENDPOINT_KEY, URL_KEY
+from generator.compile.meta import Manifest, manifest, metadata
+from generator.config.checks import TASK_OVERHEAD_SECONDS, is_required_field
+from generator.config.durations import format_duration, parse_duration
+from generator.config.models import Benchmark, ParamSpec
+from generator.config.names import TRIGGER_LABEL, Names
+
+TEKTON = "tekton.dev/v1"
+POLLER = "benchgen-poller"
+RUNTIME_USER = 65532
+
+SUBMIT_RESULTS = {
+    "batch-id": "Id of the batch the orchestrator created (or the one adopted after a retry).",
+    "submit-status": "Batch status returned when the batch was created.",
+}
+WAIT_RESULTS = {
+    "final-status": "Terminal BatchStatus, TIMEOUT, or UNKNOWN.",
+    "total-jobs": "Jobs in the batch (empty when the orchestrator never said).",
+    "completed-jobs": "Jobs completed.",
+    "failed-jobs": "Jobs failed.",
+}
+
+
+def env_name(param: str) -> str:
+    """BENCHGEN_PARAM_<NAME>: how a param's value reaches the runtime."""
+    return "BENCHGEN_PARAM_" + param.upper().replace("-", "_")
+
+
+def pipeline_params(bench: Benchmark) -> list[ParamSpec]:
+    """The params the Pipeline takes: those that feed the orchestrator's body."""
+    used = {field.param for field in bench.spec.orchestrator.request}
+    return [p for p in bench.spec.params if p.name in used]
+
+
+def request_spec(bench: Benchmark) -> str:
+    """BENCHGEN_REQUEST_SPEC: the body mapping as compact JSON with sorted keys."""
+    params = {p.name: p for p in bench.spec.params}
+    fields: list[dict[str, Any]] = []
+    for index, spec in enumerate(bench.spec.orchestrator.request):
+        entry: dict[str, Any] = {
+            "param": spec.param,
+            "path": spec.field,
+            "required": is_required_field(bench, index),
+            "type": "image" if spec.image_repository else params[spec.param].type,
+        }
+        if spec.image_repository:
+            entry["repository"] = spec.image_repository
+        fields.append(entry)
+    return json.dumps({"fields": fields}, sort_keys=True, separators=(",", ":"))
+
+
+def _step_template(bench: Benchmark, names: Names) -> Manifest:
+    res = bench.spec.pipeline.resources
+    return {
+        "image": bench.spec.pipeline.image,
+        "env": [
+            {
+                "name": "BENCHGEN_ORCHESTRATOR_URL",
+                "valueFrom": {"configMapKeyRef": {"name": names.config_map, "key": URL_KEY}},
+            },
+            {
+                "name": "BENCHGEN_BATCH_ENDPOINT",
+                "valueFrom": {"configMapKeyRef": {"name": names.config_map, "key": ENDPOINT_KEY}},
+            },
+        ],
+        "computeResources": {
+            "requests": {"cpu": res.cpu_request, "memory": res.memory_request},
+            "limits": {"memory": res.memory_limit},
+        },
+        # Pod Security "restricted": non-root, no escalation, no capabilities.
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": RUNTIME_USER,
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+    }
+
+
+def _results(results: dict[str, str]) -> list[Manifest]:
+    return [{"name": n, "type": "string", "description": d} for n, d in results.items()]
+
+
+def _result_args(results: dict[str, str], flags: dict[str, str]) -> list[str]:
+    args: list[str] = []
+    for name in results:
+        args += [flags[name], f"$(results.{name}.path)"]
+    return args
+
+
+def build_submit_task(bench: Benchmark, names: Names) -> Manifest:
+    params = pipeline_params(bench)
+    env = [
+        {"name": "BENCHGEN_REQUEST_SPEC", "value": request_spec(bench)},
+        # Same for every retry of this TaskRun, unique per run: a retried
+        # submit finds the batch it already created instead of making another.
+        {"name": "BENCHGEN_IDEMPOTENCY_KEY", "value": "$(context.taskRun.uid)"},
+        *({"name": env_name(p.name), "value": f"$(params.{p.name})"} for p in params),
+    ]
+    args = [
+        "submit",
+        "--timeout",
+        bench.spec.orchestrator.submit_timeout,
+        *_result_args(
+            SUBMIT_RESULTS,
+            {"batch-id": "--batch-id-path", "submit-status": "--status-path"},
+        ),
+    ]
+    return manifest(
+        TEKTON,
+        "Task",
+        metadata(names, names.task_submit),
+        spec={
+            "description": "Submit one batch to the orchestrator's batch API.",
+            "params": [_task_param(p) for p in params],
+            "results": _results(SUBMIT_RESULTS),
+            "stepTemplate": _step_template(bench, names),
+            "steps": [{"name": "submit", "command": [POLLER], "args": args, "env": env}],
+        },
+    )
+
+
+def build_wait_task(bench: Benchmark, names: Names) -> Manifest:
+    poll = bench.spec.poll
+    args = [
+        "wait",
+        "--interval",
+        poll.interval,
+        "--max-interval",
+        poll.max_interval,
+        "--timeout",
+        poll.timeout,
+        "--fail-on",
+        ",".join(poll.fail_on),
+        "--on-unknown-status",
+        poll.on_unknown_status,
+        *_result_args(WAIT_RESULTS, {n: f"--{n}-path" for n in WAIT_RESULTS}),
+    ]
+    return manifest(
+        TEKTON,
+        "Task",
+        metadata(names, names.task_wait),
+        spec={
+            "description": "Poll the batch to a terminal status; always writes every result.",
+            "params": [
+                {"name": "batch-id", "type": "string", "description": "The batch to wait for."}
+            ],
+            "results": _results(WAIT_RESULTS),
+            "stepTemplate": _step_template(bench, names),
+            "steps": [
+                {
+                    "name": "wait",
+                    "command": [POLLER],
+                    "args": args,
+                    "env": [{"name": "BENCHGEN_BATCH_ID", "value": "$(params.batch-id)"}],
+                }
+            ],
+        },
+    )
+
+
+SUMMARY_PARAMS = {
+    "pipeline-run": ("BENCHGEN_PIPELINE_RUN", "Name of the PipelineRun."),
+    "aggregate-status": ("BENCHGEN_AGGREGATE_STATUS", "$(tasks.status) of the run."),
+    "submit-status": ("BENCHGEN_SUBMIT_STATUS", "Execution status of the submit task."),
+    "wait-status": ("BENCHGEN_WAIT_STATUS", "Execution status of the wait task."),
+    "batch-id": ("BENCHGEN_BATCH_ID", "Batch id; empty when submit failed."),
+    "final-status": ("BENCHGEN_FINAL_STATUS", "Final batch status; empty when never known."),
+    "total-jobs": ("BENCHGEN_TOTAL_JOBS", "Jobs in the batch."),
+    "completed-jobs": ("BENCHGEN_COMPLETED_JOBS", "Jobs completed."),
+    "failed-jobs": ("BENCHGEN_FAILED_JOBS", "Jobs failed."),
+}
+# Params filled from results; they default to "" so the same Task also runs
+# when submit failed and no result exists.
+_RESULT_PARAMS = ("batch-id", "final-status", "total-jobs", "completed-jobs", "failed-jobs")
+
+
+def build_summary_task(bench: Benchmark, names: Names) -> Manifest:
+    params = []
+    for name, (_, description) in SUMMARY_PARAMS.items():
+        param: Manifest = {"name": name, "type": "string", "description": description}
+        if name in _RESULT_PARAMS:
+            param["default"] = ""
+        params.append(param)
+    env = [{"name": var, "value": f"$(params.{name})"} for name, (var, _) in SUMMARY_PARAMS.items()]
+    return manifest(
+        TEKTON,
+        "Task",
+        metadata(names, names.task_summary),
+        spec={
+            "description": "Report how the run went; runs whether submit or wait failed or not.",
+            "params": params,
+            "stepTemplate": _step_template(bench, names),
+            "steps": [{"name": "summary", "command": [POLLER], "args": ["summary"], "env": env}],
+        },
+    )
+
+
+def _task_param(param: ParamSpec) -> Manifest:
+    return {"name": param.name, "type": "string", "description": param.description or param.name}
+
+
+def _pipeline_param(param: ParamSpec) -> Manifest:
+    out = _task_param(param)
+    if not param.required:
+        out["default"] = param.default_text
+    return out
+
+
+def _timeout(seconds: int) -> str:
+    return format_duration(seconds)
+
+
+def build_pipeline(bench: Benchmark, names: Names) -> Manifest:
+    params = pipeline_params(bench)
+    submit_timeout = parse_duration(bench.spec.orchestrator.submit_timeout) + TASK_OVERHEAD_SECONDS
+    wait_timeout = parse_duration(bench.spec.poll.timeout) + TASK_OVERHEAD_SECONDS
+    statuses = [
+        {"name": "pipeline-run", "value": "$(context.pipelineRun.name)"},
+        {"name": "aggregate-status", "value": "$(tasks.status)"},
+        {"name": "submit-status", "value": "$(tasks.submit.status)"},
+        {"name": "wait-status", "value": "$(tasks.wait.status)"},
+    ]
+    results = [
+        {"name": "batch-id", "value": "$(tasks.submit.results.batch-id)"},
+        *({"name": n, "value": f"$(tasks.wait.results.{n})"} for n in WAIT_RESULTS),
+    ]
+    submit_ok = {"input": "$(tasks.submit.status)", "operator": "in", "values": ["Succeeded"]}
+    return manifest(
+        TEKTON,
+        "Pipeline",
+        metadata(names, names.pipeline),
+        spec={
+            "description": f"Submit a batch to the orchestrator and wait for it ({names.base}).",
+            "params": [_pipeline_param(p) for p in params],
+            "results": [
+                {"name": r["name"], "type": "string", "value": r["value"], "description": d}
+                for r, d in zip(
+                    results,
+                    [SUBMIT_RESULTS["batch-id"], *WAIT_RESULTS.values()],
+                    strict=True,
+                )
+            ],
+            "tasks": [
+                {
+                    "name": "submit",
+                    "taskRef": {"name": names.task_submit, "kind": "Task"},
+                    "params": [{"name": p.name, "value": f"$(params.{p.name})"} for p in params],
+                    "timeout": _timeout(submit_timeout),
+                },
+                {
+                    "name": "wait",
+                    "runAfter": ["submit"],
+                    "taskRef": {"name": names.task_wait, "kind": "Task"},
+                    "params": [
+                        {"name": "batch-id", "value": "$(tasks.submit.results.batch-id)"}
+                    ],
+                    "timeout": _timeout(wait_timeout),
+                },
+            ],
+            # Two guarded copies of one summary Task: Tekton skips a finally
+            # task whose result params were never written, so the copy that
+            # reads results runs only when submit succeeded and the other
+            # reports the failed submit. Exactly one of them runs.
+            "finally": [
+                {
+                    "name": "summary",
+                    "taskRef": {"name": names.task_summary, "kind": "Task"},
+                    "params": [*statuses, *results],
+                    "when": [submit_ok],
+                },
+                {
+                    "name": "summary-submit-failed",
+                    "taskRef": {"name": names.task_summary, "kind": "Task"},
+                    "params": statuses,
+                    "when": [{**submit_ok, "operator": "notin"}],
+                },
+            ],
+        },
+    )
+
+
+def build_pipeline_run(bench: Benchmark, names: Names, trigger: str) -> Manifest:
+    """The PipelineRun a TriggerTemplate creates; values come from $(tt.params.*)."""
+    labels = {**names.labels, TRIGGER_LABEL: trigger}
+    annotations: dict[str, str] = {}
+    for param in bench.spec.params:
+        if param.label:
+            labels[param.label] = f"$(tt.params.{param.name})"
+        if param.annotation:
+            annotations[param.annotation] = f"$(tt.params.{param.name})"
+    meta: Manifest = {"generateName": names.run_generate_name, "labels": dict(sorted(labels.items()))}
+    if annotations:
+        meta["annotations"] = dict(sorted(annotations.items()))
+    spec = bench.spec.pipeline
+    return {
+        "apiVersion": TEKTON,
+        "kind": "PipelineRun",
+        "metadata": meta,
+        "spec": {
+            "pipelineRef": {"name": names.pipeline},
+            "params": [
+                {"name": p.name, "value": f"$(tt.params.{p.name})"} for p in pipeline_params(bench)
+            ],
+            "timeouts": {"pipeline": spec.timeout, "finally": spec.finally_timeout},
+            "taskRunTemplate": {
+                "serviceAccountName": names.runner_service_account,
+                "podTemplate": {
+                    "securityContext": {
+                        "runAsNonRoot": True,
+                        "runAsUser": RUNTIME_USER,
+                        "seccompProfile": {"type": "RuntimeDefault"},
+                    }
+                },
+            },
+        },
+    }

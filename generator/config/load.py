@@ -1,0 +1,270 @@
+"""Parse benchmark.yaml into models, with a file:line:col for every problem.
+
+The only module that parses YAML. ruamel.yaml's round-trip loader keeps the
+position of every key and item; pydantic's error locations are mapped back
+onto them so each message points at the line to fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from generator.config import checks
+from generator.config.models import API_VERSION, KIND, Benchmark
+from generator.config.names import resolve_namespace
+from generator.errors import ConfigError, Problem
+
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+
+Loc = tuple[str | int, ...]
+
+
+class _Located:
+    """Plain data converted from ruamel nodes plus the position of every path."""
+
+    def __init__(self) -> None:
+        self.positions: dict[Loc, tuple[int, int]] = {}
+
+    def convert(self, node: Any, path: Loc, depth: int = 0) -> Any:
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+        if depth > MAX_DEPTH:
+            raise _TooDeep(path)
+        if isinstance(node, CommentedMap):
+            out: dict[str, Any] = {}
+            for key, value in node.items():
+                child = (*path, str(key))
+                line, col = node.lc.key(key)
+                self.positions[child] = (line + 1, col + 1)
+                out[str(key)] = self.convert(value, child, depth + 1)
+            return out
+        if isinstance(node, CommentedSeq):
+            items = []
+            for index, value in enumerate(node):
+                child = (*path, index)
+                line, col = node.lc.item(index)
+                self.positions[child] = (line + 1, col + 1)
+                items.append(self.convert(value, child, depth + 1))
+            return items
+        if isinstance(node, str):
+            return str(node)  # drop ruamel's scalar string subclasses
+        return node
+
+    def position(self, loc: Loc) -> tuple[int, int]:
+        """Position of loc, or of its nearest parent that exists."""
+        while loc:
+            if loc in self.positions:
+                return self.positions[loc]
+            loc = loc[:-1]
+        return (1, 1)
+
+
+class _TooDeep(Exception):
+    def __init__(self, path: Loc) -> None:
+        self.path = path
+
+
+def dotted(loc: Iterable[str | int]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _parse_path(path: str) -> Loc:
+    parts: list[str | int] = []
+    for piece in path.replace("]", "").split("."):
+        name, *indexes = piece.split("[")
+        parts.append(name)
+        parts.extend(int(i) for i in indexes)
+    return tuple(parts)
+
+
+def load_file(path: str | Path, namespace: str | None = None) -> Benchmark:
+    """Read and validate a config file; raise ConfigError with every problem."""
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise ConfigError([Problem(name, 0, 0, "", "no such file")]) from None
+    except IsADirectoryError:
+        raise ConfigError([Problem(name, 0, 0, "", "is a directory, not a config file")]) from None
+    except OSError as err:
+        raise ConfigError([Problem(name, 0, 0, "", f"cannot read: {err.strerror}")]) from None
+    return load_bytes(data, name, namespace)
+
+
+def load_text(text: str, name: str, namespace: str | None = None) -> Benchmark:
+    return load_bytes(text.encode("utf-8"), name, namespace)
+
+
+def load_bytes(data: bytes, name: str, namespace: str | None = None) -> Benchmark:
+    """Validate raw config bytes; ``name`` is what messages call the file."""
+    document, located = _parse(data, name)
+    bench = _validate(document, located, name)
+    ns = resolve_namespace(bench, namespace)
+    findings = checks.check(bench, ns)
+    if findings:
+        raise ConfigError(
+            [Problem(name, *located.position(_parse_path(p)), p, m) for p, m in findings]
+        )
+    return bench
+
+
+def _parse(data: bytes, name: str) -> tuple[Any, _Located]:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    def fail(line: int, col: int, message: str) -> ConfigError:
+        return ConfigError([Problem(name, line, col, "", message)])
+
+    if len(data) > MAX_BYTES:
+        raise fail(0, 0, f"is {len(data)} bytes; a benchmark config is at most {MAX_BYTES}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        before = data[: err.start]
+        line = before.count(b"\n") + 1
+        col = err.start - (before.rfind(b"\n") + 1) + 1
+        raise fail(
+            line, col, f"is not UTF-8 text (byte 0x{data[err.start]:02x}); save it as UTF-8"
+        ) from None
+    text = text.removeprefix("\ufeff")
+    if not text.strip() or all(
+        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
+    ):
+        raise fail(0, 0, "is empty; run 'benchgen init' for a commented starter config")
+
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        # Anchors and aliases are refused before anything is built: they are
+        # how "billion laughs" documents explode, and a config has no use for them.
+        documents = 0
+        for event in yaml.parse(text):
+            kind = type(event).__name__
+            anchor = getattr(event, "anchor", None)
+            if kind == "AliasEvent" or anchor:
+                mark = event.start_mark
+                raise fail(
+                    mark.line + 1,
+                    mark.column + 1,
+                    "YAML anchors and aliases (&name, *name, <<) are not supported: write the"
+                    " value out",
+                )
+            if kind == "DocumentStartEvent":
+                documents += 1
+                if documents > 1:
+                    mark = event.start_mark
+                    raise fail(
+                        mark.line + 1, mark.column + 1, "holds more than one YAML document; keep one"
+                    )
+        root = yaml.load(text)
+    except MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        problem = err.problem or str(err)
+        if "duplicate key" in str(err) or "found duplicate key" in problem:
+            problem = "duplicate key " + _duplicate_key(str(err))
+        elif "\t" in text and "tab" in problem.lower() or "'\\t'" in problem:
+            problem = f"{problem}; YAML indents with spaces, not tabs"
+        raise fail(line, col, f"invalid YAML: {problem}") from None
+    except YAMLError as err:
+        raise fail(0, 0, f"invalid YAML: {err}") from None
+    except RecursionError:
+        raise fail(0, 0, f"is nested too deeply (more than {MAX_DEPTH} levels)") from None
+
+    from ruamel.yaml.comments import CommentedMap
+
+    if not isinstance(root, CommentedMap):
+        raise fail(1, 1, "must be a mapping with apiVersion, kind, metadata and spec")
+    located = _Located()
+    try:
+        document = located.convert(root, ())
+    except _TooDeep as deep:
+        line, col = located.position(deep.path)
+        raise fail(line, col, f"is nested too deeply (more than {MAX_DEPTH} levels)") from None
+    return document, located
+
+
+def _duplicate_key(message: str) -> str:
+    for line in message.splitlines():
+        if "found duplicate key" in line:
+            key = line.split("found duplicate key", 1)[1].strip()
+            return key.split(" with value")[0].strip() + "; each key may appear once"
+    return "; each key may appear once"
+
+
+def _validate(document: dict[str, Any], located: _Located, name: str) -> Benchmark:
+    # apiVersion and kind first: with the wrong ones, field errors would only confuse.
+    header = []
+    for key, expected in (("apiVersion", API_VERSION), ("kind", KIND)):
+        value = document.get(key)
+        if value != expected:
+            got = "it is missing" if value is None else f"got {value!r}"
+            header.append(
+                Problem(name, *located.position((key,)), key, f"must be {expected!r} ({got})")
+            )
+    if header:
+        raise ConfigError(header)
+    try:
+        return Benchmark.model_validate(document)
+    except ValidationError as err:
+        raise ConfigError(
+            [_problem(e, document, located, name) for e in err.errors(include_url=False)]
+        ) from None
+
+
+def _problem(error: Any, document: Any, located: _Located, name: str) -> Problem:
+    loc: list[str | int] = []
+    node = document
+    raw = tuple(error["loc"])
+    for index, part in enumerate(raw):
+        last = index == len(raw) - 1
+        if isinstance(node, dict) and part not in node and not last:
+            continue  # a discriminator tag or validator name, not a field
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            node = None
+        loc.append(part)
+    message = _message(error, tuple(loc))
+    return Problem(name, *located.position(tuple(loc)), dotted(loc), message)
+
+
+def _message(error: Any, loc: Loc) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        field = str(loc[-1]) if loc else ""
+        close = difflib.get_close_matches(field, _vocabulary(), n=1, cutoff=0.7)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return f"unknown field {field!r}{hint}"
+    message = str(error["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    return message
+
+
+def _vocabulary() -> list[str]:
+    """Every field name of every model, for 'did you mean' hints."""
+    from generator.config import models
+
+    words: set[str] = set()
+    for value in vars(models).values():
+        if isinstance(value, type) and issubclass(value, BaseModel):
+            for field_name, info in value.model_fields.items():
+                words.add(info.alias or field_name)
+    return sorted(words)

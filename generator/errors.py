@@ -1,0 +1,41 @@
+"""The one user-facing error type.
+
+Every problem a user can fix (bad YAML, a bad field, an impossible
+combination) becomes a ``Problem`` with a location; the CLI prints them all
+at once and exits 2. Anything else is a bug and may show a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One located, actionable problem in a config file."""
+
+    file: str
+    line: int  # 1-based; 0 when unknown
+    column: int  # 1-based; 0 when unknown
+    path: str  # dotted field path, e.g. spec.params[2].name; "" for the file itself
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line:
+            where += f":{self.line}:{self.column}"
+        if self.path:
+            return f"{where}: {self.path}: {self.message}"
+        return f"{where}: {self.message}"
+
+
+class ConfigError(Exception):
+    """A config file cannot be compiled; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(set(problems))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UsageError(Exception):
+    """The command line or the environment is wrong (exit 2)."""

@@ -1,0 +1,1 @@
+"""Output: YAML emission and kustomize directories."""

@@ -1,0 +1,169 @@
+"""``benchgen-poller``: the command the generated Tasks run (docs/runtime-interface.md).
+
+Only the standard library is imported here; each subcommand imports its own
+code (and urllib3/tenacity) when it runs, so ``--help`` stays cheap.
+"""
+
+import argparse
+import sys
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from generator import __version__
+
+if TYPE_CHECKING:
+    from generator.runtime.clock import Clock
+
+_DESCRIPTION = "Submit an orchestrator batch, wait for it, and summarise the run."
+_EXIT_CODES = """exit codes:
+  0  success (wait: terminal status not in --fail-on)
+  1  submit: the orchestrator rejected the batch (400);
+     wait: terminal status in --fail-on, or an unknown status under --on-unknown-status fail
+  2  bad input (env, args or params); nothing was sent
+  3  wait: --timeout reached before the batch finished
+  4  infrastructure error: orchestrator unreachable or failing past the retry budget
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="benchgen-poller",
+        description=_DESCRIPTION,
+        epilog=_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    submit = sub.add_parser(
+        "submit",
+        help="create the batch (POST); write batch-id and submit-status",
+        description="Build the JSON body from BENCHGEN_REQUEST_SPEC and BENCHGEN_PARAM_* and"
+        " create the batch exactly once. Env: BENCHGEN_ORCHESTRATOR_URL,"
+        " BENCHGEN_BATCH_ENDPOINT, BENCHGEN_REQUEST_SPEC, BENCHGEN_PARAM_<NAME>,"
+        " BENCHGEN_IDEMPOTENCY_KEY.",
+    )
+    submit.add_argument("--batch-id-path", metavar="PATH", help="write the batch id here")
+    submit.add_argument("--status-path", metavar="PATH", help="write the returned status here")
+    submit.add_argument("--timeout", default="5m", metavar="D", help="overall deadline (5m)")
+    submit.add_argument("--request-timeout", default="30s", metavar="D", help="per request (30s)")
+    submit.add_argument("--backoff", default="1s", metavar="D", help="first retry delay (1s)")
+    submit.add_argument("--max-backoff", default="30s", metavar="D", help="retry ceiling (30s)")
+
+    wait = sub.add_parser(
+        "wait",
+        help="poll the batch to a terminal status; write the four results",
+        description="Poll GET {url}{endpoint}/{BENCHGEN_BATCH_ID} until a terminal status or"
+        " --timeout. Env: BENCHGEN_ORCHESTRATOR_URL, BENCHGEN_BATCH_ENDPOINT, BENCHGEN_BATCH_ID.",
+    )
+    wait.add_argument("--interval", default="30s", metavar="D", help="first delay (30s)")
+    wait.add_argument("--max-interval", default="5m", metavar="D", help="delay ceiling (5m)")
+    wait.add_argument("--timeout", default="8h", metavar="D", help="whole wait (8h)")
+    wait.add_argument(
+        "--fail-on",
+        default="FAILED,CANCELLED",
+        metavar="S1,S2",
+        help="terminal statuses that exit 1 (FAILED,CANCELLED)",
+    )
+    wait.add_argument(
+        "--on-unknown-status",
+        default="fail",
+        choices=("fail", "wait"),
+        help="fail: exit 1 at once; wait: keep polling until --timeout (fail)",
+    )
+    wait.add_argument("--request-timeout", default="30s", metavar="D", help="per request (30s)")
+    wait.add_argument(
+        "--not-found-grace", default="2m", metavar="D", help="404s tolerated after submit (2m)"
+    )
+    wait.add_argument(
+        "--error-budget", default="15m", metavar="D", help="failing polls tolerated in a row (15m)"
+    )
+    for name in ("final-status", "total-jobs", "completed-jobs", "failed-jobs"):
+        wait.add_argument(f"--{name}-path", metavar="PATH", help=f"write {name} here")
+
+    sub.add_parser(
+        "summary",
+        help="print a short report of the run (always exit 0)",
+        description="Env: BENCHGEN_PIPELINE_RUN, BENCHGEN_AGGREGATE_STATUS,"
+        " BENCHGEN_SUBMIT_STATUS, BENCHGEN_WAIT_STATUS, BENCHGEN_BATCH_ID,"
+        " BENCHGEN_FINAL_STATUS, BENCHGEN_TOTAL_JOBS, BENCHGEN_COMPLETED_JOBS,"
+        " BENCHGEN_FAILED_JOBS.",
+    )
+    return parser
+
+
+def _submit(args: argparse.Namespace, env: Mapping[str, str] | None, clock: "Clock | None") -> int:
+    from generator.runtime.durations import parse_duration
+    from generator.runtime.submit import SubmitOptions, run_submit
+
+    opts = SubmitOptions(
+        batch_id_path=args.batch_id_path,
+        status_path=args.status_path,
+        timeout=parse_duration(args.timeout, what="--timeout"),
+        request_timeout=parse_duration(args.request_timeout, what="--request-timeout"),
+        backoff=parse_duration(args.backoff, what="--backoff"),
+        max_backoff=parse_duration(args.max_backoff, what="--max-backoff"),
+    )
+    return run_submit(opts, env, clock)
+
+
+def _wait(args: argparse.Namespace, env: Mapping[str, str] | None, clock: "Clock | None") -> int:
+    from generator.runtime.durations import parse_duration
+    from generator.runtime.errors import InputError
+    from generator.runtime.results import write_result
+    from generator.runtime.wait import WaitOptions, parse_fail_on, run_wait
+
+    try:
+        opts = WaitOptions(
+            interval=parse_duration(args.interval, what="--interval"),
+            max_interval=parse_duration(args.max_interval, what="--max-interval"),
+            timeout=parse_duration(args.timeout, what="--timeout"),
+            fail_on=parse_fail_on(args.fail_on),
+            on_unknown=args.on_unknown_status,
+            request_timeout=parse_duration(args.request_timeout, what="--request-timeout"),
+            not_found_grace=parse_duration(args.not_found_grace, what="--not-found-grace"),
+            error_budget=parse_duration(args.error_budget, what="--error-budget"),
+            final_status_path=args.final_status_path,
+            total_jobs_path=args.total_jobs_path,
+            completed_jobs_path=args.completed_jobs_path,
+            failed_jobs_path=args.failed_jobs_path,
+        )
+        if opts.max_interval < opts.interval:
+            raise InputError("--max-interval must not be shorter than --interval")
+    except InputError:
+        # The finally summary still gets every result.
+        write_result(args.final_status_path, "UNKNOWN")
+        for path in (args.total_jobs_path, args.completed_jobs_path, args.failed_jobs_path):
+            write_result(path, "0")
+        raise
+    return run_wait(opts, env, clock)
+
+
+def _summary(args: argparse.Namespace, env: Mapping[str, str] | None, clock: "Clock | None") -> int:
+    from generator.runtime.summary import run_summary
+
+    return run_summary(env)
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    clock: "Clock | None" = None,
+) -> int:
+    """Run one subcommand; its exit code. ``env`` and ``clock`` are for tests."""
+    args = _parser().parse_args(argv)
+    from generator.runtime.errors import PollerError
+
+    try:
+        handler = {"submit": _submit, "wait": _wait, "summary": _summary}[args.command]
+        return handler(args, env, clock)
+    except PollerError as exc:
+        print(f"benchgen-poller {args.command}: error: {exc}", file=sys.stderr, flush=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
