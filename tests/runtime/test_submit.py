@@ -1,0 +1,258 @@
+"""`benchgen-poller submit` against the fake orchestrator on loopback."""
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+from fake_orchestrator import FakeClock, FakeOrchestrator, Fault
+
+from generator.runtime.__main__ import main
+
+KEY = "5f0c4a7e-0000-4000-8000-000000000001"
+
+
+def submit(env: dict[str, str], clock: FakeClock, tmp: Path, *extra: str) -> int:
+    return main(
+        [
+            "submit",
+            f"--batch-id-path={tmp / 'batch-id'}",
+            f"--status-path={tmp / 'submit-status'}",
+            "--timeout=2m",
+            "--request-timeout=0.3s",
+            *extra,
+        ],
+        env=env,
+        clock=clock,
+    )
+
+
+def results(tmp: Path) -> tuple[str, str]:
+    return (tmp / "batch-id").read_text(), (tmp / "submit-status").read_text()
+
+
+def test_creates_the_batch_with_the_exact_body(fake, submit_env, clock, tmp_path):
+    assert submit(submit_env, clock, tmp_path) == 0
+    assert results(tmp_path) == ("12", "PROCESSING")
+    [post] = fake.posts()
+    assert post.headers["content-type"] == "application/json"
+    assert post.json() == {
+        "testingDataNvrsVersion": "v1.0.0",
+        "promptsVersion": "v1.1.0",
+        "knownNonIssuesVersion": "v1.2.0",
+        "sastAiImage": "quay.io/ecosystem-appeng/sast-ai-workflow:v2.1.0",
+        "submittedBy": f"ci (run {KEY})",
+        "jobSettings": {"useKnownFalsePositiveFile": True},
+    }
+    # A JSON boolean, not the string "true".
+    assert b'"useKnownFalsePositiveFile":true' in post.body
+    assert fake.created == 1
+
+
+def test_hostile_strings_pass_through_verbatim_and_never_run(
+    fake, submit_env, clock, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    hostile = {
+        "BENCHGEN_PARAM_DVC_DATA_VERSION": "$(touch x)",
+        "BENCHGEN_PARAM_PROMPTS_VERSION": "`touch y` \"q\" 'single' ; rm -rf / && echo $HOME",
+        "BENCHGEN_PARAM_KNOWN_NON_ISSUES_VERSION": " v1\n\t\\n{\"a\":1} ",
+        "BENCHGEN_PARAM_SUBMITTED_BY": "ci\"}, {\"x\": \"",
+    }
+    assert submit({**submit_env, **hostile}, clock, tmp_path) == 0
+    body = fake.posts()[0].json()
+    assert body["testingDataNvrsVersion"] == "$(touch x)"
+    assert body["promptsVersion"] == hostile["BENCHGEN_PARAM_PROMPTS_VERSION"]
+    assert body["knownNonIssuesVersion"] == hostile["BENCHGEN_PARAM_KNOWN_NON_ISSUES_VERSION"]
+    assert body["submittedBy"] == f'ci"}}, {{"x": " (run {KEY})'
+    assert not (tmp_path / "x").exists()
+    assert not (tmp_path / "y").exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("FALSE", False), ("True", True), (" false ", False)]
+)
+def test_booleans_become_json_booleans(fake, submit_env, clock, tmp_path, value, expected):
+    env = {**submit_env, "BENCHGEN_PARAM_USE_KNOWN_FALSE_POSITIVE_FILE": value}
+    assert submit(env, clock, tmp_path) == 0
+    assert fake.posts()[0].json()["jobSettings"] == {"useKnownFalsePositiveFile": expected}
+
+
+def test_optional_empty_params_are_left_out(fake, submit_env, clock, tmp_path):
+    env = {
+        **submit_env,
+        "BENCHGEN_PARAM_USE_KNOWN_FALSE_POSITIVE_FILE": "",
+        "BENCHGEN_PARAM_SUBMITTED_BY": "",
+    }
+    assert submit(env, clock, tmp_path) == 0
+    body = fake.posts()[0].json()
+    assert "jobSettings" not in body
+    assert body["submittedBy"] == f"(run {KEY})"
+
+
+def test_image_digest(fake, submit_env, clock, tmp_path):
+    digest = "sha256:" + "ab" * 32
+    assert submit({**submit_env, "BENCHGEN_PARAM_IMAGE_VERSION": digest}, clock, tmp_path) == 0
+    assert fake.posts()[0].json()["sastAiImage"] == (
+        f"quay.io/ecosystem-appeng/sast-ai-workflow@{digest}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("env_name", "value", "message"),
+    [
+        ("BENCHGEN_PARAM_DVC_DATA_VERSION", "", "'dvc-data-version'"),
+        ("BENCHGEN_PARAM_DVC_DATA_VERSION", "   ", "'dvc-data-version'"),
+        ("BENCHGEN_PARAM_IMAGE_VERSION", "", "'image-version'"),
+        ("BENCHGEN_PARAM_IMAGE_VERSION", "evil/repo:tag", "'image-version'"),
+        ("BENCHGEN_PARAM_IMAGE_VERSION", "v1 ;ls", "'image-version'"),
+        ("BENCHGEN_PARAM_USE_KNOWN_FALSE_POSITIVE_FILE", "yes", "'use-known-false-positive-file'"),
+        ("BENCHGEN_REQUEST_SPEC", "{not json", "BENCHGEN_REQUEST_SPEC"),
+        ("BENCHGEN_REQUEST_SPEC", '{"fields":[{"param":"a","path":"x..y"}]}', "fields[0].path"),
+        ("BENCHGEN_REQUEST_SPEC", '{"fields":[]}', "testingDataNvrsVersion"),
+        ("BENCHGEN_ORCHESTRATOR_URL", "", "BENCHGEN_ORCHESTRATOR_URL"),
+        ("BENCHGEN_ORCHESTRATOR_URL", "file:///etc/passwd", "BENCHGEN_ORCHESTRATOR_URL"),
+        ("BENCHGEN_BATCH_ENDPOINT", "/api?x=1", "BENCHGEN_BATCH_ENDPOINT"),
+    ],
+)
+def test_bad_input_exits_2_naming_it_and_sends_nothing(
+    fake, submit_env, clock, tmp_path, capsys, env_name, value, message
+):
+    assert submit({**submit_env, env_name: value}, clock, tmp_path) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+    assert fake.requests == []
+    assert not (tmp_path / "batch-id").exists()
+
+
+def test_integer_type(fake, submit_env, clock, tmp_path):
+    spec = json.loads(submit_env["BENCHGEN_REQUEST_SPEC"])
+    spec["fields"].append({"param": "retries", "path": "jobSettings.retries", "type": "integer"})
+    env = {**submit_env, "BENCHGEN_REQUEST_SPEC": json.dumps(spec), "BENCHGEN_PARAM_RETRIES": "7"}
+    assert submit(env, clock, tmp_path) == 0
+    assert fake.posts()[0].json()["jobSettings"]["retries"] == 7
+    env["BENCHGEN_PARAM_RETRIES"] = "7.5"
+    assert submit(env, clock, tmp_path) == 2
+
+
+def test_400_fails_at_once_with_the_orchestrators_message(fake, submit_env, clock, tmp_path, capsys):
+    fake.add_fault("POST", Fault.http(400, "Validation failed: promptsVersion is unknown"))
+    assert submit(submit_env, clock, tmp_path) == 1
+    assert "Validation failed: promptsVersion is unknown" in capsys.readouterr().err
+    assert len(fake.posts()) == 1
+    assert clock.sleeps == []
+
+
+def test_503_then_success_creates_one_batch(fake, submit_env, clock, tmp_path):
+    fake.add_fault("POST", Fault.http(503), Fault.http(502, "Bad Gateway"))
+    assert submit(submit_env, clock, tmp_path) == 0
+    assert len(fake.posts()) == 3
+    assert fake.created == 1
+    assert results(tmp_path) == ("12", "PROCESSING")
+    # Exponential backoff with jitter: the second wait is longer than the first's floor.
+    assert len(clock.sleeps) == 2
+    assert 1 <= clock.sleeps[0] <= 2
+    assert 2 <= clock.sleeps[1] <= 3
+
+
+def test_429_honours_retry_after(fake, submit_env, clock, tmp_path):
+    fake.add_fault("POST", Fault.http(429, "slow down", Retry_After="7"))
+    assert submit(submit_env, clock, tmp_path) == 0
+    assert clock.sleeps[0] >= 7
+    assert fake.created == 1
+    # Rejected outright: nothing to look for before sending again.
+    assert not [r for r in fake.requests if r.method == "GET"]
+
+
+def test_dropped_connection_without_a_batch_looks_then_resends(fake, submit_env, clock, tmp_path):
+    fake.add_fault("POST", Fault.drop())
+    assert submit(submit_env, clock, tmp_path) == 0
+    methods = [(r.method, r.path) for r in fake.requests]
+    assert methods == [
+        ("POST", fake.endpoint),
+        ("GET", fake.endpoint),
+        ("POST", fake.endpoint),
+    ]
+    assert fake.requests[1].query == {"page": ["0"], "size": ["20"]}
+    assert fake.created == 1
+
+
+def test_batch_created_then_connection_dropped_is_adopted(fake, submit_env, clock, tmp_path, capsys):
+    fake.add_fault("POST", Fault.create_then_drop())
+    assert submit(submit_env, clock, tmp_path) == 0
+    assert fake.created == 1
+    assert len(fake.posts()) == 1
+    assert results(tmp_path) == ("12", "PROCESSING")
+    assert "adopting" in capsys.readouterr().out
+
+
+def test_adoption_pages_through_the_list_and_ignores_other_runs(submit_env, clock, tmp_path):
+    with FakeOrchestrator(clock=clock) as fake:
+        for i in range(25):
+            fake.add_batch(submittedBy=f"ci (run other-{i})")
+        fake.add_fault("POST", Fault.create_then_drop())
+        env = {**submit_env, **fake.env()}
+        assert submit(env, clock, tmp_path) == 0
+        assert fake.created == 26
+        assert results(tmp_path) == ("37", "PROCESSING")
+        pages = [r.query["page"] for r in fake.requests if r.method == "GET"]
+        assert pages == [["0"], ["1"]]
+
+
+def test_unreadable_201_is_resolved_by_looking_it_up(fake, submit_env, clock, tmp_path):
+    fake.add_fault("POST", Fault.garbage(201, "<html>proxy</html>"))
+    assert submit(submit_env, clock, tmp_path) == 0
+    assert fake.created == 1
+    assert results(tmp_path)[0] == "12"
+
+
+def test_slow_answer_times_out_and_the_batch_is_adopted(fake, submit_env, clock, tmp_path):
+    fake.add_fault("POST", Fault.slow(0.5))
+    assert submit(submit_env, clock, tmp_path, "--request-timeout=0.1s") == 0
+    assert fake.created == 1
+    assert len(fake.posts()) == 1
+
+
+def test_lookup_failures_never_lead_to_a_blind_resend(fake, submit_env, clock, tmp_path):
+    fake.add_fault("POST", Fault.create_then_drop())
+    fake.add_fault("LIST", Fault.http(500, "db down"), Fault.garbage())
+    assert submit(submit_env, clock, tmp_path) == 0
+    assert fake.created == 1
+    assert len(fake.posts()) == 1
+
+
+def test_keeps_failing_until_the_deadline_then_exits_4(fake, submit_env, clock, tmp_path, capsys):
+    fake.add_fault("POST", *[Fault.http(503)] * 200)
+    start = clock.monotonic()
+    assert submit(submit_env, clock, tmp_path, "--timeout=1m") == 4
+    assert clock.monotonic() - start <= 60 + 1e-6
+    assert "gave up" in capsys.readouterr().err
+    assert fake.created == 0
+    assert not (tmp_path / "batch-id").exists()
+
+
+def test_connection_refused_retries_then_exits_4(submit_env, clock, tmp_path, capsys):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**submit_env, "BENCHGEN_ORCHESTRATOR_URL": f"http://127.0.0.1:{port}"}
+    assert submit(env, clock, tmp_path, "--timeout=20s") == 4
+    out = capsys.readouterr()
+    assert "cannot connect" in out.err
+    assert out.out.count("attempt ") >= 3
+
+
+def test_wrong_endpoint_is_not_retried(fake, submit_env, clock, tmp_path, capsys):
+    env = {**submit_env, "BENCHGEN_BATCH_ENDPOINT": "/api/v1/mlop-batch"}
+    assert submit(env, clock, tmp_path) == 4
+    assert "404" in capsys.readouterr().err
+    assert len(fake.posts()) == 1
+
+
+def test_without_an_idempotency_key_a_fresh_one_is_used(fake, submit_env, clock, tmp_path):
+    env = {k: v for k, v in submit_env.items() if k != "BENCHGEN_IDEMPOTENCY_KEY"}
+    fake.add_fault("POST", Fault.create_then_drop())
+    assert submit(env, clock, tmp_path) == 0
+    assert fake.created == 1
+    assert fake.batches[12].submission["submittedBy"].startswith("ci (run ")
