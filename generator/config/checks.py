@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 from generator.config import kube
 from generator.config.durations import format_duration, parse_duration
-from generator.config.models import Benchmark
+from generator.config.models import Benchmark, ParamSpec
 from generator.config.names import RESERVED_LABELS, build_names
+from generator.config.paths import dotted
 
 # The orchestrator's MLOps batch body (contracts/orchestrator-mlops-batch.md):
 # field -> (JSON type, required by the orchestrator).
@@ -52,7 +53,12 @@ def check(bench: Benchmark, namespace: str) -> list[Finding]:
     ]
 
 
+def _index(bench: Benchmark, name: str) -> int:
+    return next(i for i, p in enumerate(bench.spec.params) if p.name == name)
+
+
 def _params(bench: Benchmark) -> Iterator[Finding]:
+    requested = {f.param for f in bench.spec.orchestrator.request}
     seen: dict[str, int] = {}
     for i, param in enumerate(bench.spec.params):
         if param.name in seen:
@@ -63,10 +69,18 @@ def _params(bench: Benchmark) -> Iterator[Finding]:
         seen.setdefault(param.name, i)
         if param.label in RESERVED_LABELS:
             yield f"spec.params[{i}].label", f"{param.label!r} is set by benchgen itself"
+        if param.name not in requested and not param.label and not param.annotation:
+            yield (
+                f"spec.params[{i}].name",
+                f"param {param.name!r} is not used: map it in spec.orchestrator.request or"
+                " give it a label or annotation",
+            )
 
 
 def _request(bench: Benchmark) -> Iterator[Finding]:
-    params = {p.name: p for p in bench.spec.params}
+    params: dict[str, ParamSpec] = {}
+    for p in bench.spec.params:
+        params.setdefault(p.name, p)  # a duplicate is reported by _params
     fields: dict[str, int] = {}
     for i, spec in enumerate(bench.spec.orchestrator.request):
         where = f"spec.orchestrator.request[{i}]"
@@ -97,8 +111,9 @@ def _request(bench: Benchmark) -> Iterator[Finding]:
                 yield f"{where}.imageRepository", f"param {param.name!r} must be a string to carry an image tag"
             elif param.default is not None and not re.match(IMAGE_VALUE_PATTERN, param.default_text):
                 yield (
-                    f"{where}.param",
-                    f"default {param.default_text!r} of {param.name!r} is not an image tag or sha256 digest",
+                    f"spec.params[{_index(bench, param.name)}].default",
+                    f"{param.default_text!r} is not an image tag or sha256 digest, and"
+                    f" {param.name!r} fills {spec.field} (imageRepository {spec.image_repository})",
                 )
         if is_required_field(bench, i) and not param.required and not param.default_text:
             yield (
@@ -134,7 +149,7 @@ def _timeouts(bench: Benchmark) -> Iterator[Finding]:
 def _names(bench: Benchmark, namespace: str) -> Iterator[Finding]:
     names = build_names(bench, namespace)
     reported: set[str] = set()
-    for name, (source, rule) in names.checked().items():
+    for name, source, rule in names.checked():
         if rule == "dns1035":
             problem = kube.dns1035_label_problem(name)
         elif rule == "dns1123":
@@ -143,18 +158,20 @@ def _names(bench: Benchmark, namespace: str) -> Iterator[Finding]:
             problem = kube.dns1123_subdomain_problem(name)
         if not problem:
             continue
-        # A name derived from metadata.name is reported there unless overridden.
-        field = source
-        if source.startswith("spec.names.") and getattr(
+        # A derived name is reported on metadata.name unless the user set it.
+        explicit = source.startswith("spec.names.") and getattr(
             bench.spec.names, _attr(source.rsplit(".", 1)[1])
-        ) is None:
-            field = "metadata.name"
-        if source == "spec.pipeline.serviceAccountName" and names.runner_service_account_generated:
-            field = "metadata.name"
+        )
+        if source == "spec.pipeline.serviceAccountName":
+            explicit = not names.runner_service_account_generated
+        field = source if explicit else "metadata.name"
         if field in reported:
             continue
         reported.add(field)
-        yield field, f"derived name {problem}; shorten it"
+        if explicit:
+            yield field, problem
+        else:
+            yield field, f"derived name {problem}; shorten metadata.name or set it in spec.names"
     problem = kube.dns1123_subdomain_problem(names.listener_cluster_role_binding)
     if problem:
         yield "metadata.namespace", f"derived ClusterRoleBinding name {problem}"
@@ -166,7 +183,7 @@ def _attr(camel: str) -> str:
 
 def _labels(bench: Benchmark) -> Iterator[Finding]:
     for key, value in bench.spec.labels.items():
-        where = f"spec.labels.{key}"
+        where = dotted(("spec", "labels", key))
         if key in RESERVED_LABELS:
             yield where, f"{key!r} is set by benchgen itself"
             continue

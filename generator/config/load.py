@@ -17,12 +17,12 @@ from pydantic import BaseModel, ValidationError
 from generator.config import checks
 from generator.config.models import API_VERSION, KIND, Benchmark
 from generator.config.names import resolve_namespace
+from generator.config.paths import Loc, dotted, parse
 from generator.errors import ConfigError, Problem
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 32
 
-Loc = tuple[str | int, ...]
 
 
 class _Located:
@@ -70,25 +70,6 @@ class _TooDeep(Exception):
         self.path = path
 
 
-def dotted(loc: Iterable[str | int]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else part
-    return out
-
-
-def _parse_path(path: str) -> Loc:
-    parts: list[str | int] = []
-    for piece in path.replace("]", "").split("."):
-        name, *indexes = piece.split("[")
-        parts.append(name)
-        parts.extend(int(i) for i in indexes)
-    return tuple(parts)
-
-
 def load_file(path: str | Path, namespace: str | None = None) -> Benchmark:
     """Read and validate a config file; raise ConfigError with every problem."""
     name = str(path)
@@ -115,7 +96,7 @@ def load_bytes(data: bytes, name: str, namespace: str | None = None) -> Benchmar
     findings = checks.check(bench, ns)
     if findings:
         raise ConfigError(
-            [Problem(name, *located.position(_parse_path(p)), p, m) for p, m in findings]
+            [Problem(name, *located.position(parse(p)), p, m) for p, m in findings]
         )
     return bench
 
@@ -175,7 +156,7 @@ def _parse(data: bytes, name: str) -> tuple[Any, _Located]:
         problem = err.problem or str(err)
         if "duplicate key" in str(err) or "found duplicate key" in problem:
             problem = "duplicate key " + _duplicate_key(str(err))
-        elif "\t" in text and "tab" in problem.lower() or "'\\t'" in problem:
+        elif "\t" in text and ("tab" in problem.lower() or "\\t" in problem):
             problem = f"{problem}; YAML indents with spaces, not tabs"
         raise fail(line, col, f"invalid YAML: {problem}") from None
     except YAMLError as err:

@@ -41,21 +41,21 @@ class Names:
     run_generate_name: str
     labels: dict[str, str] = field(default_factory=dict)
 
-    def checked(self) -> dict[str, tuple[str, str]]:
-        """Each name Kubernetes will check -> (config field it derives from, kind of name)."""
-        return {
-            self.listener: ("spec.names.listener", "dns1035"),
-            self.listener_service: ("spec.names.listener", "dns1035"),
-            self.config_map: ("spec.names.configMap", "dns1123"),
-            self.pipeline: ("spec.names.pipeline", "dns1123"),
-            self.binding: ("spec.names.binding", "dns1123"),
-            self.template: ("spec.names.template", "dns1123"),
-            self.task_submit: ("metadata.name", "dns1123"),
-            self.task_wait: ("metadata.name", "dns1123"),
-            self.task_summary: ("metadata.name", "dns1123"),
-            self.listener_service_account: ("spec.names.listener", "dns1123"),
-            self.runner_service_account: ("spec.pipeline.serviceAccountName", "subdomain"),
-        }
+    def checked(self) -> list[tuple[str, str, str]]:
+        """(name, config field it derives from, rule) for each name Kubernetes will check."""
+        return [
+            (self.listener, "spec.names.listener", "dns1035"),
+            (self.listener_service, "spec.names.listener", "dns1035"),
+            (self.config_map, "spec.names.configMap", "dns1123"),
+            (self.pipeline, "spec.names.pipeline", "dns1123"),
+            (self.binding, "spec.names.binding", "dns1123"),
+            (self.template, "spec.names.template", "dns1123"),
+            (self.task_submit, "metadata.name", "dns1123"),
+            (self.task_wait, "metadata.name", "dns1123"),
+            (self.task_summary, "metadata.name", "dns1123"),
+            (self.listener_service_account, "spec.names.listener", "dns1123"),
+            (self.runner_service_account, "spec.pipeline.serviceAccountName", "subdomain"),
+        ]
 
 
 def resolve_namespace(bench: Benchmark, override: str | None = None) -> str:
