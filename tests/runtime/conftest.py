@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fake_orchestrator import FakeClock, FakeOrchestrator  # noqa: E402
+from fake_orchestrator import FakeClock, FakeOrchestrator
 
 # The seed's request, as the compiler writes BENCHGEN_REQUEST_SPEC.
 SPEC = {

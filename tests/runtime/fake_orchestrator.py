@@ -386,6 +386,9 @@ def _handler(fake: FakeOrchestrator) -> type[BaseHTTPRequestHandler]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, like Quarkus
+        # One write per answer: no Nagle / delayed-ACK stalls on loopback.
+        disable_nagle_algorithm = True
+        wbufsize = 1 << 16
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

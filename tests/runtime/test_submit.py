@@ -56,8 +56,8 @@ def test_hostile_strings_pass_through_verbatim_and_never_run(
     hostile = {
         "BENCHGEN_PARAM_DVC_DATA_VERSION": "$(touch x)",
         "BENCHGEN_PARAM_PROMPTS_VERSION": "`touch y` \"q\" 'single' ; rm -rf / && echo $HOME",
-        "BENCHGEN_PARAM_KNOWN_NON_ISSUES_VERSION": " v1\n\t\\n{\"a\":1} ",
-        "BENCHGEN_PARAM_SUBMITTED_BY": "ci\"}, {\"x\": \"",
+        "BENCHGEN_PARAM_KNOWN_NON_ISSUES_VERSION": ' v1\n\t\\n{"a":1} ',
+        "BENCHGEN_PARAM_SUBMITTED_BY": 'ci"}, {"x": "',
     }
     assert submit({**submit_env, **hostile}, clock, tmp_path) == 0
     body = fake.posts()[0].json()
@@ -136,7 +136,9 @@ def test_integer_type(fake, submit_env, clock, tmp_path):
     assert submit(env, clock, tmp_path) == 2
 
 
-def test_400_fails_at_once_with_the_orchestrators_message(fake, submit_env, clock, tmp_path, capsys):
+def test_400_fails_at_once_with_the_orchestrators_message(
+    fake, submit_env, clock, tmp_path, capsys
+):
     fake.add_fault("POST", Fault.http(400, "Validation failed: promptsVersion is unknown"))
     assert submit(submit_env, clock, tmp_path) == 1
     assert "Validation failed: promptsVersion is unknown" in capsys.readouterr().err
@@ -178,7 +180,9 @@ def test_dropped_connection_without_a_batch_looks_then_resends(fake, submit_env,
     assert fake.created == 1
 
 
-def test_batch_created_then_connection_dropped_is_adopted(fake, submit_env, clock, tmp_path, capsys):
+def test_batch_created_then_connection_dropped_is_adopted(
+    fake, submit_env, clock, tmp_path, capsys
+):
     fake.add_fault("POST", Fault.create_then_drop())
     assert submit(submit_env, clock, tmp_path) == 0
     assert fake.created == 1
