@@ -75,7 +75,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     directory = Path(args.directory)
     if not directory.is_dir():
-        print(f"benchgen: {directory}: no such directory; run 'benchgen render -o'", file=sys.stderr)
+        print(
+            f"benchgen: {directory}: no such directory; run 'benchgen render -o'", file=sys.stderr
+        )
         return EXIT_FAIL
     result, source = _compile(args.config, args.namespace)
     want = render_files(result.manifests, source)
@@ -137,9 +139,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(_example_bytes())
     tmp.replace(path)
-    print(
-        f"benchgen: wrote {path}; edit it, then run 'benchgen validate {path}'", file=sys.stderr
-    )
+    print(f"benchgen: wrote {path}; edit it, then run 'benchgen validate {path}'", file=sys.stderr)
     return EXIT_OK
 
 

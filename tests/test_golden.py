@@ -21,7 +21,9 @@ from generator.errors import ConfigError
 from generator.render.emit import dump_stream
 from tests.conftest import EXAMPLE, GOLDEN
 
-CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "config.yaml").exists() or p.name == "example")
+CASES = sorted(
+    p.name for p in GOLDEN.iterdir() if (p / "config.yaml").exists() or p.name == "example"
+)
 
 
 def config_of(case: str) -> Path:

@@ -39,9 +39,7 @@ def _source(param: ParamSpec) -> tuple[str, str]:
         value = f"header.canonical({literal(rest)})"
         return f"{value} != ''", value
     parts = param.from_.split(".")
-    presence = " && ".join(
-        f"has({'.'.join(parts[: i + 1])})" for i in range(1, len(parts))
-    )
+    presence = " && ".join(f"has({'.'.join(parts[: i + 1])})" for i in range(1, len(parts)))
     return presence, param.from_
 
 

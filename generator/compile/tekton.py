@@ -267,9 +267,7 @@ def build_pipeline(bench: Benchmark, names: Names) -> Manifest:
                     "name": "wait",
                     "runAfter": ["submit"],
                     "taskRef": {"name": names.task_wait, "kind": "Task"},
-                    "params": [
-                        {"name": "batch-id", "value": "$(tasks.submit.results.batch-id)"}
-                    ],
+                    "params": [{"name": "batch-id", "value": "$(tasks.submit.results.batch-id)"}],
                     "timeout": _timeout(wait_timeout),
                 },
             ],
@@ -304,7 +302,10 @@ def build_pipeline_run(bench: Benchmark, names: Names, trigger: str) -> Manifest
             labels[param.label] = f"$(tt.params.{param.name})"
         if param.annotation:
             annotations[param.annotation] = f"$(tt.params.{param.name})"
-    meta: Manifest = {"generateName": names.run_generate_name, "labels": dict(sorted(labels.items()))}
+    meta: Manifest = {
+        "generateName": names.run_generate_name,
+        "labels": dict(sorted(labels.items())),
+    }
     if annotations:
         meta["annotations"] = dict(sorted(annotations.items()))
     spec = bench.spec.pipeline

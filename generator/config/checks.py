@@ -85,7 +85,10 @@ def _request(bench: Benchmark) -> Iterator[Finding]:
     for i, spec in enumerate(bench.spec.orchestrator.request):
         where = f"spec.orchestrator.request[{i}]"
         if spec.field in fields:
-            yield f"{where}.field", f"{spec.field!r} is mapped twice (first at request[{fields[spec.field]}])"
+            yield (
+                f"{where}.field",
+                f"{spec.field!r} is mapped twice (first at request[{fields[spec.field]}])",
+            )
         fields.setdefault(spec.field, i)
         known = ORCHESTRATOR_FIELDS.get(spec.field)
         if known is None:
@@ -108,8 +111,11 @@ def _request(bench: Benchmark) -> Iterator[Finding]:
             )
         if spec.image_repository is not None:
             if param.type != "string":
-                yield f"{where}.imageRepository", f"param {param.name!r} must be a string to carry an image tag"
-            elif param.default is not None and not re.match(IMAGE_VALUE_PATTERN, param.default_text):
+                yield (
+                    f"{where}.imageRepository",
+                    f"param {param.name!r} must be a string to carry an image tag",
+                )
+            elif param.default_text and not re.match(IMAGE_VALUE_PATTERN, param.default_text):
                 yield (
                     f"spec.params[{_index(bench, param.name)}].default",
                     f"{param.default_text!r} is not an image tag or sha256 digest, and"

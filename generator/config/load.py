@@ -8,7 +8,6 @@ onto them so each message points at the line to fix.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,6 @@ from generator.errors import ConfigError, Problem
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 32
-
 
 
 class _Located:
@@ -95,9 +93,7 @@ def load_bytes(data: bytes, name: str, namespace: str | None = None) -> Benchmar
     ns = resolve_namespace(bench, namespace)
     findings = checks.check(bench, ns)
     if findings:
-        raise ConfigError(
-            [Problem(name, *located.position(parse(p)), p, m) for p, m in findings]
-        )
+        raise ConfigError([Problem(name, *located.position(parse(p)), p, m) for p, m in findings])
     return bench
 
 
@@ -147,7 +143,9 @@ def _parse(data: bytes, name: str) -> tuple[Any, _Located]:
                 if documents > 1:
                     mark = event.start_mark
                     raise fail(
-                        mark.line + 1, mark.column + 1, "holds more than one YAML document; keep one"
+                        mark.line + 1,
+                        mark.column + 1,
+                        "holds more than one YAML document; keep one",
                     )
         root = yaml.load(text)
     except MarkedYAMLError as err:

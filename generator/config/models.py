@@ -36,6 +36,8 @@ TerminalStatus = Literal[
     "COMPLETED", "COMPLETED_WITH_ERRORS", "COMPLETED_EMPTY", "FAILED", "CANCELLED"
 ]
 
+DEFAULT_FAIL_ON: tuple[TerminalStatus, ...] = ("FAILED", "CANCELLED")
+
 _PARAM_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _BODY_SOURCE = re.compile(r"^body(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 _HEADER_SOURCE = re.compile(r"^header\.[A-Za-z0-9][A-Za-z0-9-]*$")
@@ -182,10 +184,12 @@ class ParamSpec(_Model):
             if self.pattern is not None or self.enum is not None:
                 raise ValueError("a boolean param takes no 'pattern' or 'enum'")
             if self.default is not None and str(self.default).lower() not in ("true", "false"):
-                raise ValueError(f"default {self.default!r} of a boolean param must be true or false")
+                raise ValueError(
+                    f"default {self.default!r} of a boolean param must be true or false"
+                )
         elif isinstance(self.default, bool):
             raise ValueError(
-                "default of a string param must be a string: quote it (\"true\") or set"
+                'default of a string param must be a string: quote it ("true") or set'
                 " 'type: boolean'"
             )
         if self.default is not None:
@@ -223,7 +227,9 @@ class ParamSpec(_Model):
 class RequestFieldSpec(_Model):
     """One field of the orchestrator's JSON body and the param that fills it."""
 
-    field: str = Field(description="Dotted path in the JSON body (jobSettings.useKnownFalsePositiveFile).")
+    field: str = Field(
+        description="Dotted path in the JSON body (jobSettings.useKnownFalsePositiveFile)."
+    )
     param: str = Field(description="Name of the param whose value goes there.")
     image_repository: str | None = Field(
         None,
@@ -244,7 +250,9 @@ class RequestFieldSpec(_Model):
     @classmethod
     def _field(cls, value: str) -> str:
         if not _JSON_PATH.match(value):
-            raise ValueError(f"{value!r} is not a dotted JSON field path (e.g. jobSettings.secretName)")
+            raise ValueError(
+                f"{value!r} is not a dotted JSON field path (e.g. jobSettings.secretName)"
+            )
         return value
 
     @field_validator("image_repository")
@@ -283,7 +291,9 @@ class OrchestratorSpec(_Model):
     @classmethod
     def _endpoint(cls, value: str) -> str:
         if not re.match(r"^/[A-Za-z0-9._~/-]*$", value) or value.endswith("/"):
-            raise ValueError(f"{value!r} must be a path starting with '/' (e.g. /api/v1/mlops-batch)")
+            raise ValueError(
+                f"{value!r} must be a path starting with '/' (e.g. /api/v1/mlops-batch)"
+            )
         return value
 
     _submit_timeout = field_validator("submit_timeout")(_check_duration)
@@ -365,10 +375,14 @@ class TriggersSpec(_Model):
 
 class PollSpec(_Model):
     interval: Duration = Field("30s", description="First delay between two status polls.")
-    max_interval: Duration = Field("5m", description="Longest delay between two polls (backoff ceiling).")
-    timeout: Duration = Field("8h", description="Give up waiting after this long (final-status TIMEOUT).")
+    max_interval: Duration = Field(
+        "5m", description="Longest delay between two polls (backoff ceiling)."
+    )
+    timeout: Duration = Field(
+        "8h", description="Give up waiting after this long (final-status TIMEOUT)."
+    )
     fail_on: list[TerminalStatus] = Field(
-        default_factory=lambda: ["FAILED", "CANCELLED"],
+        default_factory=lambda: list(DEFAULT_FAIL_ON),
         description="Terminal batch statuses that fail the wait Task.",
     )
     on_unknown_status: Literal["fail", "wait"] = Field(
@@ -383,9 +397,13 @@ class PollSpec(_Model):
     @model_validator(mode="after")
     def _ordered(self) -> PollSpec:
         if parse_duration(self.interval) > parse_duration(self.max_interval):
-            raise ValueError(f"interval {self.interval} is longer than maxInterval {self.max_interval}")
+            raise ValueError(
+                f"interval {self.interval} is longer than maxInterval {self.max_interval}"
+            )
         if parse_duration(self.max_interval) > parse_duration(self.timeout):
-            raise ValueError(f"maxInterval {self.max_interval} is longer than timeout {self.timeout}")
+            raise ValueError(
+                f"maxInterval {self.max_interval} is longer than timeout {self.timeout}"
+            )
         return self
 
 
@@ -428,18 +446,20 @@ class PipelineSpec(_Model):
     def _image(cls, value: str) -> str:
         repository, at, digest = value.partition("@")
         if at:
-            if not _DIGEST.match(digest) or not _IMAGE_REPOSITORY.match(repository.rsplit(":", 1)[0]):
+            if not _DIGEST.match(digest) or not _IMAGE_REPOSITORY.match(
+                repository.rsplit(":", 1)[0]
+            ):
                 raise ValueError(f"{value!r} is not an image reference with a sha256 digest")
             return value
         name, colon, tag = repository.rpartition(":")
         if not colon or "/" in tag:
-            raise ValueError(
-                f"{value!r} is not pinned: add a version tag or @sha256:<digest>"
-            )
+            raise ValueError(f"{value!r} is not pinned: add a version tag or @sha256:<digest>")
         if not _IMAGE_REPOSITORY.match(name) or not _IMAGE_TAG.match(tag):
             raise ValueError(f"{value!r} is not a valid image reference")
         if tag == "latest":
-            raise ValueError(f"{value!r} is not pinned: ':latest' moves; use a version tag or a digest")
+            raise ValueError(
+                f"{value!r} is not pinned: ':latest' moves; use a version tag or a digest"
+            )
         return value
 
     @field_validator("service_account_name")
@@ -454,7 +474,9 @@ class PipelineSpec(_Model):
 class NamesSpec(_Model):
     """Overrides of derived object names (default: <metadata.name>-<role>)."""
 
-    listener: str | None = Field(None, description="EventListener; Triggers creates Service el-<listener>.")
+    listener: str | None = Field(
+        None, description="EventListener; Triggers creates Service el-<listener>."
+    )
     config_map: str | None = None
     pipeline: str | None = None
     binding: str | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -68,15 +67,15 @@ def write_directory(directory: Path, files: dict[str, str]) -> None:
         if directory.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old.", dir=parent))
             old.rmdir()
-            os.replace(directory, old)
+            directory.replace(old)
             try:
-                os.replace(staging, directory)
+                staging.replace(directory)
             except OSError:
-                os.replace(old, directory)
+                old.replace(directory)
                 raise
             shutil.rmtree(old, ignore_errors=True)
         else:
-            os.replace(staging, directory)
+            staging.replace(directory)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,180 @@
+"""Properties every render must have: injection-safe, restricted, labelled, consistent.
+
+Checked on the example and every golden case, and on a config full of
+hostile values.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from generator.compile import build, cel
+from generator.config.load import load_file, load_text
+from generator.config.models import Benchmark
+from generator.config.names import COMPONENT_LABEL, resolve_namespace
+from tests.conftest import EXAMPLE, GOLDEN
+
+CONFIGS = [
+    EXAMPLE,
+    *sorted(
+        p / "config.yaml"
+        for p in GOLDEN.iterdir()
+        if (p / "expected.yaml").exists() and (p / "config.yaml").exists()
+    ),
+]
+HOSTILE = "$(touch /tmp/pwned) `id` \"; rm -rf / #' \\ ${HOME} \n x"
+
+
+def rendered(config: Any) -> tuple[Benchmark, list[dict[str, Any]]]:
+    bench = load_file(config) if not isinstance(config, Benchmark) else config
+    return bench, build(bench, resolve_namespace(bench)).manifests
+
+
+def walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    yield path, node
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from walk(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from walk(value, f"{path}[{i}]")
+
+
+def by_kind(objects: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [o for o in objects if o["kind"] == kind]
+
+
+def steps(objects: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    for task in by_kind(objects, "Task"):
+        for step in task["spec"]["steps"]:
+            yield task, step
+
+
+@pytest.mark.parametrize(
+    "config", CONFIGS, ids=lambda p: p.parent.name if p != EXAMPLE else "example"
+)
+def test_no_script_and_values_only_through_env(config: Any) -> None:
+    _, objects = rendered(config)
+    for obj in objects:
+        for path, _ in walk(obj):
+            assert not path.endswith(".script"), (
+                f"{obj['metadata']['name']}{path}: scripts are forbidden"
+            )
+    for task, step in steps(objects):
+        assert step["command"] == ["benchgen-poller"]
+        for arg in step["args"]:
+            # args carry static config and Tekton's own result paths, never a value.
+            assert "$(" not in arg or re.fullmatch(r"\$\(results\.[a-z-]+\.path\)", arg), arg
+        for var in step.get("env", []):
+            refs = re.findall(
+                r"\$\((params\.[a-z0-9-]+|context\.taskRun\.uid)\)", var.get("value", "")
+            )
+            if "$(" in var.get("value", ""):
+                # A reference is the whole value: nothing is concatenated around it.
+                assert len(refs) == 1 and var["value"] == f"$({refs[0]})", var
+        declared = {p["name"] for p in task["spec"].get("params", [])}
+        for path, node in walk(step):
+            if isinstance(node, str):
+                for ref in re.findall(r"\$\(params\.([a-z0-9-]+)\)", node):
+                    assert ref in declared, (
+                        f"{task['metadata']['name']}{path}: undeclared param {ref}"
+                    )
+
+
+@pytest.mark.parametrize(
+    "config", CONFIGS, ids=lambda p: p.parent.name if p != EXAMPLE else "example"
+)
+def test_restricted_pod_security_and_labels(config: Any) -> None:
+    bench, objects = rendered(config)
+    for task, _ in steps(objects):
+        ctx = task["spec"]["stepTemplate"]["securityContext"]
+        assert ctx["runAsNonRoot"] is True
+        assert ctx["allowPrivilegeEscalation"] is False
+        assert ctx["capabilities"] == {"drop": ["ALL"]}
+        assert ctx["seccompProfile"] == {"type": "RuntimeDefault"}
+    (template,) = by_kind(objects, "TriggerTemplate")
+    (run,) = template["spec"]["resourcetemplates"]
+    pod = run["spec"]["taskRunTemplate"]["podTemplate"]["securityContext"]
+    assert pod["runAsNonRoot"] is True and pod["seccompProfile"] == {"type": "RuntimeDefault"}
+    for obj in [*objects, run]:
+        assert obj["metadata"]["labels"][COMPONENT_LABEL] == bench.metadata.name
+    kinds = {o["kind"] for o in objects}
+    assert "Secret" not in kinds and "Service" not in kinds  # Triggers creates el-<listener>
+
+
+@pytest.mark.parametrize(
+    "config", CONFIGS, ids=lambda p: p.parent.name if p != EXAMPLE else "example"
+)
+def test_run_labels_are_label_safe(config: Any) -> None:
+    bench, objects = rendered(config)
+    (template,) = by_kind(objects, "TriggerTemplate")
+    labelled = {p.name for p in bench.spec.params if p.label}
+    for key, value in template["spec"]["resourcetemplates"][0]["metadata"]["labels"].items():
+        refs = re.findall(r"\$\(tt\.params\.([a-z0-9-]+)\)", value)
+        if refs:
+            # Only params whose label-safety the listener enforces may become labels.
+            assert value == f"$(tt.params.{refs[0]})" and refs[0] in labelled, key
+        else:
+            assert re.fullmatch(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?", value), key
+
+
+@pytest.mark.parametrize(
+    "config", CONFIGS, ids=lambda p: p.parent.name if p != EXAMPLE else "example"
+)
+def test_one_param_list_drives_everything(config: Any) -> None:
+    bench, objects = rendered(config)
+    names = [p.name for p in bench.spec.params]
+    requested = [
+        p.name
+        for p in bench.spec.params
+        if p.name in {f.param for f in bench.spec.orchestrator.request}
+    ]
+    (binding,) = by_kind(objects, "TriggerBinding")
+    (template,) = by_kind(objects, "TriggerTemplate")
+    (pipeline,) = by_kind(objects, "Pipeline")
+    (listener,) = by_kind(objects, "EventListener")
+    submit = next(t for t in by_kind(objects, "Task") if t["metadata"]["name"].endswith("-submit"))
+    run = template["spec"]["resourcetemplates"][0]
+    assert [p["name"] for p in binding["spec"]["params"]] == names
+    assert [p["name"] for p in template["spec"]["params"]] == names
+    assert [p["name"] for p in pipeline["spec"]["params"]] == requested
+    assert [p["name"] for p in run["spec"]["params"]] == requested
+    assert [p["name"] for p in submit["spec"]["params"]] == requested
+    assert [p["name"] for p in pipeline["spec"]["tasks"][0]["params"]] == requested
+    overlays = listener["spec"]["triggers"][0]["interceptors"][-1]["params"][1]["value"]
+    keys = [o["key"] for o in overlays]
+    assert [f"$(extensions.{k})" for k in keys] == [p["value"] for p in binding["spec"]["params"]]
+    assert run["spec"]["pipelineRef"]["name"] == pipeline["metadata"]["name"]
+    for task in pipeline["spec"]["tasks"] + pipeline["spec"]["finally"]:
+        assert task["taskRef"]["name"] in {t["metadata"]["name"] for t in by_kind(objects, "Task")}
+
+
+def test_hostile_values_stay_data() -> None:
+    text = EXAMPLE.read_text().replace(
+        "      default: eventlistener-webhook\n",
+        "      default: " + json.dumps(HOSTILE) + "\n",
+    )
+    bench = load_text(text, "hostile.yaml")
+    assert bench.spec.params[0].default_text == HOSTILE
+    _, objects = rendered(bench)
+    (listener,) = by_kind(objects, "EventListener")
+    overlays = listener["spec"]["triggers"][0]["interceptors"][-1]["params"][1]["value"]
+    expression = overlays[0]["expression"]
+    # The default sits in the CEL expression as one string literal that means exactly HOSTILE.
+    literal = expression.rsplit(" : ", 1)[1]
+    assert ast.literal_eval(literal) == HOSTILE
+    (pipeline,) = by_kind(objects, "Pipeline")
+    assert pipeline["spec"]["params"][0]["default"] == HOSTILE  # data, never code
+
+
+@pytest.mark.parametrize(
+    "text", ["plain", "it's", "back\\slash", "new\nline", "tab\tx", "'; 1 == 1 || '"]
+)
+def test_cel_literal_round_trips(text: str) -> None:
+    assert ast.literal_eval(cel.literal(text)) == text
