@@ -1,15 +1,11 @@
 """Fixtures for the runtime tests: a fake orchestrator on loopback and a simulated clock."""
 
 import json
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from fake_orchestrator import FakeClock, FakeOrchestrator
+from tests.runtime.fake_orchestrator import FakeClock, FakeOrchestrator
 
 # The seed's request, as the compiler writes BENCHGEN_REQUEST_SPEC.
 SPEC = {

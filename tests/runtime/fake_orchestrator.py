@@ -458,7 +458,8 @@ def _handler(fake: FakeOrchestrator) -> type[BaseHTTPRequestHandler]:
                 return self._text(400, f"Validation failed: {blank[0]} must not be blank")
             with fake._lock:
                 batch = fake._create(data)
-                dto = fake.dto(batch, fake._view(batch, count_poll=False))
+                # A batch is born PROCESSING, counts unknown; plans start at the first GET.
+                dto = fake.dto(batch, View("PROCESSING"))
             if fault is not None and fault.kind == "create_then_drop":
                 return self._drop()
             if fault is not None and fault.kind == "slow":

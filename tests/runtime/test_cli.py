@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fake_orchestrator import FakeOrchestrator, finishes
+from tests.runtime.fake_orchestrator import FakeOrchestrator, finishes
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("urllib3", "tenacity", "pydantic", "ruamel", "jinja2", "kubernetes", "yaml")

@@ -5,9 +5,9 @@ import socket
 from pathlib import Path
 
 import pytest
-from fake_orchestrator import FakeClock, FakeOrchestrator, Fault
 
 from generator.runtime.__main__ import main
+from tests.runtime.fake_orchestrator import FakeClock, FakeOrchestrator, Fault
 
 KEY = "5f0c4a7e-0000-4000-8000-000000000001"
 

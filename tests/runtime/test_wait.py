@@ -3,7 +3,9 @@
 from pathlib import Path
 
 import pytest
-from fake_orchestrator import (
+
+from generator.runtime.__main__ import main
+from tests.runtime.fake_orchestrator import (
     FakeClock,
     FakeOrchestrator,
     Fault,
@@ -13,8 +15,6 @@ from fake_orchestrator import (
     finishes,
     never_finishes,
 )
-
-from generator.runtime.__main__ import main
 
 NAMES = ("final-status", "total-jobs", "completed-jobs", "failed-jobs")
 
