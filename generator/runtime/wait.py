@@ -49,8 +49,11 @@ DEFAULT_FAIL_ON = ("FAILED", "CANCELLED")
 TIMEOUT = "TIMEOUT"
 UNKNOWN = "UNKNOWN"
 _MAX_BATCH_ID = 2**63 - 1
-# Once overdue, look again after this share of the overdue time (at least --interval).
+# Once past the predicted end (a slow last job), look again after this share of
+# the time overdue, between --interval and _OVERDUE_CAP x --interval: a long tail
+# costs some requests, but its end is still noticed within about one interval.
 _OVERDUE_FACTOR = 0.1
+_OVERDUE_CAP = 2.0
 
 
 @dataclass(frozen=True)
@@ -232,7 +235,7 @@ class _Poller:
                 # Halve the distance to the predicted end.
                 delay = (end - now) / 2
             else:
-                delay = (now - end) * _OVERDUE_FACTOR
+                delay = min((now - end) * _OVERDUE_FACTOR, opts.interval * _OVERDUE_CAP)
             delay = min(max(delay, opts.interval), opts.max_interval)
         return max(0.0, min(delay, remaining))
 
