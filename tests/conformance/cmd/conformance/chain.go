@@ -1,0 +1,384 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+
+	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	triggersv1alpha1 "github.com/tektoncd/triggers/pkg/apis/triggers/v1alpha1"
+	triggersv1 "github.com/tektoncd/triggers/pkg/apis/triggers/v1beta1"
+	listersv1alpha1 "github.com/tektoncd/triggers/pkg/client/listers/triggers/v1alpha1"
+	"github.com/tektoncd/triggers/pkg/interceptors/server"
+	"github.com/tektoncd/triggers/pkg/sink"
+	"github.com/tektoncd/triggers/pkg/template"
+	"go.uber.org/zap"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
+	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+	sigsjson "sigs.k8s.io/json"
+	"sigs.k8s.io/yaml"
+)
+
+var globalSchemas CRDSchemas
+
+// Event is one sample HTTP request (see tests/conformance/README.md).
+type Event struct {
+	Description  string                       `json:"description,omitempty"`
+	Listener     string                       `json:"listener,omitempty"`
+	Method       string                       `json:"method,omitempty"`
+	Path         string                       `json:"path,omitempty"`
+	Headers      map[string]string            `json:"headers,omitempty"`
+	Body         json.RawMessage              `json:"body,omitempty"`
+	Secrets      map[string]map[string]string `json:"secrets,omitempty"`
+	Sign         bool                         `json:"sign,omitempty"`
+	Expect       string                       `json:"expect"`
+	ExpectParams map[string]any               `json:"expectParams,omitempty"`
+	ExpectError  string                       `json:"expectError,omitempty"`
+}
+
+// fakeSecrets is the SecretGetter the interceptors use: the Secret is never
+// rendered, so test values come from --secret flags and the event file.
+type fakeSecrets struct {
+	values map[string]map[string]string
+}
+
+func (f *fakeSecrets) Get(_ context.Context, ns string, sr *triggersv1.SecretRef) ([]byte, error) {
+	if keys, ok := f.values[sr.SecretName]; ok {
+		if v, ok := keys[sr.SecretKey]; ok {
+			return []byte(v), nil
+		}
+		return nil, fmt.Errorf("key %q not found in secret %s/%s (test secrets)", sr.SecretKey, ns, sr.SecretName)
+	}
+	return nil, fmt.Errorf("secrets %q not found (give it in the event's secrets: or with --secret)", sr.SecretName)
+}
+
+// RunEvents sends every event in dir through the real trigger chain.
+func RunEvents(set *ObjectSet, schemas CRDSchemas, dir string, flagSecrets map[string]map[string]string, rep *Report) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil || len(files) == 0 {
+		rep.Add("events", "", "no event files (*.yaml) in %s", dir)
+		return
+	}
+	sort.Strings(files)
+
+	secrets := &fakeSecrets{}
+	is, err := server.NewWithCoreInterceptors(secrets, zap.NewNop().Sugar())
+	if err != nil {
+		rep.Add("events", "", "cannot start Triggers core interceptors: %v", err)
+		return
+	}
+	srv := httptest.NewServer(is)
+	defer srv.Close()
+
+	indexer := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{})
+	for _, name := range []string{"cel", "github", "gitlab", "bitbucket", "slack"} {
+		u, _ := apis.ParseURL(srv.URL + "/" + name)
+		_ = indexer.Add(&triggersv1alpha1.ClusterInterceptor{
+			ObjectMeta: metav1.ObjectMeta{Name: name},
+			Status: triggersv1alpha1.ClusterInterceptorStatus{
+				AddressStatus: duckv1.AddressStatus{Address: &duckv1.Addressable{URL: u}},
+			},
+		})
+	}
+	sk := sink.Sink{
+		HTTPClient:               srv.Client(),
+		Logger:                   zap.NewNop().Sugar(),
+		EventListenerNamespace:   set.Namespace,
+		ClusterInterceptorLister: listersv1alpha1.NewClusterInterceptorLister(indexer),
+	}
+
+	for _, f := range files {
+		id := "Event/" + filepath.Base(f)
+		data, err := os.ReadFile(f)
+		if err != nil {
+			rep.Add(id, "", "%v", err)
+			continue
+		}
+		js, err := yaml.YAMLToJSONStrict(data)
+		if err != nil {
+			rep.Add(id, "", "invalid YAML: %v", err)
+			continue
+		}
+		var ev Event
+		strictErrs, err := sigsjson.UnmarshalStrict(js, &ev, sigsjson.DisallowUnknownFields, sigsjson.DisallowDuplicateFields)
+		if err != nil {
+			rep.Add(id, "", "invalid event file: %v", err)
+			continue
+		}
+		for _, se := range strictErrs {
+			rep.Add(id, "", "invalid event file: %v", se)
+		}
+		if ev.Expect != "accepted" && ev.Expect != "rejected" {
+			rep.Add(id, "expect", "must be \"accepted\" or \"rejected\", got %q", ev.Expect)
+			continue
+		}
+		secrets.values = map[string]map[string]string{}
+		for n, kv := range flagSecrets {
+			secrets.values[n] = map[string]string{}
+			for k, v := range kv {
+				secrets.values[n][k] = v
+			}
+		}
+		for n, kv := range ev.Secrets {
+			if secrets.values[n] == nil {
+				secrets.values[n] = map[string]string{}
+			}
+			for k, v := range kv {
+				secrets.values[n][k] = v
+			}
+		}
+		set.EventsRun++
+		runEvent(set, schemas, &sk, secrets, id, &ev, rep)
+	}
+}
+
+func eventBody(ev *Event) ([]byte, error) {
+	raw := bytes.TrimSpace(ev.Body)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return nil, nil
+	}
+	if raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, err
+		}
+		return []byte(s), nil
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func runEvent(set *ObjectSet, schemas CRDSchemas, sk *sink.Sink, secrets *fakeSecrets, id string, ev *Event, rep *Report) {
+	ctx := validationContext()
+	var listeners []*Object
+	for _, o := range set.All("triggers.tekton.dev/", "EventListener") {
+		if ev.Listener == "" || o.Name == ev.Listener {
+			listeners = append(listeners, o)
+		}
+	}
+	if len(listeners) == 0 {
+		rep.Add(id, "listener", "no EventListener %q in the rendered manifests", ev.Listener)
+		return
+	}
+	if len(listeners) > 1 {
+		rep.Add(id, "listener", "several EventListeners: name one with listener:")
+		return
+	}
+	elObj := listeners[0]
+	el, ok := elObj.Typed.(*triggersv1.EventListener)
+	if !ok {
+		return // already reported
+	}
+	body, err := eventBody(ev)
+	if err != nil {
+		rep.Add(id, "body", "%v", err)
+		return
+	}
+	triggers := set.listenerTriggers(elObj, el, &Report{})
+
+	method := ev.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	path := ev.Path
+	if path == "" {
+		path = "/"
+	}
+	url := fmt.Sprintf("http://el-%s.%s.svc.cluster.local:8080%s", el.Name, set.Namespace, path)
+	req := httptest.NewRequest(method, url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range ev.Headers {
+		req.Header.Set(k, v)
+	}
+	if ev.Sign {
+		ref := githubSecretRef(triggers)
+		if ref == nil {
+			rep.Add(id, "sign", "sign: true but no trigger uses the github interceptor with a secretRef")
+			return
+		}
+		secret, err := secrets.Get(ctx, set.Namespace, ref)
+		if err != nil {
+			rep.Add(id, "sign", "%v", err)
+			return
+		}
+		mac := hmac.New(sha256.New, secret)
+		mac.Write(body)
+		req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	}
+
+	var accepted []string
+	var reasons []string
+	var rendered []*pipelinev1.PipelineRun
+	for _, nt := range triggers {
+		t := nt.trigger
+		tname := "trigger " + t.Name
+		eventID := "conformance-" + strings.TrimSuffix(filepath.Base(id), ".yaml")
+		payload, header, iresp, err := sk.ExecuteTriggerInterceptors(*t, req.Clone(context.Background()), body, sk.Logger, eventID, map[string]any{})
+		if err != nil {
+			rep.Add(id, tname, "interceptor chain failed: %v", err)
+			continue
+		}
+		if iresp != nil && !iresp.Continue {
+			reasons = append(reasons, fmt.Sprintf("%s: %s", t.Name, iresp.Status.Message))
+			continue
+		}
+		accepted = append(accepted, t.Name)
+		extensions := map[string]any{}
+		if iresp != nil && iresp.Extensions != nil {
+			extensions = iresp.Extensions
+		}
+		rt, err := template.ResolveTrigger(*t, set.getTB, set.getCTB, set.getTT)
+		if err != nil {
+			rep.Add(id, tname, "%v", err)
+			continue
+		}
+		params, err := template.ResolveParams(rt, payload, header, extensions, template.NewTriggerContext(eventID))
+		if err != nil {
+			rep.Add(id, tname, "event passed the interceptors but bindings fail (the EventListener would log this and create nothing): %v", err)
+			continue
+		}
+		for i, res := range template.ResolveResources(rt.TriggerTemplate, params) {
+			pr := CheckRendered(ctx, set, schemas, id, fmt.Sprintf("%s.resourcetemplates[%d]", t.Name, i), res, true, rep)
+			if pr != nil {
+				rendered = append(rendered, pr)
+			}
+		}
+	}
+
+	switch ev.Expect {
+	case "accepted":
+		if len(accepted) == 0 {
+			rep.Add(id, "expect", "expected accepted, but every trigger rejected it: %s", strings.Join(reasons, "; "))
+			return
+		}
+		if ev.ExpectParams != nil {
+			if len(rendered) == 0 {
+				rep.Add(id, "expectParams", "no PipelineRun was rendered")
+				return
+			}
+			compareParams(rep, id, rendered[0], ev.ExpectParams)
+		}
+	case "rejected":
+		if len(accepted) > 0 {
+			rep.Add(id, "expect", "expected rejected, but trigger(s) %s accepted it", strings.Join(accepted, ", "))
+			return
+		}
+		if ev.ExpectError != "" {
+			re, err := regexp.Compile(ev.ExpectError)
+			if err != nil {
+				rep.Add(id, "expectError", "invalid regex: %v", err)
+				return
+			}
+			for _, r := range reasons {
+				if re.MatchString(r) {
+					return
+				}
+			}
+			rep.Add(id, "expectError", "no rejection reason matches %q; reasons: %s", ev.ExpectError, strings.Join(reasons, "; "))
+		}
+	}
+}
+
+func githubSecretRef(triggers []namedTrigger) *triggersv1.SecretRef {
+	for _, nt := range triggers {
+		for _, ic := range nt.trigger.Spec.Interceptors {
+			if ic == nil || ic.Ref.Name != "github" {
+				continue
+			}
+			for _, p := range ic.Params {
+				if p.Name != "secretRef" {
+					continue
+				}
+				var ref triggersv1.SecretRef
+				if json.Unmarshal(p.Value.Raw, &ref) == nil && ref.SecretName != "" {
+					return &ref
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func compareParams(rep *Report, id string, pr *pipelinev1.PipelineRun, want map[string]any) {
+	got := map[string]any{}
+	for _, p := range pr.Spec.Params {
+		switch p.Value.Type {
+		case pipelinev1.ParamTypeArray:
+			l := make([]any, len(p.Value.ArrayVal))
+			for i, v := range p.Value.ArrayVal {
+				l[i] = v
+			}
+			got[p.Name] = l
+		case pipelinev1.ParamTypeObject:
+			m := map[string]any{}
+			for k, v := range p.Value.ObjectVal {
+				m[k] = v
+			}
+			got[p.Name] = m
+		default:
+			got[p.Name] = p.Value.StringVal
+		}
+	}
+	names := make([]string, 0, len(want))
+	for n := range want {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		w := normalize(want[n])
+		g, ok := got[n]
+		if !ok {
+			rep.Add(id, "expectParams."+n, "PipelineRun has no param %q", n)
+			continue
+		}
+		if !reflect.DeepEqual(w, g) {
+			wj, _ := json.Marshal(w)
+			gj, _ := json.Marshal(g)
+			rep.Add(id, "expectParams."+n, "PipelineRun param is %s, expected %s", gj, wj)
+		}
+	}
+}
+
+// normalize turns YAML scalars into the strings Tekton params hold.
+func normalize(v any) any {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = fmt.Sprint(normalize(e))
+		}
+		return out
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			out[k] = fmt.Sprint(normalize(e))
+		}
+		return out
+	case nil:
+		return ""
+	case float64:
+		b, _ := json.Marshal(x)
+		return string(b)
+	default:
+		return fmt.Sprint(x)
+	}
+}
