@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from generator import __version__
 
 if TYPE_CHECKING:
-    from generator.compile import Build
+    from generator.config.models import Benchmark
+    from generator.render.pipeline import Rendered
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 EXAMPLE_NAME = "benchmark.yaml.example"
@@ -30,41 +31,40 @@ def _example_bytes() -> bytes:
     return (files("generator") / "data" / EXAMPLE_NAME).read_bytes()
 
 
-def _compile(config: str | None, namespace: str | None) -> tuple[Build, str]:
-    """Load, validate and build; returns the build and the name to print in headers."""
-    from generator.compile import build
+def _load(config: str | None, namespace: str | None) -> Benchmark:
     from generator.config.load import load_bytes, load_file
-    from generator.config.names import resolve_namespace
 
     if config is None:
-        bench = load_bytes(_example_bytes(), EXAMPLE_NAME, namespace)
-        source = EXAMPLE_NAME
-    else:
-        bench = load_file(config, namespace)
-        source = Path(config).name
-    result = build(bench, resolve_namespace(bench, namespace))
-    for warning in result.warnings:
+        return load_bytes(_example_bytes(), EXAMPLE_NAME, namespace)
+    return load_file(config, namespace)
+
+
+def _render(config: str | None, namespace: str | None) -> Rendered:
+    """Load, validate and build; warnings go to stderr."""
+    from generator.render.pipeline import render_built
+
+    rendered = render_built(_load(config, namespace), config or EXAMPLE_NAME, namespace)
+    for warning in rendered.warnings:
         print(f"benchgen: warning: {warning}", file=sys.stderr)
-    return result, source
+    return rendered
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    result, source = _compile(args.config, args.namespace)
+    rendered = _render(args.config, args.namespace)
     if args.output:
         from generator.render.files import render_files, write_directory
 
-        write_directory(Path(args.output), render_files(result.manifests, source))
-        print(f"benchgen: wrote {len(result.manifests)} objects to {args.output}", file=sys.stderr)
+        write_directory(Path(args.output), render_files(rendered.manifests, rendered.source))
+        count = len(rendered.manifests)
+        print(f"benchgen: wrote {count} objects to {args.output}", file=sys.stderr)
         return EXIT_OK
-    from generator.render.emit import dump_stream
-
-    sys.stdout.write(dump_stream(result.manifests, source))
+    sys.stdout.write(rendered.stream())
     return EXIT_OK
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    result, _ = _compile(args.config, args.namespace)
-    print(f"{args.config}: ok ({len(result.manifests)} objects)", file=sys.stderr)
+    rendered = _render(args.config, args.namespace)
+    print(f"{args.config}: ok ({len(rendered.manifests)} objects)", file=sys.stderr)
     return EXIT_OK
 
 
@@ -79,8 +79,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"benchgen: {directory}: no such directory; run 'benchgen render -o'", file=sys.stderr
         )
         return EXIT_FAIL
-    result, source = _compile(args.config, args.namespace)
-    want = render_files(result.manifests, source)
+    rendered = _render(args.config, args.namespace)
+    want = render_files(rendered.manifests, rendered.source)
     have = read_directory(directory)
     diff: list[str] = []
     for name in sorted(set(want) | set(have)):
@@ -143,6 +143,73 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_plugin_install(args: argparse.Namespace) -> int:
+    from generator.plugin.install import install, plugin_path
+
+    target = install(Path(args.to) if args.to else plugin_path())
+    print(
+        f"benchgen: installed the kustomize plugin at {target}\n"
+        "  legacy generator:  kustomize build --enable-alpha-plugins DIR"
+        " (kustomization: generators: [benchmark.yaml])\n"
+        "  KRM function:      annotate the Benchmark with config.kubernetes.io/function:"
+        f" {{exec: {{path: {target}}}}} and build with --enable-alpha-plugins --enable-exec",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def cmd_eventlistener(args: argparse.Namespace) -> int:
+    from generator import cluster
+
+    namespace = args.namespace or cluster.current_namespace(args.kubeconfig)
+    rendered = _render(args.config, namespace)
+    kubectl = cluster.find_kubectl(args.kubectl)
+    benchmark = rendered.manifests[0]["metadata"]["labels"]["benchgen.dev/benchmark"]
+    if args.clean:
+        cluster.delete(rendered, namespace, kubectl, benchmark)
+        print(f"benchgen: removed {benchmark} from namespace {namespace}", file=sys.stderr)
+        return EXIT_OK
+    cluster.apply(rendered, namespace, kubectl)
+    print(cluster.next_steps(rendered, args.config or "", namespace), file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_trigger(args: argparse.Namespace) -> int:
+    from generator import trigger
+
+    bench = _load(args.config, None)
+    event = trigger.build_event(
+        bench, trigger.parse_fields(args.field), trigger.read_secret(args.secret_file)
+    )
+    if args.dry_run:
+        for name, value in event.headers.items():
+            print(f"{name}: {value}")
+        print()
+        print(event.body.decode())
+        return EXIT_OK
+    status, answer = trigger.send(args.url, event)
+    print(f"HTTP {status}: {answer.strip()}")
+    ident = trigger.event_id(answer)
+    if ident:
+        print(f"event id: {ident}", file=sys.stderr)
+    return EXIT_OK if 200 <= status < 300 else EXIT_FAIL
+
+
+def _krm_from_stdin() -> int | None:
+    """`benchgen` with no arguments and a ResourceList on stdin is a KRM function."""
+    if sys.stdin is None or sys.stdin.isatty():
+        return None
+    from generator.plugin.krm import run_krm
+
+    data = sys.stdin.buffer.read()
+    if not data.strip():
+        return None
+    code, out, err = run_krm(data)
+    sys.stderr.buffer.write(err)
+    sys.stdout.buffer.write(out)
+    return code
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="benchgen",
@@ -186,10 +253,50 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("path", nargs="?", default="benchmark.yaml")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     init.set_defaults(func=cmd_init)
+
+    plugin = sub.add_parser("plugin", help="kustomize plugin set-up")
+    plugin_sub = plugin.add_subparsers(dest="plugin_command", required=True, metavar="COMMAND")
+    install = plugin_sub.add_parser("install", help="install the kustomize exec plugin shim")
+    install.add_argument(
+        "--to", metavar="PATH", help="where to write it (default: kustomize's plugin directory)"
+    )
+    install.set_defaults(func=cmd_plugin_install)
+
+    listener = sub.add_parser(
+        "eventlistener", help="apply (or --clean) the rendered objects with kubectl"
+    )
+    listener.add_argument("config", nargs="?", help="config file (default: the embedded example)")
+    listener.add_argument(
+        "-n", "--namespace", help="default: the current kube context's namespace, else 'default'"
+    )
+    listener.add_argument(
+        "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)"
+    )
+    listener.add_argument("--kubectl", help="kubectl binary (default: kubectl on PATH)")
+    listener.add_argument(
+        "--clean", action="store_true", help="delete this benchmark's runs, then its objects"
+    )
+    listener.set_defaults(func=cmd_eventlistener)
+
+    send = sub.add_parser("trigger", help="send a test event that satisfies the params contract")
+    send.add_argument("config", nargs="?", help="config file (default: the embedded example)")
+    send.add_argument("--url", default="http://localhost:8080", help="default: %(default)s")
+    send.add_argument(
+        "--field", action="append", default=[], metavar="NAME=VALUE", help="a param value"
+    )
+    send.add_argument(
+        "--secret-file", help="file holding the webhook secret (else $BENCHGEN_WEBHOOK_SECRET)"
+    )
+    send.add_argument("--dry-run", action="store_true", help="print the request, send nothing")
+    send.set_defaults(func=cmd_trigger)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None and len(sys.argv) == 1:
+        code = _krm_from_stdin()
+        if code is not None:
+            return code
     args = _parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     from generator.errors import ConfigError, UsageError

@@ -94,7 +94,7 @@ def test_render_to_directory_and_check(tmp_path: Path) -> None:
     assert len(files) == 13
     kustomization = (out / "kustomization.yaml").read_text()
     for name in files[:-1]:
-        assert f"  - {name}\n" in kustomization
+        assert f"\n- {name}\n" in kustomization
 
     assert run("check", str(EXAMPLE), str(out)).returncode == 0
 
@@ -118,7 +118,7 @@ def test_render_to_directory_and_check(tmp_path: Path) -> None:
 
 def test_render_error_writes_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text(EXAMPLE.read_text().replace("interval: 30s", "interval: soon"))
+    bad.write_text(EXAMPLE.read_text().replace("interval: 10s", "interval: soon"))
     out = tmp_path / "out"
     proc = run("render", str(bad), "-o", str(out))
     assert proc.returncode == 2
@@ -142,7 +142,7 @@ def test_render_refuses_a_directory_it_did_not_write(tmp_path: Path) -> None:
 
 def test_validate_reports_located_problems_without_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "b.yaml"
-    bad.write_text(EXAMPLE.read_text().replace("    maxInterval: 5m", "    maxinterval: 5m"))
+    bad.write_text(EXAMPLE.read_text().replace("    maxInterval: 10m", "    maxinterval: 10m"))
     proc = run("validate", str(bad))
     assert proc.returncode == 2
     assert f"{bad}:" in proc.stderr and "spec.poll.maxinterval: unknown field" in proc.stderr

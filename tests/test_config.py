@@ -95,7 +95,7 @@ def test_wrong_kind_and_missing_api_version() -> None:
 
 
 def test_unknown_field_points_at_its_line_with_a_suggestion() -> None:
-    text = edit("    maxInterval: 5m", "    maxIntervall: 5m")
+    text = edit("    maxInterval: 10m", "    maxIntervall: 10m")
     line = line_of(text, "maxIntervall")
     assert problems(text) == [
         f"b.yaml:{line}:5: spec.poll.maxIntervall: unknown field 'maxIntervall'; did you mean 'maxInterval'?"
@@ -104,7 +104,7 @@ def test_unknown_field_points_at_its_line_with_a_suggestion() -> None:
 
 def test_every_field_problem_at_once() -> None:
     text = edit("  name: benchmark-mlop\n", "  name: Benchmark\n")
-    text = text.replace("    interval: 30s", "    interval: 30 seconds")
+    text = text.replace("    interval: 10s", "    interval: 30 seconds")
     found = problems(text)
     assert len(found) == 2
     assert found[0].startswith(
@@ -147,8 +147,8 @@ def test_poll_timeout_must_fit_in_the_pipeline_timeout() -> None:
     text = edit("    timeout: 8h30m\n", "    timeout: 8h\n")
     assert problems(text) == [
         f"b.yaml:{line_of(text, '    timeout: 8h', last=True)}:5: spec.pipeline.timeout: 8h is too short:"
-        " the wait may take poll.timeout 8h, submit 5m, finally 10m, plus 2m for pod start-up;"
-        " set it to at least 8h17m or shorten poll.timeout"
+        " the wait may take poll.timeout 8h, submit 5m, finally 10m, plus 6m for pod start-up;"
+        " set it to at least 8h21m or shorten poll.timeout"
     ]
 
 

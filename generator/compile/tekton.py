@@ -28,7 +28,7 @@ SUBMIT_RESULTS = {
 }
 WAIT_RESULTS = {
     "final-status": "Terminal BatchStatus, TIMEOUT, or UNKNOWN.",
-    "total-jobs": "Jobs in the batch (empty when the orchestrator never said).",
+    "total-jobs": "Jobs in the batch (0 when the orchestrator never said).",
     "completed-jobs": "Jobs completed.",
     "failed-jobs": "Jobs failed.",
 }

@@ -31,7 +31,7 @@ ORCHESTRATOR_FIELDS: dict[str, tuple[str, bool]] = {
 IMAGE_VALUE_PATTERN = r"^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|sha256:[0-9a-f]{64})$"
 # Room the Pipeline needs besides the wait: pod start-up of each Task and
 # writing results before Tekton's own timeout would kill the step.
-TASK_OVERHEAD_SECONDS = 60
+TASK_OVERHEAD_SECONDS = 180
 
 Finding = tuple[str, str]  # (dotted field path, message)
 

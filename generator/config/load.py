@@ -89,6 +89,26 @@ def load_text(text: str, name: str, namespace: str | None = None) -> Benchmark:
 def load_bytes(data: bytes, name: str, namespace: str | None = None) -> Benchmark:
     """Validate raw config bytes; ``name`` is what messages call the file."""
     document, located = _parse(data, name)
+    return _load_document(document, located, name, namespace)
+
+
+def load_resource_list(data: bytes, name: str) -> Any:
+    """Parse a KRM ResourceList (round-trip nodes, so items pass through untouched)."""
+    root, _ = _parse(data, name, keep_nodes=True)
+    return root
+
+
+def load_node(node: Any, name: str, namespace: str | None = None) -> Benchmark:
+    """Validate a config that is already a parsed node (a KRM functionConfig)."""
+    from ruamel.yaml.comments import CommentedMap
+
+    if not isinstance(node, CommentedMap):
+        raise ConfigError([Problem(name, 0, 0, "", "functionConfig must be a Benchmark object")])
+    located = _Located()
+    return _load_document(located.convert(node, ()), located, name, namespace)
+
+
+def _load_document(document: Any, located: _Located, name: str, namespace: str | None) -> Benchmark:
     bench = _validate(document, located, name)
     ns = resolve_namespace(bench, namespace)
     findings = checks.check(bench, ns)
@@ -97,7 +117,7 @@ def load_bytes(data: bytes, name: str, namespace: str | None = None) -> Benchmar
     return bench
 
 
-def _parse(data: bytes, name: str) -> tuple[Any, _Located]:
+def _parse(data: bytes, name: str, keep_nodes: bool = False) -> tuple[Any, _Located]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -167,6 +187,8 @@ def _parse(data: bytes, name: str) -> tuple[Any, _Located]:
     if not isinstance(root, CommentedMap):
         raise fail(1, 1, "must be a mapping with apiVersion, kind, metadata and spec")
     located = _Located()
+    if keep_nodes:
+        return root, located
     try:
         document = located.convert(root, ())
     except _TooDeep as deep:

@@ -374,7 +374,7 @@ class TriggersSpec(_Model):
 
 
 class PollSpec(_Model):
-    interval: Duration = Field("30s", description="First delay between two status polls.")
+    interval: Duration = Field("10s", description="First delay between two status polls.")
     max_interval: Duration = Field(
         "5m", description="Longest delay between two polls (backoff ceiling)."
     )

@@ -1,0 +1,59 @@
+"""The process kustomize spawns: answer from the cache, else render.
+
+With a config path argument it is a legacy exec generator plugin; without
+arguments it is a KRM function reading a ResourceList on stdin. Only the
+standard library and ``cache`` are imported before a cache miss.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    from generator import __version__
+    from generator.plugin import cache
+
+    args = sys.argv[1:] if argv is None else argv
+    if args and args[0] in ("-h", "--help"):
+        sys.stdout.write(__doc__ or "")
+        return 0
+    mode = "exec" if args else "krm"
+    if mode == "exec":
+        try:
+            with open(args[0], "rb") as handle:  # noqa: PTH123 - pathlib costs start-up time
+                data = handle.read()
+        except OSError as err:
+            sys.stderr.write(
+                f"benchgen: {args[0]}: cannot read the plugin config: {err.strerror}\n"
+            )
+            return 2
+    else:
+        data = sys.stdin.buffer.read()
+
+    directory = cache.cache_dir()
+    name = cache.key(mode, data, __version__) if directory else ""
+    if directory:
+        hit = cache.get(directory, name)
+        if hit is not None:
+            sys.stderr.buffer.write(hit[1])
+            sys.stdout.buffer.write(hit[0])
+            return 0
+
+    if mode == "exec":
+        from generator.plugin.legacy import run_exec
+
+        code, out, messages = run_exec(args[0], data)
+    else:
+        from generator.plugin.krm import run_krm
+
+        code, out, messages = run_krm(data)
+    sys.stderr.buffer.write(messages)
+    sys.stdout.buffer.write(out)
+    if code == 0 and directory:
+        cache.put(directory, name, out, messages)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

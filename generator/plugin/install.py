@@ -1,0 +1,73 @@
+"""`benchgen plugin install`: put a shim where kustomize looks for the plugin.
+
+kustomize finds legacy exec plugins at
+``$XDG_CONFIG_HOME/kustomize/plugin/<group>/<version>/<lower kind>/<Kind>``.
+The shim execs this very Python with ``-S -E`` and an explicit ``sys.path``:
+no PATH or pyenv shim lookup and no site start-up on every kustomize build.
+The same file works as a KRM exec function (no arguments: ResourceList on stdin).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from pathlib import Path
+
+from generator.config.models import API_VERSION, KIND
+
+_DEPENDENCIES = (
+    "generator",
+    "pydantic",
+    "pydantic_core",
+    "ruamel",
+    "typing_extensions",
+    "annotated_types",
+    "typing_inspection",
+)
+
+
+def plugin_path(xdg_config_home: str | None = None) -> Path:
+    base = xdg_config_home or os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "kustomize" / "plugin" / API_VERSION / KIND.lower() / KIND
+
+
+def _import_roots() -> list[str]:
+    """The sys.path entries that hold benchgen and its dependencies, in order."""
+    import importlib.util
+
+    roots: list[str] = []
+    for name in _DEPENDENCIES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or (not spec.submodule_search_locations and not spec.origin):
+            continue
+        location = spec.origin if spec.origin not in (None, "namespace") else None
+        if location is None and spec.submodule_search_locations:
+            location = str(Path(next(iter(spec.submodule_search_locations))) / "__init__.py")
+        path = Path(str(location)).resolve()
+        root = path.parent.parent if path.name == "__init__.py" else path.parent
+        if str(root) not in roots:
+            roots.append(str(root))
+    return roots
+
+
+def shim_text() -> str:
+    code = (
+        f"import sys; sys.path[:0] = {_import_roots()!r}; "
+        "from generator.plugin.fast import main; sys.exit(main())"
+    )
+    return (
+        "#!/bin/sh\n"
+        "# benchgen kustomize plugin, written by `benchgen plugin install`.\n"
+        "# Re-run that command after moving or upgrading benchgen.\n"
+        f'exec {shlex.quote(sys.executable)} -S -E -c {shlex.quote(code)} "$@"\n'
+    )
+
+
+def install(target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(shim_text(), encoding="utf-8")
+    tmp.chmod(0o755)
+    tmp.replace(target)
+    return target
