@@ -6,7 +6,8 @@
 # Progress goes to stderr. The binaries are cached under
 #   ${BENCHGEN_E2E_CACHE:-${XDG_CACHE_HOME:-~/.cache}/benchgen-e2e}/<key>/bin
 # where <key> names both versions plus a hash of go.mod/go.sum, so a warm run
-# costs a few stat calls. Exit 3: Go is missing and nothing is cached.
+# costs a few stat calls. Exit 3: Go is missing and nothing is cached;
+# exit 4: --cached-only was given and nothing is cached.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,6 +29,10 @@ complete() { [[ -f "$bin/.complete" && -x "$bin/kube-apiserver" && -x "$bin/etcd
 if complete; then
   echo "$bin"
   exit 0
+fi
+if [[ "${1:-}" == "--cached-only" ]]; then
+  echo "build.sh: $bin is not built yet (run 'make e2e')" >&2
+  exit 4
 fi
 
 if ! command -v go > /dev/null 2>&1; then

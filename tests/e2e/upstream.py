@@ -1,0 +1,109 @@
+"""The upstream CRDs and ClusterRoles the generated manifests need, read from the
+Go modules pinned by the conformance harness (tests/conformance/go.mod), so the
+e2e cluster and the conformance tests always agree on versions."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFORMANCE_GO_MOD = ROOT / "tests" / "conformance" / "go.mod"
+
+PIPELINE = "github.com/tektoncd/pipeline"
+TRIGGERS = "github.com/tektoncd/triggers"
+EVENTING = "knative.dev/eventing"
+
+# The Triggers ClusterRoles that generated RoleBindings/ClusterRoleBindings reference.
+TRIGGERS_CLUSTER_ROLES = (
+    "tekton-triggers-eventlistener-roles",
+    "tekton-triggers-eventlistener-clusterroles",
+)
+
+
+@dataclass(frozen=True)
+class Upstream:
+    versions: dict[str, str]
+    objects: list[dict[str, Any]]
+
+    def kinds(self) -> set[str]:
+        return {
+            o["spec"]["names"]["kind"]
+            for o in self.objects
+            if o["kind"] == "CustomResourceDefinition"
+        }
+
+
+def pinned_versions(go_mod: Path = CONFORMANCE_GO_MOD) -> dict[str, str]:
+    """Versions of Tekton Pipelines, Triggers and Knative Eventing in go.mod."""
+    wanted = {PIPELINE, TRIGGERS, EVENTING}
+    found: dict[str, str] = {}
+    for line in go_mod.read_text().splitlines():
+        parts = line.strip().removeprefix("require ").split()
+        if len(parts) >= 2 and parts[0] in wanted:
+            found[parts[0]] = parts[1]
+    missing = wanted - found.keys()
+    if missing:
+        raise RuntimeError(f"{go_mod} does not pin {', '.join(sorted(missing))}")
+    return found
+
+
+def module_dir(module: str, version: str) -> Path:
+    """The module's source in the Go module cache (downloaded through the proxy)."""
+    proc = subprocess.run(
+        ["go", "mod", "download", "-json", f"{module}@{version}"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT / "tests" / "e2e",  # outside any module: a plain download
+    )
+    info = json.loads(proc.stdout) if proc.stdout.strip() else {}
+    if proc.returncode != 0 or "Dir" not in info:
+        raise RuntimeError(
+            f"go mod download {module}@{version} failed: {info.get('Error') or proc.stderr}"
+        )
+    return Path(info["Dir"])
+
+
+def _load(path: Path) -> list[dict[str, Any]]:
+    yaml = YAML(typ="safe", pure=True)
+    return [d for d in yaml.load_all(path.read_text()) if isinstance(d, dict)]
+
+
+def _files(directory: Path, pattern: str) -> list[Path]:
+    files = sorted(directory.glob(pattern))
+    if not files:
+        raise RuntimeError(f"no {pattern} under {directory}")
+    return files
+
+
+def load_upstream(go_mod: Path = CONFORMANCE_GO_MOD) -> Upstream:
+    """CRDs of Tekton Pipelines (config/300-crds), Tekton Triggers (config/300-*.yaml)
+    and Knative Eventing core (config/core/resources), plus the Triggers EventListener
+    ClusterRoles (config/200-clusterrole.yaml)."""
+    versions = pinned_versions(go_mod)
+    pipeline = module_dir(PIPELINE, versions[PIPELINE])
+    triggers = module_dir(TRIGGERS, versions[TRIGGERS])
+    eventing = module_dir(EVENTING, versions[EVENTING])
+    objects: list[dict[str, Any]] = []
+    sources = [
+        *_files(pipeline / "config" / "300-crds", "*.yaml"),
+        *_files(triggers / "config", "300-*.yaml"),
+        *_files(eventing / "config" / "core" / "resources", "*.yaml"),
+    ]
+    for path in sources:
+        objects.extend(d for d in _load(path) if d.get("kind") == "CustomResourceDefinition")
+    roles = [
+        d
+        for d in _load(triggers / "config" / "200-clusterrole.yaml")
+        if d.get("kind") == "ClusterRole" and d["metadata"]["name"] in TRIGGERS_CLUSTER_ROLES
+    ]
+    if {r["metadata"]["name"] for r in roles} != set(TRIGGERS_CLUSTER_ROLES):
+        raise RuntimeError(f"{TRIGGERS}@{versions[TRIGGERS]} lacks {TRIGGERS_CLUSTER_ROLES}")
+    objects.extend(roles)
+    return Upstream(versions=versions, objects=objects)
