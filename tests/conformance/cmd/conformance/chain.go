@@ -47,6 +47,7 @@ type Event struct {
 	Sign         bool                         `json:"sign,omitempty"`
 	Expect       string                       `json:"expect"`
 	ExpectParams map[string]any               `json:"expectParams,omitempty"`
+	ExpectLabels map[string]string            `json:"expectLabels,omitempty"`
 	ExpectError  string                       `json:"expectError,omitempty"`
 }
 
@@ -268,12 +269,17 @@ func runEvent(set *ObjectSet, schemas CRDSchemas, sk *sink.Sink, secrets *fakeSe
 			rep.Add(id, "expect", "expected accepted, but every trigger rejected it: %s", strings.Join(reasons, "; "))
 			return
 		}
-		if ev.ExpectParams != nil {
+		if ev.ExpectParams != nil || ev.ExpectLabels != nil {
 			if len(rendered) == 0 {
 				rep.Add(id, "expectParams", "no PipelineRun was rendered")
 				return
 			}
 			compareParams(rep, id, rendered[0], ev.ExpectParams)
+			for k, v := range ev.ExpectLabels {
+				if got, ok := rendered[0].Labels[k]; !ok || got != v {
+					rep.Add(id, "expectLabels."+k, "PipelineRun label is %q, expected %q", got, v)
+				}
+			}
 		}
 	case "rejected":
 		if len(accepted) > 0 {

@@ -181,7 +181,7 @@ func checkTrigger(ctx context.Context, set *ObjectSet, nt namedTrigger, rep *Rep
 			target = &cel.InterceptorParams{}
 		case "github":
 			target = &github.InterceptorParams{}
-			otherExtensions = true // addChangedFiles may add extensions.changed_files
+			overlayKeys = append(overlayKeys, "changed_files") // addChangedFiles
 		case "gitlab":
 			target = &gitlab.InterceptorParams{}
 		default:
@@ -339,11 +339,7 @@ func CheckRendered(ctx context.Context, set *ObjectSet, schemas CRDSchemas, id, 
 		rep.Add(id, field, "rendered resource is not valid JSON: %v", err)
 		return nil
 	}
-	rid := id
-	if field != "" {
-		rid = id + "." + field
-	}
-	rid += " -> " + tm.Kind
+	rid := fmt.Sprintf("%s -> %s (%s)", id, tm.Kind, field)
 	obj, ok := DecodeStrict(rid, tm.APIVersion, tm.Kind, res, rep)
 	if schemas == nil {
 		schemas = globalSchemas

@@ -18,6 +18,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
 	sourcesv1 "knative.dev/eventing/pkg/apis/sources/v1"
@@ -79,9 +80,11 @@ func DecodeStrict(id, apiVersion, kind string, js []byte, rep *Report) (any, boo
 		rep.Add(id, "", "cannot decode into %T: %v", obj, err)
 		return nil, false
 	}
+	var unknown []string
 	for _, se := range strictErrs {
 		msg := se.Error()
 		if m := unknownFieldRE.FindStringSubmatch(msg); m != nil {
+			unknown = append(unknown, m[1])
 			rep.Add(id, m[1], "unknown field (not in the upstream %s type; Kubernetes would prune or reject it)", kind)
 		} else if m := duplicateFieldRE.FindStringSubmatch(msg); m != nil {
 			rep.Add(id, m[1], "duplicate field")
@@ -95,7 +98,13 @@ func DecodeStrict(id, apiVersion, kind string, js []byte, rep *Report) (any, boo
 		var in, back any
 		_ = json.Unmarshal(js, &in)
 		_ = json.Unmarshal(out, &back)
+	dropped:
 		for _, path := range droppedFields("", in, back) {
+			for _, u := range unknown {
+				if path == u || strings.HasPrefix(path, u+".") || strings.HasPrefix(path, u+"[") {
+					continue dropped
+				}
+			}
 			rep.Add(id, path, "field dropped when decoded into the upstream %s type (unknown or misplaced field)", kind)
 		}
 	}
@@ -200,8 +209,15 @@ func AddFieldErrorList(rep *Report, id, prefix string, errs field.ErrorList) {
 
 // DefaultAndValidate applies upstream defaults and runs upstream validation.
 func DefaultAndValidate(ctx context.Context, id string, obj any, rep *Report) {
+	// The API server turns generateName into a name before admission.
+	if mo, ok := obj.(metav1.Object); ok && mo.GetName() == "" && mo.GetGenerateName() != "" {
+		mo.SetName(mo.GetGenerateName() + "x7k2p")
+	}
 	if d, ok := obj.(apis.Defaultable); ok {
 		d.SetDefaults(ctx)
+	}
+	if mo, ok := obj.(metav1.Object); ok {
+		AddFieldErrorList(rep, id, "", metav1validation.ValidateLabels(mo.GetLabels(), field.NewPath("metadata", "labels")))
 	}
 	if v, ok := obj.(apis.Validatable); ok {
 		AddFieldErrors(rep, id, "", v.Validate(ctx))
@@ -223,6 +239,14 @@ func validateBuiltin(id string, obj any, rep *Report) {
 		Labels: mo.GetLabels(), Annotations: mo.GetAnnotations(),
 	}
 	nameFn := apivalidation.NameIsDNSSubdomain
+	namespaced := true
+	switch obj.(type) {
+	case *rbacv1.ClusterRole, *rbacv1.ClusterRoleBinding:
+		namespaced = false
+	}
+	if namespaced && meta.Namespace == "" {
+		meta.Namespace = "default" // kustomize / kubectl -n fill it in
+	}
 	switch obj.(type) {
 	case *corev1.Service:
 		nameFn = apivalidation.NameIsDNS1035Label
@@ -234,7 +258,7 @@ func validateBuiltin(id string, obj any, rep *Report) {
 			return nil
 		}
 	}
-	AddFieldErrorList(rep, id, "", apivalidation.ValidateObjectMeta(&meta, false, nameFn, field.NewPath("metadata")))
+	AddFieldErrorList(rep, id, "", apivalidation.ValidateObjectMeta(&meta, namespaced, nameFn, field.NewPath("metadata")))
 
 	switch o := obj.(type) {
 	case *rbacv1.RoleBinding:
