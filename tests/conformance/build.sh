@@ -6,6 +6,7 @@
 # nothing changed returns at once. Beside the binary, crds/ holds the CRD
 # YAMLs shipped in the pinned modules' config/ folders.
 #
+#   --cached-only               print the path if cached, else exit 4 (no build)
 #   BENCHGEN_CONFORMANCE_CACHE  cache root (default ~/.cache/benchgen/conformance)
 set -euo pipefail
 
@@ -29,6 +30,10 @@ out="$root/$key"
 if [[ -x "$out/conformance" && -f "$out/crds/.complete" ]]; then
 	echo "$out/conformance"
 	exit 0
+fi
+if [[ "${1:-}" == "--cached-only" ]]; then
+	echo "build.sh: the harness is not built yet (run tests/conformance/build.sh)" >&2
+	exit 4
 fi
 
 mkdir -p "$root"
