@@ -7,7 +7,8 @@ CONFIG ?=
 NAMESPACE ?=
 PYTEST_ARGS ?=
 
-.PHONY: help render test lint unit golden schema bench clean
+.PHONY: help render test lint unit golden schema bench clean eventlistener eventlistener-clean \
+	plugin-install tools
 
 help:
 	@echo "make render      render the embedded example (or CONFIG=path) to stdout"
@@ -15,7 +16,10 @@ help:
 	@echo "make unit        run pytest only (PYTEST_ARGS=... to pass options)"
 	@echo "make golden      regenerate tests/golden expected output (review the diff!)"
 	@echo "make schema      regenerate schemas/ from the config models"
-	@echo "make bench       measure the runtime poller (requests, latency, memory, start-up)"
+	@echo "make bench       measure the poller and the kustomize plugin (README has the figures)"
+	@echo "make eventlistener [NAMESPACE=ns] [CONFIG=file]   render and apply to the current cluster"
+	@echo "make eventlistener-clean [NAMESPACE=ns] [CONFIG=file]   delete runs, then the objects"
+	@echo "make plugin-install   install the kustomize plugin shim for this checkout"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,8 +49,24 @@ golden: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/benchgen schema
 
-bench: $(STAMP)
+bench: $(STAMP) tools
 	$(BIN)/python bench/poller_bench.py
+	$(BIN)/python bench/plugin_bench.py
+
+# Namespace: NAMESPACE, else the current context's in $KUBECONFIG (or ~/.kube/config),
+# else "default"; objects are applied from the rendered stream, no file is written.
+eventlistener: $(STAMP)
+	$(BIN)/benchgen eventlistener $(CONFIG) $(if $(NAMESPACE),--namespace $(NAMESPACE))
+
+eventlistener-clean: $(STAMP)
+	$(BIN)/benchgen eventlistener --clean $(CONFIG) $(if $(NAMESPACE),--namespace $(NAMESPACE))
+
+plugin-install: $(STAMP)
+	$(BIN)/benchgen plugin install
+
+# Pinned tools the tests use (kustomize from the Go module proxy).
+tools: $(STAMP)
+	$(BIN)/python -m tests.tools kustomize
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

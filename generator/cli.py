@@ -159,8 +159,12 @@ def cmd_plugin_install(args: argparse.Namespace) -> int:
 
 
 def cmd_eventlistener(args: argparse.Namespace) -> int:
+    import os
+
     from generator import cluster
 
+    if args.kubeconfig:
+        os.environ["KUBECONFIG"] = args.kubeconfig  # for kubectl too
     namespace = args.namespace or cluster.current_namespace(args.kubeconfig)
     rendered = _render(args.config, namespace)
     kubectl = cluster.find_kubectl(args.kubectl)

@@ -143,6 +143,8 @@ def _parse(data: bytes, name: str, keep_nodes: bool = False) -> tuple[Any, _Loca
 
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
+    # KRM items pass through: 'yes' must stay a quoted string, not become yes.
+    yaml.preserve_quotes = True
     try:
         # Anchors and aliases are refused before anything is built: they are
         # how "billion laughs" documents explode, and a config has no use for them.

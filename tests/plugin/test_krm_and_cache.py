@@ -1,0 +1,185 @@
+"""The KRM function over stdin, and the plugin's render cache."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import EXAMPLE, ROOT
+
+ITEM = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: keep-me  # a comment that must survive
+data:
+  ratio: '01'
+  flag: "yes"
+"""
+
+
+def resource_list(config: str, items: str = ITEM) -> str:
+    indented_config = "".join(f"  {line}\n" for line in config.splitlines())
+    indented_items = "".join(f"  {line}\n" for line in items.splitlines())
+    return (
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- "
+        + indented_items[2:]
+        + "functionConfig:\n"
+        + indented_config
+    )
+
+
+def krm(stdin: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "generator.cli"],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+    )
+
+
+def test_krm_appends_objects_and_passes_items_through() -> None:
+    proc = krm(resource_list(EXAMPLE.read_text()))
+    assert proc.returncode == 0, proc.stderr
+    assert "name: keep-me  # a comment that must survive" in proc.stdout
+    assert "ratio: '01'" in proc.stdout and 'flag: "yes"' in proc.stdout
+    out = yaml.safe_load(proc.stdout)
+    assert out["kind"] == "ResourceList"
+    kinds = [item["kind"] for item in out["items"]]
+    assert kinds[0] == "ConfigMap" and out["items"][0]["metadata"]["name"] == "keep-me"
+    assert kinds[1:].count("Task") == 3 and kinds[-1] == "EventListener"
+    assert "results" not in out
+
+
+def test_krm_reports_problems_with_field_paths_and_exit_1() -> None:
+    bad = (
+        EXAMPLE.read_text()
+        .replace("interval: 10s", "interval: soon")
+        .replace("  name: benchmark-mlop\n", "  name: Benchmark\n", 1)
+    )
+    proc = krm(resource_list(bad))
+    assert proc.returncode == 1
+    out = yaml.safe_load(proc.stdout)
+    assert [i["metadata"]["name"] for i in out["items"]] == ["keep-me"]  # nothing half-generated
+    fields = {r["field"]["path"]: r for r in out["results"]}
+    assert set(fields) == {"metadata.name", "spec.poll.interval"}
+    assert fields["spec.poll.interval"]["severity"] == "error"
+    assert "'soon' is not a duration" in fields["spec.poll.interval"]["message"]
+    assert "spec.poll.interval" in proc.stderr
+
+
+def test_krm_warnings_are_results() -> None:
+    config = (ROOT / "tests" / "golden" / "no-auth" / "config.yaml").read_text()
+    proc = krm(resource_list(config))
+    assert proc.returncode == 0
+    (result,) = yaml.safe_load(proc.stdout)["results"]
+    assert result["severity"] == "warning" and "authentication is off" in result["message"]
+
+
+def test_krm_without_function_config() -> None:
+    proc = krm("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n")
+    assert proc.returncode == 1
+    (result,) = yaml.safe_load(proc.stdout)["results"]
+    assert result["field"]["path"] == "functionConfig"
+
+
+def plugin(
+    config: Path, cache: Path, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "generator.plugin.fast", str(config)],
+        capture_output=True,
+        cwd=ROOT,
+        env={**os.environ, "BENCHGEN_CACHE_DIR": str(cache), **(extra_env or {})},
+        timeout=60,
+    )
+
+
+def test_cache_hits_are_identical_and_never_stale(tmp_path: Path) -> None:
+    config = tmp_path / "kustomize-plugin-config-123"
+    config.write_text(EXAMPLE.read_text())
+    cache = tmp_path / "cache"
+    first = plugin(config, cache)
+    assert first.returncode == 0
+    entries = list(cache.iterdir())
+    assert len(entries) == 1
+    second = plugin(config, cache)
+    assert second.stdout == first.stdout
+    # A different temporary name from kustomize is the same answer.
+    other = tmp_path / "kustomize-plugin-config-456"
+    other.write_text(EXAMPLE.read_text())
+    assert plugin(other, cache).stdout == first.stdout
+    assert len(list(cache.iterdir())) == 1
+    # A changed config is a different key: never a stale answer.
+    config.write_text(EXAMPLE.read_text().replace("timeout: 8h\n", "timeout: 7h\n"))
+    changed = plugin(config, cache)
+    assert changed.stdout != first.stdout and b"- 7h\n" in changed.stdout
+    assert len(list(cache.iterdir())) == 2
+    # A damaged entry is a miss and is rewritten.
+    for entry in cache.iterdir():
+        entry.write_bytes(b"garbage")
+    assert plugin(config, cache).stdout == changed.stdout
+
+
+def test_cache_keeps_warnings_and_skips_failures(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    config = ROOT / "tests" / "golden" / "no-auth" / "config.yaml"
+    first = plugin(config, cache)
+    second = plugin(config, cache)
+    assert b"authentication is off" in first.stderr and second.stderr == first.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("kind: Nope\n")
+    assert plugin(bad, cache).returncode == 2
+    assert len(list(cache.iterdir())) == 1  # only the good answer
+
+
+def test_cache_can_be_disabled(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    proc = plugin(EXAMPLE, cache, {"BENCHGEN_NO_CACHE": "1"})
+    assert proc.returncode == 0 and not cache.exists()
+
+
+def test_plugin_never_imports_kubernetes(tmp_path: Path) -> None:
+    code = (
+        "import sys\nfrom generator.plugin.fast import main\n"
+        f"main([{str(EXAMPLE)!r}])\n"
+        "sys.stderr.write('MODULES ' + ' '.join(sys.modules))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "BENCHGEN_NO_CACHE": "1"},
+        timeout=60,
+    )
+    modules = proc.stderr.rsplit("MODULES ", 1)[1].split()
+    assert "generator.compile" in modules
+    assert not [m for m in modules if m.split(".")[0] == "kubernetes"]
+
+
+def test_cache_hit_imports_nothing_heavy(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    assert plugin(EXAMPLE, cache).returncode == 0
+    code = (
+        "import sys\nfrom generator.plugin.fast import main\n"
+        f"main([{str(EXAMPLE)!r}])\n"
+        "sys.stderr.write('MODULES ' + ' '.join(sys.modules))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "BENCHGEN_CACHE_DIR": str(cache)},
+        timeout=60,
+    )
+    modules = {m.split(".")[0] for m in proc.stderr.rsplit("MODULES ", 1)[1].split()}
+    assert not modules & {"pydantic", "ruamel", "yaml", "kubernetes"}

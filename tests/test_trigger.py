@@ -1,0 +1,190 @@
+"""`benchgen trigger` against a real HTTP server on loopback, and the kubeconfig namespace."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE, GOLDEN, ROOT
+
+SECRET = "s3cret-value"
+REQUIRED = [
+    "--field",
+    "dvc-data-version=v1.0.0",
+    "--field",
+    "prompts-version=v1.0.0",
+    "--field",
+    "known-non-issues-version=v1.0.0",
+]
+
+
+class Listener(ThreadingHTTPServer):
+    """Answers like a Triggers EventListener: 202 with an eventID, 403 on a bad signature."""
+
+    received: list[tuple[dict[str, str], bytes]]
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: Listener
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.received.append((dict(self.headers), body))
+        want = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        if self.headers.get("X-Hub-Signature-256") != want:
+            self.send_response(403)
+            self.end_headers()
+            self.wfile.write(b"signature mismatch")
+            return
+        answer = json.dumps(
+            {"eventListener": "benchmark-mlop-listener", "eventID": "abc-123"}
+        ).encode()
+        self.send_response(202)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    server = Listener(("127.0.0.1", 0), Handler)
+    server.received = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def trigger(*args: str, secret: str | None = SECRET) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "BENCHGEN_WEBHOOK_SECRET"}
+    if secret is not None:
+        env["BENCHGEN_WEBHOOK_SECRET"] = secret
+    return subprocess.run(
+        [sys.executable, "-m", "generator.cli", "trigger", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+    )
+
+
+def test_signed_event_is_accepted(listener: Listener) -> None:
+    url = f"http://127.0.0.1:{listener.server_address[1]}"
+    proc = trigger(
+        str(EXAMPLE), "--url", url, *REQUIRED, "--field", "use-known-false-positive-file=false"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "HTTP 202" in proc.stdout and "event id: abc-123" in proc.stderr
+    ((headers, body),) = listener.received
+    assert json.loads(body) == {
+        "dvc_data_version": "v1.0.0",
+        "known_non_issues_version": "v1.0.0",
+        "prompts_version": "v1.0.0",
+        "use_known_false_positive_file": False,  # a JSON boolean
+    }
+    assert headers["Content-Type"] == "application/json"
+
+
+def test_wrong_secret_is_reported_as_failure(listener: Listener) -> None:
+    url = f"http://127.0.0.1:{listener.server_address[1]}"
+    proc = trigger(str(EXAMPLE), "--url", url, *REQUIRED, secret="wrong")
+    assert proc.returncode == 1
+    assert "HTTP 403: signature mismatch" in proc.stdout
+
+
+def test_missing_required_field_is_refused_locally(listener: Listener) -> None:
+    url = f"http://127.0.0.1:{listener.server_address[1]}"
+    proc = trigger(str(EXAMPLE), "--url", url, "--field", "dvc-data-version=v1")
+    assert proc.returncode == 2
+    assert "prompts-version is required (body.prompts_version)" in proc.stderr
+    assert "known-non-issues-version is required" in proc.stderr
+    assert listener.received == []
+
+
+def test_constraint_violations_are_refused_like_the_listener(listener: Listener) -> None:
+    proc = trigger(
+        str(EXAMPLE), *REQUIRED, "--field", "image-version=repo/evil:tag", "--field", "nope=1"
+    )
+    assert proc.returncode == 2
+    assert "--field nope: no such param" in proc.stderr
+    proc = trigger(str(EXAMPLE), *REQUIRED[:4], "--field", "known-non-issues-version=$(touch x)")
+    assert proc.returncode == 2
+    assert "does not match pattern" in proc.stderr
+
+
+def test_secret_is_required_and_never_a_flag(tmp_path: Path) -> None:
+    proc = trigger(str(EXAMPLE), *REQUIRED, secret=None)
+    assert proc.returncode == 2
+    assert "set BENCHGEN_WEBHOOK_SECRET or pass --secret-file" in proc.stderr
+    secret_file = tmp_path / "secret"
+    secret_file.write_text(SECRET + "\n")
+    proc = trigger(
+        str(EXAMPLE), *REQUIRED, "--secret-file", str(secret_file), "--dry-run", secret=None
+    )
+    assert proc.returncode == 0
+    headers, _, body = proc.stdout.partition("\n\n")
+    want = hmac.new(SECRET.encode(), body.strip().encode(), hashlib.sha256).hexdigest()
+    assert f"X-Hub-Signature-256: sha256={want}" in headers
+
+
+def test_token_auth_and_header_params() -> None:
+    config = GOLDEN / "token-auth-labels" / "config.yaml"
+    proc = trigger(
+        str(config),
+        "--dry-run",
+        "--field",
+        "data-version=v1.2.3",
+        "--field",
+        "prompts-version=p1",
+        "--field",
+        "image=v2",
+        "--field",
+        "team=perf",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert f"X-Bench-Token: {SECRET}" in proc.stdout
+    assert "X-Prompts-Version: p1" in proc.stdout
+    assert '{"data":{"version":"v1.2.3"},"image":"v2","team":"perf"}' in proc.stdout
+
+
+def test_unreachable_listener_is_a_clear_error() -> None:
+    proc = trigger(str(EXAMPLE), "--url", "http://127.0.0.1:9", *REQUIRED)
+    assert proc.returncode == 2
+    assert "cannot reach http://127.0.0.1:9" in proc.stderr
+
+
+def test_namespace_comes_from_the_current_context(tmp_path: Path) -> None:
+    from generator.cluster import current_namespace
+
+    kubeconfig = tmp_path / "config"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: b\n"
+        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:6443'}}]\n"
+        "users: [{name: u, user: {token: t}}]\n"
+        "contexts:\n"
+        "- {name: a, context: {cluster: c, user: u, namespace: alpha}}\n"
+        "- {name: b, context: {cluster: c, user: u, namespace: bench-ns}}\n"
+    )
+    assert current_namespace(str(kubeconfig)) == "bench-ns"
+    kubeconfig.write_text(
+        kubeconfig.read_text().replace("current-context: b", "current-context: a")
+    )
+    assert current_namespace(str(kubeconfig)) == "alpha"
+    kubeconfig.write_text(kubeconfig.read_text().replace(", namespace: alpha", ""))
+    assert current_namespace(str(kubeconfig)) == "default"
+    assert current_namespace(str(tmp_path / "missing")) == "default"
