@@ -50,6 +50,8 @@ moddir() { GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' "$1"; }
 cp "$(moddir github.com/tektoncd/pipeline)"/config/300-crds/*.yaml "$tmp/crds/pipeline/"
 cp "$(moddir github.com/tektoncd/triggers)"/config/300-*.yaml "$tmp/crds/triggers/"
 cp "$(moddir knative.dev/eventing)"/config/core/resources/*.yaml "$tmp/crds/eventing/"
+mkdir -p "$tmp/crds/eventing-config"
+cp "$(moddir knative.dev/eventing)"/config/core/configmaps/default-broker.yaml "$tmp/crds/eventing-config/"
 chmod -R u+w "$tmp/crds"
 touch "$tmp/crds/.complete"
 

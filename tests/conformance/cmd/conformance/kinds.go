@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"reflect"
 	"regexp"
 	"sort"
@@ -20,10 +21,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	eventingconfig "knative.dev/eventing/pkg/apis/config"
 	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
 	sourcesv1 "knative.dev/eventing/pkg/apis/sources/v1"
 	"knative.dev/pkg/apis"
 	sigsjson "sigs.k8s.io/json"
+	"sigs.k8s.io/yaml"
 )
 
 // kinds maps "apiVersion|Kind" to a constructor of the upstream Go type.
@@ -56,8 +59,30 @@ var kinds = map[string]func() any{
 	"apps/v1|Deployment":                              func() any { return &appsv1.Deployment{} },
 }
 
+// baseContext carries the cluster defaults upstream webhooks read from
+// ConfigMaps (set in main from the pinned modules' config/ folders).
+var baseContext = context.Background()
+
 func validationContext() context.Context {
-	return apis.WithinCreate(context.Background())
+	return apis.WithinCreate(baseContext)
+}
+
+// withEventingDefaults attaches Knative Eventing's shipped config-br-defaults
+// (config/core/configmaps/default-broker.yaml) as the eventing webhook does.
+func withEventingDefaults(ctx context.Context, file string) (context.Context, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return ctx, err
+	}
+	var cm corev1.ConfigMap
+	if err := yaml.Unmarshal(data, &cm); err != nil {
+		return ctx, fmt.Errorf("%s: %w", file, err)
+	}
+	defaults, err := eventingconfig.NewDefaultsConfigFromMap(cm.Data)
+	if err != nil {
+		return ctx, fmt.Errorf("%s: %w", file, err)
+	}
+	return eventingconfig.ToContext(ctx, &eventingconfig.Config{Defaults: defaults}), nil
 }
 
 var unknownFieldRE = regexp.MustCompile(`^unknown field "(.*)"$`)

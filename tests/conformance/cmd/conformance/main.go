@@ -105,6 +105,11 @@ func main() {
 		os.Exit(2)
 	}
 	globalSchemas = schemas
+	baseContext, err = withEventingDefaults(baseContext, filepath.Join(*crdDir, "eventing-config", "default-broker.yaml"))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "conformance: %v\n", err)
+		os.Exit(2)
+	}
 	set := &ObjectSet{Namespace: *namespace}
 	for _, arg := range flag.Args() {
 		if err := set.Load(arg, rep); err != nil {
