@@ -2,33 +2,43 @@
 
 The key covers everything an answer depends on: benchgen's version, the size
 and mtime of every compiler source file (so an edited checkout never serves
-an old answer), the entry mode and every input byte. Only the standard
-library is imported here: a hit must cost no more than reading a file.
+an old answer), the entry mode and every input byte. A hit must cost little
+more than Python's own start-up, so this module uses ``os`` and a builtin
+SHA-256 only: no pathlib, tempfile or hashlib (~30 ms of imports together).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
-from pathlib import Path
 
-_PACKAGE = Path(__file__).resolve().parent.parent
+TYPE_CHECKING = False  # importing typing costs ~12 ms; a cache hit must not pay it
+if TYPE_CHECKING:
+    from hashlib import _Hash
+
+try:  # the builtin C module: much cheaper to import than hashlib (OpenSSL)
+    from _sha256 import sha256 as _sha256  # type: ignore[import-not-found,unused-ignore]
+except ImportError:  # pragma: no cover - Python 3.12+ renamed it
+    try:
+        from _sha2 import sha256 as _sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
+    except ImportError:
+        from hashlib import sha256 as _sha256  # type: ignore[assignment,unused-ignore]
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # noqa: PTH100,PTH120
 _SKIP = {"runtime", "__pycache__"}
 
 
-def cache_dir() -> Path | None:
+def cache_dir() -> str | None:
     if os.environ.get("BENCHGEN_NO_CACHE"):
         return None
     explicit = os.environ.get("BENCHGEN_CACHE_DIR")
     if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "benchgen" / "render"
+        return explicit
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")  # noqa: PTH111,PTH118
+    return os.path.join(base, "benchgen", "render")  # noqa: PTH118
 
 
-def _source_signature(digest: hashlib._Hash) -> None:
-    stack = [str(_PACKAGE)]
+def _source_signature(digest: _Hash) -> None:
+    stack = [_PACKAGE]
     entries: list[tuple[str, int, int]] = []
     while stack:
         with os.scandir(stack.pop()) as it:
@@ -44,17 +54,18 @@ def _source_signature(digest: hashlib._Hash) -> None:
 
 
 def key(mode: str, data: bytes, version: str) -> str:
-    digest = hashlib.sha256()
+    digest = _sha256()
     digest.update(f"benchgen {version}\0{mode}\0".encode())
     _source_signature(digest)
-    digest.update(hashlib.sha256(data).digest())
-    return digest.hexdigest()
+    digest.update(_sha256(data).digest())
+    return str(digest.hexdigest())
 
 
-def get(directory: Path, name: str) -> tuple[bytes, bytes] | None:
+def get(directory: str, name: str) -> tuple[bytes, bytes] | None:
     """(stdout, stderr) of an earlier successful answer, or None."""
     try:
-        raw = (directory / name).read_bytes()
+        with open(os.path.join(directory, name), "rb") as handle:  # noqa: PTH118,PTH123
+            raw = handle.read()
     except OSError:
         return None
     header, sep, rest = raw.partition(b"\n")
@@ -64,13 +75,16 @@ def get(directory: Path, name: str) -> tuple[bytes, bytes] | None:
     return rest[err_len:], rest[:err_len]
 
 
-def put(directory: Path, name: str, stdout: bytes, stderr: bytes) -> None:
-    """Store an answer atomically; a cache that cannot be written is skipped."""
+def put(directory: str, name: str, stdout: bytes, stderr: bytes) -> None:
+    """Store an answer atomically (write, then rename); a cache that cannot be written is skipped."""
+    tmp = os.path.join(directory, f".tmp-{os.getpid()}-{name}")  # noqa: PTH118
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as out:
+        os.makedirs(directory, exist_ok=True)  # noqa: PTH103
+        with open(tmp, "wb") as out:  # noqa: PTH123
             out.write(b"%d\n" % len(stderr) + stderr + stdout)
-        Path(tmp).replace(directory / name)
+        os.replace(tmp, os.path.join(directory, name))  # noqa: PTH118
     except OSError:
-        pass
+        try:
+            os.unlink(tmp)  # noqa: PTH108
+        except OSError:
+            pass

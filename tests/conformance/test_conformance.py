@@ -131,6 +131,8 @@ def run_lint(lint: Path, files: list[Path]) -> list[str]:
         check=False,
         cwd=HERE,
     )
+    if "No tekton definitions can be found" in proc.stdout + proc.stderr:
+        return []  # nothing for tekton-lint to look at (e.g. Knative/CronJob only)
     try:
         problems = json.loads(proc.stdout or "[]")
     except json.JSONDecodeError:

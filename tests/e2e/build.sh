@@ -57,7 +57,7 @@ start=$SECONDS
 build() { # build PACKAGE OUTPUT
   local t0=$SECONDS
   echo "build.sh: building $1 ..." >&2
-  (cd "$mod" && CGO_ENABLED=0 GOFLAGS=-mod=readonly go build -trimpath -ldflags='-s -w' -o "$2" "$1")
+  (cd "$mod" && CGO_ENABLED=0 GOFLAGS='-mod=readonly -buildvcs=false' go build -trimpath -ldflags='-s -w' -o "$2" "$1")
   echo "build.sh: built $(basename "$2") in $((SECONDS - t0))s" >&2
 }
 echo "build.sh: kube-apiserver $k8s_version, etcd $etcd_version -> $bin (cold build)" >&2

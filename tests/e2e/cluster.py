@@ -64,10 +64,7 @@ def locate_binaries(*, build: bool) -> Path:
     args = ["bash", str(BUILD_SCRIPT)] + ([] if build else ["--cached-only"])
     proc = subprocess.run(args, stdout=subprocess.PIPE, text=True, check=False)
     if proc.returncode in (3, 4):
-        raise E2EUnavailable(
-            "the e2e control plane is not built"
-            + ("" if build else " (run `make e2e` to build and cache it)")
-        )
+        raise E2EUnavailable("the e2e control plane (kube-apiserver, etcd) is not built")
     if proc.returncode != 0:
         raise RuntimeError(f"{BUILD_SCRIPT} failed with exit code {proc.returncode}")
     return Path(proc.stdout.strip().splitlines()[-1])
