@@ -60,17 +60,35 @@ def main() -> int:
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        env = {**os.environ, "XDG_CONFIG_HOME": str(work / "xdg"), "BENCHGEN_CACHE_DIR": str(work / "cache")}
-        subprocess.run([sys.executable, "-m", "generator.cli", "plugin", "install"], env=env, check=True, capture_output=True, cwd=ROOT)
+        env = {
+            **os.environ,
+            "XDG_CONFIG_HOME": str(work / "xdg"),
+            "BENCHGEN_CACHE_DIR": str(work / "cache"),
+        }
+        subprocess.run(
+            [sys.executable, "-m", "generator.cli", "plugin", "install"],
+            env=env,
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+        )
         static = work / "static"
-        subprocess.run([sys.executable, "-m", "generator.cli", "render", "-o", str(static)], env=env, check=True, capture_output=True, cwd=ROOT)
+        subprocess.run(
+            [sys.executable, "-m", "generator.cli", "render", "-o", str(static)],
+            env=env,
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+        )
         generated = work / "generated"
         generated.mkdir()
         (generated / "benchmark.yaml").write_bytes((ROOT / "benchmark.yaml.example").read_bytes())
         (generated / "kustomization.yaml").write_text("generators:\n  - benchmark.yaml\n")
 
         build = [str(kustomize), "build", "--enable-alpha-plugins"]
-        subprocess.run([*build, str(generated)], env=env, check=True, capture_output=True)  # warm the cache
+        subprocess.run(
+            [*build, str(generated)], env=env, check=True, capture_output=True
+        )  # warm the cache
         static_ms = median_ms([*build, str(static)], env, work)
         warm_ms = median_ms([*build, str(generated)], env, work)
         cold_ms = median_ms([*build, str(generated)], {**env, "BENCHGEN_NO_CACHE": "1"}, work)
@@ -78,8 +96,12 @@ def main() -> int:
     objects = len([p for p in static.parent.glob("static/*.yaml")]) if static.exists() else 12
     print(f"kustomize {tools.KUSTOMIZE_VERSION}, {RUNS} runs each, medians:")
     print(f"  static build of the rendered objects   {static_ms:7.1f} ms")
-    print(f"  benchgen plugin, warm (cache hit)      {warm_ms:7.1f} ms   adds {warm_ms - static_ms:+6.1f} ms (target <= 20)")
-    print(f"  benchgen plugin, cold (no cache)       {cold_ms:7.1f} ms   adds {cold_ms - static_ms:+6.1f} ms (target <= 150)")
+    print(
+        f"  benchgen plugin, warm (cache hit)      {warm_ms:7.1f} ms   adds {warm_ms - static_ms:+6.1f} ms (target <= 20)"
+    )
+    print(
+        f"  benchgen plugin, cold (no cache)       {cold_ms:7.1f} ms   adds {cold_ms - static_ms:+6.1f} ms (target <= 150)"
+    )
     del objects
     print("rendering (in-process YAML emission), medians of 5:")
     for count, ms in render_scaling():

@@ -93,7 +93,7 @@ def seed_loop_run(duration: float, jobs: int, seed: int) -> Run:
 
 def simulate(trials: int, interval: float, max_interval: float) -> list[tuple[str, ...]]:
     rows = []
-    rng = random.Random(42)  # noqa: S311 - simulation, not crypto
+    rng = random.Random(42)
     for label, nominal, jobs in CASES:
         ours, theirs = [], []
         for t in range(trials):

@@ -23,7 +23,7 @@ except ImportError:  # pragma: no cover - Python 3.12+ renamed it
     except ImportError:
         from hashlib import sha256 as _sha256  # type: ignore[assignment,unused-ignore]
 
-_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # noqa: PTH100,PTH120
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _SKIP = {"runtime", "__pycache__"}
 
 
@@ -33,8 +33,8 @@ def cache_dir() -> str | None:
     explicit = os.environ.get("BENCHGEN_CACHE_DIR")
     if explicit:
         return explicit
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")  # noqa: PTH111,PTH118
-    return os.path.join(base, "benchgen", "render")  # noqa: PTH118
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "benchgen", "render")
 
 
 def _source_signature(digest: _Hash) -> None:
@@ -64,7 +64,7 @@ def key(mode: str, data: bytes, version: str) -> str:
 def get(directory: str, name: str) -> tuple[bytes, bytes] | None:
     """(stdout, stderr) of an earlier successful answer, or None."""
     try:
-        with open(os.path.join(directory, name), "rb") as handle:  # noqa: PTH118,PTH123
+        with open(os.path.join(directory, name), "rb") as handle:
             raw = handle.read()
     except OSError:
         return None
@@ -76,15 +76,15 @@ def get(directory: str, name: str) -> tuple[bytes, bytes] | None:
 
 
 def put(directory: str, name: str, stdout: bytes, stderr: bytes) -> None:
-    """Store an answer atomically (write, then rename); a cache that cannot be written is skipped."""
-    tmp = os.path.join(directory, f".tmp-{os.getpid()}-{name}")  # noqa: PTH118
+    """Store an answer atomically (write, then rename); an unwritable cache is skipped."""
+    tmp = os.path.join(directory, f".tmp-{os.getpid()}-{name}")
     try:
-        os.makedirs(directory, exist_ok=True)  # noqa: PTH103
-        with open(tmp, "wb") as out:  # noqa: PTH123
+        os.makedirs(directory, exist_ok=True)
+        with open(tmp, "wb") as out:
             out.write(b"%d\n" % len(stderr) + stderr + stdout)
-        os.replace(tmp, os.path.join(directory, name))  # noqa: PTH118
+        os.replace(tmp, os.path.join(directory, name))
     except OSError:
-        try:
-            os.unlink(tmp)  # noqa: PTH108
+        try:  # noqa: SIM105 - contextlib would cost start-up time
+            os.unlink(tmp)
         except OSError:
             pass

@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     mode = "exec" if args else "krm"
     if mode == "exec":
         try:
-            with open(args[0], "rb") as handle:  # noqa: PTH123 - pathlib costs start-up time
+            with open(args[0], "rb") as handle:
                 data = handle.read()
         except OSError as err:
             sys.stderr.write(
