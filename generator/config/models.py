@@ -13,6 +13,7 @@ problem can point at the exact field it is about.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -59,6 +60,18 @@ def _check_duration(value: str) -> str:
     return value
 
 
+def _kube(check: Callable[[str], str | None]) -> Callable[[str | None], str | None]:
+    """A validator from one of the Kubernetes name rules in kube.py (empty/None passes)."""
+
+    def validate(value: str | None) -> str | None:
+        problem = value and check(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    return validate
+
+
 Duration = Annotated[str, Field(description="Go duration: 30s, 5m, 1h30m, 8h")]
 
 
@@ -82,21 +95,7 @@ class ObjectMeta(_Model):
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        problem = kube.dns1123_label_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
-
-    @field_validator("namespace")
-    @classmethod
-    def _namespace(cls, value: str) -> str:
-        problem = value and kube.dns1123_label_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
+    _names = field_validator("name", "namespace")(_kube(kube.dns1123_label_problem))
 
 
 class ParamSpec(_Model):
@@ -164,13 +163,7 @@ class ParamSpec(_Model):
             )
         return value
 
-    @field_validator("label", "annotation")
-    @classmethod
-    def _key(cls, value: str | None) -> str | None:
-        problem = value and kube.label_key_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
+    _keys = field_validator("label", "annotation")(_kube(kube.label_key_problem))
 
     @model_validator(mode="after")
     def _consistent(self) -> ParamSpec:
@@ -305,13 +298,7 @@ class SecretKeyRef(_Model):
     name: str
     key: str = "token"
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        problem = kube.dns1123_subdomain_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
+    _name = field_validator("name")(_kube(kube.dns1123_subdomain_problem))
 
     @field_validator("key")
     @classmethod
@@ -462,13 +449,7 @@ class PipelineSpec(_Model):
             )
         return value
 
-    @field_validator("service_account_name")
-    @classmethod
-    def _sa(cls, value: str | None) -> str | None:
-        problem = value and kube.dns1123_subdomain_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
+    _sa = field_validator("service_account_name")(_kube(kube.dns1123_subdomain_problem))
 
 
 class NamesSpec(_Model):

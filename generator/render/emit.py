@@ -46,18 +46,21 @@ def _dumper() -> Any:
     return _DUMPER
 
 
+def _options() -> dict[str, Any]:
+    return {
+        "Dumper": _dumper(),
+        "sort_keys": False,  # the builders' order is the Kubernetes-conventional one
+        "default_flow_style": False,
+        "allow_unicode": True,
+        "width": 1 << 20,  # never fold long values (CEL, JSON): folding only adds diff noise
+    }
+
+
 def dump(obj: Any) -> str:
     """One object as a YAML document (no leading '---')."""
     import yaml
 
-    text: str = yaml.dump(
-        obj,
-        Dumper=_dumper(),
-        sort_keys=False,
-        default_flow_style=False,
-        allow_unicode=True,
-        width=1 << 20,  # never fold long values (CEL, JSON): folding only adds diff noise
-    )
+    text: str = yaml.dump(obj, **_options())
     return text
 
 
@@ -65,15 +68,7 @@ def dump_stream(objects: Iterable[Any], source: str) -> str:
     """Many objects as one multi-document stream."""
     import yaml
 
-    body: str = yaml.dump_all(
-        objects,
-        Dumper=_dumper(),
-        sort_keys=False,
-        default_flow_style=False,
-        allow_unicode=True,
-        width=1 << 20,
-        explicit_start=True,
-    )
+    body: str = yaml.dump_all(objects, explicit_start=True, **_options())
     return HEADER.format(source=source) + body
 
 
