@@ -163,9 +163,16 @@ def test_rendered_case(
     case: str, config: Path, events: Path, harness: Path, tekton_lint: Path, tmp_path: Path
 ) -> None:
     files = render(config, tmp_path / "out")
-    assert sorted(events.glob("*.yaml")), (
-        f"no sample events for {case}: add {events.relative_to(ROOT)}/*.yaml "
-        "(accepted and rejected ones; format in tests/conformance/README.md)"
+    outcomes = {
+        m.group(1)
+        for f in events.glob("*.yaml")
+        for m in [re.search(r"^expect:\s*(accepted|rejected)\s*$", f.read_text(), re.M)]
+        if m
+    }
+    assert outcomes == {"accepted", "rejected"}, (
+        f"{case} needs sample events that are accepted and ones that are rejected in "
+        f"{events.relative_to(ROOT)}/*.yaml (format in tests/conformance/README.md); "
+        f"found: {sorted(outcomes) or 'none'}"
     )
     rc, problems = run_harness(harness, [str(tmp_path / "out")], events)
     assert problems == [], "conformance problems:\n" + "\n".join(problems)
