@@ -71,17 +71,20 @@ def key(obj: Obj) -> tuple[str, str, str, str]:
 
 
 def find_kustomize() -> Path | None:
-    """$KUSTOMIZE, kustomize on PATH, or the copy the Makefile caches."""
+    """$KUSTOMIZE, else the pinned kustomize of tests/tools.py (installed with Go on
+    first use), else a kustomize on PATH."""
     import os
     import shutil
 
+    from tests.tools import ensure_kustomize
+
     if os.environ.get("KUSTOMIZE"):
         return Path(os.environ["KUSTOMIZE"])
+    pinned = ensure_kustomize()
+    if pinned is not None:
+        return pinned
     found = shutil.which("kustomize")
-    if found:
-        return Path(found)
-    cached = sorted(Path.home().glob(".cache/benchgen/tools/kustomize-*/kustomize"))
-    return cached[-1] if cached else None
+    return Path(found) if found else None
 
 
 def render_overlay(overlay: Path, kustomize: Path, scratch: Path) -> list[Obj]:

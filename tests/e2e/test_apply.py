@@ -95,7 +95,7 @@ def test_overlay_applies_and_round_trips(
 ) -> None:
     kustomize = find_kustomize()
     if kustomize is None:
-        message = "no kustomize (set KUSTOMIZE=path; make e2e passes the Makefile's copy)"
+        message = "no kustomize: Go could not install the pinned one (see tests/tools.py)"
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(message)
         pytest.skip(message)

@@ -99,6 +99,10 @@ def test_listener_is_refused_the_rest(cluster: Cluster, rendered: Rendered) -> N
     assert not granted, f"{rendered.listener_sa} may {granted}"
     other = cluster.ensure_namespace(f"{rendered.namespace}-other")["metadata"]["name"]
     assert not sa.can_i("create", "pipelineruns", group="tekton.dev", namespace=other)
+    # Triggers' role lets the listener impersonate ServiceAccounts (per-trigger SAs):
+    # only at home, never elsewhere.
+    assert sa.can_i("impersonate", "serviceaccounts", namespace=rendered.namespace)
+    assert not sa.can_i("impersonate", "serviceaccounts", namespace=other)
     assert not sa.can_i("create", "clusterrolebindings", group="rbac.authorization.k8s.io")
     assert not sa.can_i("list", "namespaces")
 
