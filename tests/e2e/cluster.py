@@ -34,12 +34,13 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import urllib3
 
-from tests.e2e.pki import CertFiles, CertificateAuthority, service_account_keys
+if TYPE_CHECKING:  # pki needs `cryptography`; imported when a cluster starts
+    from tests.e2e.pki import CertFiles
 
 HERE = Path(__file__).resolve().parent
 BUILD_SCRIPT = HERE / "build.sh"
@@ -551,6 +552,8 @@ class Cluster(KubeClient):
         """Generate certificates, start etcd and kube-apiserver, wait for /readyz.
 
         Set BENCHGEN_E2E_KEEP=1 to keep the temporary directory (logs, data)."""
+        from tests.e2e.pki import CertificateAuthority, service_account_keys
+
         keep = os.environ.get("BENCHGEN_E2E_KEEP") == "1"
         workdir = Path(tempfile.mkdtemp(prefix="benchgen-e2e-"))
         pki_dir = workdir / "pki"

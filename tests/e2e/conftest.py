@@ -14,6 +14,7 @@ Outside CI the suite skips unless the binaries are cached or BENCHGEN_E2E=1 (whi
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import secrets
@@ -41,6 +42,8 @@ def _unavailable(reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def e2e_bin_dir() -> Path:
+    if importlib.util.find_spec("cryptography") is None:
+        _unavailable("the `cryptography` package is missing (pip install -e '.[dev]')")
     build = _truthy("CI") or _truthy("BENCHGEN_E2E")
     if build and shutil.which("go") is None and not os.environ.get("BENCHGEN_E2E_BIN"):
         try:
