@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.cluster import Cluster, KubeAPIError, KubeClient
+from tests.e2e.cluster import Cluster, KubeAPIError, KubeClient, wait_for
+from tests.e2e.render import ROOT
 from tests.e2e.upstream import Upstream
 
 pytestmark = pytest.mark.e2e
@@ -227,3 +231,80 @@ def test_stop_leaves_nothing_behind_even_when_a_test_fails(e2e_bin_dir: Path) ->
     assert pids
     assert not any(_alive(p) for p in pids)
     assert not workdir.exists()
+
+
+INNER_CONFTEST = "from tests.e2e.conftest import cluster, e2e_bin_dir  # noqa: F401\n"
+INNER_TEST = """
+import json, os
+from pathlib import Path
+
+def test_fails(cluster):
+    Path(os.environ["E2E_STATE"]).write_text(
+        json.dumps({"pids": cluster.pids(), "workdir": str(cluster.workdir)})
+    )
+    assert False, "failing on purpose"
+"""
+
+
+def test_fixture_cleans_up_after_a_failing_test(e2e_bin_dir: Path, tmp_path: Path) -> None:
+    """The real fixture in a real pytest run whose test fails."""
+    (tmp_path / "conftest.py").write_text(INNER_CONFTEST)
+    (tmp_path / "test_inner.py").write_text(INNER_TEST)
+    state = tmp_path / "state.json"
+    env = {
+        **os.environ,
+        "E2E_STATE": str(state),
+        "BENCHGEN_E2E_BIN": str(e2e_bin_dir),
+        "PYTHONPATH": str(ROOT),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "failing on purpose" in proc.stdout
+    seen = json.loads(state.read_text())
+    assert seen["pids"] and not any(_alive(p) for p in seen["pids"])
+    assert not Path(seen["workdir"]).exists()
+
+
+KILLED_PARENT = """
+import json, sys, time
+from pathlib import Path
+from tests.e2e.cluster import Cluster
+c = Cluster.start(Path(sys.argv[1]))
+print(json.dumps({"pids": c.pids(), "workdir": str(c.workdir)}), flush=True)
+time.sleep(600)
+"""
+
+
+def test_control_plane_dies_with_a_killed_test_process(e2e_bin_dir: Path) -> None:
+    """SIGKILL leaves no chance to clean up: PR_SET_PDEATHSIG still takes the
+    children down (only the temp dir is left, removed here)."""
+    parent = subprocess.Popen(
+        [sys.executable, "-c", KILLED_PARENT, str(e2e_bin_dir)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert parent.stdout is not None
+        seen = json.loads(parent.stdout.readline())
+        assert all(_alive(p) for p in seen["pids"])
+    finally:
+        parent.kill()
+        parent.wait(timeout=10)
+    try:
+        wait_for(
+            lambda: not any(_alive(p) for p in seen["pids"]),
+            timeout=15,
+            what="etcd and kube-apiserver to die with their parent",
+        )
+    finally:
+        shutil.rmtree(seen["workdir"], ignore_errors=True)
