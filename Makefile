@@ -7,14 +7,17 @@ CONFIG ?=
 NAMESPACE ?=
 PYTEST_ARGS ?=
 
+CONFORMANCE := tests/conformance
+
 .PHONY: help render test lint unit golden schema bench clean eventlistener eventlistener-clean \
-	plugin-install tools
+	plugin-install tools conformance
 
 help:
 	@echo "make render      render the embedded example (or CONFIG=path) to stdout"
 	@echo "make test        lint, type-check and run the whole test suite"
 	@echo "make unit        run pytest only (PYTEST_ARGS=... to pass options)"
 	@echo "make golden      regenerate tests/golden expected output (review the diff!)"
+	@echo "make conformance run Tekton/Triggers/Knative's own validation + tekton-lint on every render"
 	@echo "make schema      regenerate schemas/ from the config models"
 	@echo "make bench       measure the poller and the kustomize plugin (README has the figures)"
 	@echo "make eventlistener [NAMESPACE=ns] [CONFIG=file]   render and apply to the current cluster"
@@ -41,6 +44,16 @@ unit: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint unit
+
+# The upstream projects' own code on everything we render (Go harness, cached
+# under ~/.cache/benchgen/conformance) and @ibm/tekton-lint (npm, pinned).
+conformance: $(STAMP) $(CONFORMANCE)/node_modules/.installed
+	bash $(CONFORMANCE)/build.sh >/dev/null
+	BENCHGEN_CONFORMANCE=1 $(BIN)/pytest -m conformance $(CONFORMANCE) $(PYTEST_ARGS)
+
+$(CONFORMANCE)/node_modules/.installed: $(CONFORMANCE)/package-lock.json
+	cd $(CONFORMANCE) && npm ci --no-audit --no-fund
+	touch $@
 
 golden: $(STAMP)
 	$(BIN)/pytest tests/test_golden.py --update-golden

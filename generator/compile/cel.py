@@ -38,8 +38,12 @@ def _source(param: ParamSpec) -> tuple[str, str]:
     if kind == "header":
         value = f"header.canonical({literal(rest)})"
         return f"{value} != ''", value
+    # JSON null counts as absent (webhook senders often send null for "not set"),
+    # and each level is tested before the next is selected (selecting a field of
+    # a missing or null object is an error in CEL).
     parts = param.from_.split(".")
-    presence = " && ".join(f"has({'.'.join(parts[: i + 1])})" for i in range(1, len(parts)))
+    levels = [".".join(parts[: i + 1]) for i in range(1, len(parts))]
+    presence = " && ".join(f"has({level}) && {level} != null" for level in levels)
     return presence, param.from_
 
 
