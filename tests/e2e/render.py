@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
+import yaml
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "benchmark.yaml.example"
@@ -45,8 +47,7 @@ def overlay_dirs() -> list[Path]:
 
 
 def load_yaml(text: str) -> list[Obj]:
-    yaml = YAML(typ="safe", pure=True)
-    return [d for d in yaml.load_all(text) if isinstance(d, dict)]
+    return [d for d in yaml.load_all(text, Loader=_LOADER) if isinstance(d, dict)]
 
 
 def render(config: Path | None, namespace: str | None = None) -> list[Obj]:

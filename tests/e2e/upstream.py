@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
+import yaml
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFORMANCE_GO_MOD = ROOT / "tests" / "conformance" / "go.mod"
@@ -53,26 +55,32 @@ def pinned_versions(go_mod: Path = CONFORMANCE_GO_MOD) -> dict[str, str]:
     return found
 
 
-def module_dir(module: str, version: str) -> Path:
-    """The module's source in the Go module cache (downloaded through the proxy)."""
+def module_dirs(modules: dict[str, str]) -> dict[str, Path]:
+    """Each module's source in the Go module cache (downloaded through the proxy),
+    in one `go mod download` call."""
     proc = subprocess.run(
-        ["go", "mod", "download", "-json", f"{module}@{version}"],
+        ["go", "mod", "download", "-json", *(f"{m}@{v}" for m, v in modules.items())],
         capture_output=True,
         text=True,
         check=False,
         cwd=ROOT / "tests" / "e2e",  # outside any module: a plain download
     )
-    info = json.loads(proc.stdout) if proc.stdout.strip() else {}
-    if proc.returncode != 0 or "Dir" not in info:
-        raise RuntimeError(
-            f"go mod download {module}@{version} failed: {info.get('Error') or proc.stderr}"
-        )
-    return Path(info["Dir"])
+    decoder = json.JSONDecoder()
+    text, pos, out = proc.stdout, 0, {}
+    while text[pos:].strip():
+        info, end = decoder.raw_decode(text, len(text) - len(text[pos:].lstrip()))
+        pos = end
+        if "Dir" not in info:
+            raise RuntimeError(f"go mod download {info.get('Path')}: {info.get('Error')}")
+        out[info["Path"]] = Path(info["Dir"])
+    missing = modules.keys() - out.keys()
+    if proc.returncode != 0 or missing:
+        raise RuntimeError(f"go mod download failed ({', '.join(missing)}): {proc.stderr}")
+    return out
 
 
 def _load(path: Path) -> list[dict[str, Any]]:
-    yaml = YAML(typ="safe", pure=True)
-    return [d for d in yaml.load_all(path.read_text()) if isinstance(d, dict)]
+    return [d for d in yaml.load_all(path.read_text(), Loader=_LOADER) if isinstance(d, dict)]
 
 
 def _files(directory: Path, pattern: str) -> list[Path]:
@@ -87,9 +95,8 @@ def load_upstream(go_mod: Path = CONFORMANCE_GO_MOD) -> Upstream:
     and Knative Eventing core (config/core/resources), plus the Triggers EventListener
     ClusterRoles (config/200-clusterrole.yaml)."""
     versions = pinned_versions(go_mod)
-    pipeline = module_dir(PIPELINE, versions[PIPELINE])
-    triggers = module_dir(TRIGGERS, versions[TRIGGERS])
-    eventing = module_dir(EVENTING, versions[EVENTING])
+    dirs = module_dirs(versions)
+    pipeline, triggers, eventing = dirs[PIPELINE], dirs[TRIGGERS], dirs[EVENTING]
     objects: list[dict[str, Any]] = []
     sources = [
         *_files(pipeline / "config" / "300-crds", "*.yaml"),
