@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.cluster import Cluster, subset_diff
+from tests.e2e.cluster import Cluster, KubeAPIError, subset_diff
 from tests.e2e.render import (
     Case,
     Obj,
@@ -101,3 +101,36 @@ def test_overlay_applies_and_round_trips(
         pytest.skip(message)
     objs = render_overlay(overlay, kustomize, tmp_path)
     _check_round_trip(cluster, objs, f"benchgen-e2e-overlay-{overlay.name}")
+
+
+@pytest.mark.parametrize(
+    ("kind", "path", "original", "typo"),
+    [
+        ("RoleBinding", (), "roleRef", "roleReff"),
+        ("ConfigMap", (), "data", "dta"),
+        ("Pipeline", ("spec",), "tasks", "taks"),
+        ("Task", ("spec",), "steps", "stepz"),
+        ("EventListener", ("metadata",), "labels", "lables"),
+    ],
+)
+def test_misspelled_field_in_rendered_output_is_rejected(
+    cluster: Cluster,
+    upstream: Upstream,
+    namespace: str,
+    kind: str,
+    path: tuple[str, ...],
+    original: str,
+    typo: str,
+) -> None:
+    """Take a real rendered object, misspell one field, and the server refuses it
+    (dry run and real apply alike) instead of dropping it."""
+    obj = next(o for o in render(None, namespace=namespace) if o["kind"] == kind)
+    parent = obj
+    for part in path:
+        parent = parent[part]
+    parent[typo] = parent.pop(original)
+    for dry_run in (True, False):
+        with pytest.raises(KubeAPIError, match=typo):
+            cluster.apply(obj, dry_run=dry_run)
+    api_version, kind_, ns, name = key(obj)
+    assert cluster.get_or_none(api_version, kind_, name, ns or None) is None
