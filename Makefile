@@ -10,13 +10,14 @@ PYTEST_ARGS ?=
 CONFORMANCE := tests/conformance
 
 .PHONY: help render test lint unit golden schema bench clean eventlistener eventlistener-clean \
-	plugin-install tools conformance
+	plugin-install tools conformance e2e
 
 help:
 	@echo "make render      render the embedded example (or CONFIG=path) to stdout"
 	@echo "make test        lint, type-check and run the whole test suite"
 	@echo "make unit        run pytest only (PYTEST_ARGS=... to pass options)"
 	@echo "make golden      regenerate tests/golden expected output (review the diff!)"
+	@echo "make e2e         end-to-end tests against a real kube-apiserver + etcd (built once, cached)"
 	@echo "make conformance run Tekton/Triggers/Knative's own validation + tekton-lint on every render"
 	@echo "make schema      regenerate schemas/ from the config models"
 	@echo "make bench       measure the poller and the kustomize plugin (README has the figures)"
@@ -41,7 +42,7 @@ lint: $(STAMP)
 	$(BIN)/benchgen schema --check
 
 unit: $(STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
 
 test: lint unit
 
@@ -54,6 +55,12 @@ conformance: $(STAMP) $(CONFORMANCE)/node_modules/.installed
 $(CONFORMANCE)/node_modules/.installed: $(CONFORMANCE)/package-lock.json
 	cd $(CONFORMANCE) && npm ci --no-audit --no-fund
 	touch $@
+
+# A real kube-apiserver and etcd built from the Go module proxy (~7 min once,
+# then cached under ~/.cache/benchgen-e2e); see tests/e2e/README.md.
+e2e: $(STAMP)
+	bash tests/e2e/build.sh > /dev/null
+	BENCHGEN_E2E=1 $(BIN)/pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 golden: $(STAMP)
 	$(BIN)/pytest tests/test_golden.py --update-golden

@@ -12,7 +12,9 @@ from generator.config.names import Names, build_names
 # Apply order: what others refer to comes first (one rank table, lightkube-style).
 APPLY_ORDER = (
     "ServiceAccount",
+    "ClusterRole",
     "ClusterRoleBinding",
+    "Role",
     "RoleBinding",
     "ConfigMap",
     "Task",

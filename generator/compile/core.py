@@ -8,9 +8,6 @@ from generator.config.names import Names, orchestrator_url
 
 URL_KEY = "orchestrator-api-url"
 ENDPOINT_KEY = "api-batch-endpoint"
-# ClusterRoles shipped by Tekton Triggers for EventListener ServiceAccounts.
-TRIGGERS_ROLE = "tekton-triggers-eventlistener-roles"
-TRIGGERS_CLUSTER_ROLE = "tekton-triggers-eventlistener-clusterroles"
 
 
 def build_config_map(bench: Benchmark, names: Names) -> Manifest:
@@ -42,36 +39,72 @@ def build_service_accounts(names: Names) -> list[Manifest]:
     return accounts
 
 
+def _rule(groups: list[str], resources: list[str], verbs: list[str]) -> Manifest:
+    return {"apiGroups": groups, "resources": resources, "verbs": verbs}
+
+
 def build_listener_rbac(names: Names) -> list[Manifest]:
+    """Exactly what the EventListener sink needs, nothing more.
+
+    Tekton Triggers ships ClusterRoles for listeners, but they are broader
+    than a listener needs: tekton-triggers-eventlistener-clusterroles grants
+    reading Secrets in every namespace (only the core interceptors read
+    secrets, under their own ServiceAccount), and the namespaced role lets the
+    listener impersonate any ServiceAccount and create TaskRuns.
+    """
     subject = {
         "kind": "ServiceAccount",
         "name": names.listener_service_account,
         "namespace": names.namespace,
     }
+    role_rules = [
+        # The sink watches its own EventListener and everything it references.
+        _rule(
+            ["triggers.tekton.dev"],
+            ["eventlisteners", "triggers", "triggerbindings", "triggertemplates", "interceptors"],
+            ["get", "list", "watch"],
+        ),
+        # Its logging and observability configuration.
+        _rule([""], ["configmaps"], ["get", "list", "watch"]),
+        # The one thing the TriggerTemplate creates.
+        _rule(["tekton.dev"], ["pipelineruns"], ["create"]),
+        # It records Kubernetes Events about accepted and rejected requests.
+        _rule([""], ["events"], ["create", "patch"]),
+    ]
+    cluster_rules = [
+        # The cel/github/gitlab interceptors are cluster-scoped ClusterInterceptors.
+        _rule(
+            ["triggers.tekton.dev"],
+            ["clustertriggerbindings", "clusterinterceptors"],
+            ["get", "list", "watch"],
+        ),
+    ]
+
+    def role_ref(kind: str, name: str) -> Manifest:
+        return {"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": name}
+
+    rbac = "rbac.authorization.k8s.io/v1"
+    cluster_name = names.listener_cluster_role_binding
     return [
-        # Read this namespace's Triggers objects and create PipelineRuns here.
         manifest(
-            "rbac.authorization.k8s.io/v1",
-            "RoleBinding",
-            metadata(names, names.listener_role_binding),
-            roleRef={
-                "apiGroup": "rbac.authorization.k8s.io",
-                "kind": "ClusterRole",
-                "name": TRIGGERS_ROLE,
-            },
+            rbac,
+            "ClusterRole",
+            metadata(names, cluster_name, namespaced=False),
+            rules=cluster_rules,
+        ),
+        manifest(
+            rbac,
+            "ClusterRoleBinding",
+            metadata(names, cluster_name, namespaced=False),
+            roleRef=role_ref("ClusterRole", cluster_name),
             subjects=[subject],
         ),
-        # Read ClusterInterceptors (github, cel, ...) and ClusterTriggerBindings,
-        # which are cluster-scoped and so need a cluster-wide binding.
+        manifest(rbac, "Role", metadata(names, names.listener_role_binding), rules=role_rules),
         manifest(
-            "rbac.authorization.k8s.io/v1",
-            "ClusterRoleBinding",
-            metadata(names, names.listener_cluster_role_binding, namespaced=False),
-            roleRef={
-                "apiGroup": "rbac.authorization.k8s.io",
-                "kind": "ClusterRole",
-                "name": TRIGGERS_CLUSTER_ROLE,
-            },
+            rbac,
+            "RoleBinding",
+            metadata(names, names.listener_role_binding),
+            roleRef=role_ref("Role", names.listener_role_binding),
             subjects=[subject],
         ),
     ]

@@ -81,7 +81,7 @@ def build_names(bench: Benchmark, namespace: str) -> Names:
         listener=listener,
         listener_service=f"el-{listener}",
         listener_service_account=listener,
-        listener_role_binding=f"{listener}-triggers",
+        listener_role_binding=listener,
         listener_cluster_role_binding=f"benchgen-{namespace}-{listener}",
         runner_service_account=runner_sa or f"{base}-runner",
         runner_service_account_generated=runner_sa is None,
