@@ -97,10 +97,33 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
+# Listening ports come from below Linux's ephemeral range (32768-60999): a port
+# the kernel hands out for binding to 0 and that we release again can be taken
+# by any outbound connection (another cluster's apiserver -> etcd traffic)
+# before etcd binds it. Below that range only other listeners compete.
+_PORT_RANGE = (20000, 32000)
+_taken_ports: set[int] = set()
+
+
 def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    import random
+
+    for _ in range(200):
+        port = random.randint(*_PORT_RANGE)
+        if port in _taken_ports:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _taken_ports.add(port)
+        return port
+    raise RuntimeError(f"no free port in {_PORT_RANGE} after 200 tries")
+
+
+class _PortTaken(RuntimeError):
+    """A control-plane process could not bind its port: start again with new ports."""
 
 
 def _b64(path: Path) -> str:
@@ -551,7 +574,19 @@ class Cluster(KubeClient):
     def start(cls, bin_dir: Path, *, timeout: float = START_TIMEOUT) -> Cluster:
         """Generate certificates, start etcd and kube-apiserver, wait for /readyz.
 
+        A start that loses a port race (another process bound one of the chosen
+        ports first) is retried with fresh ports, at most twice.
         Set BENCHGEN_E2E_KEEP=1 to keep the temporary directory (logs, data)."""
+        for attempt in range(3):
+            try:
+                return cls._start_once(bin_dir, timeout)
+            except _PortTaken:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    @classmethod
+    def _start_once(cls, bin_dir: Path, timeout: float) -> Cluster:
         from tests.e2e.pki import CertificateAuthority, service_account_keys
 
         keep = os.environ.get("BENCHGEN_E2E_KEEP") == "1"
@@ -664,10 +699,9 @@ class Cluster(KubeClient):
         while time.monotonic() < deadline:
             for name, proc in self._procs.items():
                 if proc.poll() is not None:
-                    raise RuntimeError(
-                        f"{name} exited with {proc.returncode} during start-up:\n"
-                        + self.log_tail(name)
-                    )
+                    tail = self.log_tail(name)
+                    error = _PortTaken if "address already in use" in tail else RuntimeError
+                    raise error(f"{name} exited with {proc.returncode} during start-up:\n{tail}")
             try:
                 resp = self._pool.request("GET", self.server + "/readyz")
                 if resp.status == 200:
