@@ -222,10 +222,6 @@ def _pipeline_param(param: ParamSpec) -> Manifest:
     return out
 
 
-def _timeout(seconds: int) -> str:
-    return format_duration(seconds)
-
-
 def build_pipeline(bench: Benchmark, names: Names) -> Manifest:
     params = pipeline_params(bench)
     submit_timeout = parse_duration(bench.spec.orchestrator.submit_timeout) + TASK_OVERHEAD_SECONDS
@@ -261,14 +257,14 @@ def build_pipeline(bench: Benchmark, names: Names) -> Manifest:
                     "name": "submit",
                     "taskRef": {"name": names.task_submit, "kind": "Task"},
                     "params": [{"name": p.name, "value": f"$(params.{p.name})"} for p in params],
-                    "timeout": _timeout(submit_timeout),
+                    "timeout": format_duration(submit_timeout),
                 },
                 {
                     "name": "wait",
                     "runAfter": ["submit"],
                     "taskRef": {"name": names.task_wait, "kind": "Task"},
                     "params": [{"name": "batch-id", "value": "$(tasks.submit.results.batch-id)"}],
-                    "timeout": _timeout(wait_timeout),
+                    "timeout": format_duration(wait_timeout),
                 },
             ],
             # Two guarded copies of one summary Task: Tekton skips a finally

@@ -146,7 +146,8 @@ def test_cache_can_be_disabled(tmp_path: Path) -> None:
     assert proc.returncode == 0 and not cache.exists()
 
 
-def test_plugin_never_imports_kubernetes(tmp_path: Path) -> None:
+def plugin_modules(env: dict[str, str]) -> list[str]:
+    """Modules loaded by one plugin call on the example."""
     code = (
         "import sys\nfrom generator.plugin.fast import main\n"
         f"main([{str(EXAMPLE)!r}])\n"
@@ -157,10 +158,14 @@ def test_plugin_never_imports_kubernetes(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={**os.environ, "BENCHGEN_NO_CACHE": "1"},
+        env={**os.environ, **env},
         timeout=60,
     )
-    modules = proc.stderr.rsplit("MODULES ", 1)[1].split()
+    return proc.stderr.rsplit("MODULES ", 1)[1].split()
+
+
+def test_plugin_never_imports_kubernetes() -> None:
+    modules = plugin_modules({"BENCHGEN_NO_CACHE": "1"})
     assert "generator.compile" in modules
     assert not [m for m in modules if m.split(".")[0] == "kubernetes"]
 
@@ -168,18 +173,5 @@ def test_plugin_never_imports_kubernetes(tmp_path: Path) -> None:
 def test_cache_hit_imports_nothing_heavy(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     assert plugin(EXAMPLE, cache).returncode == 0
-    code = (
-        "import sys\nfrom generator.plugin.fast import main\n"
-        f"main([{str(EXAMPLE)!r}])\n"
-        "sys.stderr.write('MODULES ' + ' '.join(sys.modules))\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "BENCHGEN_CACHE_DIR": str(cache)},
-        timeout=60,
-    )
-    modules = {m.split(".")[0] for m in proc.stderr.rsplit("MODULES ", 1)[1].split()}
+    modules = {m.split(".")[0] for m in plugin_modules({"BENCHGEN_CACHE_DIR": str(cache)})}
     assert not modules & {"pydantic", "ruamel", "yaml", "kubernetes"}
