@@ -60,18 +60,7 @@ def main() -> int:
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        env = {
-            **os.environ,
-            "XDG_CONFIG_HOME": str(work / "xdg"),
-            "BENCHGEN_CACHE_DIR": str(work / "cache"),
-        }
-        subprocess.run(
-            [sys.executable, "-m", "generator.cli", "plugin", "install"],
-            env=env,
-            check=True,
-            capture_output=True,
-            cwd=ROOT,
-        )
+        env = tools.plugin_env(work / "xdg", work / "cache")
         static = work / "static"
         subprocess.run(
             [sys.executable, "-m", "generator.cli", "render", "-o", str(static)],
@@ -93,7 +82,6 @@ def main() -> int:
         warm_ms = median_ms([*build, str(generated)], env, work)
         cold_ms = median_ms([*build, str(generated)], {**env, "BENCHGEN_NO_CACHE": "1"}, work)
 
-    objects = len([p for p in static.parent.glob("static/*.yaml")]) if static.exists() else 12
     print(f"kustomize {tools.KUSTOMIZE_VERSION}, {RUNS} runs each, medians:")
     print(f"  static build of the rendered objects   {static_ms:7.1f} ms")
     print(
@@ -102,7 +90,6 @@ def main() -> int:
     print(
         f"  benchgen plugin, cold (no cache)       {cold_ms:7.1f} ms   adds {cold_ms - static_ms:+6.1f} ms (target <= 150)"
     )
-    del objects
     print("rendering (in-process YAML emission), medians of 5:")
     for count, ms in render_scaling():
         print(f"  {count:5d} objects   {ms:8.1f} ms")

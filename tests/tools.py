@@ -58,6 +58,25 @@ def ensure_kustomize() -> Path | None:
     return target if target.exists() else None
 
 
+def plugin_env(xdg_config_home: Path, cache_dir: Path | None = None) -> dict[str, str]:
+    """Environment in which kustomize finds a freshly installed benchgen plugin.
+
+    Installs the shim under ``xdg_config_home``; the render cache goes to
+    ``cache_dir`` (or stays where the caller's environment puts it).
+    """
+    env = {**os.environ, "XDG_CONFIG_HOME": str(xdg_config_home)}
+    if cache_dir is not None:
+        env["BENCHGEN_CACHE_DIR"] = str(cache_dir)
+    subprocess.run(
+        [sys.executable, "-m", "generator.cli", "plugin", "install"],
+        env=env,
+        check=True,
+        capture_output=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    return env
+
+
 def kubectl_path() -> Path | None:
     beside = Path(sys.executable).with_name("kubectl")
     if beside.exists():

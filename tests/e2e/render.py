@@ -90,16 +90,9 @@ def find_kustomize() -> Path | None:
 
 def render_overlay(overlay: Path, kustomize: Path, scratch: Path) -> list[Obj]:
     """kustomize build with benchgen installed as its generator plugin (in scratch)."""
-    import os
+    from tests.tools import plugin_env
 
-    env = {**os.environ, "XDG_CONFIG_HOME": str(scratch)}
-    subprocess.run(
-        [sys.executable, "-m", "generator.cli", "plugin", "install"],
-        check=True,
-        capture_output=True,
-        cwd=ROOT,
-        env=env,
-    )
+    env = plugin_env(scratch)
     proc = subprocess.run(
         [str(kustomize), "build", "--enable-alpha-plugins", "--enable-exec", str(overlay)],
         capture_output=True,

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests import tools
-from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="session")
@@ -38,17 +34,7 @@ def kubectl() -> Path:
 @pytest.fixture(scope="session")
 def plugin_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """Environment in which kustomize finds a freshly installed benchgen plugin."""
-    home = tmp_path_factory.mktemp("xdg")
-    cache = tmp_path_factory.mktemp("render-cache")
-    env = {**os.environ, "XDG_CONFIG_HOME": str(home), "BENCHGEN_CACHE_DIR": str(cache)}
-    subprocess.run(
-        [sys.executable, "-m", "generator.cli", "plugin", "install"],
-        env=env,
-        check=True,
-        capture_output=True,
-        cwd=ROOT,
-    )
-    yield env
+    yield tools.plugin_env(tmp_path_factory.mktemp("xdg"), tmp_path_factory.mktemp("render-cache"))
 
 
 @pytest.fixture(scope="session")
