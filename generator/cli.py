@@ -203,15 +203,12 @@ def _krm_from_stdin() -> int | None:
     """`benchgen` with no arguments and a ResourceList on stdin is a KRM function."""
     if sys.stdin is None or sys.stdin.isatty():
         return None
-    from generator.plugin.krm import run_krm
+    from generator.plugin.fast import answer
 
     data = sys.stdin.buffer.read()
     if not data.strip():
         return None
-    code, out, err = run_krm(data)
-    sys.stderr.buffer.write(err)
-    sys.stdout.buffer.write(out)
-    return code
+    return answer("krm", data)
 
 
 def _parser() -> argparse.ArgumentParser:

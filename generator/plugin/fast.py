@@ -11,9 +11,6 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    from generator import __version__
-    from generator.plugin import cache
-
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] in ("-h", "--help"):
         sys.stdout.write(__doc__ or "")
@@ -31,6 +28,18 @@ def main(argv: list[str] | None = None) -> int:
     else:
         data = sys.stdin.buffer.read()
 
+    return answer(mode, data, args[0] if args else "")
+
+
+def answer(mode: str, data: bytes, path: str = "") -> int:
+    """Write the answer for one plugin call (from the cache when possible); its exit code.
+
+    ``mode`` is "exec" (legacy generator; ``path`` names the config file) or
+    "krm" (``data`` is a ResourceList). The CLI's KRM mode calls this too.
+    """
+    from generator import __version__
+    from generator.plugin import cache
+
     directory = cache.cache_dir()
     name = cache.key(mode, data, __version__) if directory else ""
     if directory:
@@ -43,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     if mode == "exec":
         from generator.plugin.legacy import run_exec
 
-        code, out, messages = run_exec(args[0], data)
+        code, out, messages = run_exec(path, data)
     else:
         from generator.plugin.krm import run_krm
 
