@@ -17,7 +17,7 @@ import pytest
 from generator.compile import build, cel
 from generator.config.load import load_file, load_text
 from generator.config.models import Benchmark
-from generator.config.names import COMPONENT_LABEL, resolve_namespace
+from generator.config.names import COMPONENT_LABEL, build_names, resolve_namespace
 from tests.conftest import EXAMPLE, GOLDEN
 
 CONFIGS = [
@@ -34,6 +34,17 @@ HOSTILE = "$(touch /tmp/pwned) `id` \"; rm -rf / #' \\ ${HOME} \n x"
 def rendered(config: Any) -> tuple[Benchmark, list[dict[str, Any]]]:
     bench = load_file(config) if not isinstance(config, Benchmark) else config
     return bench, build(bench, resolve_namespace(bench)).manifests
+
+
+def webhook_objects(bench: Benchmark, objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The webhook listener, binding and template (a config may render CloudEvents ones too)."""
+    names = build_names(bench, resolve_namespace(bench))
+    wanted = {
+        "EventListener": names.listener,
+        "TriggerBinding": names.binding,
+        "TriggerTemplate": names.template,
+    }
+    return {o["kind"]: o for o in objects if wanted.get(o["kind"]) == o["metadata"]["name"]}
 
 
 def walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
@@ -98,14 +109,30 @@ def test_restricted_pod_security_and_labels(config: Any) -> None:
         assert ctx["allowPrivilegeEscalation"] is False
         assert ctx["capabilities"] == {"drop": ["ALL"]}
         assert ctx["seccompProfile"] == {"type": "RuntimeDefault"}
-    (template,) = by_kind(objects, "TriggerTemplate")
-    (run,) = template["spec"]["resourcetemplates"]
-    pod = run["spec"]["taskRunTemplate"]["podTemplate"]["securityContext"]
-    assert pod["runAsNonRoot"] is True and pod["seccompProfile"] == {"type": "RuntimeDefault"}
-    for obj in [*objects, run]:
+    runs = [t["spec"]["resourcetemplates"][0] for t in by_kind(objects, "TriggerTemplate")]
+    for run in runs:
+        pod = run["spec"]["taskRunTemplate"]["podTemplate"]["securityContext"]
+        assert pod["runAsNonRoot"] is True and pod["seccompProfile"] == {"type": "RuntimeDefault"}
+    for deployment in by_kind(objects, "Deployment"):
+        pod_spec = deployment["spec"]["template"]["spec"]
+        assert pod_spec["securityContext"]["runAsNonRoot"] is True
+        assert pod_spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+        for container in pod_spec["containers"]:
+            ctx = container["securityContext"]
+            assert ctx["allowPrivilegeEscalation"] is False
+            assert ctx["capabilities"] == {"drop": ["ALL"]}
+            assert ctx["runAsNonRoot"] is True and ctx["readOnlyRootFilesystem"] is True
+            assert container["command"] == ["benchgen-poller"]
+            assert container["image"] == bench.spec.pipeline.image
+            assert container["livenessProbe"] and container["readinessProbe"]
+            assert container["resources"]["limits"]["memory"]
+    for obj in [*objects, *runs]:
         assert obj["metadata"]["labels"][COMPONENT_LABEL] == bench.metadata.name
     kinds = {o["kind"] for o in objects}
-    assert "Secret" not in kinds and "Service" not in kinds  # Triggers creates el-<listener>
+    assert "Secret" not in kinds
+    # Triggers creates el-<listener> itself; the only Service benchgen renders is the status API's.
+    names = build_names(bench, resolve_namespace(bench))
+    assert [o["metadata"]["name"] for o in by_kind(objects, "Service")] in ([], [names.status])
 
 
 @pytest.mark.parametrize(
@@ -113,15 +140,16 @@ def test_restricted_pod_security_and_labels(config: Any) -> None:
 )
 def test_run_labels_are_label_safe(config: Any) -> None:
     bench, objects = rendered(config)
-    (template,) = by_kind(objects, "TriggerTemplate")
     labelled = {p.name for p in bench.spec.params if p.label}
-    for key, value in template["spec"]["resourcetemplates"][0]["metadata"]["labels"].items():
-        refs = re.findall(r"\$\(tt\.params\.([a-z0-9-]+)\)", value)
-        if refs:
-            # Only params whose label-safety the listener enforces may become labels.
-            assert value == f"$(tt.params.{refs[0]})" and refs[0] in labelled, key
-        else:
-            assert re.fullmatch(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?", value), key
+    for template in by_kind(objects, "TriggerTemplate"):
+        labels = template["spec"]["resourcetemplates"][0]["metadata"]["labels"]
+        for key, value in labels.items():
+            refs = re.findall(r"\$\(tt\.params\.([a-z0-9-]+)\)", value)
+            if refs:
+                # Only params whose label-safety the listener enforces may become labels.
+                assert value == f"$(tt.params.{refs[0]})" and refs[0] in labelled, key
+            else:
+                assert re.fullmatch(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?", value), key
 
 
 @pytest.mark.parametrize(
@@ -135,10 +163,10 @@ def test_one_param_list_drives_everything(config: Any) -> None:
         for p in bench.spec.params
         if p.name in {f.param for f in bench.spec.orchestrator.request}
     ]
-    (binding,) = by_kind(objects, "TriggerBinding")
-    (template,) = by_kind(objects, "TriggerTemplate")
+    webhook = webhook_objects(bench, objects)
+    binding, template = webhook["TriggerBinding"], webhook["TriggerTemplate"]
+    listener = webhook["EventListener"]
     (pipeline,) = by_kind(objects, "Pipeline")
-    (listener,) = by_kind(objects, "EventListener")
     submit = next(t for t in by_kind(objects, "Task") if t["metadata"]["name"].endswith("-submit"))
     run = template["spec"]["resourcetemplates"][0]
     assert [p["name"] for p in binding["spec"]["params"]] == names
@@ -147,7 +175,12 @@ def test_one_param_list_drives_everything(config: Any) -> None:
     assert [p["name"] for p in run["spec"]["params"]] == requested
     assert [p["name"] for p in submit["spec"]["params"]] == requested
     assert [p["name"] for p in pipeline["spec"]["tasks"][0]["params"]] == requested
-    overlays = listener["spec"]["triggers"][0]["interceptors"][-1]["params"][1]["value"]
+    validate = next(
+        i
+        for i in listener["spec"]["triggers"][0]["interceptors"]
+        if i["name"] == "validate-payload"
+    )
+    overlays = validate["params"][1]["value"]
     keys = [o["key"] for o in overlays]
     assert [f"$(extensions.{k})" for k in keys] == [p["value"] for p in binding["spec"]["params"]]
     assert run["spec"]["pipelineRef"]["name"] == pipeline["metadata"]["name"]
@@ -171,7 +204,12 @@ def test_hostile_values_stay_data() -> None:
     assert bench.spec.params[0].default_text == HOSTILE
     _, objects = rendered(bench)
     (listener,) = by_kind(objects, "EventListener")
-    overlays = listener["spec"]["triggers"][0]["interceptors"][-1]["params"][1]["value"]
+    validate = next(
+        i
+        for i in listener["spec"]["triggers"][0]["interceptors"]
+        if i["name"] == "validate-payload"
+    )
+    overlays = validate["params"][1]["value"]
     expression = overlays[0]["expression"]
     # The default sits in the CEL expression as one string literal that means exactly HOSTILE.
     literal = expression.rsplit(" : ", 1)[1]

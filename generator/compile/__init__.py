@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from generator.compile import core, tekton, triggers
+from generator.compile import controller, core, knative, tekton, triggers
 from generator.compile.meta import Manifest
 from generator.config.models import Benchmark
 from generator.config.names import Names, build_names
@@ -22,6 +22,11 @@ APPLY_ORDER = (
     "TriggerBinding",
     "TriggerTemplate",
     "EventListener",
+    "NetworkPolicy",
+    "Broker",
+    "Trigger",  # Knative's: after the Broker it names
+    "Deployment",
+    "Service",
 )
 
 
@@ -48,6 +53,24 @@ def build(bench: Benchmark, namespace: str) -> Build:
         triggers.build_trigger_template(bench, names),
         triggers.build_event_listener(bench, names),
     ]
+    if bench.spec.triggers.cloud_events is not None:
+        manifests += [
+            triggers.build_events_binding(names),
+            triggers.build_events_template(bench, names),
+            triggers.build_events_listener(bench, names),
+            *knative.build_listener_network_policy(bench, names),
+            *knative.build_broker(bench, names),
+            *knative.build_triggers(bench, names),
+        ]
+    manifests += [
+        *controller.build_observer(bench, names),
+        *controller.build_status_api(bench, names),
+    ]
     rank = {kind: i for i, kind in enumerate(APPLY_ORDER)}
     manifests.sort(key=lambda m: rank[m["kind"]])  # stable: keeps builder order within a kind
-    return Build(names, manifests, triggers.webhook_warnings(bench, names))
+    warnings = [
+        *triggers.webhook_warnings(bench, names),
+        *triggers.events_warnings(bench, names),
+        *knative.broker_warnings(bench, names),
+    ]
+    return Build(names, manifests, warnings)

@@ -105,3 +105,64 @@ def build_token_check(header: str, secret_name: str, secret_key: str) -> str:
         f"header.canonical({literal(header)})"
         f".compareSecret({literal(secret_key)}, {literal(secret_name)})"
     )
+
+
+# CloudEvents in binary content mode: every attribute is a Ce-* header and the
+# body is the event's data, so the params read it exactly as a webhook body.
+CE_HEADERS = {"id": "Ce-Id", "type": "Ce-Type", "source": "Ce-Source", "subject": "Ce-Subject"}
+CE_EXTENSION_ROOT = "cloudevent"
+# A run name is <runPrefix><id>: the id must be a DNS label's tail. Refused, not
+# folded: lower-casing two ids into one name would silently drop an event.
+EVENT_ID_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+MAX_ATTRIBUTE_LENGTH = 1024  # source and subject become PipelineRun annotations
+
+
+def ce_header(attribute: str) -> str:
+    return f"header.canonical({literal(CE_HEADERS[attribute])})"
+
+
+def ce_extension_key(attribute: str) -> str:
+    return f"{CE_EXTENSION_ROOT}.{attribute}"
+
+
+def event_id_check(value: str, room: int) -> str:
+    """True when ``value`` can end a run name: DNS-safe and at most ``room`` characters."""
+    return f"size({value}) <= {room} && {value}.matches({literal(EVENT_ID_PATTERN)})"
+
+
+def build_binary_mode_check() -> str:
+    """A CloudEvent 1.0 in binary mode, with the attributes the run records bounded."""
+    clauses = [
+        "header.canonical('Ce-Specversion') == '1.0'",
+        *(f"{ce_header(a)} != ''" for a in ("id", "type", "source")),
+        *(f"size({ce_header(a)}) <= {MAX_ATTRIBUTE_LENGTH}" for a in ("source", "subject")),
+    ]
+    return " && ".join(clauses)
+
+
+def build_type_check(
+    accepted: list[tuple[str | None, str | None, str | None]], reserved: tuple[str, ...]
+) -> str:
+    """The event's type (and source) is one the Triggers accept, never a reserved one.
+
+    ``accepted`` holds (exact type, type prefix, exact source) per accepted entry:
+    the same filters the Knative Triggers apply, so a delivery from some other
+    Trigger on the Broker is refused here too.
+    """
+    kind = ce_header("type")
+    alternatives = []
+    for exact, prefix, source in accepted:
+        clause = (
+            f"{kind} == {literal(exact)}"
+            if exact is not None
+            else (f"{kind}.startsWith({literal(prefix or '')})")
+        )
+        if source is not None:
+            clause += f" && {ce_header('source')} == {literal(source)}"
+        alternatives.append(f"({clause})")
+    refused = " && ".join(f"!{kind}.startsWith({literal(r)})" for r in reserved)
+    return f"({' || '.join(alternatives)}) && {refused}"
+
+
+def build_ce_overlays() -> list[dict[str, str]]:
+    return [{"key": ce_extension_key(a), "expression": ce_header(a)} for a in CE_HEADERS]

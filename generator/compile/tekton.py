@@ -289,19 +289,32 @@ def build_pipeline(bench: Benchmark, names: Names) -> Manifest:
     )
 
 
-def build_pipeline_run(bench: Benchmark, names: Names, trigger: str) -> Manifest:
-    """The PipelineRun a TriggerTemplate creates; values come from $(tt.params.*)."""
+def build_pipeline_run(
+    bench: Benchmark,
+    names: Names,
+    trigger: str,
+    id_param: str | None = None,
+    annotations: dict[str, str] | None = None,
+) -> Manifest:
+    """The PipelineRun a TriggerTemplate creates; values come from $(tt.params.*).
+
+    With ``id_param`` the run is named ``<runPrefix><id>`` instead of a random
+    name: a redelivered event then collides with the run it already started
+    and the API server refuses the duplicate (the listener checked the id).
+    """
     labels = {**names.labels, TRIGGER_LABEL: trigger}
-    annotations: dict[str, str] = {}
+    annotations = dict(annotations or {})
     for param in bench.spec.params:
         if param.label:
             labels[param.label] = f"$(tt.params.{param.name})"
         if param.annotation:
             annotations[param.annotation] = f"$(tt.params.{param.name})"
-    meta: Manifest = {
-        "generateName": names.run_generate_name,
-        "labels": dict(sorted(labels.items())),
-    }
+    meta: Manifest = (
+        {"name": f"{names.run_prefix}$(tt.params.{id_param})"}
+        if id_param
+        else {"generateName": names.run_generate_name}
+    )
+    meta["labels"] = dict(sorted(labels.items()))
     if annotations:
         meta["annotations"] = dict(sorted(annotations.items()))
     spec = bench.spec.pipeline

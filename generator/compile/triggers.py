@@ -5,7 +5,14 @@ from __future__ import annotations
 from generator.compile import cel
 from generator.compile.meta import Manifest, manifest, metadata
 from generator.compile.tekton import build_pipeline_run
-from generator.config.models import Benchmark, GitHubAuth, GitLabAuth, NoAuth, TokenAuth
+from generator.config.models import (
+    RESERVED_EVENT_PREFIXES,
+    Benchmark,
+    GitHubAuth,
+    GitLabAuth,
+    NoAuth,
+    TokenAuth,
+)
 from generator.config.names import Names
 
 TRIGGERS = "triggers.tekton.dev/v1beta1"
@@ -47,16 +54,35 @@ def image_params(bench: Benchmark) -> set[str]:
     return {f.param for f in bench.spec.orchestrator.request if f.image_repository}
 
 
-def build_event_listener(bench: Benchmark, names: Names) -> Manifest:
+def _validate_payload(bench: Benchmark, extra_overlays: list[dict[str, str]]) -> Manifest:
     params = bench.spec.params
-    validate = _interceptor(
+    return _interceptor(
         "validate-payload",
         "cel",
         [
             {"name": "filter", "value": cel.build_filter(params, image_params(bench))},
-            {"name": "overlays", "value": cel.build_overlays(params)},
+            {"name": "overlays", "value": [*cel.build_overlays(params), *extra_overlays]},
         ],
     )
+
+
+def _cel_check(name: str, expression: str) -> Manifest:
+    """A CEL interceptor holding one check: its rejection message names just that check."""
+    return _interceptor(name, "cel", [{"name": "filter", "value": expression}])
+
+
+def build_event_listener(bench: Benchmark, names: Names) -> Manifest:
+    interceptors = [*auth_interceptors(bench), _validate_payload(bench, [])]
+    id_param = bench.spec.triggers.webhook.event_id_param
+    if id_param is not None:
+        param = next(p for p in bench.spec.params if p.name == id_param)
+        # After validate-payload, which proved the value is a present, non-blank string.
+        interceptors.append(
+            _cel_check(
+                "event-id-names-the-run",
+                cel.event_id_check(cel.param_overlay(param), names.event_id_room),
+            )
+        )
     meta = metadata(names, names.listener)
     warnings = webhook_warnings(bench, names)
     if warnings:
@@ -70,9 +96,69 @@ def build_event_listener(bench: Benchmark, names: Names) -> Manifest:
             "triggers": [
                 {
                     "name": "webhook",
-                    "interceptors": [*auth_interceptors(bench), validate],
+                    "interceptors": interceptors,
                     "bindings": [{"kind": "TriggerBinding", "ref": names.binding}],
                     "template": {"ref": names.template},
+                }
+            ],
+        },
+    )
+
+
+def events_warnings(bench: Benchmark, names: Names) -> list[str]:
+    cloud = bench.spec.triggers.cloud_events
+    if cloud is None or cloud.network_policy.enabled:
+        return []
+    return [
+        f"the CloudEvents listener has no NetworkPolicy"
+        f" (spec.triggers.cloudEvents.networkPolicy.enabled: false) and no webhook"
+        f" authentication applies to it: anyone who can reach Service"
+        f" {names.events_listener_service} can start runs"
+    ]
+
+
+def build_events_listener(bench: Benchmark, names: Names) -> Manifest:
+    """The in-cluster listener for Broker deliveries, apart from the webhook listener.
+
+    Broker deliveries carry no webhook signature, so they cannot go through the
+    webhook trigger; accepting Ce-* headers there would let any outside caller
+    skip authentication by adding them. This listener has its own Service, which
+    a NetworkPolicy opens to the Broker's dispatcher namespace only.
+    """
+    cloud = bench.spec.triggers.cloud_events
+    assert cloud is not None
+    accepted = [(a.type, a.type_prefix, a.source) for a in cloud.accept]
+    interceptors = [
+        _cel_check("cloudevent-binary-mode", cel.build_binary_mode_check()),
+        _cel_check(
+            "cloudevent-type-accepted",
+            cel.build_type_check(accepted, tuple(RESERVED_EVENT_PREFIXES)),
+        ),
+        _cel_check(
+            "cloudevent-id-names-the-run",
+            cel.event_id_check(cel.ce_header("id"), names.event_id_room),
+        ),
+        _validate_payload(bench, cel.build_ce_overlays()),
+    ]
+    meta = metadata(names, names.events_listener)
+    warnings = events_warnings(bench, names)
+    if warnings:
+        meta["annotations"] = {WARNING_ANNOTATION: warnings[0]}
+    return manifest(
+        TRIGGERS,
+        "EventListener",
+        meta,
+        spec={
+            "serviceAccountName": names.listener_service_account,
+            "triggers": [
+                {
+                    "name": "cloudevent",
+                    "interceptors": interceptors,
+                    "bindings": [
+                        {"kind": "TriggerBinding", "ref": names.binding},
+                        {"kind": "TriggerBinding", "ref": names.events_binding},
+                    ],
+                    "template": {"ref": names.events_template},
                 }
             ],
         },
@@ -93,19 +179,67 @@ def build_trigger_binding(bench: Benchmark, names: Names) -> Manifest:
     )
 
 
-def build_trigger_template(bench: Benchmark, names: Names) -> Manifest:
+def build_events_binding(names: Names) -> Manifest:
+    """The CloudEvent attributes, from the overlays of the events listener."""
+    return manifest(
+        TRIGGERS,
+        "TriggerBinding",
+        metadata(names, names.events_binding),
+        spec={
+            "params": [
+                {"name": f"cloudevent-{a}", "value": f"$(extensions.{cel.ce_extension_key(a)})"}
+                for a in cel.CE_HEADERS
+            ]
+        },
+    )
+
+
+def _template_params(bench: Benchmark) -> list[Manifest]:
     params = []
     for p in bench.spec.params:
         param: Manifest = {"name": p.name, "description": p.description or p.name}
         if not p.required:
             param["default"] = p.default_text
         params.append(param)
+    return params
+
+
+def build_trigger_template(bench: Benchmark, names: Names) -> Manifest:
+    run = build_pipeline_run(
+        bench, names, trigger="webhook", id_param=bench.spec.triggers.webhook.event_id_param
+    )
     return manifest(
         TRIGGERS,
         "TriggerTemplate",
         metadata(names, names.template),
-        spec={
-            "params": params,
-            "resourcetemplates": [build_pipeline_run(bench, names, trigger="webhook")],
+        spec={"params": _template_params(bench), "resourcetemplates": [run]},
+    )
+
+
+CE_ANNOTATION = "benchgen.dev/cloudevent-{}"
+
+
+def build_events_template(bench: Benchmark, names: Names) -> Manifest:
+    """The run of a CloudEvent: named after the event id, attributes as annotations."""
+    attributes = {
+        f"cloudevent-{a}": f"CloudEvent {a} attribute (Ce-{a.capitalize()})" for a in cel.CE_HEADERS
+    }
+    run = build_pipeline_run(
+        bench,
+        names,
+        trigger="cloudevent",
+        id_param="cloudevent-id",
+        annotations={
+            CE_ANNOTATION.format(a): f"$(tt.params.cloudevent-{a})" for a in cel.CE_HEADERS
         },
+    )
+    params = [
+        *_template_params(bench),
+        *({"name": n, "description": d} for n, d in attributes.items()),
+    ]
+    return manifest(
+        TRIGGERS,
+        "TriggerTemplate",
+        metadata(names, names.events_template),
+        spec={"params": params, "resourcetemplates": [run]},
     )

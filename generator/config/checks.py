@@ -7,8 +7,13 @@ from collections.abc import Iterator
 
 from generator.config import kube
 from generator.config.durations import format_duration, parse_duration
-from generator.config.models import Benchmark, ParamSpec
-from generator.config.names import RESERVED_LABELS, build_names
+from generator.config.models import RESERVED_EVENT_PREFIXES, Benchmark, ParamSpec
+from generator.config.names import (
+    MIN_EVENT_ID_ROOM,
+    RESERVED_LABELS,
+    build_names,
+    knative_trigger_name,
+)
 from generator.config.paths import dotted
 
 # The orchestrator's MLOps batch body (contracts/orchestrator-mlops-batch.md):
@@ -50,6 +55,8 @@ def check(bench: Benchmark, namespace: str) -> list[Finding]:
         *_timeouts(bench),
         *_names(bench, namespace),
         *_labels(bench),
+        *_events(bench, namespace),
+        *_observe(bench),
     ]
 
 
@@ -196,3 +203,94 @@ def _labels(bench: Benchmark) -> Iterator[Finding]:
         problem = kube.label_key_problem(key) or kube.label_value_problem(value)
         if problem:
             yield where, problem
+
+
+# TriggerTemplate params the CloudEvents trigger adds to spec.params.
+CLOUDEVENT_PARAMS = ("cloudevent-id", "cloudevent-type", "cloudevent-source", "cloudevent-subject")
+
+
+def _events(bench: Benchmark, namespace: str) -> Iterator[Finding]:
+    """CloudEvents and deterministic run names."""
+    webhook = bench.spec.triggers.webhook
+    cloud = bench.spec.triggers.cloud_events
+    names = build_names(bench, namespace)
+    if webhook.event_id_param is not None:
+        where = "spec.triggers.webhook.eventIdParam"
+        param = next((p for p in bench.spec.params if p.name == webhook.event_id_param), None)
+        if param is None:
+            yield (
+                where,
+                f"no param named {webhook.event_id_param!r}; params are: "
+                + ", ".join(p.name for p in bench.spec.params),
+            )
+        elif param.type != "string" or not param.required:
+            yield (
+                where,
+                f"param {param.name!r} names the run, so it must be a required string param:"
+                " set 'required: true' on it",
+            )
+    if (webhook.event_id_param is not None or cloud is not None) and (
+        names.event_id_room < MIN_EVENT_ID_ROOM
+    ):
+        field = "spec.names.runPrefix" if bench.spec.names.run_prefix else "metadata.name"
+        yield (
+            field,
+            f"run names {names.run_prefix}<event id> leave {names.event_id_room} characters for"
+            f" the id (63 in all); at least {MIN_EVENT_ID_ROOM} are needed for a UUID: set a"
+            " shorter spec.names.runPrefix",
+        )
+    if cloud is None:
+        return
+    for i, param in enumerate(bench.spec.params):
+        if param.name in CLOUDEVENT_PARAMS:
+            yield (
+                f"spec.params[{i}].name",
+                f"{param.name!r} is reserved for the CloudEvent attribute it names;"
+                " rename the param",
+            )
+    seen: dict[str, int] = {}
+    for i, accepted in enumerate(cloud.accept):
+        where = f"spec.triggers.cloudEvents.accept[{i}]"
+        for reserved, origin in RESERVED_EVENT_PREFIXES.items():
+            if accepted.type is not None and accepted.type.startswith(reserved):
+                yield (
+                    f"{where}.type",
+                    f"{accepted.type!r} is reserved: {reserved}* events come from {origin}"
+                    " and must never start runs",
+                )
+            prefix = accepted.type_prefix
+            if prefix is not None and (prefix.startswith(reserved) or reserved.startswith(prefix)):
+                yield (
+                    f"{where}.typePrefix",
+                    f"{prefix!r} would accept {reserved}* events ({origin}), so runs would"
+                    " start runs: use a longer, specific prefix",
+                )
+        trigger = knative_trigger_name(bench.metadata.name, accepted)
+        problem = kube.dns1123_label_problem(trigger)
+        if problem and accepted.name is None:
+            yield (
+                f"{where}.{'type' if accepted.type is not None else 'typePrefix'}",
+                f"derived Trigger name {problem}; set 'name' on this entry",
+            )
+        if trigger in seen:
+            yield (
+                f"{where}.name" if accepted.name else where,
+                f"Trigger name {trigger!r} is used twice (first at accept[{seen[trigger]}]):"
+                " set a distinct 'name'",
+            )
+        seen.setdefault(trigger, i)
+
+
+def _observe(bench: Benchmark) -> Iterator[Finding]:
+    observe = bench.spec.observe
+    if observe is None:
+        return
+    if observe.observer is None and observe.status_api is None:
+        yield "spec.observe", "set 'observer', 'statusApi' or both (or drop spec.observe)"
+    observer = observe.observer
+    if observer and observer.sink == "broker" and bench.spec.triggers.cloud_events is None:
+        yield (
+            "spec.observe.observer.sink",
+            "'broker' means the Broker of spec.triggers.cloudEvents, which is not configured:"
+            " configure it, or use 'tekton' or an http(s):// URL",
+        )

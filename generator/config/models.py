@@ -354,10 +354,216 @@ WebhookAuth = Annotated[GitHubAuth | GitLabAuth | TokenAuth | NoAuth, Field(disc
 
 class WebhookSpec(_Model):
     auth: WebhookAuth = Field(description="How the listener authenticates callers.")
+    event_id_param: str | None = Field(
+        None,
+        description=(
+            "A required param carrying the caller's event id: the PipelineRun is named"
+            " <runPrefix><id> (seed 002), so a repeated event is refused by the API server as"
+            " a duplicate instead of starting a second run. The listener rejects ids that are"
+            " not DNS-safe (lower-case letters, digits, '-') or too long."
+        ),
+    )
+
+
+# Event types the generated listeners must never accept: the observer's own
+# events (a run would start runs) and Tekton's (the EventListener answers every
+# CloudEvent with dev.tekton.event.triggers.accepted.v1, which a broker feeds back).
+RESERVED_EVENT_PREFIXES = {
+    "dev.benchgen.": "benchgen's observer",
+    "dev.tekton.": "Tekton itself (the EventListener's replies, Pipelines' run events)",
+}
+_EVENT_ATTRIBUTE = re.compile(r"^[\x21-\x7e]+$")
+_ISO_DURATION = re.compile(
+    r"^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$"
+)
+
+
+class KReference(_Model):
+    """A Kubernetes object another one points at (Knative's duck KReference)."""
+
+    api_version: str = Field(description="e.g. v1, serving.knative.dev/v1")
+    kind: str
+    name: str
+    namespace: str | None = Field(None, description="Default: the benchmark's namespace.")
+
+    _name = field_validator("name")(_kube(kube.dns1123_subdomain_problem))
+    _namespace = field_validator("namespace")(_kube(kube.dns1123_label_problem))
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, value: str) -> str:
+        if not re.match(r"^[A-Z][A-Za-z0-9]*$", value):
+            raise ValueError(f"{value!r} is not a Kubernetes kind (e.g. Service)")
+        return value
+
+
+class DeadLetterSinkSpec(_Model):
+    """Where undeliverable events go: an absolute URL or an addressable object."""
+
+    uri: str | None = Field(None, description="Absolute http(s) URL.")
+    ref: KReference | None = None
+
+    @field_validator("uri")
+    @classmethod
+    def _uri(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(
+            r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/\S*)?$", value
+        ):
+            raise ValueError(f"{value!r} is not an absolute http(s) URL")
+        return value
+
+    @model_validator(mode="after")
+    def _one(self) -> DeadLetterSinkSpec:
+        if (self.uri is None) == (self.ref is None):
+            raise ValueError("set exactly one of 'uri' and 'ref'")
+        return self
+
+
+class DeliverySpec(_Model):
+    """Knative delivery: how often and how patiently a failed delivery is retried."""
+
+    retry: int | None = Field(None, ge=0, le=100, description="Retries after the first attempt.")
+    backoff_policy: Literal["exponential", "linear"] | None = None
+    backoff_delay: str | None = Field(
+        None, description="ISO-8601 duration of the first backoff, e.g. PT0.5S, PT2S."
+    )
+    dead_letter_sink: DeadLetterSinkSpec | None = None
+
+    @field_validator("backoff_delay")
+    @classmethod
+    def _delay(cls, value: str | None) -> str | None:
+        if value is not None and not _ISO_DURATION.match(value):
+            raise ValueError(
+                f"{value!r} is not an ISO-8601 duration (Knative's form): e.g. PT0.2S, PT5S, PT1M"
+            )
+        return value
+
+
+class ChannelTemplateSpec(_Model):
+    """The channel behind a created MTChannelBasedBroker (its config ConfigMap)."""
+
+    api_version: str = "messaging.knative.dev/v1"
+    kind: str = Field(description="InMemoryChannel (no persistence: tests only), KafkaChannel, ...")
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, value: str) -> str:
+        if not re.match(r"^[A-Z][A-Za-z0-9]*$", value):
+            raise ValueError(f"{value!r} is not a Kubernetes kind (e.g. KafkaChannel)")
+        return value
+
+
+class BrokerSpec(_Model):
+    name: str = Field("default", description="The Broker the Triggers subscribe to.")
+    create: bool = Field(
+        False, description="Render the Broker too (else it must exist in the namespace)."
+    )
+    broker_class: str = Field(
+        "MTChannelBasedBroker",
+        alias="class",
+        description="eventing.knative.dev/broker.class of a created Broker.",
+    )
+    channel_template: ChannelTemplateSpec | None = Field(
+        None,
+        description=(
+            "Render a config ConfigMap with this channel-template-spec for the created Broker;"
+            " omit to use the cluster's default (config-br-defaults)."
+        ),
+    )
+    delivery: DeliverySpec | None = Field(
+        None, description="Delivery defaults of a created Broker."
+    )
+
+    _name = field_validator("name")(_kube(kube.dns1123_label_problem))
+
+    @model_validator(mode="after")
+    def _created(self) -> BrokerSpec:
+        if not self.create and (self.channel_template is not None or self.delivery is not None):
+            raise ValueError(
+                "channelTemplate and delivery configure a Broker benchgen creates: set"
+                " 'create: true' or drop them (an existing Broker keeps its own settings)"
+            )
+        if self.channel_template is not None and self.broker_class != "MTChannelBasedBroker":
+            raise ValueError(
+                "channelTemplate configures the MTChannelBasedBroker class only; another class"
+                f" ({self.broker_class}) reads its own config: drop channelTemplate"
+            )
+        return self
+
+
+class AcceptedEventSpec(_Model):
+    """One accepted kind of CloudEvent: one Knative Trigger and one clause of the listener's CEL."""
+
+    type: str | None = Field(None, description="Exact CloudEvent type.")
+    type_prefix: str | None = Field(None, description="Accept every type starting with this.")
+    source: str | None = Field(None, description="Exact CloudEvent source, if it matters.")
+    cesql: str | None = Field(
+        None,
+        description=(
+            "Extra CESQL filter evaluated by the Broker (Knative's spec.filters), e.g."
+            " \"subject LIKE 'bench/%'\"."
+        ),
+    )
+    name: str | None = Field(
+        None, description="Name of the Knative Trigger; default <name>-<type, dashed>."
+    )
+
+    _name = field_validator("name")(_kube(kube.dns1123_label_problem))
+
+    @field_validator("type", "type_prefix", "source")
+    @classmethod
+    def _attribute(cls, value: str | None) -> str | None:
+        if value is not None and (not _EVENT_ATTRIBUTE.match(value) or len(value) > 253):
+            raise ValueError(
+                f"{value!r} is not a usable CloudEvent attribute value: 1-253 printable"
+                " characters without spaces"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one(self) -> AcceptedEventSpec:
+        if (self.type is None) == (self.type_prefix is None):
+            raise ValueError("set exactly one of 'type' and 'typePrefix'")
+        return self
+
+    @property
+    def type_text(self) -> str:
+        return self.type if self.type is not None else str(self.type_prefix)
+
+
+class ListenerNetworkPolicySpec(_Model):
+    enabled: bool = Field(
+        True,
+        description=(
+            "Admit only the Broker's dispatcher namespace to the CloudEvents listener. Without"
+            " it anyone who reaches Service el-<name>-events can start runs (no webhook auth"
+            " applies to broker deliveries)."
+        ),
+    )
+    dispatcher_namespace: str = Field(
+        "knative-eventing",
+        description="Namespace of the Broker's dispatcher (mt-broker-filter, kafka dispatcher).",
+    )
+
+    _ns = field_validator("dispatcher_namespace")(_kube(kube.dns1123_label_problem))
+
+
+class CloudEventsSpec(_Model):
+    """Runs started by CloudEvents from a Knative Eventing Broker."""
+
+    broker: BrokerSpec = Field(default_factory=BrokerSpec)
+    accept: list[AcceptedEventSpec] = Field(
+        min_length=1, description="Accepted event types: one Knative Trigger each."
+    )
+    delivery: DeliverySpec | None = Field(
+        None, description="Delivery settings of every Trigger (retry, backoff, dead letters)."
+    )
+    network_policy: ListenerNetworkPolicySpec = Field(default_factory=ListenerNetworkPolicySpec)
 
 
 class TriggersSpec(_Model):
     webhook: WebhookSpec
+    cloud_events: CloudEventsSpec | None = None
 
 
 class PollSpec(_Model):
@@ -462,6 +668,116 @@ class NamesSpec(_Model):
     pipeline: str | None = None
     binding: str | None = None
     template: str | None = None
+    run_prefix: str | None = Field(
+        None,
+        description=(
+            "Start of deterministic PipelineRun names (<runPrefix><event id>); default"
+            " <metadata.name>-run-. Shorter leaves more room for the id (63 characters in all)."
+        ),
+    )
+
+    @field_validator("run_prefix")
+    @classmethod
+    def _run_prefix(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) > 40 or not re.match(r"^[a-z][-a-z0-9]*$", value)):
+            raise ValueError(
+                f"{value!r} is not a run name prefix: 1-40 lower-case letters, digits and '-',"
+                " starting with a letter (e.g. bench-run-)"
+            )
+        return value
+
+
+class ObserverSpec(_Model):
+    """The observer controller: one CloudEvent per run and step state change (seed 004)."""
+
+    sink: str = Field(
+        description=(
+            "Where events go: 'broker' (the Broker of spec.triggers.cloudEvents), 'tekton'"
+            " (the sink of Tekton's config-events ConfigMap) or an http(s):// URL."
+        )
+    )
+    namespaces: list[str] | None = Field(
+        None, min_length=1, description="Namespaces to watch; default: the benchmark's."
+    )
+    tekton_namespace: str = Field(
+        "tekton-pipelines", description="Where Tekton's config-events lives (sink 'tekton')."
+    )
+    log_tail_bytes: int = Field(
+        4096,
+        ge=0,
+        le=65536,
+        description=(
+            "Size of the step log tail in step events; 0 sends no logs (no pods/log access)."
+        ),
+    )
+
+    @field_validator("sink")
+    @classmethod
+    def _sink(cls, value: str) -> str:
+        if value in ("broker", "tekton"):
+            return value
+        if not re.match(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/\S*)?$", value):
+            raise ValueError(f"{value!r} is not 'broker', 'tekton' or an http(s):// URL")
+        return value
+
+    @field_validator("namespaces")
+    @classmethod
+    def _namespaces(cls, value: list[str] | None) -> list[str] | None:
+        for ns in value or []:
+            problem = kube.dns1123_label_problem(ns)
+            if problem:
+                raise ValueError(problem)
+        return value
+
+    _tekton_ns = field_validator("tekton_namespace")(_kube(kube.dns1123_label_problem))
+
+
+class StatusAuthSpec(_Model):
+    """Credentials of the status API, from an existing Secret (never rendered, no default)."""
+
+    type: Literal["bearer", "basic"] = Field(
+        description="bearer: the key holds the token; basic: 'user:password' lines."
+    )
+    secret_ref: SecretKeyRef
+
+
+class StatusNetworkPolicySpec(_Model):
+    from_namespaces: list[str] = Field(
+        min_length=1,
+        description=(
+            "Namespaces whose pods may call the status API (e.g. the CI runners', the ingress's)."
+        ),
+    )
+
+    @field_validator("from_namespaces")
+    @classmethod
+    def _namespaces(cls, value: list[str]) -> list[str]:
+        for ns in value:
+            problem = kube.dns1123_label_problem(ns)
+            if problem:
+                raise ValueError(problem)
+        return value
+
+
+class StatusApiSpec(_Model):
+    """The read-only status and logs API for external CI (seed 002)."""
+
+    auth: StatusAuthSpec
+    replicas: int = Field(1, ge=1, le=10)
+    network_policy: StatusNetworkPolicySpec | None = Field(
+        None, description="Admit only these namespaces to the status API."
+    )
+
+
+class ObserveSpec(_Model):
+    observer: ObserverSpec | None = None
+    status_api: StatusApiSpec | None = None
+    resources: ResourcesSpec = Field(
+        default_factory=lambda: ResourcesSpec(
+            cpu_request="20m", memory_request="96Mi", memory_limit="256Mi"
+        ),
+        description="Requests and memory limit of the observer and status API containers.",
+    )
 
 
 class BenchmarkSpec(_Model):
@@ -471,6 +787,9 @@ class BenchmarkSpec(_Model):
     poll: PollSpec = Field(default_factory=PollSpec)
     pipeline: PipelineSpec
     names: NamesSpec = Field(default_factory=NamesSpec)
+    observe: ObserveSpec | None = Field(
+        None, description="The observer controller and the status API."
+    )
     labels: dict[str, str] = Field(
         default_factory=dict, description="Extra labels on every generated object."
     )

@@ -6,16 +6,26 @@ listener, its Service, the bindings, the Pipeline and the Tasks always agree.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from generator.config.models import Benchmark
+from generator.config.models import AcceptedEventSpec, Benchmark
 
 DEFAULT_NAMESPACE = "default"
 COMPONENT_LABEL = "app.kubernetes.io/component"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 BENCHMARK_LABEL = "benchgen.dev/benchmark"
 TRIGGER_LABEL = "benchgen.dev/trigger"
-RESERVED_LABELS = (COMPONENT_LABEL, MANAGED_BY_LABEL, BENCHMARK_LABEL, TRIGGER_LABEL)
+ROLE_LABEL = "benchgen.dev/role"  # observer | status: the Deployments' pod selectors
+RESERVED_LABELS = (COMPONENT_LABEL, MANAGED_BY_LABEL, BENCHMARK_LABEL, TRIGGER_LABEL, ROLE_LABEL)
+# Tekton puts the PipelineRun name into label values (tekton.dev/pipelineRun) and
+# validates it as a DNS label: at most 63 characters.
+MAX_RUN_NAME = 63
+# Room a deterministic run name must leave for the event id: a UUID, the id
+# most CloudEvent producers use.
+MIN_EVENT_ID_ROOM = 36
+BROKER_INGRESS = "http://broker-ingress.knative-eventing.svc.cluster.local"
+LISTENER_PORT = 8080  # the port Tekton Triggers' EventListener pods serve on
 
 
 @dataclass(frozen=True)
@@ -39,11 +49,45 @@ class Names:
     task_wait: str
     task_summary: str
     run_generate_name: str
+    run_prefix: str  # deterministic names: <run_prefix><event id>
+    events_listener: str  # the in-cluster CloudEvents EventListener
+    events_listener_service: str
+    events_binding: str
+    events_template: str
+    broker: str
+    broker_config: str
+    observer: str
+    status: str
+    observer_tekton_role: str  # Role in the Tekton namespace (sink 'tekton')
+    uses_cloud_events: bool = False
+    uses_observer: bool = False
+    uses_status: bool = False
     labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def event_id_room(self) -> int:
+        """Longest event id that still makes a valid run name."""
+        return MAX_RUN_NAME - len(self.run_prefix)
+
+    @property
+    def events_listener_url(self) -> str:
+        return (
+            f"http://{self.events_listener_service}.{self.namespace}.svc.cluster.local"
+            f":{LISTENER_PORT}"
+        )
+
+    @property
+    def broker_url(self) -> str:
+        """The Broker's ingress (MTChannelBasedBroker layout: /<namespace>/<broker>)."""
+        return f"{BROKER_INGRESS}/{self.namespace}/{self.broker}"
+
+    def role_labels(self, role: str) -> dict[str, str]:
+        """Pod selector of a Deployment: stable, whatever spec.labels says."""
+        return {BENCHMARK_LABEL: self.base, ROLE_LABEL: role}
 
     def checked(self) -> list[tuple[str, str, str]]:
         """(name, config field it derives from, rule) for each name Kubernetes will check."""
-        return [
+        out = [
             (self.listener, "spec.names.listener", "dns1035"),
             (self.listener_service, "spec.names.listener", "dns1035"),
             (self.config_map, "spec.names.configMap", "dns1123"),
@@ -56,6 +100,19 @@ class Names:
             (self.listener_service_account, "spec.names.listener", "dns1123"),
             (self.runner_service_account, "spec.pipeline.serviceAccountName", "subdomain"),
         ]
+        if self.uses_cloud_events:
+            out += [
+                (self.events_listener, "metadata.name", "dns1035"),
+                (self.events_listener_service, "metadata.name", "dns1035"),
+                (self.events_binding, "metadata.name", "dns1123"),
+                (self.events_template, "metadata.name", "dns1123"),
+                (self.broker_config, "metadata.name", "dns1123"),
+            ]
+        if self.uses_observer:
+            out.append((self.observer, "metadata.name", "dns1123"))
+        if self.uses_status:
+            out.append((self.status, "metadata.name", "dns1035"))
+        return out
 
 
 def resolve_namespace(bench: Benchmark, override: str | None = None) -> str:
@@ -75,6 +132,8 @@ def build_names(bench: Benchmark, namespace: str) -> Names:
         **bench.spec.labels,
     }
     pipeline = overrides.pipeline or f"{base}-pipeline"
+    cloud_events = bench.spec.triggers.cloud_events
+    observe = bench.spec.observe
     return Names(
         base=base,
         namespace=namespace,
@@ -93,9 +152,30 @@ def build_names(bench: Benchmark, namespace: str) -> Names:
         task_wait=f"{base}-wait",
         task_summary=f"{base}-summary",
         run_generate_name=f"{pipeline}-run-",
+        run_prefix=overrides.run_prefix or f"{base}-run-",
+        events_listener=f"{base}-events",
+        events_listener_service=f"el-{base}-events",
+        events_binding=f"{base}-cloudevents-binding",
+        events_template=f"{base}-cloudevents-template",
+        broker=cloud_events.broker.name if cloud_events else "default",
+        broker_config=f"{base}-broker-config",
+        observer=f"{base}-observer",
+        status=f"{base}-status",
+        observer_tekton_role=f"benchgen-{namespace}-{base}-observer",
+        uses_cloud_events=cloud_events is not None,
+        uses_observer=observe is not None and observe.observer is not None,
+        uses_status=observe is not None and observe.status_api is not None,
         labels=dict(sorted(labels.items())),
     )
 
 
 def orchestrator_url(bench: Benchmark, namespace: str) -> str:
     return bench.spec.orchestrator.url.replace("{namespace}", namespace)
+
+
+def knative_trigger_name(base: str, accepted: AcceptedEventSpec) -> str:
+    """<base>-<type, dashed>, unless the config names the Trigger."""
+    if accepted.name:
+        return accepted.name
+    slug = re.sub(r"[^a-z0-9]+", "-", accepted.type_text.lower()).strip("-")
+    return f"{base}-{slug}"

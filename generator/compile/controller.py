@@ -1,0 +1,325 @@
+"""The observer controller and the status API: Deployments, identities, RBAC, Service.
+
+Both run the runtime image (`benchgen-poller observe` / `serve`); their env,
+ports and RBAC are exactly those of docs/runtime-interface.md. Every Role rule
+carries its reason in the `benchgen.dev/rule-reasons` annotation (one line per
+rule), because the emitted YAML has no comments.
+"""
+
+from __future__ import annotations
+
+from generator.compile.meta import Manifest, manifest, metadata
+from generator.compile.tekton import POLLER, RUNTIME_USER
+from generator.config.models import Benchmark, ObserveSpec, ResourcesSpec
+from generator.config.names import BENCHMARK_LABEL, Names
+
+RBAC = "rbac.authorization.k8s.io/v1"
+REASONS_ANNOTATION = "benchgen.dev/rule-reasons"
+HEALTH_PORT = 8081
+STATUS_PORT = 8080
+AUTH_DIR = "/var/run/benchgen/auth"
+TEKTON_EVENTS_CONFIG = "config-events"
+
+Rule = tuple[list[str], list[str], list[str], str]  # groups, resources, verbs, why
+
+
+def selector(names: Names) -> str:
+    """BENCHGEN_SELECTOR: this benchmark's runs (TaskRuns inherit the PipelineRun's labels)."""
+    return f"{BENCHMARK_LABEL}={names.base}"
+
+
+def _role(
+    names: Names, name: str, namespace: str, rules: list[Rule], names_only: list[str] | None = None
+) -> Manifest:
+    body = []
+    for groups, resources, verbs, _ in rules:
+        rule: Manifest = {"apiGroups": groups, "resources": resources}
+        if names_only:
+            rule["resourceNames"] = names_only
+        rule["verbs"] = verbs
+        body.append(rule)
+    reasons = "".join(f"rules[{i}]: {why}\n" for i, (*_, why) in enumerate(rules))
+    meta = metadata(names, name, annotations={REASONS_ANNOTATION: reasons})
+    meta["namespace"] = namespace
+    return manifest(RBAC, "Role", meta, rules=body)
+
+
+def _binding(names: Names, name: str, namespace: str, account: str) -> Manifest:
+    meta = metadata(names, name)
+    meta["namespace"] = namespace
+    return manifest(
+        RBAC,
+        "RoleBinding",
+        meta,
+        roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+        subjects=[{"kind": "ServiceAccount", "name": account, "namespace": names.namespace}],
+    )
+
+
+def _container_security() -> Manifest:
+    # Pod Security "restricted", as the Tasks' steps.
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": RUNTIME_USER,
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def _resources(res: ResourcesSpec) -> Manifest:
+    return {
+        "requests": {"cpu": res.cpu_request, "memory": res.memory_request},
+        "limits": {"memory": res.memory_limit},
+    }
+
+
+def _probe(path: str, port: str, period: int) -> Manifest:
+    return {
+        "httpGet": {"path": path, "port": port},
+        "periodSeconds": period,
+        "timeoutSeconds": 5,
+        "failureThreshold": 3,
+    }
+
+
+def _deployment(
+    names: Names,
+    name: str,
+    role: str,
+    container: Manifest,
+    *,
+    replicas: int,
+    strategy: str,
+    volumes: list[Manifest],
+) -> Manifest:
+    pod_labels = dict(sorted({**names.labels, **names.role_labels(role)}.items()))
+    pod_spec: Manifest = {
+        "serviceAccountName": name,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": RUNTIME_USER,
+            # Secret volume files are group-readable by this group (mode 0440).
+            "fsGroup": RUNTIME_USER,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "containers": [container],
+        "volumes": volumes,
+    }
+    return manifest(
+        "apps/v1",
+        "Deployment",
+        metadata(names, name),
+        spec={
+            "replicas": replicas,
+            "strategy": {"type": strategy},
+            "selector": {"matchLabels": names.role_labels(role)},
+            "template": {"metadata": {"labels": pod_labels}, "spec": pod_spec},
+        },
+    )
+
+
+# The read-only root filesystem leaves Python nowhere to write temporary files.
+_TMP_VOLUME = {"name": "tmp", "emptyDir": {"sizeLimit": "16Mi"}}
+_TMP_MOUNT = {"name": "tmp", "mountPath": "/tmp"}  # noqa: S108 - an emptyDir of its own
+
+
+def _observer_rules(observe: ObserveSpec) -> list[Rule]:
+    assert observe.observer is not None
+    rules: list[Rule] = [
+        (
+            ["tekton.dev"],
+            ["pipelineruns", "taskruns"],
+            ["get", "list", "watch"],
+            "list and watch this benchmark's runs (label-selected), resuming from the last"
+            " resourceVersion; get on resync",
+        ),
+        (
+            ["tekton.dev"],
+            ["pipelineruns", "taskruns"],
+            ["patch"],
+            "record each event as sent in the annotation benchgen.dev/cloudevents-sent, only"
+            " after the sink answered 2xx (no loss, no repeat)",
+        ),
+    ]
+    if observer_logs(observe):
+        rules.append(
+            (
+                [""],
+                ["pods/log"],
+                ["get"],
+                "the bounded tail of each step's log carried by step events (logTailBytes > 0)",
+            )
+        )
+    return rules
+
+
+def observer_logs(observe: ObserveSpec) -> bool:
+    return observe.observer is not None and observe.observer.log_tail_bytes > 0
+
+
+def build_observer(bench: Benchmark, names: Names) -> list[Manifest]:
+    observe = bench.spec.observe
+    if observe is None or observe.observer is None:
+        return []
+    observer = observe.observer
+    watched = observer.namespaces or [names.namespace]
+    # 'tekton' and a URL go as they are: the runtime resolves both.
+    sink = names.broker_url if observer.sink == "broker" else observer.sink
+    env = [
+        {"name": "BENCHGEN_NAMESPACES", "value": ",".join(watched)},
+        {"name": "BENCHGEN_SELECTOR", "value": selector(names)},
+        {"name": "BENCHGEN_SINK", "value": sink},
+        {"name": "BENCHGEN_EVENT_SOURCE", "value": f"/benchgen/{names.namespace}/{names.base}"},
+        {"name": "BENCHGEN_LOG_TAIL_BYTES", "value": str(observer.log_tail_bytes)},
+        {"name": "BENCHGEN_HEALTH_PORT", "value": str(HEALTH_PORT)},
+    ]
+    if observer.sink == "tekton":
+        env.append({"name": "BENCHGEN_TEKTON_NAMESPACE", "value": observer.tekton_namespace})
+    container = {
+        "name": "observer",
+        "image": bench.spec.pipeline.image,
+        "command": [POLLER],
+        "args": ["observe"],
+        "env": env,
+        "ports": [{"name": "health", "containerPort": HEALTH_PORT, "protocol": "TCP"}],
+        # Liveness: the watch loops are alive; readiness: the initial lists are done.
+        "livenessProbe": _probe("/healthz", "health", 20),
+        "readinessProbe": _probe("/readyz", "health", 10),
+        "resources": _resources(observe.resources),
+        "securityContext": _container_security(),
+        "volumeMounts": [_TMP_MOUNT],
+    }
+    out = [manifest("v1", "ServiceAccount", metadata(names, names.observer))]
+    rules = _observer_rules(observe)
+    for namespace in watched:
+        # At home the plain name; elsewhere the origin is in the name, so two
+        # benchmarks of the same name in different namespaces never collide.
+        role = names.observer if namespace == names.namespace else names.observer_tekton_role
+        out.append(_role(names, role, namespace, rules))
+        out.append(_binding(names, role, namespace, names.observer))
+    if observer.sink == "tekton":
+        config_rule: Rule = (
+            [""],
+            ["configmaps"],
+            ["get"],
+            f"read the sink URL from Tekton's {TEKTON_EVENTS_CONFIG} (sink 'tekton'), at start"
+            " and on every resync; no other ConfigMap",
+        )
+        role = names.observer_tekton_role
+        namespace = observer.tekton_namespace
+        if namespace in watched:
+            role += "-config"  # the watch Role already has this name there
+        out.append(_role(names, role, namespace, [config_rule], [TEKTON_EVENTS_CONFIG]))
+        out.append(_binding(names, role, namespace, names.observer))
+    out.append(
+        _deployment(
+            names,
+            names.observer,
+            "observer",
+            container,
+            replicas=1,
+            # Recreate: two observers never run at once, so events are not sent twice.
+            strategy="Recreate",
+            volumes=[_TMP_VOLUME],
+        )
+    )
+    return out
+
+
+STATUS_RULES: list[Rule] = [
+    (
+        ["tekton.dev"],
+        ["pipelineruns", "taskruns"],
+        ["get", "list", "watch"],
+        "answer /status/<run> from the PipelineRun's condition; find and follow the run's"
+        " TaskRuns for /logs/<run>",
+    ),
+    ([""], ["pods"], ["get"], "find each step's container in a TaskRun's pod for /logs"),
+    ([""], ["pods/log"], ["get"], "stream the step logs for /logs/<run>"),
+]
+
+
+def build_status_api(bench: Benchmark, names: Names) -> list[Manifest]:
+    observe = bench.spec.observe
+    if observe is None or observe.status_api is None:
+        return []
+    api = observe.status_api
+    ref = api.auth.secret_ref
+    env = [
+        {"name": "BENCHGEN_NAMESPACE", "value": names.namespace},
+        {"name": "BENCHGEN_SELECTOR", "value": selector(names)},
+        {"name": "BENCHGEN_PORT", "value": str(STATUS_PORT)},
+        {"name": "BENCHGEN_AUTH_TYPE", "value": api.auth.type},
+        {"name": "BENCHGEN_AUTH_FILE", "value": f"{AUTH_DIR}/{ref.key}"},
+    ]
+    container = {
+        "name": "status",
+        "image": bench.spec.pipeline.image,
+        "command": [POLLER],
+        "args": ["serve"],
+        "env": env,
+        "ports": [{"name": "http", "containerPort": STATUS_PORT, "protocol": "TCP"}],
+        "livenessProbe": _probe("/health", "http", 20),
+        "readinessProbe": _probe("/health", "http", 10),
+        "resources": _resources(observe.resources),
+        "securityContext": _container_security(),
+        "volumeMounts": [
+            {"name": "auth", "mountPath": AUTH_DIR, "readOnly": True},
+            _TMP_MOUNT,
+        ],
+    }
+    # The Secret is referenced, never rendered: there are no default credentials.
+    auth_volume = {
+        "name": "auth",
+        "secret": {
+            "secretName": ref.name,
+            "items": [{"key": ref.key, "path": ref.key}],
+            "defaultMode": 0o440,
+        },
+    }
+    service = manifest(
+        "v1",
+        "Service",
+        metadata(names, names.status),
+        spec={
+            "selector": names.role_labels("status"),
+            "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}],
+        },
+    )
+    out = [
+        manifest("v1", "ServiceAccount", metadata(names, names.status)),
+        _role(names, names.status, names.namespace, STATUS_RULES),
+        _binding(names, names.status, names.namespace, names.status),
+        _deployment(
+            names,
+            names.status,
+            "status",
+            container,
+            replicas=api.replicas,
+            strategy="RollingUpdate",
+            volumes=[auth_volume, _TMP_VOLUME],
+        ),
+        service,
+    ]
+    if api.network_policy is not None:
+        peers = [
+            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": ns}}}
+            for ns in api.network_policy.from_namespaces
+        ]
+        out.append(
+            manifest(
+                "networking.k8s.io/v1",
+                "NetworkPolicy",
+                metadata(names, names.status),
+                spec={
+                    "podSelector": {"matchLabels": names.role_labels("status")},
+                    "policyTypes": ["Ingress"],
+                    "ingress": [
+                        {"from": peers, "ports": [{"protocol": "TCP", "port": STATUS_PORT}]}
+                    ],
+                },
+            )
+        )
+    return out

@@ -1,0 +1,171 @@
+"""Knative Eventing objects: the Broker (+ its config), one Trigger per accepted type,
+and the NetworkPolicy that opens the CloudEvents listener to the Broker only.
+
+Field names follow knative.dev/eventing v0.48 (pkg/apis/eventing/v1,
+pkg/apis/duck/v1 DeliverySpec); the conformance harness decodes every object
+into those types strictly.
+"""
+
+from __future__ import annotations
+
+import json
+
+from generator.compile.meta import Manifest, manifest, metadata
+from generator.compile.triggers import WARNING_ANNOTATION
+from generator.config.models import AcceptedEventSpec, Benchmark, DeliverySpec
+from generator.config.names import LISTENER_PORT, Names, knative_trigger_name
+
+EVENTING = "eventing.knative.dev/v1"
+BROKER_CLASS_ANNOTATION = "eventing.knative.dev/broker.class"
+CHANNEL_TEMPLATE_KEY = "channel-template-spec"
+IN_MEMORY_CHANNEL = "InMemoryChannel"
+
+
+def broker_warnings(bench: Benchmark, names: Names) -> list[str]:
+    cloud = bench.spec.triggers.cloud_events
+    if cloud is None or not cloud.broker.create:
+        return []
+    template = cloud.broker.channel_template
+    if template is not None and template.kind == IN_MEMORY_CHANNEL:
+        return [
+            f"Broker {names.broker} uses an InMemoryChannel: events are kept in memory only"
+            " (lost on a restart, no persistence, no ordering); use it for tests, not production"
+        ]
+    return []
+
+
+def _delivery(spec: DeliverySpec) -> Manifest:
+    out: Manifest = {}
+    if spec.dead_letter_sink is not None:
+        sink = spec.dead_letter_sink
+        if sink.uri is not None:
+            out["deadLetterSink"] = {"uri": sink.uri}
+        else:
+            assert sink.ref is not None
+            ref: Manifest = {
+                "apiVersion": sink.ref.api_version,
+                "kind": sink.ref.kind,
+                "name": sink.ref.name,
+            }
+            if sink.ref.namespace:
+                ref["namespace"] = sink.ref.namespace
+            out["deadLetterSink"] = {"ref": ref}
+    if spec.retry is not None:
+        out["retry"] = spec.retry
+    if spec.backoff_policy is not None:
+        out["backoffPolicy"] = spec.backoff_policy
+    if spec.backoff_delay is not None:
+        out["backoffDelay"] = spec.backoff_delay
+    return out
+
+
+def build_broker(bench: Benchmark, names: Names) -> list[Manifest]:
+    """The Broker and, with a channel template, its config ConfigMap (only when created)."""
+    cloud = bench.spec.triggers.cloud_events
+    if cloud is None or not cloud.broker.create:
+        return []
+    broker = cloud.broker
+    annotations = {BROKER_CLASS_ANNOTATION: broker.broker_class}
+    warnings = broker_warnings(bench, names)
+    if warnings:
+        annotations[WARNING_ANNOTATION] = warnings[0]
+    out: list[Manifest] = []
+    spec: Manifest = {}
+    if broker.channel_template is not None:
+        # Knative parses this value as YAML; JSON is YAML and keeps it one exact line each.
+        template = broker.channel_template
+        text = (
+            f"apiVersion: {json.dumps(template.api_version)}\nkind: {json.dumps(template.kind)}\n"
+        )
+        config_meta = metadata(names, names.broker_config)
+        if warnings:
+            config_meta["annotations"] = {WARNING_ANNOTATION: warnings[0]}
+        out.append(manifest("v1", "ConfigMap", config_meta, data={CHANNEL_TEMPLATE_KEY: text}))
+        spec["config"] = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "name": names.broker_config,
+            "namespace": names.namespace,
+        }
+    if broker.delivery is not None:
+        spec["delivery"] = _delivery(broker.delivery)
+    meta = metadata(names, names.broker, annotations=annotations)
+    out.append(manifest(EVENTING, "Broker", meta, spec=spec))
+    return out
+
+
+def _filters(accepted: AcceptedEventSpec) -> list[Manifest]:
+    """Knative's spec.filters: every entry must match (one dialect per entry)."""
+    filters: list[Manifest] = []
+    if accepted.type is not None:
+        filters.append({"exact": {"type": accepted.type}})
+    else:
+        filters.append({"prefix": {"type": accepted.type_prefix}})
+    if accepted.source is not None:
+        filters.append({"exact": {"source": accepted.source}})
+    if accepted.cesql is not None:
+        filters.append({"cesql": accepted.cesql})
+    return filters
+
+
+def build_triggers(bench: Benchmark, names: Names) -> list[Manifest]:
+    """One Trigger per accepted type, each delivering to the CloudEvents listener."""
+    cloud = bench.spec.triggers.cloud_events
+    if cloud is None:
+        return []
+    # Binary mode: the listener reads the attributes from Ce-* headers and the
+    # params from the body, which is then exactly the event's data.
+    delivery: Manifest = {**(_delivery(cloud.delivery) if cloud.delivery else {})}
+    delivery["format"] = "binary"
+    out = []
+    for accepted in cloud.accept:
+        spec: Manifest = {
+            "broker": names.broker,
+            "filters": _filters(accepted),
+            # A uri, not a Service ref: Knative resolves a Service ref to port
+            # 80, and Triggers' listener Service serves on 8080.
+            "subscriber": {"uri": names.events_listener_url},
+            "delivery": delivery,
+        }
+        name = knative_trigger_name(names.base, accepted)
+        out.append(manifest(EVENTING, "Trigger", metadata(names, name), spec=spec))
+    return out
+
+
+def build_listener_network_policy(bench: Benchmark, names: Names) -> list[Manifest]:
+    """Only the Broker's dispatcher may reach the CloudEvents listener.
+
+    The listener has no webhook authentication (a Broker delivery carries no
+    signature), so the network is its authentication: pods in the dispatcher
+    namespace on the listener port, nothing else. It needs a CNI that enforces
+    NetworkPolicy; metrics scraping (port 9000) needs its own policy.
+    """
+    cloud = bench.spec.triggers.cloud_events
+    if cloud is None or not cloud.network_policy.enabled:
+        return []
+    dispatcher = cloud.network_policy.dispatcher_namespace
+    spec = {
+        # Triggers labels the listener's pods eventlistener=<name>.
+        "podSelector": {"matchLabels": {"eventlistener": names.events_listener}},
+        "policyTypes": ["Ingress"],
+        "ingress": [
+            {
+                "from": [
+                    {
+                        "namespaceSelector": {
+                            "matchLabels": {"kubernetes.io/metadata.name": dispatcher}
+                        }
+                    }
+                ],
+                "ports": [{"protocol": "TCP", "port": LISTENER_PORT}],
+            }
+        ],
+    }
+    return [
+        manifest(
+            "networking.k8s.io/v1",
+            "NetworkPolicy",
+            metadata(names, names.events_listener),
+            spec=spec,
+        )
+    ]
