@@ -180,11 +180,18 @@ def cmd_eventlistener(args: argparse.Namespace) -> int:
 
 def cmd_trigger(args: argparse.Namespace) -> int:
     from generator import trigger
+    from generator.errors import UsageError
 
     bench = _load(args.config, None)
-    event = trigger.build_event(
-        bench, trigger.parse_fields(args.field), trigger.read_secret(args.secret_file)
-    )
+    fields = trigger.parse_fields(args.field)
+    if args.cloudevent:
+        options = trigger.CloudEventOptions(args.type, args.source, args.subject, args.id)
+        event = trigger.build_cloudevent(bench, fields, options)
+    else:
+        for flag in ("type", "source", "subject", "id"):
+            if getattr(args, flag) is not None:
+                raise UsageError(f"--{flag} describes a CloudEvent: add --cloudevent")
+        event = trigger.build_event(bench, fields, trigger.read_secret(args.secret_file))
     if args.dry_run:
         for name, value in event.headers.items():
             print(f"{name}: {value}")
@@ -196,6 +203,10 @@ def cmd_trigger(args: argparse.Namespace) -> int:
     ident = trigger.event_id(answer)
     if ident:
         print(f"event id: {ident}", file=sys.stderr)
+    if event.cloudevent_id is not None:
+        # The listener's own id above is random; this one names the run.
+        print(f"cloudevent id: {event.cloudevent_id}", file=sys.stderr)
+        print(f"run: {trigger.run_name(bench, event.cloudevent_id)}", file=sys.stderr)
     return EXIT_OK if 200 <= status < 300 else EXIT_FAIL
 
 
@@ -289,6 +300,15 @@ def _parser() -> argparse.ArgumentParser:
         "--secret-file", help="file holding the webhook secret (else $BENCHGEN_WEBHOOK_SECRET)"
     )
     send.add_argument("--dry-run", action="store_true", help="print the request, send nothing")
+    send.add_argument(
+        "--cloudevent",
+        action="store_true",
+        help="send a binary-mode CloudEvent to the CloudEvents listener (el-<name>-events)",
+    )
+    send.add_argument("--type", help="CloudEvent type (default: the first accepted type)")
+    send.add_argument("--source", help="CloudEvent source (default: the one the type requires)")
+    send.add_argument("--subject", help="CloudEvent subject")
+    send.add_argument("--id", help="CloudEvent id, which names the run (default: a new UUID)")
     send.set_defaults(func=cmd_trigger)
     return parser
 

@@ -13,13 +13,25 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.config.models import Benchmark, GitHubAuth, GitLabAuth, NoAuth, TokenAuth
+from generator.compile.cel import EVENT_ID_PATTERN, MAX_ATTRIBUTE_LENGTH
+from generator.config.models import (
+    RESERVED_EVENT_PREFIXES,
+    AcceptedEventSpec,
+    Benchmark,
+    GitHubAuth,
+    GitLabAuth,
+    NoAuth,
+    TokenAuth,
+)
+from generator.config.names import build_names, resolve_namespace
 from generator.errors import UsageError
 
 SECRET_ENV = "BENCHGEN_WEBHOOK_SECRET"  # noqa: S105 - the variable's name, not a secret
@@ -29,6 +41,7 @@ SECRET_ENV = "BENCHGEN_WEBHOOK_SECRET"  # noqa: S105 - the variable's name, not 
 class Event:
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    cloudevent_id: str | None = None  # set for CloudEvents: it names the run
 
 
 def parse_fields(pairs: list[str]) -> dict[str, str]:
@@ -41,7 +54,10 @@ def parse_fields(pairs: list[str]) -> dict[str, str]:
     return values
 
 
-def build_event(bench: Benchmark, values: dict[str, str], secret: bytes | None) -> Event:
+def _payload(
+    bench: Benchmark, values: dict[str, str]
+) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+    """(JSON body, headers, problems) for the param values, checked like the listener does."""
     params = {p.name: p for p in bench.spec.params}
     problems = [
         f"--field {n}: no such param; params are: {', '.join(params)}"
@@ -49,7 +65,7 @@ def build_event(bench: Benchmark, values: dict[str, str], secret: bytes | None) 
         if n not in params
     ]
     body: dict[str, Any] = {}
-    headers = {"Content-Type": "application/json"}
+    headers: dict[str, str] = {}
     for param in bench.spec.params:
         value = values.get(param.name)
         if value is None or value == "":
@@ -78,11 +94,122 @@ def build_event(bench: Benchmark, values: dict[str, str], secret: bytes | None) 
         for part in parents:
             node = node.setdefault(part, {})
         node[leaf] = typed
+    return body, headers, problems
+
+
+def event_id_problem(bench: Benchmark, value: str) -> str | None:
+    """Why the listener would refuse this id as the end of a run name, or None."""
+    room = build_names(bench, resolve_namespace(bench)).event_id_room
+    if len(value) > room:
+        return f"is {len(value)} characters long; run names leave room for {room}"
+    if not re.fullmatch(EVENT_ID_PATTERN, value):
+        return (
+            "is not DNS-safe: use lower-case letters, digits and '-', starting and ending with a"
+            " letter or digit (it is refused, never lower-cased: two ids must not share a run)"
+        )
+    return None
+
+
+def _refuse(problems: list[str]) -> None:
     if problems:
         raise UsageError("the listener would reject this event:\n  " + "\n  ".join(problems))
+
+
+def build_event(bench: Benchmark, values: dict[str, str], secret: bytes | None) -> Event:
+    body, extra, problems = _payload(bench, values)
+    id_param = bench.spec.triggers.webhook.event_id_param
+    if id_param is not None and values.get(id_param):
+        problem = event_id_problem(bench, values[id_param])
+        if problem:
+            problems.append(f"{id_param}: {values[id_param]!r} {problem}")
+    _refuse(problems)
+    headers = {"Content-Type": "application/json", **extra}
     payload = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
     headers.update(_auth_headers(bench, payload, secret))
     return Event(payload, headers)
+
+
+@dataclass
+class CloudEventOptions:
+    type: str | None = None
+    source: str | None = None
+    subject: str | None = None
+    id: str | None = None
+
+
+def build_cloudevent(bench: Benchmark, values: dict[str, str], options: CloudEventOptions) -> Event:
+    """A binary-mode CloudEvent 1.0 the CloudEvents listener accepts (or a UsageError).
+
+    The type defaults to the first accepted exact type and the source to the one
+    that entry requires (else "benchgen-trigger"); the id to a fresh UUID.
+    """
+    cloud = bench.spec.triggers.cloud_events
+    if cloud is None:
+        raise UsageError(
+            "--cloudevent: this config has no spec.triggers.cloudEvents, so no listener accepts"
+            " CloudEvents"
+        )
+    body, extra, problems = _payload(bench, values)
+    kind = options.type or next((a.type for a in cloud.accept if a.type), None)
+    if kind is None:
+        raise UsageError(
+            "--cloudevent: every accepted entry is a typePrefix; pass --type with a full type"
+        )
+    entry = _matching_entry(cloud.accept, kind, options.source)
+    source = options.source or (entry.source if entry and entry.source else "benchgen-trigger")
+    if entry is None:
+        accepted = ", ".join(
+            (a.type or f"{a.type_prefix}*") + (f" from {a.source}" if a.source else "")
+            for a in cloud.accept
+        )
+        problems.append(
+            f"type {kind!r} from source {source!r} is not accepted; accepted: {accepted}"
+        )
+    for reserved in RESERVED_EVENT_PREFIXES:
+        if kind.startswith(reserved):
+            problems.append(f"type {kind!r} is reserved ({reserved}*)")
+    ident = options.id or str(uuid.uuid4())
+    problem = event_id_problem(bench, ident)
+    if problem:
+        problems.append(f"--id {ident!r} {problem}")
+    for name, value in (("source", source), ("subject", options.subject or "")):
+        if len(value) > MAX_ATTRIBUTE_LENGTH:
+            problems.append(f"--{name} is longer than {MAX_ATTRIBUTE_LENGTH} characters")
+    clashes = sorted(h for h in extra if h.lower().startswith("ce-"))
+    if options.subject is not None and any(h.lower() == "ce-subject" for h in clashes):
+        problems.append("--subject and a param read from header.Ce-Subject: give one of them")
+    _refuse(problems)
+    headers = {
+        "Content-Type": "application/json",
+        "Ce-Specversion": "1.0",
+        "Ce-Id": ident,
+        "Ce-Type": kind,
+        "Ce-Source": source,
+    }
+    if options.subject:
+        headers["Ce-Subject"] = options.subject
+    headers.update(extra)
+    payload = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    return Event(payload, headers, cloudevent_id=ident)
+
+
+def _matching_entry(
+    accept: list[AcceptedEventSpec], kind: str, source: str | None
+) -> AcceptedEventSpec | None:
+    """The accepted entry this type (and source) falls under, as the listener's CEL decides."""
+    for entry in accept:
+        if entry.type is not None and kind != entry.type:
+            continue
+        if entry.type_prefix is not None and not kind.startswith(entry.type_prefix):
+            continue
+        if entry.source is not None and source not in (None, entry.source):
+            continue
+        return entry
+    return None
+
+
+def run_name(bench: Benchmark, ident: str) -> str:
+    return build_names(bench, resolve_namespace(bench)).run_prefix + ident
 
 
 def _auth_headers(bench: Benchmark, payload: bytes, secret: bytes | None) -> dict[str, str]:

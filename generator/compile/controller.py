@@ -207,10 +207,9 @@ def build_observer(bench: Benchmark, names: Names) -> list[Manifest]:
             f"read the sink URL from Tekton's {TEKTON_EVENTS_CONFIG} (sink 'tekton'), at start"
             " and on every resync; no other ConfigMap",
         )
-        role = names.observer_tekton_role
+        # Its own name, apart from any watch Role in that namespace.
+        role = f"{names.observer_tekton_role}-config"
         namespace = observer.tekton_namespace
-        if namespace in watched:
-            role += "-config"  # the watch Role already has this name there
         out.append(_role(names, role, namespace, [config_rule], [TEKTON_EVENTS_CONFIG]))
         out.append(_binding(names, role, namespace, names.observer))
     out.append(

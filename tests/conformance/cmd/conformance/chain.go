@@ -48,6 +48,7 @@ type Event struct {
 	Expect       string                       `json:"expect"`
 	ExpectParams map[string]any               `json:"expectParams,omitempty"`
 	ExpectLabels map[string]string            `json:"expectLabels,omitempty"`
+	ExpectName   string                       `json:"expectName,omitempty"`
 	ExpectError  string                       `json:"expectError,omitempty"`
 }
 
@@ -269,12 +270,15 @@ func runEvent(set *ObjectSet, schemas CRDSchemas, sk *sink.Sink, secrets *fakeSe
 			rep.Add(id, "expect", "expected accepted, but every trigger rejected it: %s", strings.Join(reasons, "; "))
 			return
 		}
-		if ev.ExpectParams != nil || ev.ExpectLabels != nil {
+		if ev.ExpectParams != nil || ev.ExpectLabels != nil || ev.ExpectName != "" {
 			if len(rendered) == 0 {
 				rep.Add(id, "expectParams", "no PipelineRun was rendered")
 				return
 			}
 			compareParams(rep, id, rendered[0], ev.ExpectParams)
+			if ev.ExpectName != "" && rendered[0].Name != ev.ExpectName {
+				rep.Add(id, "expectName", "PipelineRun name is %q, expected %q", rendered[0].Name, ev.ExpectName)
+			}
 			for k, v := range ev.ExpectLabels {
 				if got, ok := rendered[0].Labels[k]; !ok || got != v {
 					rep.Add(id, "expectLabels."+k, "PipelineRun label is %q, expected %q", got, v)

@@ -16,6 +16,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -57,6 +58,7 @@ var kinds = map[string]func() any{
 	"batch/v1|CronJob":                                func() any { return &batchv1.CronJob{} },
 	"batch/v1|Job":                                    func() any { return &batchv1.Job{} },
 	"apps/v1|Deployment":                              func() any { return &appsv1.Deployment{} },
+	"networking.k8s.io/v1|NetworkPolicy":              func() any { return &networkingv1.NetworkPolicy{} },
 }
 
 // baseContext carries the cluster defaults upstream webhooks read from
@@ -311,6 +313,23 @@ func validateBuiltin(id string, obj any, rep *Report) {
 			}
 		}
 		validatePodSpec(rep, id, "spec.template.spec", &o.Spec.Template.Spec, false)
+	case *networkingv1.NetworkPolicy:
+		validateSelector(rep, id, "spec.podSelector", &o.Spec.PodSelector)
+		for i, rule := range o.Spec.Ingress {
+			for j, peer := range rule.From {
+				p := fmt.Sprintf("spec.ingress[%d].from[%d]", i, j)
+				if peer.PodSelector == nil && peer.NamespaceSelector == nil && peer.IPBlock == nil {
+					rep.Add(id, p, "Required value: must specify a peer")
+				}
+				validateSelector(rep, id, p+".podSelector", peer.PodSelector)
+				validateSelector(rep, id, p+".namespaceSelector", peer.NamespaceSelector)
+			}
+		}
+		for i, t := range o.Spec.PolicyTypes {
+			if t != networkingv1.PolicyTypeIngress && t != networkingv1.PolicyTypeEgress {
+				rep.Add(id, fmt.Sprintf("spec.policyTypes[%d]", i), "Unsupported value: %q", t)
+			}
+		}
 	case *corev1.ConfigMap:
 		for k := range o.Data {
 			for _, msg := range validationIsConfigMapKey(k) {
@@ -318,6 +337,13 @@ func validateBuiltin(id string, obj any, rep *Report) {
 			}
 		}
 	}
+}
+
+func validateSelector(rep *Report, id, path string, sel *metav1.LabelSelector) {
+	if sel == nil {
+		return
+	}
+	AddFieldErrorList(rep, id, "", metav1validation.ValidateLabelSelector(sel, metav1validation.LabelSelectorValidationOptions{}, field.NewPath(path)))
 }
 
 type labelSet map[string]string
