@@ -188,3 +188,145 @@ def test_namespace_comes_from_the_current_context(tmp_path: Path) -> None:
     kubeconfig.write_text(kubeconfig.read_text().replace(", namespace: alpha", ""))
     assert current_namespace(str(kubeconfig)) == "default"
     assert current_namespace(str(tmp_path / "missing")) == "default"
+
+
+CE_CONFIG = GOLDEN / "cloudevents-observe" / "config.yaml"
+CE_FIELDS = [
+    "--field",
+    "data=d-1",
+    "--field",
+    "prompts=p-1",
+    "--field",
+    "known=k-1",
+    "--field",
+    "request-id=r-1",
+]
+
+
+class EventsListener(ThreadingHTTPServer):
+    """Answers like Triggers' listener does a CloudEvent: 202 and a binary-mode reply event."""
+
+    received: list[tuple[dict[str, str], bytes]]
+
+
+class EventsHandler(BaseHTTPRequestHandler):
+    server: EventsListener
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.received.append((dict(self.headers), body))
+        answer = json.dumps({"eventListener": "ce-bench-events", "eventID": "el-42"}).encode()
+        self.send_response(202)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Ce-Id", "el-42")
+        self.send_header("Ce-Type", "dev.tekton.event.triggers.accepted.v1")
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def events_listener() -> Iterator[EventsListener]:
+    server = EventsListener(("127.0.0.1", 0), EventsHandler)
+    server.received = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_cloudevent_is_sent_in_binary_mode(events_listener: EventsListener) -> None:
+    url = f"http://127.0.0.1:{events_listener.server_address[1]}"
+    proc = trigger(
+        str(CE_CONFIG),
+        "--cloudevent",
+        "--url",
+        url,
+        "--id",
+        "ci-77",
+        "--subject",
+        "bench/a",
+        *CE_FIELDS,
+        secret=None,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "HTTP 202" in proc.stdout and "event id: el-42" in proc.stderr
+    assert "cloudevent id: ci-77" in proc.stderr
+    assert "run: ce-bench-run-ci-77" in proc.stderr  # what /status/<run> and /logs/<run> take
+    ((headers, body),) = events_listener.received
+    assert headers["Ce-Specversion"] == "1.0"
+    assert headers["Ce-Id"] == "ci-77"
+    # The first accepted exact type, with the source that entry requires.
+    assert headers["Ce-Type"] == "com.example.benchmark.requested.v1"
+    assert headers["Ce-Source"] == "/ci/gitlab"
+    assert headers["Ce-Subject"] == "bench/a"
+    assert headers["Content-Type"] == "application/json"
+    assert not any(h.lower().startswith("x-") for h in headers)  # no webhook credentials
+    assert json.loads(body) == {
+        "data": "d-1",
+        "known": "k-1",
+        "prompts": "p-1",
+        "request_id": "r-1",
+    }
+
+
+def test_cloudevent_default_id_is_a_fresh_uuid() -> None:
+    first, second = (
+        trigger(str(CE_CONFIG), "--cloudevent", "--dry-run", *CE_FIELDS, secret=None)
+        for _ in range(2)
+    )
+    assert first.returncode == 0, first.stderr
+    ids = [
+        next(line.split(": ", 1)[1] for line in p.stdout.splitlines() if line.startswith("Ce-Id:"))
+        for p in (first, second)
+    ]
+    import uuid
+
+    assert ids[0] != ids[1] and all(str(uuid.UUID(i)) == i for i in ids)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--id", "ABC-1"], "is not DNS-safe"),
+        (["--id", "x" * 51], "is 51 characters long; run names leave room for 50"),
+        (["--type", "dev.benchgen.run.started.v1"], "is reserved (dev.benchgen.*)"),
+        (["--type", "com.example.other"], "is not accepted; accepted:"),
+        (["--source", "/elsewhere"], "from source '/elsewhere' is not accepted"),
+        (["--type", "com.example.benchmark.nightly.x", "--source", "any"], None),
+    ],
+)
+def test_cloudevent_is_refused_locally_like_the_listener(
+    events_listener: EventsListener, args: list[str], message: str | None
+) -> None:
+    url = f"http://127.0.0.1:{events_listener.server_address[1]}"
+    proc = trigger(str(CE_CONFIG), "--cloudevent", "--url", url, *args, *CE_FIELDS, secret=None)
+    if message is None:
+        assert proc.returncode == 0, proc.stderr
+        assert len(events_listener.received) == 1
+        return
+    assert proc.returncode == 2
+    assert "the listener would reject this event" in proc.stderr and message in proc.stderr
+    assert events_listener.received == []
+
+
+def test_cloudevent_needs_the_required_params_and_a_cloudevents_config() -> None:
+    proc = trigger(str(CE_CONFIG), "--cloudevent", "--dry-run", *CE_FIELDS[:6], secret=None)
+    assert proc.returncode == 2 and "request-id is required" in proc.stderr
+    proc = trigger(str(EXAMPLE), "--cloudevent", "--dry-run", *REQUIRED)
+    assert proc.returncode == 2 and "no spec.triggers.cloudEvents" in proc.stderr
+    proc = trigger(str(EXAMPLE), "--type", "x", "--dry-run", *REQUIRED)
+    assert proc.returncode == 2 and "--type describes a CloudEvent: add --cloudevent" in proc.stderr
+
+
+def test_webhook_event_id_param_is_checked_locally() -> None:
+    fields = CE_FIELDS[:6]  # without request-id
+    proc = trigger(str(CE_CONFIG), "--dry-run", *fields, "--field", "request-id=CI 4711")
+    assert proc.returncode == 2
+    assert "request-id: 'CI 4711' is not DNS-safe" in proc.stderr
+    proc = trigger(str(CE_CONFIG), "--dry-run", *fields, "--field", "request-id=ci-4711")
+    assert proc.returncode == 0, proc.stderr
+    assert f"X-Benchgen-Token: {SECRET}" in proc.stdout
