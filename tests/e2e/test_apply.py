@@ -76,6 +76,7 @@ def test_rendered_output_applies_and_round_trips(
             "CronJob",
             "Deployment",
             "Service",
+            "NetworkPolicy",
         }
     )
     assert not unknown, f"kinds neither built in nor installed: {unknown}"
