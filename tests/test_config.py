@@ -193,3 +193,36 @@ def test_paths_round_trip() -> None:
     loc = ("spec", "labels", "benchgen.dev/team", 3, "x")
     assert dotted(loc) == 'spec.labels["benchgen.dev/team"][3].x'
     assert parse(dotted(loc)) == loc
+
+
+SPEC_END = "    configMap: benchmark-config\n"
+
+
+def test_observer_sink_broker_needs_cloud_events() -> None:
+    text = edit(SPEC_END, SPEC_END + "  observe:\n    observer: {sink: broker}\n")
+    assert problems(text) == [
+        f"b.yaml:{line_of(text, 'sink: broker')}:16: spec.observe.observer.sink:"
+        " 'broker' means the Broker of spec.triggers.cloudEvents, which is not configured:"
+        " configure it, or use 'tekton' or an http(s):// URL"
+    ]
+
+
+def test_empty_observe_is_refused() -> None:
+    text = edit(SPEC_END, SPEC_END + "  observe: {}\n")
+    (problem,) = problems(text)
+    assert problem.endswith(
+        "spec.observe: set 'observer', 'statusApi' or both (or drop spec.observe)"
+    )
+
+
+def test_event_id_param_must_exist() -> None:
+    text = edit("          key: token\n", "          key: token\n      eventIdParam: build-id\n")
+    (problem,) = problems(text)
+    assert f":{line_of(text, 'eventIdParam')}:7: spec.triggers.webhook.eventIdParam:" in problem
+    assert "no param named 'build-id'; params are: submitted-by, dvc-data-version" in problem
+
+
+def test_status_api_auth_has_no_default() -> None:
+    text = edit(SPEC_END, SPEC_END + "  observe:\n    statusApi: {replicas: 1}\n")
+    (problem,) = problems(text)
+    assert problem.endswith("spec.observe.statusApi.auth: required field is missing")
