@@ -25,7 +25,9 @@ from generator.runtime.observe.events import (
 T0, T1, T2, T3 = (f"2025-01-01T00:00:0{i}Z" for i in range(4))
 
 
-def taskrun(steps: list[dict[str, Any]] | None = None, *, done: str | None = None, **meta: Any) -> dict[str, Any]:
+def taskrun(
+    steps: list[dict[str, Any]] | None = None, *, done: str | None = None, **meta: Any
+) -> dict[str, Any]:
     status: dict[str, Any] = {
         "podName": "run-1-build-pod",
         "startTime": T0,
@@ -60,7 +62,9 @@ def running(name: str, at: str = T0) -> dict[str, Any]:
     return {"name": name, "container": f"step-{name}", "running": {"startedAt": at}}
 
 
-def terminated(name: str, code: int = 0, *, reason: str = "Completed", **extra: Any) -> dict[str, Any]:
+def terminated(
+    name: str, code: int = 0, *, reason: str = "Completed", **extra: Any
+) -> dict[str, Any]:
     return {
         "name": name,
         "container": f"step-{name}",

@@ -48,7 +48,9 @@ def test_ordinary_lines_are_untouched() -> None:
 
 
 def test_private_key_blocks_whole_cut_at_the_start_or_the_end() -> None:
-    block = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\nqwerty\n-----END RSA PRIVATE KEY-----"
+    block = (
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\nqwerty\n-----END RSA PRIVATE KEY-----"
+    )
     assert redact(f"before\n{block}\nafter") == f"before\n{MASK}\nafter"
     # The window began inside the block.
     assert redact("KCAQEA\nqwerty\n-----END RSA PRIVATE KEY-----\nafter") == f"{MASK}\nafter"
