@@ -100,7 +100,22 @@ def _parser() -> argparse.ArgumentParser:
         " BENCHGEN_RESYNC_PERIOD (5m), BENCHGEN_DELIVERY_TIMEOUT (30s)."
         " Exit 2 on bad configuration, 0 after SIGTERM.",
     )
+    # serve (issue 8): status and logs API for external CI.
+    sub.add_parser(
+        "serve",
+        help="read-only HTTP API: /health, /status/<run>, /logs/<run> (runs until SIGTERM)",
+        description="Answer CI jobs about this benchmark's PipelineRuns. Env:"
+        " BENCHGEN_NAMESPACE, BENCHGEN_SELECTOR, BENCHGEN_AUTH_TYPE (bearer|basic),"
+        " BENCHGEN_AUTH_FILE, BENCHGEN_PORT (8080), BENCHGEN_POLL_INTERVAL (2s),"
+        " BENCHGEN_MAX_STREAMS (32). Exit 2 on bad or missing configuration.",
+    )
     return parser
+
+
+def _serve(args: argparse.Namespace, env: Mapping[str, str] | None, clock: "Clock | None") -> int:
+    from generator.runtime.serve import run_serve
+
+    return run_serve(env)
 
 
 def _observe(args: argparse.Namespace, env: Mapping[str, str] | None, clock: "Clock | None") -> int:
@@ -179,6 +194,7 @@ def main(
             "submit": _submit,
             "wait": _wait,
             "summary": _summary,
+            "serve": _serve,
             "observe": _observe,
         }[args.command]
         return handler(args, env, clock)

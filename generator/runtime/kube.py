@@ -8,9 +8,10 @@ Task subcommands (submit, wait, summary) never pay for it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -31,6 +32,165 @@ def api_client() -> ApiClient:
     else:
         config.load_kube_config()  # type: ignore[no-untyped-call]
     return client.ApiClient()
+
+
+# --- serve: read-only access for the status/logs API (serve_*.py) ------------
+# RBAC this needs (docs/runtime-interface.md): list pipelineruns and taskruns,
+# get pods/log. Nothing here writes.
+
+
+class KubeNotFoundError(Exception):
+    """The object (or the container's log) does not exist."""
+
+
+class KubeUnavailableError(Exception):
+    """The API server could not be reached, or answered 5xx / 429: try again later."""
+
+
+class KubeRefusedError(Exception):
+    """The API server refused the request (401/403, 4xx): a deployment problem."""
+
+
+class LogNotReadyError(Exception):
+    """``pods/log`` answered 400: the kubelet has no log for the container (not
+    started yet, or terminated without ever running). Carries the kubelet's text."""
+
+
+class LogInterruptedError(Exception):
+    """A log stream stopped before its end (read timeout, connection dropped)."""
+
+
+def serve_api_client(pool_size: int) -> ApiClient:
+    """A client whose connection pool holds ``pool_size`` connections: each open
+    log stream keeps one, and a smaller pool would discard and reopen them."""
+    from kubernetes import client
+    from kubernetes import config as kube_config
+
+    config: Any = kube_config  # its loaders are untyped
+    configuration = client.Configuration()
+    if os.environ.get("KUBERNETES_SERVICE_HOST"):
+        config.load_incluster_config(client_configuration=configuration)
+    else:
+        config.load_kube_config(client_configuration=configuration)
+    configuration.connection_pool_maxsize = pool_size
+    return client.ApiClient(configuration)
+
+
+class RunReader:
+    """One namespace's runs, seen only through a label selector, read-only.
+
+    Every call is bounded (``timeout`` connect/read seconds; a log stream's read
+    timeout is ``log_read_timeout``) and raises only the errors above."""
+
+    def __init__(
+        self,
+        api: ApiClient,
+        namespace: str,
+        selector: str,
+        *,
+        timeout: tuple[float, float] = (5.0, 20.0),
+        log_read_timeout: float = 30.0,
+    ) -> None:
+        from kubernetes import client
+
+        # Any: list_namespaced_custom_object returns `object`, and with
+        # _preload_content=False read_namespaced_pod_log returns the raw
+        # urllib3 response, not the `str` it is annotated with.
+        self._custom: Any = client.CustomObjectsApi(api)
+        self._core: Any = client.CoreV1Api(api)
+        self.namespace = namespace
+        self.selector = selector
+        self._timeout = timeout
+        self._log_timeout = (timeout[0], log_read_timeout)
+
+    def find_run(self, name: str) -> dict[str, Any] | None:
+        """The PipelineRun ``name`` if it matches the selector, else None.
+
+        One list with a field selector on the name and the label selector: the
+        API server evaluates the selector, so no selector parsing happens here."""
+        items = self._list(PIPELINE_RUNS, f"metadata.name={name}", self.selector)
+        return items[0] if items else None
+
+    def task_runs(self, run: str) -> list[dict[str, Any]]:
+        """The run's TaskRuns (Tekton labels them ``tekton.dev/pipelineRun``) that also
+        match the selector (they inherit the PipelineRun's labels)."""
+        return self._list(TASK_RUNS, None, f"{self.selector},tekton.dev/pipelineRun={run}")
+
+    def _list(self, plural: str, fields: str | None, labels: str) -> list[dict[str, Any]]:
+        kwargs: dict[str, Any] = {"label_selector": labels, "_request_timeout": self._timeout}
+        if fields:
+            kwargs["field_selector"] = fields
+        with _translated():
+            answer = self._custom.list_namespaced_custom_object(
+                TEKTON_GROUP, TEKTON_VERSION, self.namespace, plural, **kwargs
+            )
+        return list(answer.get("items", []))
+
+    def follow_log(self, pod: str, container: str) -> Generator[bytes, None, None]:
+        """The container's log from its start, following until the container ends
+        (the stream then ends cleanly). Raises LogNotReadyError, KubeNotFoundError,
+        LogInterruptedError (resume by reopening and skipping what was read)."""
+        import urllib3
+
+        with _translated(log=True):
+            resp = self._core.read_namespaced_pod_log(
+                pod,
+                self.namespace,
+                container=container,
+                follow=True,
+                _preload_content=False,
+                _request_timeout=self._log_timeout,
+            )
+        complete = False
+        try:
+            # With chunked transfer, stream() yields each chunk as it arrives.
+            yield from resp.stream(65536, decode_content=False)
+            complete = True
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise LogInterruptedError(str(exc)) from exc
+        finally:
+            if complete:
+                resp.release_conn()
+            else:
+                # Abandoned mid-stream (client gone, shutdown, error): close the
+                # connection, which also ends the API server's and kubelet's side;
+                # returning it to the pool would hand unread data to the next request.
+                resp.close()
+
+
+@contextlib.contextmanager
+def _translated(*, log: bool = False) -> Iterator[None]:
+    """The client's exceptions as the four errors above."""
+    import urllib3
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        yield
+    except ApiException as exc:
+        status = exc.status or 0
+        detail = _api_message(exc)
+        if status == 404:
+            raise KubeNotFoundError(detail) from exc
+        if log and status == 400:
+            raise LogNotReadyError(detail) from exc
+        if status == 0 or status == 429 or status >= 500:
+            raise KubeUnavailableError(f"HTTP {status}: {detail}") from exc
+        raise KubeRefusedError(f"HTTP {status}: {detail}") from exc
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        raise KubeUnavailableError(str(exc)) from exc
+
+
+def _api_message(exc: Any) -> str:
+    """The Status message of an API error, else its reason."""
+    import json
+
+    try:
+        body = json.loads(exc.body or "")
+    except (TypeError, ValueError):
+        body = None
+    if isinstance(body, dict) and body.get("message"):
+        return str(body["message"])
+    return str(exc.body or exc.reason or "")
 
 
 # -- observe (benchgen-poller observe) ----------------------------------------

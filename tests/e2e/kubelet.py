@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import select
 import ssl
 import threading
 import time
@@ -329,7 +330,9 @@ class _Handler(BaseHTTPRequestHandler):
                     and not c.finished
                     and not self.server.stopping
                 ):
-                    self.server.changed.wait(timeout=1.0)
+                    self.server.changed.wait(timeout=0.2)
+                    if self._peer_closed():
+                        return
                 batch = c.lines[index:]
                 index = len(c.lines)
                 done = not opts.follow or c.finished or self.server.stopping
@@ -348,6 +351,17 @@ class _Handler(BaseHTTPRequestHandler):
             # After `done` one more pass has picked up the last lines: stop.
             if done:
                 return
+
+    def _peer_closed(self) -> bool:
+        """Go's HTTP server reads the connection in the background and cancels a
+        request whose client went away; the kubelet's log stream ends with it.
+        Same here: after its request the API server sends nothing on this
+        connection but its closing (TLS close_notify, FIN), so readable = gone."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+        except (OSError, ValueError):
+            return True
+        return bool(readable)
 
     def _error(self, status: HTTPStatus, message: str) -> None:
         body = message.encode()
