@@ -627,3 +627,30 @@ def test_bad_config_exits_2_and_a_missing_permission_too(env: Env) -> None:
     )  # fmt: skip
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "list pipelineruns in default" in proc.stderr and "forbidden" in proc.stderr
+
+
+def test_when_the_annotation_cannot_be_written_nothing_more_is_sent(
+    env: Env, observer: ObserverProcess, cluster: Cluster
+) -> None:
+    """At most one event is ever acknowledged but unrecorded: a crash then
+    repeats one event at most."""
+    run = Run(env, "run-6")
+    run.start()
+    env.sink.wait_for(1)
+    wait_for(lambda: run.annotation("PipelineRun") == ["started"], what="annotation")
+    no_patch = [dict(OBSERVER_RULES[0], verbs=["get", "list", "watch"]), OBSERVER_RULES[1]]
+    grant(cluster, env.ns, env.ns, no_patch)
+    try:
+        run.create_taskrun()
+        play_to_the_end(run)
+        wait_for(lambda: "could not record" in observer.output(), timeout=30, what="a failed patch")
+        time.sleep(3.0)  # two more resync periods: still nothing new may go out
+        assert len(env.sink.acked) == 2
+    finally:
+        grant(cluster, env.ns, env.ns, OBSERVER_RULES)
+    env.sink.wait_for(6)
+    time.sleep(1.5)
+    assert seen(env.sink.acked) == run.expected()
+    assert run.annotation("TaskRun") == [
+        "compile.started", "compile.succeeded", "test.started", "test.succeeded"
+    ]  # fmt: skip

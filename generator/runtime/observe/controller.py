@@ -121,6 +121,8 @@ class Observer:
         self._acked: dict[str, list[str]] = {}  # uid -> keys the sink acknowledged
         self._finish_seen: dict[str, float] = {}  # PipelineRun uid -> first seen done
         self._queue = _Queue()
+        # (kind, namespace, name, uid) acknowledged by the sink, annotation not yet patched.
+        self._unrecorded: set[tuple[str, str, str, str]] = set()
         self._threads: list[threading.Thread] = []
 
     # -- start-up -------------------------------------------------------------
@@ -280,7 +282,22 @@ class Observer:
     def _sent(self, obj: Obj) -> set[str]:
         return set(sent_keys(obj)) | set(self._acked.get(str(meta(obj).get("uid")), []))
 
+    def _flush_unrecorded(self) -> bool:
+        """Record what was acknowledged but not yet written to its object; True
+        when nothing is left. Sending waits for this, so a crash can only ever
+        repeat the one event between a 2xx and its patch."""
+        for ref in list(self._unrecorded):
+            kind, ns, name, uid = ref
+            with self._lock:
+                obj = self._cache.get((kind, ns, name))
+            if obj is None or str(meta(obj).get("uid")) != uid or self._record(kind, obj):
+                self._unrecorded.discard(ref)
+        return not self._unrecorded
+
     def _reconcile(self, group: Group) -> None:
+        if not self._flush_unrecorded():
+            self._queue.put(group, time.monotonic() + 2.0)
+            return
         kind, ns, name = group
         with self._lock:
             if kind == PIPELINE_RUN:
@@ -295,12 +312,6 @@ class Observer:
                 tr = self._cache.get((TASK_RUN, ns, name))
                 trs = [tr] if tr else []
         trs.sort(key=taskrun_order)
-        # Keys acknowledged earlier whose annotation patch failed: record them first.
-        for k, obj in [(PIPELINE_RUN, pr), *((TASK_RUN, t) for t in trs)]:
-            if obj is not None and not set(self._acked.get(str(meta(obj).get("uid")), [])) <= set(
-                sent_keys(obj)
-            ):
-                self._record(k, obj)
         due: list[Due] = []
         if pr is not None:
             started = run_started(pr, self._sent(pr))
@@ -360,11 +371,17 @@ class Observer:
         log(f"sent {due.type} {due.subject} id={due.id} attempts={attempts}")
         with self._lock:
             obj = self._cache.get((due.kind, due.namespace, due.name))
-        if obj is not None and str(meta(obj).get("uid")) == due.uid:
-            self._record(due.kind, obj)
+        if (
+            obj is not None
+            and str(meta(obj).get("uid")) == due.uid
+            and not self._record(due.kind, obj)
+        ):
+            self._unrecorded.add((due.kind, due.namespace, due.name, due.uid))
+            self._queue.put(group_of(due.kind, obj), time.monotonic() + 2.0)
+            return False  # nothing more goes out until it is recorded
         return True
 
-    def _record(self, kind: str, obj: Obj) -> None:
+    def _record(self, kind: str, obj: Obj) -> bool:
         """Patch the annotation to hold every acknowledged key (optimistic
         concurrency: on 409 read the object again and merge)."""
         m = meta(obj)
@@ -374,16 +391,16 @@ class Observer:
             current = sent_keys(obj)
             merged = merge_keys(current, self._acked.get(uid, []))
             if merged == current:
-                return
+                return True
             try:
                 kube.patch_run_annotation(
                     self.api, plural, ns, name, str(meta(obj).get("resourceVersion")),
                     ANNOTATION, annotation_value(merged),
                 )  # fmt: skip
-                return
+                return True
             except kube.KubeError as exc:
                 if exc.status == 404:
-                    return  # deleted: nothing left to record on
+                    return True  # deleted: nothing left to record on
                 if exc.status != 409:
                     log(f"record {merged} on {plural} {ns}/{name}: {exc}")
                     if self.stop.wait(min(2.0**attempt, 5.0)):
@@ -392,13 +409,14 @@ class Observer:
                 obj = kube.get_run(self.api, plural, ns, name)
             except kube.KubeError as exc:
                 if exc.status == 404:
-                    return
+                    return True
                 log(f"re-read {plural} {ns}/{name}: {exc}")
                 continue
             if str(meta(obj).get("uid")) != uid:
-                return  # a new object with the same name: not ours to mark
-        # Still in memory: not resent by this process; the next reconcile retries.
+                return True  # a new object with the same name: not ours to mark
+        # Still in memory, so never resent by this process; retried before any other send.
         log(f"could not record {ANNOTATION} on {plural} {ns}/{name}; will retry")
+        return False
 
 
 class _Stopped(Exception):
