@@ -68,6 +68,8 @@ WATCH_TIMEOUT = (240, 300)
 FINISH_GRACE = 30.0
 MAX_BACKOFF = 30.0
 PATCH_ATTEMPTS = 5
+# Sending waits while a record is pending, so retry the patch sooner than watches.
+RECORD_MAX_BACKOFF = 10.0
 # Client-side errors the initial list cannot outwait: bad selector, no
 # permission, Tekton not installed. Everything else is retried.
 _CONFIG_ERRORS = (400, 401, 403, 404)
@@ -123,6 +125,7 @@ class Observer:
         self._queue = _Queue()
         # (kind, namespace, name, uid) acknowledged by the sink, annotation not yet patched.
         self._unrecorded: set[tuple[str, str, str, str]] = set()
+        self._record_backoff = 1.0
         self._threads: list[threading.Thread] = []
 
     # -- start-up -------------------------------------------------------------
@@ -296,8 +299,10 @@ class Observer:
 
     def _reconcile(self, group: Group) -> None:
         if not self._flush_unrecorded():
-            self._queue.put(group, time.monotonic() + 2.0)
+            self._queue.put(group, time.monotonic() + self._record_backoff)
+            self._record_backoff = min(self._record_backoff * 2, RECORD_MAX_BACKOFF)
             return
+        self._record_backoff = 1.0
         kind, ns, name = group
         with self._lock:
             if kind == PIPELINE_RUN:
@@ -377,7 +382,7 @@ class Observer:
             and not self._record(due.kind, obj)
         ):
             self._unrecorded.add((due.kind, due.namespace, due.name, due.uid))
-            self._queue.put(group_of(due.kind, obj), time.monotonic() + 2.0)
+            self._queue.put(group_of(due.kind, obj), time.monotonic() + self._record_backoff)
             return False  # nothing more goes out until it is recorded
         return True
 
@@ -387,7 +392,7 @@ class Observer:
         m = meta(obj)
         ns, name, uid = str(m.get("namespace")), str(m.get("name")), str(m.get("uid"))
         plural = PLURALS[kind]
-        for attempt in range(PATCH_ATTEMPTS):
+        for _ in range(PATCH_ATTEMPTS):
             current = sent_keys(obj)
             merged = merge_keys(current, self._acked.get(uid, []))
             if merged == current:
@@ -402,9 +407,9 @@ class Observer:
                 if exc.status == 404:
                     return True  # deleted: nothing left to record on
                 if exc.status != 409:
+                    # Refused or unreachable: the worker retries, with backoff.
                     log(f"record {merged} on {plural} {ns}/{name}: {exc}")
-                    if self.stop.wait(min(2.0**attempt, 5.0)):
-                        break
+                    break
             try:
                 obj = kube.get_run(self.api, plural, ns, name)
             except kube.KubeError as exc:
