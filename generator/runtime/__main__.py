@@ -89,7 +89,41 @@ def _parser() -> argparse.ArgumentParser:
         " BENCHGEN_FINAL_STATUS, BENCHGEN_TOTAL_JOBS, BENCHGEN_COMPLETED_JOBS,"
         " BENCHGEN_FAILED_JOBS.",
     )
+    # observe (issue 8): the step/run CloudEvents controller.
+    sub.add_parser(
+        "observe",
+        help="send a CloudEvent per run/step state change (runs until SIGTERM)",
+        description="Watch this benchmark's PipelineRuns and TaskRuns and send CloudEvents."
+        " Env: BENCHGEN_NAMESPACES, BENCHGEN_SELECTOR, BENCHGEN_SINK (URL or 'tekton'),"
+        " BENCHGEN_TEKTON_NAMESPACE (tekton-pipelines), BENCHGEN_EVENT_SOURCE,"
+        " BENCHGEN_LOG_TAIL_BYTES (4096), BENCHGEN_HEALTH_PORT (8081),"
+        " BENCHGEN_RESYNC_PERIOD (5m), BENCHGEN_DELIVERY_TIMEOUT (30s)."
+        " Exit 2 on bad configuration, 0 after SIGTERM.",
+    )
+    # serve (issue 8): status and logs API for external CI.
+    sub.add_parser(
+        "serve",
+        help="read-only HTTP API: /health, /status/<run>, /logs/<run> (runs until SIGTERM)",
+        description="Answer CI jobs about this benchmark's PipelineRuns. Env:"
+        " BENCHGEN_NAMESPACE, BENCHGEN_SELECTOR, BENCHGEN_AUTH_TYPE (bearer|basic),"
+        " BENCHGEN_AUTH_FILE, BENCHGEN_PORT (8080), BENCHGEN_POLL_INTERVAL (2s),"
+        " BENCHGEN_MAX_STREAMS (32). Exit 2 on bad or missing configuration.",
+    )
     return parser
+
+
+def _serve(args: argparse.Namespace, env: Mapping[str, str] | None, clock: "Clock | None") -> int:
+    from generator.runtime.serve import run_serve
+
+    return run_serve(env)
+
+
+def _observe(args: argparse.Namespace, env: Mapping[str, str] | None, clock: "Clock | None") -> int:
+    import os
+
+    from generator.runtime.observe.controller import run_observe
+
+    return run_observe(os.environ if env is None else env)
 
 
 def _submit(args: argparse.Namespace, env: Mapping[str, str] | None, clock: "Clock | None") -> int:
@@ -156,7 +190,13 @@ def main(
     from generator.runtime.errors import PollerError
 
     try:
-        handler = {"submit": _submit, "wait": _wait, "summary": _summary}[args.command]
+        handler = {
+            "submit": _submit,
+            "wait": _wait,
+            "summary": _summary,
+            "serve": _serve,
+            "observe": _observe,
+        }[args.command]
         return handler(args, env, clock)
     except PollerError as exc:
         print(f"benchgen-poller {args.command}: error: {exc}", file=sys.stderr, flush=True)

@@ -40,7 +40,7 @@ from urllib.parse import quote, urlencode
 import urllib3
 
 if TYPE_CHECKING:  # pki needs `cryptography`; imported when a cluster starts
-    from tests.e2e.pki import CertFiles
+    from tests.e2e.pki import CertFiles, CertificateAuthority
 
 HERE = Path(__file__).resolve().parent
 BUILD_SCRIPT = HERE / "build.sh"
@@ -560,6 +560,7 @@ class Cluster(KubeClient):
         super().__init__(server, ca_file, client_cert=admin)
         self.workdir = workdir
         self.admin_cert = admin
+        self.ca: CertificateAuthority  # set by start(); issues certs (fake kubelet)
         self.kubeconfig = workdir / "kubeconfig"
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
         self._logs: list[Any] = []
@@ -614,11 +615,17 @@ class Cluster(KubeClient):
         admin = ca.issue(
             "admin", "benchgen-e2e-admin", organizations=("system:masters",), client=True
         )
+        # The API server's identity towards kubelets (pods/log, exec...): the fake
+        # kubelet (kubelet.py) requires a client certificate from this CA.
+        kubelet_client = ca.issue(
+            "apiserver-kubelet-client", "kube-apiserver-kubelet-client", client=True
+        )
         sa = service_account_keys(pki_dir)
 
         etcd_port, peer_port, api_port = _free_port(), _free_port(), _free_port()
         server = f"https://127.0.0.1:{api_port}"
         cluster = cls(workdir, server, ca.cert_path, admin, keep)
+        cluster.ca = ca
         _LIVE.append(cluster)
         try:
             cluster._spawn(
@@ -663,6 +670,12 @@ class Cluster(KubeClient):
                     f"--service-account-signing-key-file={sa.key}",
                     "--service-cluster-ip-range=10.96.0.0/16",
                     "--endpoint-reconciler-type=none",
+                    # pods/log goes to the Node's kubelet: its InternalIP (the fake
+                    # kubelet registers 127.0.0.1) over TLS verified with our CA.
+                    "--kubelet-preferred-address-types=InternalIP,Hostname",
+                    f"--kubelet-certificate-authority={ca.cert_path}",
+                    f"--kubelet-client-certificate={kubelet_client.cert}",
+                    f"--kubelet-client-key={kubelet_client.key}",
                     "--profiling=false",
                     "--v=1",
                 ],

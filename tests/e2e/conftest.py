@@ -7,6 +7,8 @@
 - ``cluster``      a started Cluster (session scope), stopped at the end whatever happens
 - ``upstream``     the Tekton/Triggers/Knative CRDs and Triggers ClusterRoles, installed
 - ``namespace``    a fresh namespace for one test
+- ``kubelet``      a fake kubelet (log endpoint only) with its Node, so ``pods/log``
+                   works through the API server for Pods bound to ``kubelet.node_name``
 
 Outside CI the suite skips unless the binaries are cached or BENCHGEN_E2E=1 (which
 ``make e2e`` sets); with CI=true it must run, so a missing Go toolchain fails.
@@ -25,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.cluster import Cluster, E2EUnavailable, locate_binaries
+from tests.e2e.kubelet import FakeKubelet
 from tests.e2e.upstream import Upstream, load_upstream
 
 HOW = "run the e2e suite with `make e2e` (needs Go; see tests/e2e/README.md)"
@@ -73,6 +76,15 @@ def upstream(cluster: Cluster) -> Upstream:
     up = load_upstream()
     cluster.install(up.objects)
     return up
+
+
+@pytest.fixture(scope="session")
+def kubelet(cluster: Cluster) -> Iterator[FakeKubelet]:
+    k = FakeKubelet.start(cluster)
+    try:
+        yield k
+    finally:
+        k.stop()
 
 
 @pytest.fixture

@@ -1,0 +1,656 @@
+"""``benchgen-poller observe`` against the real API server.
+
+The observer runs as a real subprocess, authenticated with a ServiceAccount
+token bound to a Role holding exactly the contract's RBAC. The test plays
+Tekton's controller: it creates PipelineRuns/TaskRuns and writes their status
+subresource the way Tekton does (conditions, ``status.steps[]`` with
+running/terminated states, ``podName``, ``taskSpec``), and step logs reach the
+observer through ``pods/log`` and the fake kubelet. A real CloudEvents sink on
+loopback (tests/runtime/observe_sink.py) parses every request with the SDK and
+fails on demand. Each test asserts the exact sequence of events received.
+
+``410 Gone`` is forced the way a Tekton upgrade causes it: changing a CRD's spec
+makes the API server replace that resource's storage and watch cache (the
+apiextensions CRD handler tears the old one down after ~1 s, ending every watch
+on it); the new cache starts at the current revision, so the observer's resume
+from its last resourceVersion is answered "410: too old resource version".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import urllib3
+
+from tests.e2e.cluster import Cluster, _free_port, wait_for
+from tests.e2e.kubelet import FakeKubelet, create_pod
+from tests.e2e.upstream import Upstream
+from tests.runtime.observe_sink import CloudEventSink, Received
+
+pytestmark = pytest.mark.e2e
+
+TEKTON = "tekton.dev/v1"
+SELECTOR = "benchgen.dev/benchmark=sast"
+LABELS = {"benchgen.dev/benchmark": "sast"}
+ANNOTATION = "benchgen.dev/cloudevents-sent"
+POLLER = Path(sys.executable).with_name("benchgen-poller")
+SECRET = "hunter2-do-not-leak"
+
+# The contract's RBAC (docs/runtime-interface.md), and nothing more.
+OBSERVER_RULES = [
+    {
+        "apiGroups": ["tekton.dev"],
+        "resources": ["pipelineruns", "taskruns"],
+        "verbs": ["get", "list", "watch", "patch"],
+    },
+    {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
+]
+TEKTON_CONFIG_RULES = [
+    {
+        "apiGroups": [""],
+        "resources": ["configmaps"],
+        "resourceNames": ["config-events"],
+        "verbs": ["get"],
+    }
+]
+
+
+def _now(offset: float = 0.0) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + offset))
+
+
+def grant(cluster: Cluster, ns: str, sa_ns: str, rules: list[dict[str, Any]]) -> None:
+    cluster.apply(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "Role",
+            "metadata": {"name": "benchgen-observer", "namespace": ns},
+            "rules": rules,
+        }
+    )
+    cluster.apply(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": "benchgen-observer", "namespace": ns},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "Role",
+                "name": "benchgen-observer",
+            },
+            "subjects": [{"kind": "ServiceAccount", "name": "observer", "namespace": sa_ns}],
+        }
+    )
+
+
+def token_kubeconfig(cluster: Cluster, path: Path, ns: str) -> Path:
+    """A kubeconfig that authenticates as ServiceAccount ``ns/observer``."""
+    token = cluster.token_for(ns, "observer", seconds=3600)
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {
+                "name": "e2e",
+                "cluster": {
+                    "server": cluster.server,
+                    "certificate-authority": str(cluster.ca_file),
+                },
+            }
+        ],
+        "users": [{"name": "observer", "user": {"token": token}}],
+        "contexts": [
+            {"name": "observer", "context": {"cluster": "e2e", "user": "observer", "namespace": ns}}
+        ],
+        "current-context": "observer",
+    }
+    path.write_text(json.dumps(config))
+    return path
+
+
+class ObserverProcess:
+    """``benchgen-poller observe`` as a subprocess; its output goes to a file."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.port = int(env["BENCHGEN_HEALTH_PORT"])
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def start(self) -> ObserverProcess:
+        self.starts += 1
+        out = self.log_path.open("ab")
+        out.write(f"--- start {self.starts}\n".encode())
+        out.flush()
+        self.proc = subprocess.Popen(
+            [str(POLLER), "observe"], env=self.env, stdout=out, stderr=subprocess.STDOUT
+        )
+        out.close()
+        wait_for(lambda: self.probe("/readyz") == 200 or self._dead(), timeout=60, what="readyz")
+        assert self.proc.poll() is None, self.output()
+        return self
+
+    def _dead(self) -> bool:
+        return self.proc is not None and self.proc.poll() is not None
+
+    def probe(self, path: str) -> int | None:
+        try:
+            resp = urllib3.request(
+                "GET", f"http://127.0.0.1:{self.port}{path}", timeout=2.0, retries=False
+            )
+            return resp.status
+        except urllib3.exceptions.HTTPError:
+            return None
+
+    def kill(self) -> None:
+        """SIGKILL: a crash, no chance to finish anything."""
+        assert self.proc is not None
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.kill()
+        self.proc.wait(timeout=10)
+
+    def terminate(self, timeout: float = 30) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=timeout)
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@dataclass
+class Env:
+    cluster: Cluster
+    ns: str
+    sink: CloudEventSink
+    kubeconfig: Path
+    tmp: Path
+
+    def observer(self, **extra: str) -> ObserverProcess:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("KUBERNETES_")},
+            "KUBECONFIG": str(self.kubeconfig),
+            "BENCHGEN_NAMESPACES": self.ns,
+            "BENCHGEN_SELECTOR": SELECTOR,
+            "BENCHGEN_SINK": self.sink.url,
+            "BENCHGEN_EVENT_SOURCE": f"/benchgen/{self.ns}/sast",
+            "BENCHGEN_HEALTH_PORT": str(_free_port()),
+            "BENCHGEN_RESYNC_PERIOD": "2s",
+            "BENCHGEN_DELIVERY_TIMEOUT": "3s",
+            **extra,
+        }
+        return ObserverProcess(
+            env, self.tmp / f"observer-{len(list(self.tmp.glob('observer-*')))}.log"
+        )
+
+
+@pytest.fixture
+def env(
+    cluster: Cluster, upstream: Upstream, kubelet: FakeKubelet, namespace: str, tmp_path: Path
+) -> Iterator[Env]:
+    cluster.create(
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": "observer", "namespace": namespace},
+        }
+    )
+    grant(cluster, namespace, namespace, OBSERVER_RULES)
+    kubeconfig = token_kubeconfig(cluster, tmp_path / "kubeconfig", namespace)
+    with CloudEventSink() as sink:
+        yield Env(cluster, namespace, sink, kubeconfig, tmp_path)
+
+
+@pytest.fixture
+def observer(env: Env) -> Iterator[ObserverProcess]:
+    proc = env.observer().start()
+    try:
+        yield proc
+    finally:
+        if proc.proc and proc.proc.poll() is None:
+            proc.kill()
+
+
+# -- playing Tekton -------------------------------------------------------------
+
+STEPS = ("compile", "test")
+
+
+class Run:
+    """A PipelineRun with one TaskRun ("build": steps compile, test), whose status
+    the test advances as Tekton's controllers would."""
+
+    def __init__(self, env: Env, name: str, kubelet: FakeKubelet | None = None) -> None:
+        self.env, self.c, self.ns, self.name = env, env.cluster, env.ns, name
+        self.tr = f"{name}-build"
+        self.pod = f"{name}-build-pod"
+        self.kubelet = kubelet
+        pr = self.c.create(
+            {
+                "apiVersion": TEKTON,
+                "kind": "PipelineRun",
+                "metadata": {"name": name, "namespace": self.ns, "labels": LABELS},
+                "spec": {
+                    "pipelineSpec": {
+                        "tasks": [
+                            {
+                                "name": "build",
+                                "taskSpec": {
+                                    "steps": [
+                                        {"name": s, "image": "registry.invalid/x:1"} for s in STEPS
+                                    ]
+                                },
+                            }
+                        ]
+                    }
+                },
+            }
+        )
+        self.pr_uid = pr["metadata"]["uid"]
+        self.tr_uid = ""
+
+    def _status(self, kind: str, name: str, status: dict[str, Any]) -> None:
+        self.c.patch(TEKTON, kind, name, {"status": status}, self.ns, subresource="status")
+
+    def start(self) -> None:
+        self._status(
+            "PipelineRun",
+            self.name,
+            {
+                "startTime": _now(),
+                "conditions": [
+                    {"type": "Succeeded", "status": "Unknown", "reason": "Running",
+                     "lastTransitionTime": _now()}
+                ],
+            },
+        )  # fmt: skip
+
+    def create_taskrun(self) -> None:
+        tr = self.c.create(
+            {
+                "apiVersion": TEKTON,
+                "kind": "TaskRun",
+                "metadata": {
+                    "name": self.tr,
+                    "namespace": self.ns,
+                    "labels": {
+                        **LABELS,
+                        "tekton.dev/pipelineRun": self.name,
+                        "tekton.dev/pipelineTask": "build",
+                    },
+                },
+                "spec": {
+                    "taskSpec": {
+                        "steps": [
+                            {"name": s, "image": "registry.invalid/x:1",
+                             "env": [{"name": "TOKEN", "value": SECRET}]}
+                            for s in STEPS
+                        ]
+                    }
+                },
+            }
+        )  # fmt: skip
+        self.tr_uid = tr["metadata"]["uid"]
+        if self.kubelet is not None:
+            create_pod(self.c, self.ns, self.pod, [f"step-{s}" for s in STEPS])
+
+    def steps(self, *states: dict[str, Any], done: str | None = None) -> None:
+        """status.steps[] (one entry per step, in order) and, with ``done``, the end."""
+        status: dict[str, Any] = {
+            "podName": self.pod,
+            "startTime": _now(),
+            "taskSpec": {"steps": [{"name": s, "image": "registry.invalid/x:1"} for s in STEPS]},
+            "steps": [
+                {"name": s, "container": f"step-{s}", "imageID": "registry.invalid/x@sha256:" + "0" * 64, **st}
+                for s, st in zip(STEPS, states, strict=True)
+            ],
+            "conditions": [
+                {"type": "Succeeded", "status": done or "Unknown",
+                 "reason": {"True": "Succeeded", "False": "Failed"}.get(done or "", "Running"),
+                 "lastTransitionTime": _now()}
+            ],
+        }  # fmt: skip
+        if done:
+            status["completionTime"] = _now()
+        self._status("TaskRun", self.tr, status)
+
+    def finish(self, ok: bool) -> None:
+        self._status(
+            "PipelineRun",
+            self.name,
+            {
+                "completionTime": _now(1),
+                "conditions": [
+                    {"type": "Succeeded", "status": "True" if ok else "False",
+                     "reason": "Succeeded" if ok else "Failed",
+                     "message": "Tasks Completed: 1 (Failed: 0)" if ok else "Tasks Completed: 1 (Failed: 1)",
+                     "lastTransitionTime": _now()}
+                ],
+            },
+        )  # fmt: skip
+
+    def annotation(self, kind: str) -> list[str]:
+        name = self.name if kind == "PipelineRun" else self.tr
+        raw = (self.c.get(TEKTON, kind, name, self.ns)["metadata"].get("annotations") or {}).get(
+            ANNOTATION
+        )
+        return list(json.loads(raw)) if raw else []
+
+    # The whole life of the run, in the order a receiver must see it.
+    def expected(self, *, ok: bool = True) -> list[tuple[str, str, str]]:
+        pr, tr = self.pr_uid, self.tr_uid
+        last = "succeeded" if ok else "failed"
+        return [
+            ("run.started", self.name, f"{pr}.started"),
+            ("step.started", f"{self.tr}/compile", f"{tr}.compile.started"),
+            ("step.succeeded", f"{self.tr}/compile", f"{tr}.compile.succeeded"),
+            ("step.started", f"{self.tr}/test", f"{tr}.test.started"),
+            (f"step.{last}", f"{self.tr}/test", f"{tr}.test.{last}"),
+            (f"run.{last}", self.name, f"{pr}.{last}"),
+        ]
+
+
+WAITING = {"waiting": {"reason": "PodInitializing"}}
+
+
+def running() -> dict[str, Any]:
+    return {"running": {"startedAt": _now()}}
+
+
+def terminated(code: int = 0) -> dict[str, Any]:
+    return {
+        "terminated": {
+            "exitCode": code,
+            "reason": "Completed" if code == 0 else "Error",
+            "startedAt": _now(),
+            "finishedAt": _now(),
+            "containerID": "containerd://" + "1" * 64,
+        }
+    }
+
+
+def seen(events: list[Received]) -> list[tuple[str, str, str]]:
+    return [
+        (e.type.removeprefix("dev.benchgen.").removesuffix(".v1"), e.subject, e.id) for e in events
+    ]
+
+
+def play_to_the_end(run: Run, ok: bool = True) -> None:
+    """Everything after the first step started, without waiting in between."""
+    run.steps(terminated(), running())
+    run.steps(terminated(), terminated(0 if ok else 1), done="True" if ok else "False")
+    run.finish(ok)
+
+
+# -- tests ----------------------------------------------------------------------
+
+
+def test_a_run_step_by_step_with_log_tails(
+    env: Env, kubelet: FakeKubelet, observer: ObserverProcess
+) -> None:
+    run = Run(env, "run-1", kubelet)
+    run.start()
+    env.sink.wait_for(1)
+    run.create_taskrun()
+    run.steps(WAITING, WAITING)
+    # Tekton shows every step container running at once; only the first has started.
+    run.steps(running(), running())
+    env.sink.wait_for(2)
+    kubelet.write(
+        env.ns,
+        run.pod,
+        "step-compile",
+        f"compiling\nexport TOKEN={SECRET}\n" + "x" * 5000 + "\nok\n",
+    )
+    kubelet.finish(env.ns, run.pod, "step-compile")
+    run.steps(terminated(), running())
+    env.sink.wait_for(4)
+    kubelet.write(env.ns, run.pod, "step-test", "1 test failed\n")
+    kubelet.finish(env.ns, run.pod, "step-test")
+    run.steps(terminated(), terminated(1), done="False")
+    env.sink.wait_for(5)
+    run.finish(ok=False)
+    events = env.sink.wait_for(6)
+    time.sleep(1.0)  # nothing more may come
+
+    assert seen(env.sink.acked) == run.expected(ok=False)
+    assert [r.status for r in env.sink.requests] == [202] * 6
+    by_id = {e.id: e for e in events}
+    compiled = by_id[f"{run.tr_uid}.compile.succeeded"]
+    assert compiled.attributes["source"] == f"/benchgen/{env.ns}/sast"
+    assert compiled.headers["content-type"] == "application/json"
+    data = compiled.data
+    assert data["pipelineRun"] == "run-1" and data["pipelineTask"] == "build"
+    assert data["step"] == {"name": "compile", "image": "registry.invalid/x:1"}
+    assert data["pod"] == {"namespace": env.ns, "name": run.pod}
+    assert data["state"]["terminated"]["exitCode"] == 0
+    # 4096-byte tail (the default), the secret redacted, never the env.
+    assert data["logTruncated"] is True
+    assert len(data["log"].encode()) <= 4096 and data["log"].endswith("x\nok\n")
+    assert SECRET not in json.dumps([e.data for e in events])
+    assert by_id[f"{run.tr_uid}.test.failed"].data["log"] == "1 test failed\n"
+    assert by_id[f"{run.tr_uid}.test.failed"].data["logTruncated"] is False
+    assert by_id[f"{run.pr_uid}.failed"].data["condition"]["reason"] == "Failed"
+    # The API server asked the kubelet for the tail, not the whole log.
+    assert {r.query.get("tailLines") for r in kubelet.requests if r.pod == run.pod} == {"4096"}
+    # Bookkeeping on the objects themselves.
+    assert run.annotation("PipelineRun") == ["started", "failed"]
+    assert run.annotation("TaskRun") == [
+        "compile.started", "compile.succeeded", "test.started", "test.failed"
+    ]  # fmt: skip
+    assert observer.probe("/healthz") == 200 and observer.probe("/readyz") == 200
+
+
+def test_restart_after_kill_loses_nothing_and_repeats_nothing(
+    env: Env, observer: ObserverProcess
+) -> None:
+    run = Run(env, "run-2")
+    run.start()
+    run.create_taskrun()
+    run.steps(running(), WAITING)
+    env.sink.wait_for(2)
+    wait_for(lambda: run.annotation("TaskRun") == ["compile.started"], what="annotation")
+    observer.kill()
+    play_to_the_end(run)  # all of it while no observer runs
+    observer.start()
+    env.sink.wait_for(6)
+    time.sleep(1.5)
+    assert seen(env.sink.acked) == run.expected()
+    assert "--- start 2" in observer.output()
+
+
+def test_crash_between_the_sinks_ack_and_the_patch_repeats_that_one_event(
+    env: Env, observer: ObserverProcess
+) -> None:
+    run = Run(env, "run-3")
+    target = {"id": ""}
+
+    def crash(event: Received) -> None:
+        # The sink has the event; the observer dies before it can read the 2xx
+        # and patch the annotation: the documented window.
+        if event.id == target["id"]:
+            target["id"] = ""
+            observer.kill()
+
+    env.sink.before_answer = crash
+    run.start()
+    run.create_taskrun()
+    target["id"] = f"{run.tr_uid}.compile.started"
+    run.steps(running(), WAITING)
+    wait_for(lambda: observer._dead(), timeout=30, what="the observer to be killed")
+    assert "compile.started" not in run.annotation("TaskRun")
+    play_to_the_end(run)
+    observer.start()
+    env.sink.wait_for(7)
+    time.sleep(1.5)
+    expected = run.expected()
+    # Exactly one repeat: the event in flight at the crash, with the same id.
+    assert seen(env.sink.acked) == [*expected[:2], expected[1], *expected[2:]]
+
+
+def test_410_gone_relists_and_neither_loses_nor_repeats(
+    env: Env, observer: ObserverProcess, cluster: Cluster
+) -> None:
+    run = Run(env, "run-4")
+    run.start()
+    run.create_taskrun()
+    run.steps(running(), WAITING)
+    env.sink.wait_for(2)
+    crd = "taskruns.tekton.dev"
+    names = cluster.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", crd)["spec"]["names"]
+    original = list(names.get("shortNames") or [])
+    try:
+        cluster.patch(
+            "apiextensions.k8s.io/v1", "CustomResourceDefinition", crd,
+            {"spec": {"names": {"shortNames": [*original, "bgobs410"]}}},
+        )  # fmt: skip
+        wait_for(
+            lambda: "watch taskruns in " + env.ns + ": 410 Gone" in observer.output(),
+            timeout=60,
+            what="the observer's TaskRun watch to get 410 Gone",
+        )
+        run.steps(terminated(), running())
+        env.sink.wait_for(4)
+    finally:
+        cluster.patch(
+            "apiextensions.k8s.io/v1", "CustomResourceDefinition", crd,
+            {"spec": {"names": {"shortNames": original or None}}},
+        )  # fmt: skip
+    run.steps(terminated(), terminated(), done="True")
+    run.finish(ok=True)
+    env.sink.wait_for(6)
+    time.sleep(1.5)
+    assert seen(env.sink.acked) == run.expected()
+    assert "relisted taskruns in" in observer.output()
+
+
+def test_a_failing_sink_delays_but_never_drops_or_doubles(
+    env: Env, observer: ObserverProcess
+) -> None:
+    run = Run(env, "run-5")
+    env.sink.fail_next(2, status=500)  # retried within the delivery budget
+    run.start()
+    env.sink.wait_for(1)
+    env.sink.failing = 503  # past the budget (3s): left for the resync
+    run.create_taskrun()
+    run.steps(running(), WAITING)
+    wait_for(lambda: "not delivered" in observer.output(), timeout=30, what="a given-up delivery")
+    assert len(env.sink.acked) == 1
+    env.sink.failing = None
+    env.sink.wait_for(2, timeout=20)  # the resync (2s) sends it
+    play_to_the_end(run)
+    env.sink.wait_for(6)
+    time.sleep(1.5)
+    assert seen(env.sink.acked) == run.expected()
+    assert [r.status for r in env.sink.requests[:3]] == [500, 500, 202]
+    assert {r.status for r in env.sink.requests[3:]} <= {503, 202}
+
+
+def test_tekton_sink_two_namespaces_and_sigterm(env: Env, cluster: Cluster, tmp_path: Path) -> None:
+    tekton_ns = cluster.ensure_namespace(f"{env.ns}-tekton")["metadata"]["name"]
+    other = cluster.ensure_namespace(f"{env.ns}-b")["metadata"]["name"]
+    grant(cluster, other, env.ns, OBSERVER_RULES)
+    grant(cluster, tekton_ns, env.ns, TEKTON_CONFIG_RULES)
+    cluster.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "config-events", "namespace": tekton_ns},
+            "data": {"formats": "tektonv1", "sink": env.sink.url},
+        }
+    )
+    proc = env.observer(
+        BENCHGEN_NAMESPACES=f"{env.ns},{other}",
+        BENCHGEN_SINK="tekton",
+        BENCHGEN_TEKTON_NAMESPACE=tekton_ns,
+        BENCHGEN_LOG_TAIL_BYTES="0",
+    ).start()
+    try:
+        a = Run(env, "run-a")
+        b = Run(Env(cluster, other, env.sink, env.kubeconfig, tmp_path), "run-b")
+        a.start()
+        env.sink.wait_for(1)
+        b.start()
+        env.sink.wait_for(2)
+        assert proc.probe("/healthz") == 200 and proc.probe("/readyz") == 200
+        assert proc.terminate() == 0
+    finally:
+        if proc.proc and proc.proc.poll() is None:
+            proc.kill()
+    assert seen(env.sink.acked) == [
+        ("run.started", "run-a", f"{a.pr_uid}.started"),
+        ("run.started", "run-b", f"{b.pr_uid}.started"),
+    ]
+    assert "observe: stopped" in proc.output()
+
+
+def test_the_observer_role_is_enough_and_no_more(env: Env, cluster: Cluster) -> None:
+    sa = cluster.impersonate_service_account(env.ns, "observer")
+    for verb in ("get", "list", "watch", "patch"):
+        assert sa.can_i(verb, "taskruns", group="tekton.dev", namespace=env.ns)
+    assert sa.can_i("get", "pods", subresource="log", namespace=env.ns)
+    for verb, resource, group in [
+        ("update", "taskruns", "tekton.dev"),
+        ("delete", "pipelineruns", "tekton.dev"),
+        ("create", "pipelineruns", "tekton.dev"),
+        ("get", "secrets", ""),
+        ("get", "pods", ""),
+        ("list", "configmaps", ""),
+    ]:
+        assert not sa.can_i(verb, resource, group=group, namespace=env.ns), (verb, resource)
+
+
+def test_bad_config_exits_2_and_a_missing_permission_too(env: Env) -> None:
+    proc = subprocess.run(
+        [str(POLLER), "observe"],
+        env={**env.observer().env, "BENCHGEN_SELECTOR": ""},
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 2 and "BENCHGEN_SELECTOR is required" in proc.stderr
+    # A namespace the ServiceAccount may not read: a deployment error, said at once.
+    proc = subprocess.run(
+        [str(POLLER), "observe"],
+        env={**env.observer().env, "BENCHGEN_NAMESPACES": "default"},
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "list pipelineruns in default" in proc.stderr and "forbidden" in proc.stderr
+
+
+def test_when_the_annotation_cannot_be_written_nothing_more_is_sent(
+    env: Env, observer: ObserverProcess, cluster: Cluster
+) -> None:
+    """At most one event is ever acknowledged but unrecorded: a crash then
+    repeats one event at most."""
+    run = Run(env, "run-6")
+    run.start()
+    env.sink.wait_for(1)
+    wait_for(lambda: run.annotation("PipelineRun") == ["started"], what="annotation")
+    no_patch = [dict(OBSERVER_RULES[0], verbs=["get", "list", "watch"]), OBSERVER_RULES[1]]
+    grant(cluster, env.ns, env.ns, no_patch)
+    try:
+        run.create_taskrun()
+        play_to_the_end(run)
+        wait_for(lambda: "could not record" in observer.output(), timeout=30, what="a failed patch")
+        time.sleep(3.0)  # two more resync periods: still nothing new may go out
+        assert len(env.sink.acked) == 2
+    finally:
+        grant(cluster, env.ns, env.ns, OBSERVER_RULES)
+    env.sink.wait_for(6)
+    time.sleep(1.5)
+    assert seen(env.sink.acked) == run.expected()
+    assert run.annotation("TaskRun") == [
+        "compile.started", "compile.succeeded", "test.started", "test.succeeded"
+    ]  # fmt: skip

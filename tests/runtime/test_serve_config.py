@@ -1,0 +1,85 @@
+"""`benchgen-poller serve` refuses to start on bad configuration: one clear
+line, exit 2, before it touches the network."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.runtime.errors import InputError
+from generator.runtime.serve import load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "0123456789abcdef-token"
+
+
+def _serve(env):
+    return subprocess.run(
+        [sys.executable, "-m", "generator.runtime", "serve"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "KUBECONFIG": "/nonexistent", **env},
+        timeout=30,
+    )
+
+
+def _good(tmp_path):
+    token = tmp_path / "token"
+    token.write_text(TOKEN)
+    return {
+        "BENCHGEN_NAMESPACE": "bench",
+        "BENCHGEN_SELECTOR": "benchgen.dev/benchmark=demo",
+        "BENCHGEN_AUTH_TYPE": "bearer",
+        "BENCHGEN_AUTH_FILE": str(token),
+    }
+
+
+def test_no_configuration_at_all_names_every_missing_piece():
+    proc = _serve({})
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1, proc.stderr  # one line
+    for needed in (
+        "BENCHGEN_NAMESPACE is required",
+        "BENCHGEN_SELECTOR is required",
+        "BENCHGEN_AUTH_TYPE must be 'bearer' or 'basic'",
+        "there are no default credentials",
+    ):
+        assert needed in proc.stderr
+
+
+def test_without_credentials_it_refuses_to_start(tmp_path):
+    env = _good(tmp_path)
+    (tmp_path / "token").write_text("\n")
+    proc = _serve(env)
+    assert proc.returncode == 2
+    assert "no credentials in it; refusing to start" in proc.stderr
+    assert proc.stderr.startswith("benchgen-poller serve: error: ")
+
+
+def test_no_cluster_credentials_is_exit_2(tmp_path):
+    proc = _serve(_good(tmp_path))
+    assert proc.returncode == 2
+    assert "no Kubernetes credentials" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("BENCHGEN_PORT", "http", "BENCHGEN_PORT 'http' is not a port number"),
+        ("BENCHGEN_PORT", "70000", "is not a port number"),
+        ("BENCHGEN_NAMESPACE", "Bench!", "is not a namespace name"),
+        ("BENCHGEN_MAX_STREAMS", "0", "BENCHGEN_MAX_STREAMS '0' is not a positive number"),
+        ("BENCHGEN_POLL_INTERVAL", "soon", "BENCHGEN_POLL_INTERVAL: 'soon' is not a duration"),
+    ],
+)
+def test_bad_values(tmp_path, key, value, message):
+    with pytest.raises(InputError, match=message):
+        load_config({**_good(tmp_path), key: value})
+
+
+def test_defaults(tmp_path):
+    config = load_config(_good(tmp_path))
+    assert (config.port, config.poll_interval, config.max_streams) == (8080, 2.0, 32)
+    assert config.credentials.scheme == "bearer"
