@@ -133,7 +133,7 @@ def _observer_rules(observe: ObserveSpec) -> list[Rule]:
             ["pipelineruns", "taskruns"],
             ["get", "list", "watch"],
             "list and watch this benchmark's runs (label-selected), resuming from the last"
-            " resourceVersion; get on resync",
+            " resourceVersion; get re-reads a run whose annotation patch met a 409 conflict",
         ),
         (
             ["tekton.dev"],
@@ -231,12 +231,18 @@ STATUS_RULES: list[Rule] = [
     (
         ["tekton.dev"],
         ["pipelineruns", "taskruns"],
-        ["get", "list", "watch"],
-        "answer /status/<run> from the PipelineRun's condition; find and follow the run's"
-        " TaskRuns for /logs/<run>",
+        ["list"],
+        "/status/<run>: one list by field selector metadata.name and the label selector, so"
+        " the API server applies the selector; /logs/<run>: the run's TaskRuns by"
+        " tekton.dev/pipelineRun=<run> and the selector (no get or watch is used)",
     ),
-    ([""], ["pods"], ["get"], "find each step's container in a TaskRun's pod for /logs"),
-    ([""], ["pods/log"], ["get"], "stream the step logs for /logs/<run>"),
+    (
+        [""],
+        ["pods/log"],
+        ["get"],
+        "stream each step's container log for /logs/<run> (the pod and container names"
+        " come from the TaskRun's status: no pods access)",
+    ),
 ]
 
 
