@@ -35,6 +35,7 @@ import urllib3
 
 from tests.e2e.cluster import Cluster, _free_port, wait_for
 from tests.e2e.kubelet import FakeKubelet, create_pod
+from tests.e2e.runtime_support import WAITING, now, running, seen, terminated, token_kubeconfig
 from tests.e2e.upstream import Upstream
 from tests.runtime.observe_sink import CloudEventSink, Received
 
@@ -66,10 +67,6 @@ TEKTON_CONFIG_RULES = [
 ]
 
 
-def _now(offset: float = 0.0) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + offset))
-
-
 def grant(cluster: Cluster, ns: str, sa_ns: str, rules: list[dict[str, Any]]) -> None:
     cluster.apply(
         {
@@ -92,31 +89,6 @@ def grant(cluster: Cluster, ns: str, sa_ns: str, rules: list[dict[str, Any]]) ->
             "subjects": [{"kind": "ServiceAccount", "name": "observer", "namespace": sa_ns}],
         }
     )
-
-
-def token_kubeconfig(cluster: Cluster, path: Path, ns: str) -> Path:
-    """A kubeconfig that authenticates as ServiceAccount ``ns/observer``."""
-    token = cluster.token_for(ns, "observer", seconds=3600)
-    config = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [
-            {
-                "name": "e2e",
-                "cluster": {
-                    "server": cluster.server,
-                    "certificate-authority": str(cluster.ca_file),
-                },
-            }
-        ],
-        "users": [{"name": "observer", "user": {"token": token}}],
-        "contexts": [
-            {"name": "observer", "context": {"cluster": "e2e", "user": "observer", "namespace": ns}}
-        ],
-        "current-context": "observer",
-    }
-    path.write_text(json.dumps(config))
-    return path
 
 
 class ObserverProcess:
@@ -208,7 +180,8 @@ def env(
         }
     )
     grant(cluster, namespace, namespace, OBSERVER_RULES)
-    kubeconfig = token_kubeconfig(cluster, tmp_path / "kubeconfig", namespace)
+    token = cluster.token_for(namespace, "observer", seconds=3600)
+    kubeconfig = token_kubeconfig(cluster, tmp_path / "kubeconfig", token, namespace=namespace)
     with CloudEventSink() as sink:
         yield Env(cluster, namespace, sink, kubeconfig, tmp_path)
 
@@ -269,10 +242,10 @@ class Run:
             "PipelineRun",
             self.name,
             {
-                "startTime": _now(),
+                "startTime": now(),
                 "conditions": [
                     {"type": "Succeeded", "status": "Unknown", "reason": "Running",
-                     "lastTransitionTime": _now()}
+                     "lastTransitionTime": now()}
                 ],
             },
         )  # fmt: skip
@@ -310,7 +283,7 @@ class Run:
         """status.steps[] (one entry per step, in order) and, with ``done``, the end."""
         status: dict[str, Any] = {
             "podName": self.pod,
-            "startTime": _now(),
+            "startTime": now(),
             "taskSpec": {"steps": [{"name": s, "image": "registry.invalid/x:1"} for s in STEPS]},
             "steps": [
                 {"name": s, "container": f"step-{s}", "imageID": "registry.invalid/x@sha256:" + "0" * 64, **st}
@@ -319,11 +292,11 @@ class Run:
             "conditions": [
                 {"type": "Succeeded", "status": done or "Unknown",
                  "reason": {"True": "Succeeded", "False": "Failed"}.get(done or "", "Running"),
-                 "lastTransitionTime": _now()}
+                 "lastTransitionTime": now()}
             ],
         }  # fmt: skip
         if done:
-            status["completionTime"] = _now()
+            status["completionTime"] = now()
         self._status("TaskRun", self.tr, status)
 
     def finish(self, ok: bool) -> None:
@@ -331,12 +304,12 @@ class Run:
             "PipelineRun",
             self.name,
             {
-                "completionTime": _now(1),
+                "completionTime": now(1),
                 "conditions": [
                     {"type": "Succeeded", "status": "True" if ok else "False",
                      "reason": "Succeeded" if ok else "Failed",
                      "message": "Tasks Completed: 1 (Failed: 0)" if ok else "Tasks Completed: 1 (Failed: 1)",
-                     "lastTransitionTime": _now()}
+                     "lastTransitionTime": now()}
                 ],
             },
         )  # fmt: skip
@@ -360,31 +333,6 @@ class Run:
             (f"step.{last}", f"{self.tr}/test", f"{tr}.test.{last}"),
             (f"run.{last}", self.name, f"{pr}.{last}"),
         ]
-
-
-WAITING = {"waiting": {"reason": "PodInitializing"}}
-
-
-def running() -> dict[str, Any]:
-    return {"running": {"startedAt": _now()}}
-
-
-def terminated(code: int = 0) -> dict[str, Any]:
-    return {
-        "terminated": {
-            "exitCode": code,
-            "reason": "Completed" if code == 0 else "Error",
-            "startedAt": _now(),
-            "finishedAt": _now(),
-            "containerID": "containerd://" + "1" * 64,
-        }
-    }
-
-
-def seen(events: list[Received]) -> list[tuple[str, str, str]]:
-    return [
-        (e.type.removeprefix("dev.benchgen.").removesuffix(".v1"), e.subject, e.id) for e in events
-    ]
 
 
 def play_to_the_end(run: Run, ok: bool = True) -> None:

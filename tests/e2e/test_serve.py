@@ -8,14 +8,12 @@ Pods and writes their status subresource the way Tekton does (TaskRun
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,7 +24,14 @@ import pytest
 import urllib3
 
 from tests.e2e.cluster import Cluster, _free_port, wait_for
-from tests.e2e.kubelet import FakeKubelet, create_pod, wait_for_streams
+from tests.e2e.kubelet import FakeKubelet, wait_for_streams
+from tests.e2e.runtime_support import (
+    create_task_run,
+    open_logs,
+    set_run_condition,
+    set_steps,
+    token_kubeconfig,
+)
 from tests.e2e.upstream import Upstream
 
 pytestmark = pytest.mark.e2e
@@ -42,29 +47,6 @@ SERVE_RULES = [
     {"apiGroups": ["tekton.dev"], "resources": ["pipelineruns", "taskruns"], "verbs": ["list"]},
     {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
 ]
-
-
-def _kubeconfig(cluster: Cluster, path: Path, token: str, server: str | None = None) -> Path:
-    config = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [
-            {
-                "name": "e2e",
-                "cluster": {
-                    "server": server or cluster.server,
-                    "certificate-authority-data": base64.b64encode(
-                        cluster.ca_file.read_bytes()
-                    ).decode(),
-                },
-            }
-        ],
-        "users": [{"name": "status", "user": {"token": token}}],
-        "contexts": [{"name": "e2e", "context": {"cluster": "e2e", "user": "status"}}],
-        "current-context": "e2e",
-    }
-    path.write_text(json.dumps(config))
-    return path
 
 
 @dataclass
@@ -155,7 +137,7 @@ def served(
             "subjects": [{"kind": "ServiceAccount", "name": "status", "namespace": ns}],
         }
     )
-    kubeconfig = _kubeconfig(cluster, tmp_path / "kubeconfig", cluster.token_for(ns, "status"))
+    kubeconfig = token_kubeconfig(cluster, tmp_path / "kubeconfig", cluster.token_for(ns, "status"))
     token_file = tmp_path / "token"
     token_file.write_text(TOKEN + "\n")
     proc, url = _start_serve(
@@ -190,82 +172,8 @@ def _pipeline_run(cluster: Cluster, ns: str, name: str, labels: dict[str, str] =
     )
 
 
-def _run_condition(
-    cluster: Cluster, ns: str, name: str, status: str, reason: str, message: str = ""
-) -> None:
-    st: dict[str, Any] = {
-        "startTime": T0,
-        "conditions": [
-            {
-                "type": "Succeeded",
-                "status": status,
-                "reason": reason,
-                "message": message,
-                "lastTransitionTime": T0,
-            }
-        ],
-    }
-    if status != "Unknown":
-        st["completionTime"] = "2025-06-01T10:30:00Z"
-    cluster.patch("tekton.dev/v1", "PipelineRun", name, {"status": st}, ns, subresource="status")
-
-
 def _task_run(cluster: Cluster, ns: str, run: str, task: str, steps: list[str]) -> str:
-    """A TaskRun as the PipelineRun reconciler creates it, and its Pod (on the fake
-    node) as the TaskRun reconciler does; returns the TaskRun name."""
-    name = f"{run}-{task}"
-    labels = {
-        **LABELS,
-        "tekton.dev/pipelineRun": run,
-        "tekton.dev/pipelineTask": task,
-        "tekton.dev/pipeline": "bench",
-    }
-    cluster.create(
-        {
-            "apiVersion": "tekton.dev/v1",
-            "kind": "TaskRun",
-            "metadata": {"name": name, "namespace": ns, "labels": labels},
-            "spec": {"taskRef": {"name": task}},
-        }
-    )
-    create_pod(cluster, ns, f"{name}-pod", [f"step-{s}" for s in steps], labels=labels)
-    return name
-
-
-def _steps(cluster: Cluster, ns: str, task_run: str, start: str, states: dict[str, str]) -> None:
-    """Write the TaskRun's status.steps (state per step: waiting/running/terminated)."""
-    steps = []
-    for step, state in states.items():
-        entry: dict[str, Any] = {"name": step, "container": f"step-{step}"}
-        if state == "waiting":
-            entry["waiting"] = {"reason": "PodInitializing"}
-        elif state == "running":
-            entry["running"] = {"startedAt": start}
-        else:
-            entry["terminated"] = {
-                "exitCode": 0 if state == "succeeded" else 1,
-                "reason": "Completed" if state == "succeeded" else "Error",
-                "startedAt": start,
-                "finishedAt": start,
-                "containerID": f"containerd://{task_run}-{step}",
-            }
-        steps.append(entry)
-    status = {
-        "podName": f"{task_run}-pod",
-        "startTime": start,
-        "steps": steps,
-        "conditions": [
-            {
-                "type": "Succeeded",
-                "status": "Unknown",
-                "reason": "Running",
-                "lastTransitionTime": start,
-            }
-        ],
-    }
-    cluster.patch(
-        "tekton.dev/v1", "TaskRun", task_run, {"status": status}, ns, subresource="status"
-    )
+    return create_task_run(cluster, ns, run, task, steps, labels=LABELS)
 
 
 # -- /status ------------------------------------------------------------------
@@ -285,12 +193,12 @@ def test_status_follows_the_succeeded_condition(cluster: Cluster, served: Served
         "completionTime": None,
     }
 
-    _run_condition(cluster, ns, "run-a", "Unknown", "Running", "Tasks Completed: 0 (Failed: 0)")
+    set_run_condition(cluster, ns, "run-a", "Unknown", "Running", "Tasks Completed: 0 (Failed: 0)")
     code, body = served.status("run-a")
     assert (code, body["state"], body["reason"]) == (202, "running", "Running")
     assert body["startTime"] == T0
 
-    _run_condition(cluster, ns, "run-a", "True", "Succeeded", "Tasks Completed: 2, Skipped: 0")
+    set_run_condition(cluster, ns, "run-a", "True", "Succeeded", "Tasks Completed: 2, Skipped: 0")
     code, body = served.status("run-a")
     assert code == 200
     assert body == {
@@ -303,7 +211,7 @@ def test_status_follows_the_succeeded_condition(cluster: Cluster, served: Served
     }
 
     _pipeline_run(cluster, ns, "run-b")
-    _run_condition(cluster, ns, "run-b", "False", "Failed", "Tasks Completed: 2 (Failed: 1)")
+    set_run_condition(cluster, ns, "run-b", "False", "Failed", "Tasks Completed: 2 (Failed: 1)")
     code, body = served.status("run-b")
     assert (code, body["state"], body["reason"]) == (409, "failed", "Failed")
     assert body["message"] == "Tasks Completed: 2 (Failed: 1)"
@@ -312,7 +220,7 @@ def test_status_follows_the_succeeded_condition(cluster: Cluster, served: Served
 def test_unknown_runs_and_other_benchmarks_runs_are_404(cluster: Cluster, served: Served) -> None:
     ns = served.namespace
     _pipeline_run(cluster, ns, "theirs", labels={"benchgen.dev/benchmark": "other"})
-    _run_condition(cluster, ns, "theirs", "True", "Succeeded")
+    set_run_condition(cluster, ns, "theirs", "True", "Succeeded")
     _pipeline_run(cluster, ns, "unlabelled", labels={})
     for run in ("nope", "theirs", "unlabelled", "a,metadata.name%3Dtheirs", "UPPER"):
         code, body = served.status(run)
@@ -366,7 +274,7 @@ def test_api_server_unreachable_is_503(cluster: Cluster, tmp_path: Path) -> None
     dead = f"https://127.0.0.1:{_free_port()}"  # nothing listens there
     proc, url = _start_serve(
         {
-            "KUBECONFIG": str(_kubeconfig(cluster, tmp_path / "kc", "t", server=dead)),
+            "KUBECONFIG": str(token_kubeconfig(cluster, tmp_path / "kc", "t", server=dead)),
             "BENCHGEN_NAMESPACE": "x",
             "BENCHGEN_SELECTOR": SELECTOR,
             "BENCHGEN_AUTH_TYPE": "bearer",
@@ -389,67 +297,18 @@ def test_api_server_unreachable_is_503(cluster: Cluster, tmp_path: Path) -> None
 # -- /logs ----------------------------------------------------------------
 
 
-class _Reader:
-    """Reads a /logs response in a thread, as `curl -N` would."""
-
-    def __init__(self, resp: urllib3.BaseHTTPResponse) -> None:
-        self.resp = resp
-        self.data = b""
-        self.error: Exception | None = None
-        self.ended = threading.Event()
-        self._lock = threading.Lock()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        try:
-            for chunk in self.resp.stream(4096):
-                with self._lock:
-                    self.data += chunk
-        except Exception as exc:  # a cut transfer
-            self.error = exc
-        finally:
-            self.ended.set()
-
-    def text(self) -> str:
-        with self._lock:
-            return self.data.decode()
-
-    def wait_for(self, expected: str, timeout: float = 15.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not self.text().endswith(expected):
-            if time.monotonic() > deadline or self.ended.is_set():
-                raise AssertionError(
-                    f"log stream is {self.text()!r}, expected it to end with {expected!r}"
-                )
-            time.sleep(0.05)
-
-
-def _open_logs(served: Served, run: str) -> _Reader:
-    resp = served.pool.request(
-        "GET",
-        served.url + f"/logs/{run}",
-        headers={"Authorization": f"Bearer {TOKEN}"},
-        preload_content=False,
-        timeout=urllib3.Timeout(connect=5, read=60),
-    )
-    assert resp.status == 200
-    assert resp.headers["Content-Type"] == "text/plain; charset=utf-8"
-    assert resp.headers["Transfer-Encoding"] == "chunked"
-    return _Reader(resp)
-
-
 def test_logs_stream_every_step_in_order_until_the_run_ends(
     cluster: Cluster, kubelet: FakeKubelet, served: Served
 ) -> None:
     ns = served.namespace
     run = "run-logs"
     _pipeline_run(cluster, ns, run)
-    _run_condition(cluster, ns, run, "Unknown", "Running")
+    set_run_condition(cluster, ns, run, "Unknown", "Running")
     submit = _task_run(cluster, ns, run, "submit", ["prepare", "send"])
-    _steps(cluster, ns, submit, T0, {"prepare": "running", "send": "waiting"})
+    set_steps(cluster, ns, submit, T0, {"prepare": "running", "send": "waiting"})
     kubelet.write(ns, f"{submit}-pod", "step-prepare", "preparing\n")
 
-    reader = _open_logs(served, run)
+    reader = open_logs(served.pool, served.url, run, TOKEN)
     reader.wait_for("==> submit/prepare <==\npreparing\n")
     # Following: a line written now arrives while the step runs.
     streams = kubelet.open_streams()
@@ -461,22 +320,22 @@ def test_logs_stream_every_step_in_order_until_the_run_ends(
     # The next step has not started: the stream waits for it (in order).
     time.sleep(0.6)
     assert "send" not in reader.text()
-    _steps(cluster, ns, submit, T0, {"prepare": "succeeded", "send": "running"})
+    set_steps(cluster, ns, submit, T0, {"prepare": "succeeded", "send": "running"})
     kubelet.write(ns, f"{submit}-pod", "step-send", "POST /api/v1/mlops-batch -> 201\n")
     reader.wait_for("==> submit/send <==\nPOST /api/v1/mlops-batch -> 201\n")
     kubelet.finish(ns, f"{submit}-pod", "step-send")
-    _steps(cluster, ns, submit, T0, {"prepare": "succeeded", "send": "succeeded"})
+    set_steps(cluster, ns, submit, T0, {"prepare": "succeeded", "send": "succeeded"})
 
     wait = _task_run(cluster, ns, run, "wait", ["poll"])
-    _steps(cluster, ns, wait, "2025-06-01T10:05:00Z", {"poll": "running"})
+    set_steps(cluster, ns, wait, "2025-06-01T10:05:00Z", {"poll": "running"})
     kubelet.write(ns, f"{wait}-pod", "step-poll", "[0s] PROCESSING 0/3\n")
     reader.wait_for("==> wait/poll <==\n[0s] PROCESSING 0/3\n")
     kubelet.write(ns, f"{wait}-pod", "step-poll", "[30s] COMPLETED 3/3\n")
     kubelet.finish(ns, f"{wait}-pod", "step-poll")
-    _steps(cluster, ns, wait, "2025-06-01T10:05:00Z", {"poll": "succeeded"})
+    set_steps(cluster, ns, wait, "2025-06-01T10:05:00Z", {"poll": "succeeded"})
     assert not reader.ended.wait(0.6), "the stream ended before the run did"
 
-    _run_condition(cluster, ns, run, "True", "Succeeded", "Tasks Completed: 2 (Failed: 0)")
+    set_run_condition(cluster, ns, run, "True", "Succeeded", "Tasks Completed: 2 (Failed: 0)")
     assert reader.ended.wait(15), "the stream did not end with the run"
     assert reader.error is None, reader.error
     assert reader.text() == (
@@ -507,9 +366,9 @@ def test_logs_of_a_finished_failed_run_and_a_step_that_never_ran(
     submit = _task_run(cluster, ns, run, "submit", ["send", "report"])
     kubelet.write(ns, f"{submit}-pod", "step-send", "HTTP 400: bad request\n")
     kubelet.finish(ns, f"{submit}-pod", "step-send")
-    _steps(cluster, ns, submit, T0, {"send": "failed", "report": "waiting"})
-    _run_condition(cluster, ns, run, "False", "Failed", "Tasks Completed: 1 (Failed: 1)")
-    reader = _open_logs(served, run)
+    set_steps(cluster, ns, submit, T0, {"send": "failed", "report": "waiting"})
+    set_run_condition(cluster, ns, run, "False", "Failed", "Tasks Completed: 1 (Failed: 1)")
+    reader = open_logs(served.pool, served.url, run, TOKEN)
     assert reader.ended.wait(15)
     assert reader.error is None
     assert reader.text() == (
@@ -528,9 +387,9 @@ def test_status_answers_while_log_streams_are_open_and_sigterm_cuts_them(
     ns = served.namespace
     run = "run-long"
     _pipeline_run(cluster, ns, run)
-    _run_condition(cluster, ns, run, "Unknown", "Running")
+    set_run_condition(cluster, ns, run, "Unknown", "Running")
     task = _task_run(cluster, ns, run, "wait", ["poll"])
-    _steps(cluster, ns, task, T0, {"poll": "running"})
+    set_steps(cluster, ns, task, T0, {"poll": "running"})
     kubelet.write(ns, f"{task}-pod", "step-poll", "[0s] PROCESSING\n")
     streams_before = kubelet.open_streams()
     # A client that will leave mid-stream: a raw socket, closed after the first line.
@@ -542,7 +401,7 @@ def test_status_answers_while_log_streams_are_open_and_sigterm_cuts_them(
     while b"[0s] PROCESSING" not in received:
         received += leaver.recv(4096)
     assert received.startswith(b"HTTP/1.1 200 OK\r\n")
-    readers = [_open_logs(served, run) for _ in range(2)]
+    readers = [open_logs(served.pool, served.url, run, TOKEN) for _ in range(2)]
     for reader in readers:
         reader.wait_for("[0s] PROCESSING\n")
     wait_for_streams(kubelet, streams_before + 3)

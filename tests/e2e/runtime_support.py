@@ -1,0 +1,254 @@
+"""Shared by the tests that run the runtime's long-running commands (``observe``,
+``serve``) as real processes against the real API server: a kubeconfig holding a
+ServiceAccount token, Tekton's status writes (played by the test, as Tekton's
+controllers would write them), what a CloudEvents sink received, and a reader for
+a streamed ``/logs`` response."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import urllib3
+
+from tests.e2e.cluster import Cluster
+from tests.e2e.kubelet import create_pod
+from tests.runtime.observe_sink import Received
+
+TEKTON = "tekton.dev/v1"
+
+
+def token_kubeconfig(
+    cluster: Cluster,
+    path: Path,
+    token: str,
+    *,
+    namespace: str | None = None,
+    server: str | None = None,
+) -> Path:
+    """A kubeconfig that authenticates with ``token`` (a ServiceAccount's, from
+    TokenRequest), as the in-cluster config would; ``server`` points it elsewhere."""
+    context: dict[str, str] = {"cluster": "e2e", "user": "sa"}
+    if namespace:
+        context["namespace"] = namespace
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {
+                "name": "e2e",
+                "cluster": {
+                    "server": server or cluster.server,
+                    "certificate-authority-data": base64.b64encode(
+                        cluster.ca_file.read_bytes()
+                    ).decode(),
+                },
+            }
+        ],
+        "users": [{"name": "sa", "user": {"token": token}}],
+        "contexts": [{"name": "e2e", "context": context}],
+        "current-context": "e2e",
+    }
+    path.write_text(json.dumps(config))
+    return path
+
+
+# -- Tekton's status writes -------------------------------------------------------
+
+
+def now(offset: float = 0.0) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + offset))
+
+
+WAITING: dict[str, Any] = {"waiting": {"reason": "PodInitializing"}}
+
+
+def running(started: str | None = None) -> dict[str, Any]:
+    return {"running": {"startedAt": started or now()}}
+
+
+def terminated(code: int = 0, at: str | None = None) -> dict[str, Any]:
+    at = at or now()
+    return {
+        "terminated": {
+            "exitCode": code,
+            "reason": "Completed" if code == 0 else "Error",
+            "startedAt": at,
+            "finishedAt": at,
+            "containerID": "containerd://" + "1" * 64,
+        }
+    }
+
+
+def set_run_condition(
+    cluster: Cluster,
+    ns: str,
+    name: str,
+    status: str,
+    reason: str,
+    message: str = "",
+    *,
+    start: str = "2025-06-01T10:00:00Z",
+    completion: str = "2025-06-01T10:30:00Z",
+) -> None:
+    """The PipelineRun's ``Succeeded`` condition (and ``completionTime`` once it ended)."""
+    st: dict[str, Any] = {
+        "startTime": start,
+        "conditions": [
+            {
+                "type": "Succeeded",
+                "status": status,
+                "reason": reason,
+                "message": message,
+                "lastTransitionTime": start,
+            }
+        ],
+    }
+    if status != "Unknown":
+        st["completionTime"] = completion
+    cluster.patch(TEKTON, "PipelineRun", name, {"status": st}, ns, subresource="status")
+
+
+def create_task_run(
+    cluster: Cluster,
+    ns: str,
+    run: str,
+    task: str,
+    steps: Sequence[str],
+    *,
+    labels: Mapping[str, str],
+    spec: Mapping[str, Any] | None = None,
+) -> str:
+    """A TaskRun as the PipelineRun reconciler creates it (``<run>-<task>``, the run's
+    labels plus Tekton's), and its Pod on the fake node as the TaskRun reconciler
+    does; returns the TaskRun's name."""
+    name = f"{run}-{task}"
+    all_labels = {
+        **labels,
+        "tekton.dev/pipelineRun": run,
+        "tekton.dev/pipelineTask": task,
+        "tekton.dev/pipeline": "bench",
+    }
+    cluster.create(
+        {
+            "apiVersion": TEKTON,
+            "kind": "TaskRun",
+            "metadata": {"name": name, "namespace": ns, "labels": all_labels},
+            "spec": dict(spec or {"taskRef": {"name": task}}),
+        }
+    )
+    create_pod(cluster, ns, f"{name}-pod", [f"step-{s}" for s in steps], labels=all_labels)
+    return name
+
+
+def _step_state(state: str, start: str) -> dict[str, Any]:
+    if state == "waiting":
+        return WAITING
+    if state == "running":
+        return running(start)
+    return terminated(0 if state == "succeeded" else 1, start)
+
+
+def set_steps(
+    cluster: Cluster,
+    ns: str,
+    task_run: str,
+    start: str,
+    states: Mapping[str, str],
+    *,
+    done: str | None = None,
+    task_spec: Mapping[str, Any] | None = None,
+) -> None:
+    """The TaskRun's ``status.steps`` (per step: waiting/running/succeeded/failed,
+    in Task order) and, with ``done`` ("True"/"False"), its end; ``task_spec`` is
+    copied to ``status.taskSpec`` as Tekton does."""
+    steps = [
+        {"name": step, "container": f"step-{step}", **_step_state(state, start)}
+        for step, state in states.items()
+    ]
+    status: dict[str, Any] = {
+        "podName": f"{task_run}-pod",
+        "startTime": start,
+        "steps": steps,
+        "conditions": [
+            {
+                "type": "Succeeded",
+                "status": done or "Unknown",
+                "reason": {"True": "Succeeded", "False": "Failed"}.get(done or "", "Running"),
+                "lastTransitionTime": start,
+            }
+        ],
+    }
+    if task_spec is not None:
+        status["taskSpec"] = dict(task_spec)
+    if done:
+        status["completionTime"] = start
+    cluster.patch(TEKTON, "TaskRun", task_run, {"status": status}, ns, subresource="status")
+
+
+# -- what the sink received ---------------------------------------------------------
+
+
+def seen(events: list[Received]) -> list[tuple[str, str, str]]:
+    """(short type, subject, id) of each event: the exact sequence a test asserts."""
+    return [
+        (e.type.removeprefix("dev.benchgen.").removesuffix(".v1"), e.subject, e.id) for e in events
+    ]
+
+
+# -- /logs ---------------------------------------------------------------------------
+
+
+class LogReader:
+    """Reads a /logs response in a thread, as `curl -N` would."""
+
+    def __init__(self, resp: urllib3.BaseHTTPResponse) -> None:
+        self.resp = resp
+        self.data = b""
+        self.error: Exception | None = None
+        self.ended = threading.Event()
+        self._lock = threading.Lock()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        try:
+            for chunk in self.resp.stream(4096):
+                with self._lock:
+                    self.data += chunk
+        except Exception as exc:  # a cut transfer
+            self.error = exc
+        finally:
+            self.ended.set()
+
+    def text(self) -> str:
+        with self._lock:
+            return self.data.decode()
+
+    def wait_for(self, expected: str, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.text().endswith(expected):
+            if time.monotonic() > deadline or self.ended.is_set():
+                raise AssertionError(
+                    f"log stream is {self.text()!r}, expected it to end with {expected!r}"
+                )
+            time.sleep(0.05)
+
+
+def open_logs(pool: urllib3.PoolManager, url: str, run: str, token: str) -> LogReader:
+    """GET /logs/<run> with a bearer token; asserts a chunked text stream began."""
+    resp = pool.request(
+        "GET",
+        f"{url}/logs/{run}",
+        headers={"Authorization": f"Bearer {token}"},
+        preload_content=False,
+        timeout=urllib3.Timeout(connect=5, read=60),
+    )
+    assert resp.status == 200
+    assert resp.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert resp.headers["Transfer-Encoding"] == "chunked"
+    return LogReader(resp)
