@@ -12,15 +12,12 @@ problem can point at the exact field it is about.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from generator.config import kube
-from generator.config.durations import parse_duration
+from generator.config import rules
 
 API_VERSION = "benchgen.dev/v1alpha1"
 KIND = "Benchmark"
@@ -39,37 +36,8 @@ TerminalStatus = Literal[
 
 DEFAULT_FAIL_ON: tuple[TerminalStatus, ...] = ("FAILED", "CANCELLED")
 
-_PARAM_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-_BODY_SOURCE = re.compile(r"^body(\.[A-Za-z_][A-Za-z0-9_]*)+$")
-_HEADER_SOURCE = re.compile(r"^header\.[A-Za-z0-9][A-Za-z0-9-]*$")
-_JSON_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
-_SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
-_HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
-_IMAGE_REPOSITORY = re.compile(
-    r"^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$"
-)
-_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
-# RE2 (the regex engine behind CEL's matches()) has no look-around and no
-# back-references; a pattern using them would fail in the listener at runtime.
-_NOT_RE2 = re.compile(r"\(\?<?[=!]|\\[1-9]|\(\?P=")
-
-
-def _check_duration(value: str) -> str:
-    parse_duration(value)
-    return value
-
-
-def _kube(check: Callable[[str], str | None]) -> Callable[[str | None], str | None]:
-    """A validator from one of the Kubernetes name rules in kube.py (empty/None passes)."""
-
-    def validate(value: str | None) -> str | None:
-        problem = value and check(value)
-        if problem:
-            raise ValueError(problem)
-        return value
-
-    return validate
+# Validators are plain functions from rules.py, attached here: lite.py (the
+# plugin's pydantic-free twin, generated from these models) calls the same ones.
 
 
 Duration = Annotated[str, Field(description="Go duration: 30s, 5m, 1h30m, 8h")]
@@ -95,10 +63,10 @@ class ObjectMeta(_Model):
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
 
-    _names = field_validator("name", "namespace")(_kube(kube.dns1123_label_problem))
+    _names = field_validator("name", "namespace")(rules.dns1123_label)
 
 
-class ParamSpec(_Model):
+class ParamSpec(_Model, rules.ParamMixin):
     """One value of the webhook contract; drives binding, template, Pipeline, Tasks and CEL."""
 
     name: str = Field(description="Pipeline/Task param name, kebab-case (dvc-data-version).")
@@ -127,94 +95,11 @@ class ParamSpec(_Model):
     )
     annotation: str | None = Field(None, description="Also set the value as this annotation.")
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if len(value) > 50 or not _PARAM_NAME.match(value):
-            raise ValueError(
-                f"{value!r} is not a valid param name: use 1-50 lower-case letters and digits"
-                " in words joined by single '-' (e.g. dvc-data-version)"
-            )
-        return value
-
-    @field_validator("from_")
-    @classmethod
-    def _source(cls, value: str) -> str:
-        if not (_BODY_SOURCE.match(value) or _HEADER_SOURCE.match(value)):
-            raise ValueError(
-                f"{value!r} is not a supported source: use body.<field>[.<field>...]"
-                " (e.g. body.dvc_data_version) or header.<Header-Name>"
-            )
-        return value
-
-    @field_validator("pattern")
-    @classmethod
-    def _pattern(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        try:
-            re.compile(value)
-        except re.error as err:
-            raise ValueError(f"{value!r} is not a valid regular expression: {err}") from None
-        if _NOT_RE2.search(value):
-            raise ValueError(
-                f"{value!r} uses look-around or back-references, which CEL's RE2 engine"
-                " does not support"
-            )
-        return value
-
-    _keys = field_validator("label", "annotation")(_kube(kube.label_key_problem))
-
-    @model_validator(mode="after")
-    def _consistent(self) -> ParamSpec:
-        if self.required and self.default is not None:
-            raise ValueError(
-                "a required param cannot have a default: drop 'default' or set 'required: false'"
-            )
-        if self.pattern is not None and self.enum is not None:
-            raise ValueError("use either 'pattern' or 'enum', not both")
-        if self.type == "boolean":
-            if self.pattern is not None or self.enum is not None:
-                raise ValueError("a boolean param takes no 'pattern' or 'enum'")
-            if self.default is not None and str(self.default).lower() not in ("true", "false"):
-                raise ValueError(
-                    f"default {self.default!r} of a boolean param must be true or false"
-                )
-        elif isinstance(self.default, bool):
-            raise ValueError(
-                'default of a string param must be a string: quote it ("true") or set'
-                " 'type: boolean'"
-            )
-        if self.default is not None:
-            problem = self.value_problem(self.default_text)
-            if problem:
-                raise ValueError(f"default {self.default_text!r} {problem}")
-        return self
-
-    @property
-    def default_text(self) -> str:
-        """The default as Tekton carries it: a string ('' when there is none)."""
-        if self.default is None:
-            return ""
-        if isinstance(self.default, bool) or self.type == "boolean":
-            return str(self.default).lower()
-        return self.default
-
-    @property
-    def snake(self) -> str:
-        return self.name.replace("-", "_")
-
-    def value_problem(self, value: str) -> str | None:
-        """Why the listener would reject this value, or None (mirrors the CEL checks)."""
-        if self.enum is not None and value not in self.enum:
-            return f"is not one of {', '.join(self.enum)}"
-        if self.pattern is not None and not re.fullmatch(self.pattern, value):
-            return f"does not match pattern {self.pattern!r}"
-        if self.max_length is not None and len(value) > self.max_length:
-            return f"is longer than maxLength {self.max_length}"
-        if self.label is not None and kube.label_value_problem(value):
-            return "is not a valid label value"
-        return None
+    _name = field_validator("name")(rules.param_name)
+    _source = field_validator("from_")(rules.param_source)
+    _pattern = field_validator("pattern")(rules.re2_pattern)
+    _keys = field_validator("label", "annotation")(rules.label_key)
+    _consistent = model_validator(mode="after")(rules.param_consistent)
 
 
 class RequestFieldSpec(_Model):
@@ -239,24 +124,8 @@ class RequestFieldSpec(_Model):
         ),
     )
 
-    @field_validator("field")
-    @classmethod
-    def _field(cls, value: str) -> str:
-        if not _JSON_PATH.match(value):
-            raise ValueError(
-                f"{value!r} is not a dotted JSON field path (e.g. jobSettings.secretName)"
-            )
-        return value
-
-    @field_validator("image_repository")
-    @classmethod
-    def _repository(cls, value: str | None) -> str | None:
-        if value is not None and not _IMAGE_REPOSITORY.match(value):
-            raise ValueError(
-                f"{value!r} is not an image repository (registry/path, no tag or digest),"
-                " e.g. quay.io/ecosystem-appeng/sast-ai-workflow"
-            )
-        return value
+    _field = field_validator("field")(rules.json_path)
+    _repository = field_validator("image_repository")(rules.image_repository)
 
 
 class OrchestratorSpec(_Model):
@@ -270,26 +139,9 @@ class OrchestratorSpec(_Model):
         min_length=1, description="How params map into the orchestrator's JSON body."
     )
 
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        probe = value.replace("{namespace}", "ns")
-        if not re.match(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s{}]*)?$", probe):
-            raise ValueError(
-                f"{value!r} is not an http(s) URL (placeholder allowed: {{namespace}})"
-            )
-        return value.rstrip("/")
-
-    @field_validator("batch_endpoint")
-    @classmethod
-    def _endpoint(cls, value: str) -> str:
-        if not re.match(r"^/[A-Za-z0-9._~/-]*$", value) or value.endswith("/"):
-            raise ValueError(
-                f"{value!r} must be a path starting with '/' (e.g. /api/v1/mlops-batch)"
-            )
-        return value
-
-    _submit_timeout = field_validator("submit_timeout")(_check_duration)
+    _url = field_validator("url")(rules.orchestrator_url)
+    _endpoint = field_validator("batch_endpoint")(rules.batch_endpoint)
+    _submit_timeout = field_validator("submit_timeout")(rules.duration)
 
 
 class SecretKeyRef(_Model):
@@ -298,14 +150,8 @@ class SecretKeyRef(_Model):
     name: str
     key: str = "token"
 
-    _name = field_validator("name")(_kube(kube.dns1123_subdomain_problem))
-
-    @field_validator("key")
-    @classmethod
-    def _key(cls, value: str) -> str:
-        if not _SECRET_KEY.match(value) or len(value) > 253:
-            raise ValueError(f"{value!r} is not a valid Secret key")
-        return value
+    _name = field_validator("name")(rules.dns1123_subdomain)
+    _key = field_validator("key")(rules.secret_key)
 
 
 class GitHubAuth(_Model):
@@ -335,12 +181,7 @@ class TokenAuth(_Model):
     secret_ref: SecretKeyRef
     header: str = "X-Benchgen-Token"
 
-    @field_validator("header")
-    @classmethod
-    def _header(cls, value: str) -> str:
-        if not _HEADER_NAME.match(value):
-            raise ValueError(f"{value!r} is not an HTTP header name")
-        return value
+    _header = field_validator("header")(rules.header_name)
 
 
 class NoAuth(_Model):
@@ -585,19 +426,8 @@ class PollSpec(_Model):
         ),
     )
 
-    _durations = field_validator("interval", "max_interval", "timeout")(_check_duration)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> PollSpec:
-        if parse_duration(self.interval) > parse_duration(self.max_interval):
-            raise ValueError(
-                f"interval {self.interval} is longer than maxInterval {self.max_interval}"
-            )
-        if parse_duration(self.max_interval) > parse_duration(self.timeout):
-            raise ValueError(
-                f"maxInterval {self.max_interval} is longer than timeout {self.timeout}"
-            )
-        return self
+    _durations = field_validator("interval", "max_interval", "timeout")(rules.duration)
+    _ordered = model_validator(mode="after")(rules.poll_ordered)
 
 
 class ResourcesSpec(_Model):
@@ -605,12 +435,7 @@ class ResourcesSpec(_Model):
     memory_request: str = "64Mi"
     memory_limit: str = "128Mi"
 
-    @field_validator("cpu_request", "memory_request", "memory_limit")
-    @classmethod
-    def _quantity(cls, value: str) -> str:
-        if not re.match(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|Ki|Mi|Gi)?$", value):
-            raise ValueError(f"{value!r} is not a Kubernetes quantity (e.g. 100m, 64Mi)")
-        return value
+    _quantity = field_validator("cpu_request", "memory_request", "memory_limit")(rules.quantity)
 
 
 class PipelineSpec(_Model):
@@ -632,30 +457,9 @@ class PipelineSpec(_Model):
     )
     resources: ResourcesSpec = Field(default_factory=ResourcesSpec)
 
-    _durations = field_validator("timeout", "finally_timeout")(_check_duration)
-
-    @field_validator("image")
-    @classmethod
-    def _image(cls, value: str) -> str:
-        repository, at, digest = value.partition("@")
-        if at:
-            if not _DIGEST.match(digest) or not _IMAGE_REPOSITORY.match(
-                repository.rsplit(":", 1)[0]
-            ):
-                raise ValueError(f"{value!r} is not an image reference with a sha256 digest")
-            return value
-        name, colon, tag = repository.rpartition(":")
-        if not colon or "/" in tag:
-            raise ValueError(f"{value!r} is not pinned: add a version tag or @sha256:<digest>")
-        if not _IMAGE_REPOSITORY.match(name) or not _IMAGE_TAG.match(tag):
-            raise ValueError(f"{value!r} is not a valid image reference")
-        if tag == "latest":
-            raise ValueError(
-                f"{value!r} is not pinned: ':latest' moves; use a version tag or a digest"
-            )
-        return value
-
-    _sa = field_validator("service_account_name")(_kube(kube.dns1123_subdomain_problem))
+    _durations = field_validator("timeout", "finally_timeout")(rules.duration)
+    _image = field_validator("image")(rules.pinned_image)
+    _sa = field_validator("service_account_name")(rules.dns1123_subdomain)
 
 
 class NamesSpec(_Model):

@@ -1,0 +1,253 @@
+"""The validators' rules as plain functions, and the models' shared behaviour.
+
+The pydantic models (``models.py``) are the single source of truth for which
+field gets which rule: they attach these functions with ``field_validator`` /
+``model_validator``. ``lite.py``, generated from the models by
+``benchgen schema``, calls the very same functions on the plugin's
+pydantic-free path. So this module must not import pydantic (or anything
+heavy): the plugin imports it on every cold `kustomize build`.
+
+A field rule takes the value and returns it (possibly normalised) or raises
+ValueError; a model rule takes the whole object after its fields were checked
+and returns it. The messages are the ones users see (through pydantic).
+"""
+
+from __future__ import annotations
+
+import re
+
+from generator.config import kube
+from generator.config.durations import parse_duration
+
+TYPE_CHECKING = False  # importing typing costs start-up time the plugin must not pay
+if TYPE_CHECKING:
+    from typing import Literal, Protocol, TypeVar
+
+    class _PollLike(Protocol):
+        @property
+        def interval(self) -> str: ...
+        @property
+        def max_interval(self) -> str: ...
+        @property
+        def timeout(self) -> str: ...
+
+    _Param = TypeVar("_Param", bound="ParamMixin")
+    _Poll = TypeVar("_Poll", bound=_PollLike)
+
+_PARAM_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+_BODY_SOURCE = re.compile(r"^body(\.[A-Za-z_][A-Za-z0-9_]*)+$")
+_HEADER_SOURCE = re.compile(r"^header\.[A-Za-z0-9][A-Za-z0-9-]*$")
+_JSON_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+_IMAGE_REPOSITORY = re.compile(
+    r"^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$"
+)
+_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+# RE2 (the regex engine behind CEL's matches()) has no look-around and no
+# back-references; a pattern using them would fail in the listener at runtime.
+_NOT_RE2 = re.compile(r"\(\?<?[=!]|\\[1-9]|\(\?P=")
+_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s{}]*)?$")
+_ENDPOINT = re.compile(r"^/[A-Za-z0-9._~/-]*$")
+_QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|Ki|Mi|Gi)?$")
+
+
+# -- field rules -------------------------------------------------------------
+
+
+def duration(value: str) -> str:
+    parse_duration(value)
+    return value
+
+
+def _kube(problem: str | None) -> None:
+    if problem:
+        raise ValueError(problem)
+
+
+def dns1123_label(value: str) -> str:
+    """A Kubernetes object name (empty passes: it means 'not set')."""
+    _kube(value and kube.dns1123_label_problem(value))
+    return value
+
+
+def dns1123_subdomain(value: str | None) -> str | None:
+    _kube(value and kube.dns1123_subdomain_problem(value))
+    return value
+
+
+def label_key(value: str | None) -> str | None:
+    _kube(value and kube.label_key_problem(value))
+    return value
+
+
+def param_name(value: str) -> str:
+    if len(value) > 50 or not _PARAM_NAME.match(value):
+        raise ValueError(
+            f"{value!r} is not a valid param name: use 1-50 lower-case letters and digits"
+            " in words joined by single '-' (e.g. dvc-data-version)"
+        )
+    return value
+
+
+def param_source(value: str) -> str:
+    if not (_BODY_SOURCE.match(value) or _HEADER_SOURCE.match(value)):
+        raise ValueError(
+            f"{value!r} is not a supported source: use body.<field>[.<field>...]"
+            " (e.g. body.dvc_data_version) or header.<Header-Name>"
+        )
+    return value
+
+
+def re2_pattern(value: str | None) -> str | None:
+    if value is None:
+        return value
+    try:
+        re.compile(value)
+    except re.error as err:
+        raise ValueError(f"{value!r} is not a valid regular expression: {err}") from None
+    if _NOT_RE2.search(value):
+        raise ValueError(
+            f"{value!r} uses look-around or back-references, which CEL's RE2 engine"
+            " does not support"
+        )
+    return value
+
+
+def json_path(value: str) -> str:
+    if not _JSON_PATH.match(value):
+        raise ValueError(f"{value!r} is not a dotted JSON field path (e.g. jobSettings.secretName)")
+    return value
+
+
+def image_repository(value: str | None) -> str | None:
+    if value is not None and not _IMAGE_REPOSITORY.match(value):
+        raise ValueError(
+            f"{value!r} is not an image repository (registry/path, no tag or digest),"
+            " e.g. quay.io/ecosystem-appeng/sast-ai-workflow"
+        )
+    return value
+
+
+def orchestrator_url(value: str) -> str:
+    probe = value.replace("{namespace}", "ns")
+    if not _URL.match(probe):
+        raise ValueError(f"{value!r} is not an http(s) URL (placeholder allowed: {{namespace}})")
+    return value.rstrip("/")
+
+
+def batch_endpoint(value: str) -> str:
+    if not _ENDPOINT.match(value) or value.endswith("/"):
+        raise ValueError(f"{value!r} must be a path starting with '/' (e.g. /api/v1/mlops-batch)")
+    return value
+
+
+def secret_key(value: str) -> str:
+    if not _SECRET_KEY.match(value) or len(value) > 253:
+        raise ValueError(f"{value!r} is not a valid Secret key")
+    return value
+
+
+def header_name(value: str) -> str:
+    if not _HEADER_NAME.match(value):
+        raise ValueError(f"{value!r} is not an HTTP header name")
+    return value
+
+
+def quantity(value: str) -> str:
+    if not _QUANTITY.match(value):
+        raise ValueError(f"{value!r} is not a Kubernetes quantity (e.g. 100m, 64Mi)")
+    return value
+
+
+def pinned_image(value: str) -> str:
+    repository, at, digest = value.partition("@")
+    if at:
+        if not _DIGEST.match(digest) or not _IMAGE_REPOSITORY.match(repository.rsplit(":", 1)[0]):
+            raise ValueError(f"{value!r} is not an image reference with a sha256 digest")
+        return value
+    name, colon, tag = repository.rpartition(":")
+    if not colon or "/" in tag:
+        raise ValueError(f"{value!r} is not pinned: add a version tag or @sha256:<digest>")
+    if not _IMAGE_REPOSITORY.match(name) or not _IMAGE_TAG.match(tag):
+        raise ValueError(f"{value!r} is not a valid image reference")
+    if tag == "latest":
+        raise ValueError(f"{value!r} is not pinned: ':latest' moves; use a version tag or a digest")
+    return value
+
+
+# -- shared behaviour (mixins of both the pydantic models and lite.py's twins) --
+
+
+class ParamMixin:
+    """What the builders ask of a param, beyond its fields."""
+
+    if TYPE_CHECKING:
+        name: str
+        type: Literal["string", "boolean"]
+        required: bool
+        default: str | bool | None
+        pattern: str | None
+        enum: list[str] | None
+        max_length: int | None
+        label: str | None
+
+    @property
+    def default_text(self) -> str:
+        """The default as Tekton carries it: a string ('' when there is none)."""
+        if self.default is None:
+            return ""
+        if isinstance(self.default, bool) or self.type == "boolean":
+            return str(self.default).lower()
+        return self.default
+
+    @property
+    def snake(self) -> str:
+        return self.name.replace("-", "_")
+
+    def value_problem(self, value: str) -> str | None:
+        """Why the listener would reject this value, or None (mirrors the CEL checks)."""
+        if self.enum is not None and value not in self.enum:
+            return f"is not one of {', '.join(self.enum)}"
+        if self.pattern is not None and not re.fullmatch(self.pattern, value):
+            return f"does not match pattern {self.pattern!r}"
+        if self.max_length is not None and len(value) > self.max_length:
+            return f"is longer than maxLength {self.max_length}"
+        if self.label is not None and kube.label_value_problem(value):
+            return "is not a valid label value"
+        return None
+
+
+# -- model rules -------------------------------------------------------------
+
+
+def param_consistent(param: _Param) -> _Param:
+    if param.required and param.default is not None:
+        raise ValueError(
+            "a required param cannot have a default: drop 'default' or set 'required: false'"
+        )
+    if param.pattern is not None and param.enum is not None:
+        raise ValueError("use either 'pattern' or 'enum', not both")
+    if param.type == "boolean":
+        if param.pattern is not None or param.enum is not None:
+            raise ValueError("a boolean param takes no 'pattern' or 'enum'")
+        if param.default is not None and str(param.default).lower() not in ("true", "false"):
+            raise ValueError(f"default {param.default!r} of a boolean param must be true or false")
+    elif isinstance(param.default, bool):
+        raise ValueError(
+            "default of a string param must be a string: quote it (\"true\") or set 'type: boolean'"
+        )
+    if param.default is not None:
+        problem = param.value_problem(param.default_text)
+        if problem:
+            raise ValueError(f"default {param.default_text!r} {problem}")
+    return param
+
+
+def poll_ordered(poll: _Poll) -> _Poll:
+    if parse_duration(poll.interval) > parse_duration(poll.max_interval):
+        raise ValueError(f"interval {poll.interval} is longer than maxInterval {poll.max_interval}")
+    if parse_duration(poll.max_interval) > parse_duration(poll.timeout):
+        raise ValueError(f"maxInterval {poll.max_interval} is longer than timeout {poll.timeout}")
+    return poll
