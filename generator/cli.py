@@ -31,7 +31,19 @@ def _example_bytes() -> bytes:
     return (files("generator") / "data" / EXAMPLE_NAME).read_bytes()
 
 
-def _load(config: str | None, namespace: str | None) -> Benchmark:
+def _load(config: str | None, namespace: str | None, fast: bool = False) -> Benchmark:
+    if fast:
+        # The pydantic-free path, when it is sure the config is valid
+        # (``validate`` always takes the full one).
+        from generator.config import fastload
+
+        try:
+            data = _example_bytes() if config is None else Path(config).read_bytes()
+        except OSError:
+            data = None  # the full loader words the problem
+        bench = None if data is None else fastload.load_bytes(data, namespace)
+        if bench is not None:
+            return bench
     from generator.config.load import load_bytes, load_file
 
     if config is None:
@@ -39,11 +51,12 @@ def _load(config: str | None, namespace: str | None) -> Benchmark:
     return load_file(config, namespace)
 
 
-def _render(config: str | None, namespace: str | None) -> Rendered:
+def _render(config: str | None, namespace: str | None, fast: bool = True) -> Rendered:
     """Load, validate and build; warnings go to stderr."""
     from generator.render.pipeline import render_built
 
-    rendered = render_built(_load(config, namespace), config or EXAMPLE_NAME, namespace)
+    bench = _load(config, namespace, fast)
+    rendered = render_built(bench, config or EXAMPLE_NAME, namespace)
     for warning in rendered.warnings:
         print(f"benchgen: warning: {warning}", file=sys.stderr)
     return rendered
@@ -63,7 +76,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    rendered = _render(args.config, args.namespace)
+    rendered = _render(args.config, args.namespace, fast=False)
     print(f"{args.config}: ok ({len(rendered.manifests)} objects)", file=sys.stderr)
     return EXIT_OK
 
@@ -107,25 +120,33 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    """Both files generated from the models: the JSON Schema and the fast path's lite.py."""
+    from generator.config.codegen import LITE_FILE, lite_text
     from generator.config.schema import SCHEMA_FILE, schema_text
 
-    path = Path(args.dir) / SCHEMA_FILE
-    text = schema_text()
+    outputs = [(Path(args.dir) / SCHEMA_FILE, schema_text()), (LITE_FILE, lite_text())]
     if args.check:
-        current = path.read_text(encoding="utf-8") if path.exists() else ""
-        if current != text:
+        stale = [
+            path
+            for path, text in outputs
+            if (path.read_text(encoding="utf-8") if path.exists() else "") != text
+        ]
+        for path in stale:
             print(
                 f"benchgen: {path} is out of date; run 'benchgen schema' and commit it",
                 file=sys.stderr,
             )
+        if stale:
             return EXIT_FAIL
-        print(f"benchgen: {path} is up to date", file=sys.stderr)
+        for path, _ in outputs:
+            print(f"benchgen: {path} is up to date", file=sys.stderr)
         return EXIT_OK
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    print(f"benchgen: wrote {path}", file=sys.stderr)
+    for path, text in outputs:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+        print(f"benchgen: wrote {path}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -256,7 +277,9 @@ def _parser() -> argparse.ArgumentParser:
     namespace_option(check)
     check.set_defaults(func=cmd_check)
 
-    schema = sub.add_parser("schema", help="write (or --check) the JSON Schema of benchmark.yaml")
+    schema = sub.add_parser(
+        "schema", help="write (or --check) the JSON Schema and lite.py, both from the models"
+    )
     schema.add_argument("--check", action="store_true", help="exit 1 if the file is out of date")
     schema.add_argument("--dir", default=DEFAULT_SCHEMA_DIR, help="default: %(default)s")
     schema.set_defaults(func=cmd_schema)

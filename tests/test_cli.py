@@ -56,7 +56,15 @@ def test_version_imports_nothing_heavy() -> None:
 def test_render_never_imports_kubernetes() -> None:
     modules = loaded_modules("render")
     assert "kubernetes" not in modules
-    assert "generator" in modules and "ruamel" in modules  # it did render
+    assert "generator" in modules and "yaml" in modules  # it did render
+
+
+def test_render_of_a_valid_config_takes_the_fast_path() -> None:
+    """No pydantic, no ruamel: the generated lite.py and PyYAML's C parser suffice."""
+    assert not loaded_modules("render") & {"pydantic", "pydantic_core", "ruamel"}
+    # validate always asks pydantic, and an invalid config falls back to it for the messages.
+    assert "pydantic" in loaded_modules("validate", str(EXAMPLE))
+    assert "pydantic" in loaded_modules("render", str(GOLDEN / "errors-fields" / "config.yaml"))
 
 
 def test_console_script_renders_the_example() -> None:

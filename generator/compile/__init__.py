@@ -6,8 +6,12 @@ from dataclasses import dataclass, field
 
 from generator.compile import controller, core, knative, tekton, triggers
 from generator.compile.meta import Manifest
-from generator.config.models import Benchmark
 from generator.config.names import Names, build_names
+
+# Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
+TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
+if TYPE_CHECKING:
+    from generator.config.models import Benchmark
 
 # Apply order: what others refer to comes first (one rank table, lightkube-style).
 APPLY_ORDER = (

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from generator.config.checks import IMAGE_VALUE_PATTERN
 from generator.config.kube import LABEL_VALUE_PATTERN
-from generator.config.models import ParamSpec
+
+# Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
+TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
+if TYPE_CHECKING:
+    from generator.config.models import ParamSpec
 
 EXTENSION_ROOT = "benchgen"
 

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from generator.compile.meta import Manifest, manifest, metadata
 from generator.compile.tekton import POLLER, RUNTIME_USER
-from generator.config.models import Benchmark, ObserveSpec, ResourcesSpec
 from generator.config.names import BENCHMARK_LABEL, Names
+
+# Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
+TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
+if TYPE_CHECKING:
+    from generator.config.models import Benchmark, ObserveSpec, ResourcesSpec
 
 RBAC = "rbac.authorization.k8s.io/v1"
 REASONS_ANNOTATION = "benchgen.dev/rule-reasons"

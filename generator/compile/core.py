@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from generator.compile.meta import Manifest, manifest, metadata
-from generator.config.models import Benchmark
 from generator.config.names import Names, orchestrator_url
+
+# Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
+TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
+if TYPE_CHECKING:
+    from generator.config.models import Benchmark
 
 URL_KEY = "orchestrator-api-url"
 ENDPOINT_KEY = "api-batch-endpoint"

@@ -12,8 +12,12 @@ import json
 
 from generator.compile.meta import Manifest, manifest, metadata
 from generator.compile.triggers import WARNING_ANNOTATION
-from generator.config.models import AcceptedEventSpec, Benchmark, DeliverySpec
 from generator.config.names import LISTENER_PORT, Names, knative_trigger_name
+
+# Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
+TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
+if TYPE_CHECKING:
+    from generator.config.models import AcceptedEventSpec, Benchmark, DeliverySpec
 
 EVENTING = "eventing.knative.dev/v1"
 BROKER_CLASS_ANNOTATION = "eventing.knative.dev/broker.class"

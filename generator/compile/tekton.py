@@ -15,8 +15,12 @@ from generator.compile.core import ENDPOINT_KEY, URL_KEY
 from generator.compile.meta import Manifest, manifest, metadata
 from generator.config.checks import TASK_OVERHEAD_SECONDS, is_required_field
 from generator.config.durations import format_duration, parse_duration
-from generator.config.models import Benchmark, ParamSpec
 from generator.config.names import TRIGGER_LABEL, Names
+
+# Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
+TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
+if TYPE_CHECKING:
+    from generator.config.models import Benchmark, ParamSpec
 
 TEKTON = "tekton.dev/v1"
 POLLER = "benchgen-poller"

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 from generator.config import kube
 from generator.config.durations import format_duration, parse_duration
-from generator.config.models import RESERVED_EVENT_PREFIXES, Benchmark, ParamSpec
 from generator.config.names import (
     MIN_EVENT_ID_ROOM,
     RESERVED_LABELS,
@@ -15,6 +14,12 @@ from generator.config.names import (
     knative_trigger_name,
 )
 from generator.config.paths import dotted
+from generator.config.rules import RESERVED_EVENT_PREFIXES
+
+# Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
+TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
+if TYPE_CHECKING:
+    from generator.config.models import Benchmark, ParamSpec
 
 # The orchestrator's MLOps batch body (contracts/orchestrator-mlops-batch.md):
 # field -> (JSON type, required by the orchestrator).

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from generator.config import checks
-from generator.config.models import API_VERSION, KIND, Benchmark
 from generator.config.names import resolve_namespace
 from generator.config.paths import Loc, dotted, parse
 from generator.errors import ConfigError, Problem
+
+if TYPE_CHECKING:
+    from generator.config.models import Benchmark
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 32
@@ -106,6 +106,18 @@ def load_node(node: Any, name: str, namespace: str | None = None) -> Benchmark:
         raise ConfigError([Problem(name, 0, 0, "", "functionConfig must be a Benchmark object")])
     located = _Located()
     return _load_document(located.convert(node, ()), located, name, namespace)
+
+
+def plain_document(node: Any) -> Any:
+    """A parsed functionConfig as plain data, or None if it is not a sane mapping."""
+    from ruamel.yaml.comments import CommentedMap
+
+    if not isinstance(node, CommentedMap):
+        return None
+    try:
+        return _Located().convert(node, ())
+    except _TooDeep:
+        return None
 
 
 def _load_document(document: Any, located: _Located, name: str, namespace: str | None) -> Benchmark:
@@ -208,6 +220,12 @@ def _duplicate_key(message: str) -> str:
 
 
 def _validate(document: dict[str, Any], located: _Located, name: str) -> Benchmark:
+    # Imported here: the KRM function imports this module for its ResourceList
+    # parser and, on its fast path, never needs pydantic.
+    from pydantic import ValidationError
+
+    from generator.config.models import API_VERSION, KIND, Benchmark
+
     # apiVersion and kind first: with the wrong ones, field errors would only confuse.
     header = []
     for key, expected in (("apiVersion", API_VERSION), ("kind", KIND)):
@@ -263,6 +281,8 @@ def _message(error: Any, loc: Loc) -> str:
 
 def _vocabulary() -> list[str]:
     """Every field name of every model, for 'did you mean' hints."""
+    from pydantic import BaseModel
+
     from generator.config import models
 
     words: set[str] = set()

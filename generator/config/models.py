@@ -206,17 +206,7 @@ class WebhookSpec(_Model):
     )
 
 
-# Event types the generated listeners must never accept: the observer's own
-# events (a run would start runs) and Tekton's (the EventListener answers every
-# CloudEvent with dev.tekton.event.triggers.accepted.v1, which a broker feeds back).
-RESERVED_EVENT_PREFIXES = {
-    "dev.benchgen.": "benchgen's observer",
-    "dev.tekton.": "Tekton itself (the EventListener's replies, Pipelines' run events)",
-}
-_EVENT_ATTRIBUTE = re.compile(r"^[\x21-\x7e]+$")
-_ISO_DURATION = re.compile(
-    r"^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$"
-)
+RESERVED_EVENT_PREFIXES = rules.RESERVED_EVENT_PREFIXES
 
 
 class KReference(_Model):
@@ -227,15 +217,9 @@ class KReference(_Model):
     name: str
     namespace: str | None = Field(None, description="Default: the benchmark's namespace.")
 
-    _name = field_validator("name")(_kube(kube.dns1123_subdomain_problem))
-    _namespace = field_validator("namespace")(_kube(kube.dns1123_label_problem))
-
-    @field_validator("kind")
-    @classmethod
-    def _kind(cls, value: str) -> str:
-        if not re.match(r"^[A-Z][A-Za-z0-9]*$", value):
-            raise ValueError(f"{value!r} is not a Kubernetes kind (e.g. Service)")
-        return value
+    _name = field_validator("name")(rules.dns1123_subdomain)
+    _namespace = field_validator("namespace")(rules.dns1123_label)
+    _kind = field_validator("kind")(rules.object_kind)
 
 
 class DeadLetterSinkSpec(_Model):
@@ -244,20 +228,8 @@ class DeadLetterSinkSpec(_Model):
     uri: str | None = Field(None, description="Absolute http(s) URL.")
     ref: KReference | None = None
 
-    @field_validator("uri")
-    @classmethod
-    def _uri(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(
-            r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/\S*)?$", value
-        ):
-            raise ValueError(f"{value!r} is not an absolute http(s) URL")
-        return value
-
-    @model_validator(mode="after")
-    def _one(self) -> DeadLetterSinkSpec:
-        if (self.uri is None) == (self.ref is None):
-            raise ValueError("set exactly one of 'uri' and 'ref'")
-        return self
+    _uri = field_validator("uri")(rules.absolute_url)
+    _one = model_validator(mode="after")(rules.one_sink)
 
 
 class DeliverySpec(_Model):
@@ -270,14 +242,7 @@ class DeliverySpec(_Model):
     )
     dead_letter_sink: DeadLetterSinkSpec | None = None
 
-    @field_validator("backoff_delay")
-    @classmethod
-    def _delay(cls, value: str | None) -> str | None:
-        if value is not None and not _ISO_DURATION.match(value):
-            raise ValueError(
-                f"{value!r} is not an ISO-8601 duration (Knative's form): e.g. PT0.2S, PT5S, PT1M"
-            )
-        return value
+    _delay = field_validator("backoff_delay")(rules.iso_duration)
 
 
 class ChannelTemplateSpec(_Model):
@@ -286,12 +251,7 @@ class ChannelTemplateSpec(_Model):
     api_version: str = "messaging.knative.dev/v1"
     kind: str = Field(description="InMemoryChannel (no persistence: tests only), KafkaChannel, ...")
 
-    @field_validator("kind")
-    @classmethod
-    def _kind(cls, value: str) -> str:
-        if not re.match(r"^[A-Z][A-Za-z0-9]*$", value):
-            raise ValueError(f"{value!r} is not a Kubernetes kind (e.g. KafkaChannel)")
-        return value
+    _kind = field_validator("kind")(rules.channel_kind)
 
 
 class BrokerSpec(_Model):
@@ -315,24 +275,11 @@ class BrokerSpec(_Model):
         None, description="Delivery defaults of a created Broker."
     )
 
-    _name = field_validator("name")(_kube(kube.dns1123_label_problem))
-
-    @model_validator(mode="after")
-    def _created(self) -> BrokerSpec:
-        if not self.create and (self.channel_template is not None or self.delivery is not None):
-            raise ValueError(
-                "channelTemplate and delivery configure a Broker benchgen creates: set"
-                " 'create: true' or drop them (an existing Broker keeps its own settings)"
-            )
-        if self.channel_template is not None and self.broker_class != "MTChannelBasedBroker":
-            raise ValueError(
-                "channelTemplate configures the MTChannelBasedBroker class only; another class"
-                f" ({self.broker_class}) reads its own config: drop channelTemplate"
-            )
-        return self
+    _name = field_validator("name")(rules.dns1123_label)
+    _created = model_validator(mode="after")(rules.broker_created)
 
 
-class AcceptedEventSpec(_Model):
+class AcceptedEventSpec(_Model, rules.AcceptedEventMixin):
     """One accepted kind of CloudEvent: one Knative Trigger and one clause of the listener's CEL."""
 
     type: str | None = Field(None, description="Exact CloudEvent type.")
@@ -349,27 +296,9 @@ class AcceptedEventSpec(_Model):
         None, description="Name of the Knative Trigger; default <name>-<type, dashed>."
     )
 
-    _name = field_validator("name")(_kube(kube.dns1123_label_problem))
-
-    @field_validator("type", "type_prefix", "source")
-    @classmethod
-    def _attribute(cls, value: str | None) -> str | None:
-        if value is not None and (not _EVENT_ATTRIBUTE.match(value) or len(value) > 253):
-            raise ValueError(
-                f"{value!r} is not a usable CloudEvent attribute value: 1-253 printable"
-                " characters without spaces"
-            )
-        return value
-
-    @model_validator(mode="after")
-    def _one(self) -> AcceptedEventSpec:
-        if (self.type is None) == (self.type_prefix is None):
-            raise ValueError("set exactly one of 'type' and 'typePrefix'")
-        return self
-
-    @property
-    def type_text(self) -> str:
-        return self.type if self.type is not None else str(self.type_prefix)
+    _name = field_validator("name")(rules.dns1123_label)
+    _attribute = field_validator("type", "type_prefix", "source")(rules.event_attribute)
+    _one = model_validator(mode="after")(rules.one_event_type)
 
 
 class ListenerNetworkPolicySpec(_Model):
@@ -386,7 +315,7 @@ class ListenerNetworkPolicySpec(_Model):
         description="Namespace of the Broker's dispatcher (mt-broker-filter, kafka dispatcher).",
     )
 
-    _ns = field_validator("dispatcher_namespace")(_kube(kube.dns1123_label_problem))
+    _ns = field_validator("dispatcher_namespace")(rules.dns1123_label)
 
 
 class CloudEventsSpec(_Model):
@@ -480,15 +409,7 @@ class NamesSpec(_Model):
         ),
     )
 
-    @field_validator("run_prefix")
-    @classmethod
-    def _run_prefix(cls, value: str | None) -> str | None:
-        if value is not None and (len(value) > 40 or not re.match(r"^[a-z][-a-z0-9]*$", value)):
-            raise ValueError(
-                f"{value!r} is not a run name prefix: 1-40 lower-case letters, digits and '-',"
-                " starting with a letter (e.g. bench-run-)"
-            )
-        return value
+    _run_prefix = field_validator("run_prefix")(rules.run_prefix)
 
 
 class ObserverSpec(_Model):
@@ -515,25 +436,9 @@ class ObserverSpec(_Model):
         ),
     )
 
-    @field_validator("sink")
-    @classmethod
-    def _sink(cls, value: str) -> str:
-        if value in ("broker", "tekton"):
-            return value
-        if not re.match(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/\S*)?$", value):
-            raise ValueError(f"{value!r} is not 'broker', 'tekton' or an http(s):// URL")
-        return value
-
-    @field_validator("namespaces")
-    @classmethod
-    def _namespaces(cls, value: list[str] | None) -> list[str] | None:
-        for ns in value or []:
-            problem = kube.dns1123_label_problem(ns)
-            if problem:
-                raise ValueError(problem)
-        return value
-
-    _tekton_ns = field_validator("tekton_namespace")(_kube(kube.dns1123_label_problem))
+    _sink = field_validator("sink")(rules.observer_sink)
+    _namespaces = field_validator("namespaces")(rules.namespaces)
+    _tekton_ns = field_validator("tekton_namespace")(rules.dns1123_label)
 
 
 class StatusAuthSpec(_Model):
@@ -553,14 +458,7 @@ class StatusNetworkPolicySpec(_Model):
         ),
     )
 
-    @field_validator("from_namespaces")
-    @classmethod
-    def _namespaces(cls, value: list[str]) -> list[str]:
-        for ns in value:
-            problem = kube.dns1123_label_problem(ns)
-            if problem:
-                raise ValueError(problem)
-        return value
+    _namespaces = field_validator("from_namespaces")(rules.namespaces)
 
 
 class StatusApiSpec(_Model):

@@ -9,7 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from generator.config.models import AcceptedEventSpec, Benchmark
+# Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
+TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
+if TYPE_CHECKING:
+    from generator.config.models import AcceptedEventSpec, Benchmark
+
 
 DEFAULT_NAMESPACE = "default"
 COMPONENT_LABEL = "app.kubernetes.io/component"

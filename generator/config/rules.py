@@ -32,6 +32,29 @@ if TYPE_CHECKING:
         def timeout(self) -> str: ...
 
     _Param = TypeVar("_Param", bound="ParamMixin")
+    # The same rule serves required (str) and optional (str | None) fields.
+    _Text = TypeVar("_Text", bound=str | None)
+    _Names = TypeVar("_Names", bound=list[str] | None)
+
+    class _SinkLike(Protocol):
+        @property
+        def uri(self) -> str | None: ...
+        @property
+        def ref(self) -> object | None: ...
+
+    class _BrokerLike(Protocol):
+        @property
+        def create(self) -> bool: ...
+        @property
+        def channel_template(self) -> object | None: ...
+        @property
+        def delivery(self) -> object | None: ...
+        @property
+        def broker_class(self) -> str: ...
+
+    _Sink = TypeVar("_Sink", bound=_SinkLike)
+    _Broker = TypeVar("_Broker", bound=_BrokerLike)
+    _Accepted = TypeVar("_Accepted", bound="AcceptedEventMixin")
     _Poll = TypeVar("_Poll", bound=_PollLike)
 
 _PARAM_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -51,6 +74,21 @@ _NOT_RE2 = re.compile(r"\(\?<?[=!]|\\[1-9]|\(\?P=")
 _URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s{}]*)?$")
 _ENDPOINT = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 _QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|Ki|Mi|Gi)?$")
+_KIND = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+_ABSOLUTE_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/\S*)?$")
+_RUN_PREFIX = re.compile(r"^[a-z][-a-z0-9]*$")
+_EVENT_ATTRIBUTE = re.compile(r"^[\x21-\x7e]+$")
+_ISO_DURATION = re.compile(
+    r"^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$"
+)
+
+# Event types the generated listeners must never accept: the observer's own
+# events (a run would start runs) and Tekton's (the EventListener answers every
+# CloudEvent with dev.tekton.event.triggers.accepted.v1, which a broker feeds back).
+RESERVED_EVENT_PREFIXES = {
+    "dev.benchgen.": "benchgen's observer",
+    "dev.tekton.": "Tekton itself (the EventListener's replies, Pipelines' run events)",
+}
 
 
 # -- field rules -------------------------------------------------------------
@@ -66,19 +104,29 @@ def _kube(problem: str | None) -> None:
         raise ValueError(problem)
 
 
-def dns1123_label(value: str) -> str:
-    """A Kubernetes object name (empty passes: it means 'not set')."""
-    _kube(value and kube.dns1123_label_problem(value))
+def dns1123_label(value: _Text) -> _Text:
+    """A Kubernetes object name (empty or None passes: it means 'not set')."""
+    if value is not None:
+        _kube(value and kube.dns1123_label_problem(value))
     return value
 
 
-def dns1123_subdomain(value: str | None) -> str | None:
-    _kube(value and kube.dns1123_subdomain_problem(value))
+def namespaces(value: _Names) -> _Names:
+    names: list[str] = [] if value is None else value
+    for ns in names:
+        _kube(kube.dns1123_label_problem(ns))
     return value
 
 
-def label_key(value: str | None) -> str | None:
-    _kube(value and kube.label_key_problem(value))
+def dns1123_subdomain(value: _Text) -> _Text:
+    if value is not None:
+        _kube(value and kube.dns1123_subdomain_problem(value))
+    return value
+
+
+def label_key(value: _Text) -> _Text:
+    if value is not None:
+        _kube(value and kube.label_key_problem(value))
     return value
 
 
@@ -100,7 +148,7 @@ def param_source(value: str) -> str:
     return value
 
 
-def re2_pattern(value: str | None) -> str | None:
+def re2_pattern(value: _Text) -> _Text:
     if value is None:
         return value
     try:
@@ -121,7 +169,7 @@ def json_path(value: str) -> str:
     return value
 
 
-def image_repository(value: str | None) -> str | None:
+def image_repository(value: _Text) -> _Text:
     if value is not None and not _IMAGE_REPOSITORY.match(value):
         raise ValueError(
             f"{value!r} is not an image repository (registry/path, no tag or digest),"
@@ -177,6 +225,58 @@ def pinned_image(value: str) -> str:
     return value
 
 
+def object_kind(value: str) -> str:
+    if not _KIND.match(value):
+        raise ValueError(f"{value!r} is not a Kubernetes kind (e.g. Service)")
+    return value
+
+
+def channel_kind(value: str) -> str:
+    if not _KIND.match(value):
+        raise ValueError(f"{value!r} is not a Kubernetes kind (e.g. KafkaChannel)")
+    return value
+
+
+def absolute_url(value: _Text) -> _Text:
+    if value is not None and not _ABSOLUTE_URL.match(value):
+        raise ValueError(f"{value!r} is not an absolute http(s) URL")
+    return value
+
+
+def iso_duration(value: _Text) -> _Text:
+    if value is not None and not _ISO_DURATION.match(value):
+        raise ValueError(
+            f"{value!r} is not an ISO-8601 duration (Knative's form): e.g. PT0.2S, PT5S, PT1M"
+        )
+    return value
+
+
+def event_attribute(value: _Text) -> _Text:
+    if value is not None and (not _EVENT_ATTRIBUTE.match(value) or len(value) > 253):
+        raise ValueError(
+            f"{value!r} is not a usable CloudEvent attribute value: 1-253 printable"
+            " characters without spaces"
+        )
+    return value
+
+
+def run_prefix(value: _Text) -> _Text:
+    if value is not None and (len(value) > 40 or not _RUN_PREFIX.match(value)):
+        raise ValueError(
+            f"{value!r} is not a run name prefix: 1-40 lower-case letters, digits and '-',"
+            " starting with a letter (e.g. bench-run-)"
+        )
+    return value
+
+
+def observer_sink(value: str) -> str:
+    if value in ("broker", "tekton"):
+        return value
+    if not _ABSOLUTE_URL.match(value):
+        raise ValueError(f"{value!r} is not 'broker', 'tekton' or an http(s):// URL")
+    return value
+
+
 # -- shared behaviour (mixins of both the pydantic models and lite.py's twins) --
 
 
@@ -219,7 +319,43 @@ class ParamMixin:
         return None
 
 
+class AcceptedEventMixin:
+    if TYPE_CHECKING:
+        type: str | None
+        type_prefix: str | None
+
+    @property
+    def type_text(self) -> str:
+        return self.type if self.type is not None else str(self.type_prefix)
+
+
 # -- model rules -------------------------------------------------------------
+
+
+def one_sink(sink: _Sink) -> _Sink:
+    if (sink.uri is None) == (sink.ref is None):
+        raise ValueError("set exactly one of 'uri' and 'ref'")
+    return sink
+
+
+def broker_created(broker: _Broker) -> _Broker:
+    if not broker.create and (broker.channel_template is not None or broker.delivery is not None):
+        raise ValueError(
+            "channelTemplate and delivery configure a Broker benchgen creates: set"
+            " 'create: true' or drop them (an existing Broker keeps its own settings)"
+        )
+    if broker.channel_template is not None and broker.broker_class != "MTChannelBasedBroker":
+        raise ValueError(
+            "channelTemplate configures the MTChannelBasedBroker class only; another class"
+            f" ({broker.broker_class}) reads its own config: drop channelTemplate"
+        )
+    return broker
+
+
+def one_event_type(accepted: _Accepted) -> _Accepted:
+    if (accepted.type is None) == (accepted.type_prefix is None):
+        raise ValueError("set exactly one of 'type' and 'typePrefix'")
+    return accepted
 
 
 def param_consistent(param: _Param) -> _Param:

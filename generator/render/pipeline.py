@@ -6,10 +6,14 @@ from dataclasses import dataclass
 
 from generator.compile import build
 from generator.compile.meta import Manifest
-from generator.config.load import load_bytes
-from generator.config.models import Benchmark
+from generator.config import fastload
 from generator.config.names import resolve_namespace
 from generator.render.emit import dump_stream
+
+# Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
+TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
+if TYPE_CHECKING:
+    from generator.config.models import Benchmark
 
 
 @dataclass
@@ -23,8 +27,17 @@ class Rendered:
 
 
 def render_bytes(data: bytes, name: str, namespace: str | None = None) -> Rendered:
-    """Validate and build one config; raises ConfigError with every problem."""
-    return render_built(load_bytes(data, name, namespace), name, namespace)
+    """Validate and build one config; raises ConfigError with every problem.
+
+    The pydantic-free fast path answers when it is sure the config is valid;
+    otherwise the full loader decides and words every problem.
+    """
+    bench = fastload.load_bytes(data, namespace)
+    if bench is None:
+        from generator.config.load import load_bytes
+
+        bench = load_bytes(data, name, namespace)
+    return render_built(bench, name, namespace)
 
 
 def render_built(bench: Benchmark, name: str, namespace: str | None = None) -> Rendered:
