@@ -164,7 +164,9 @@ def _parse(data: bytes, name: str, keep_nodes: bool = False) -> tuple[Any, _Loca
         for event in yaml.parse(text):
             kind = type(event).__name__
             anchor = getattr(event, "anchor", None)
-            if kind == "AliasEvent" or anchor:
+            # A plain '<<' is a merge key: it needs no anchor to crash the converter.
+            merge = kind == "ScalarEvent" and event.value == "<<" and event.style is None
+            if kind == "AliasEvent" or anchor or merge:
                 mark = event.start_mark
                 raise fail(
                     mark.line + 1,

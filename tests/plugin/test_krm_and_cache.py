@@ -146,21 +146,24 @@ def test_cache_can_be_disabled(tmp_path: Path) -> None:
     assert proc.returncode == 0 and not cache.exists()
 
 
-def plugin_modules(env: dict[str, str]) -> list[str]:
-    """Modules loaded by one plugin call on the example."""
+def plugin_modules(env: dict[str, str], stdin: str | None = None) -> list[str]:
+    """Modules loaded by one plugin call on the example (KRM mode when given stdin)."""
+    args = [] if stdin is not None else [str(EXAMPLE)]
     code = (
         "import sys\nfrom generator.plugin.fast import main\n"
-        f"main([{str(EXAMPLE)!r}])\n"
-        "sys.stderr.write('MODULES ' + ' '.join(sys.modules))\n"
+        f"code = main({args!r})\n"
+        "sys.stderr.write(f'EXIT {code} MODULES ' + ' '.join(sys.modules))\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code],
+        input=stdin,
         capture_output=True,
         text=True,
         cwd=ROOT,
         env={**os.environ, **env},
         timeout=60,
     )
+    assert "EXIT 0 MODULES " in proc.stderr, proc.stderr
     return proc.stderr.rsplit("MODULES ", 1)[1].split()
 
 
@@ -168,6 +171,16 @@ def test_plugin_never_imports_kubernetes() -> None:
     modules = plugin_modules({"BENCHGEN_NO_CACHE": "1"})
     assert "generator.compile" in modules
     assert not [m for m in modules if m.split(".")[0] == "kubernetes"]
+
+
+def test_successful_plugin_render_imports_no_pydantic() -> None:
+    """The cold path validates with the generated lite.py; pydantic is only for errors."""
+    exec_mode = {m.split(".")[0] for m in plugin_modules({"BENCHGEN_NO_CACHE": "1"})}
+    assert "generator" in exec_mode and "yaml" in exec_mode  # it did render
+    # The legacy plugin needs neither pydantic nor ruamel.yaml (parsed by PyYAML's C parser).
+    assert not exec_mode & {"pydantic", "pydantic_core", "ruamel", "kubernetes"}
+    krm_mode = plugin_modules({"BENCHGEN_NO_CACHE": "1"}, resource_list(EXAMPLE.read_text()))
+    assert not {m.split(".")[0] for m in krm_mode} & {"pydantic", "pydantic_core"}
 
 
 def test_cache_hit_imports_nothing_heavy(tmp_path: Path) -> None:
