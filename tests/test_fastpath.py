@@ -237,6 +237,54 @@ TARGETED: list[tuple[Path_, Any]] = [
     (("spec", "labels"), {"team": "bad value!"}),
     (("spec", "labels"), {"bad key!": "x"}),
     (("spec", "labels"), {"team": "perf", "tier": "gold"}),
+    # CloudEvents, observer and status API (applied where the base config has them)
+    (("spec", "triggers", "webhook", "eventIdParam"), "no-such-param"),
+    (("spec", "triggers", "webhook", "eventIdParam"), None),
+    (("spec", "names", "runPrefix"), "Bad"),
+    (("spec", "names", "runPrefix"), "r" * 41),
+    (("spec", "names", "runPrefix"), "run-"),
+    (CE := ("spec", "triggers", "cloudEvents"), {"accept": []}),
+    ((*CE, "accept", 0, "type"), "has space"),
+    ((*CE, "accept", 0, "type"), "dev.benchgen.run.started"),
+    ((*CE, "accept", 0, "typePrefix"), "com.example."),
+    ((*CE, "accept", 0, "source"), "x" * 254),
+    ((*CE, "accept", 0, "name"), "Bad_Name"),
+    ((*CE, "accept", 0), {"source": "/x"}),
+    ((*CE, "accept", 1, "type"), "com.example.x"),
+    ((*CE, "broker", "name"), "Bad"),
+    ((*CE, "broker", "create"), False),
+    ((*CE, "broker", "class"), "Kafka"),
+    ((*CE, "broker", "channelTemplate", "kind"), "inMemory"),
+    ((*CE, "broker", "channelTemplate", "apiVersion"), "messaging.knative.dev/v2"),
+    ((*CE, "broker", "delivery", "retry"), 101),
+    ((*CE, "broker", "delivery", "retry"), 0),
+    ((*CE, "broker", "delivery", "backoffPolicy"), "random"),
+    ((*CE, "broker", "delivery", "backoffDelay"), "2s"),
+    ((*CE, "delivery", "deadLetterSink"), {}),
+    ((*CE, "delivery", "deadLetterSink"), {"uri": "http://sink.example.com/x"}),
+    ((*CE, "delivery", "deadLetterSink"), {"uri": "ftp://x", "ref": None}),
+    ((*CE, "delivery", "deadLetterSink", "uri"), "http://sink"),
+    ((*CE, "delivery", "deadLetterSink", "ref", "kind"), "service"),
+    ((*CE, "delivery", "deadLetterSink", "ref", "name"), "Bad_"),
+    ((*CE, "delivery", "deadLetterSink", "ref", "namespace"), "Bad"),
+    ((*CE, "networkPolicy", "dispatcherNamespace"), "Bad"),
+    ((*CE, "networkPolicy", "enabled"), True),
+    (OB := ("spec", "observe"), {}),
+    ((*OB, "observer", "sink"), "kafka"),
+    ((*OB, "observer", "sink"), "https://events.example.com/in"),
+    ((*OB, "observer", "namespaces"), []),
+    ((*OB, "observer", "namespaces"), ["ok", "Bad"]),
+    ((*OB, "observer", "tektonNamespace"), "Bad"),
+    ((*OB, "observer", "logTailBytes"), -1),
+    ((*OB, "observer", "logTailBytes"), 65537),
+    ((*OB, "observer", "logTailBytes"), 65536),
+    ((*OB, "statusApi", "auth", "type"), "digest"),
+    ((*OB, "statusApi", "replicas"), 0),
+    ((*OB, "statusApi", "replicas"), 11),
+    ((*OB, "statusApi", "networkPolicy", "fromNamespaces"), []),
+    ((*OB, "statusApi", "networkPolicy", "fromNamespaces"), ["Bad"]),
+    ((*OB, "resources"), {"cpuRequest": "1"}),
+    ((*OB, "resources"), {"cpuRequest": "1 cpu"}),
 ]
 
 # Input pydantic coerces in lax mode (or accepts by field name): the fast path
@@ -381,6 +429,8 @@ def typed(value: Any) -> Any:
         return {typed(k): typed(v) for k, v in value.items()}
     if isinstance(value, list):
         return [typed(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return ("int", int(value))  # ruamel's ScalarInt is an int to pydantic and to lite
     return (type(value).__name__, value)
 
 

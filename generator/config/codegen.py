@@ -103,9 +103,11 @@ def _bool(value: object) -> bool:
 
 
 def _int(value: object) -> int:
-    if type(value) is not int:
+    # ruamel.yaml (the KRM path's parser) gives int subclasses (ScalarInt for 0,
+    # 010, 1_000); a bool is an int too, and never one here.
+    if not isinstance(value, int) or isinstance(value, bool):
         raise Doubt
-    return value
+    return int(value)
 
 
 def _list(value: object) -> list[object]:
