@@ -27,6 +27,7 @@ def api_client() -> ApiClient:
     """A client for the cluster this process runs in (or the current kubeconfig)."""
     from kubernetes import client, config
 
+    # The kubernetes package ships no annotations for its config loaders.
     if os.environ.get("KUBERNETES_SERVICE_HOST"):
         config.load_incluster_config()  # type: ignore[no-untyped-call]
     else:
