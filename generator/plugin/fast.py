@@ -5,8 +5,6 @@ arguments it is a KRM function reading a ResourceList on stdin. Only the
 standard library and ``cache`` are imported before a cache miss.
 """
 
-from __future__ import annotations
-
 import sys
 
 

@@ -188,3 +188,28 @@ def test_cache_hit_imports_nothing_heavy(tmp_path: Path) -> None:
     assert plugin(EXAMPLE, cache).returncode == 0
     modules = {m.split(".")[0] for m in plugin_modules({"BENCHGEN_CACHE_DIR": str(cache)})}
     assert not modules & {"pydantic", "ruamel", "yaml", "kubernetes"}
+
+
+def test_both_shim_forms_answer(tmp_path: Path) -> None:
+    """The #! shim, and the /bin/sh one for interpreter paths a #! line cannot hold."""
+    from generator.plugin.install import shim_text
+
+    spaced = tmp_path / "a dir" / "python"
+    spaced.parent.mkdir()
+    spaced.symlink_to(sys.executable)
+    expected = plugin(EXAMPLE, tmp_path / "c0", {"BENCHGEN_NO_CACHE": "1"}).stdout.decode()
+    for name, python in (("direct", sys.executable), ("via-sh", str(spaced))):
+        shim = tmp_path / name
+        shim.write_text(shim_text(python))
+        shim.chmod(0o755)
+        first = shim.read_text().splitlines()[0]
+        assert first == ("#!/bin/sh" if name == "via-sh" else f"#!{sys.executable} -SI")
+        proc = subprocess.run(
+            [str(shim), str(EXAMPLE)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "BENCHGEN_NO_CACHE": "1"},
+            timeout=60,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout == expected
