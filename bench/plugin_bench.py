@@ -27,13 +27,20 @@ from tests import tools  # noqa: E402
 RUNS = int(os.environ.get("BENCH_RUNS", "21"))
 
 
-def median_ms(cmd: list[str], env: dict[str, str], cwd: Path) -> float:
-    samples = []
+def medians_ms(runs: dict[str, tuple[list[str], dict[str, str]]], cwd: Path) -> dict[str, float]:
+    """Median wall time of each command, sampled round-robin.
+
+    Interleaving puts every variant under the same load: on a machine shared
+    with other work, measuring one variant after another lets a burst of load
+    land on one of them and shift the difference the targets are about.
+    """
+    samples: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(RUNS):
-        start = time.perf_counter()
-        subprocess.run(cmd, env=env, cwd=cwd, check=True, capture_output=True)
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
+        for name, (cmd, env) in runs.items():
+            start = time.perf_counter()
+            subprocess.run(cmd, env=env, cwd=cwd, check=True, capture_output=True)
+            samples[name].append((time.perf_counter() - start) * 1000)
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def render_scaling() -> list[tuple[int, float]]:
@@ -78,11 +85,22 @@ def main() -> int:
         subprocess.run(
             [*build, str(generated)], env=env, check=True, capture_output=True
         )  # warm the cache
-        static_ms = median_ms([*build, str(static)], env, work)
-        warm_ms = median_ms([*build, str(generated)], env, work)
-        cold_ms = median_ms([*build, str(generated)], {**env, "BENCHGEN_NO_CACHE": "1"}, work)
+        load_before = os.getloadavg()[0]
+        medians = medians_ms(
+            {
+                "static": ([*build, str(static)], env),
+                "warm": ([*build, str(generated)], env),
+                "cold": ([*build, str(generated)], {**env, "BENCHGEN_NO_CACHE": "1"}),
+            },
+            work,
+        )
+        static_ms, warm_ms, cold_ms = medians["static"], medians["warm"], medians["cold"]
+        load_after = os.getloadavg()[0]
 
-    print(f"kustomize {tools.KUSTOMIZE_VERSION}, {RUNS} runs each, medians:")
+    print(
+        f"kustomize {tools.KUSTOMIZE_VERSION}, {RUNS} runs each (interleaved), medians;"
+        f" 1-min load average {load_before:.1f} -> {load_after:.1f} on {os.cpu_count()} CPUs:"
+    )
     print(f"  static build of the rendered objects   {static_ms:7.1f} ms")
     print(
         f"  benchgen plugin, warm (cache hit)      {warm_ms:7.1f} ms   adds {warm_ms - static_ms:+6.1f} ms (target <= 20)"
