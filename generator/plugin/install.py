@@ -25,6 +25,7 @@ _DEPENDENCIES = (
     "pydantic",
     "pydantic_core",
     "ruamel",
+    "yaml",  # PyYAML: the fast path parses and every render emits with it
     "typing_extensions",
     "annotated_types",
     "typing_inspection",
