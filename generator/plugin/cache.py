@@ -27,6 +27,11 @@ _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _SKIP = {"runtime", "__pycache__"}
 
 
+def package_dir() -> str:
+    """The compiler's directory, whose files the key (and the shell shim) watch."""
+    return _PACKAGE
+
+
 def cache_dir() -> str | None:
     if os.environ.get("BENCHGEN_NO_CACHE"):
         return None
@@ -59,6 +64,37 @@ def key(mode: str, data: bytes, version: str) -> str:
     _source_signature(digest)
     digest.update(_sha256(data).digest())
     return str(digest.hexdigest())
+
+
+def plain_name(version: str, data: bytes) -> str:
+    """The name of a plain entry: what the plugin's shell shim looks up (install.py).
+
+    The shim hashes the config file with `sha256sum` and puts the version it
+    was installed with in front; it cannot read the source signature, so a
+    plain entry is only served while no compiler file changed after it was
+    written (`find -cnewer`, see install.py).
+    """
+    return f"plain-{version}-{_sha256(data).hexdigest()}"
+
+
+def put_plain(directory: str, name: str, stdout: bytes, written_at_ns: int) -> None:
+    """Store stdout alone, dated ``written_at_ns`` (when rendering started).
+
+    The shim serves it only while every compiler file's ctime is older than
+    this date, so a file changed during the render makes the entry stale at once.
+    """
+    tmp = os.path.join(directory, f".tmp-{os.getpid()}-{name}")
+    try:
+        os.makedirs(directory, exist_ok=True)
+        with open(tmp, "wb") as out:
+            out.write(stdout)
+        os.utime(tmp, ns=(written_at_ns, written_at_ns))  # rename keeps the date
+        os.replace(tmp, os.path.join(directory, name))
+    except OSError:
+        try:  # noqa: SIM105 - contextlib would cost start-up time
+            os.unlink(tmp)
+        except OSError:
+            pass
 
 
 def get(directory: str, name: str) -> tuple[bytes, bytes] | None:

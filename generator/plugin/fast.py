@@ -47,6 +47,9 @@ def answer(mode: str, data: bytes, path: str = "") -> int:
             sys.stdout.buffer.write(hit[0])
             return 0
 
+    import time
+
+    started = time.time_ns()
     if mode == "exec":
         from generator.plugin.legacy import run_exec
 
@@ -59,6 +62,9 @@ def answer(mode: str, data: bytes, path: str = "") -> int:
     sys.stdout.buffer.write(out)
     if code == 0 and directory:
         cache.put(directory, name, out, messages)
+        if mode == "exec" and not messages:
+            # What the shell shim serves without starting Python (install.py).
+            cache.put_plain(directory, cache.plain_name(__version__, data), out, started)
     return code
 
 

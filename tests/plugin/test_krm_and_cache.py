@@ -102,13 +102,18 @@ def plugin(
     )
 
 
+def keyed(cache: Path) -> list[Path]:
+    """The full-key entries (plain ones, for the shell shim, are tested below)."""
+    return [p for p in cache.iterdir() if not p.name.startswith("plain-")]
+
+
 def test_cache_hits_are_identical_and_never_stale(tmp_path: Path) -> None:
     config = tmp_path / "kustomize-plugin-config-123"
     config.write_text(EXAMPLE.read_text())
     cache = tmp_path / "cache"
     first = plugin(config, cache)
     assert first.returncode == 0
-    entries = list(cache.iterdir())
+    entries = keyed(cache)
     assert len(entries) == 1
     second = plugin(config, cache)
     assert second.stdout == first.stdout
@@ -116,14 +121,14 @@ def test_cache_hits_are_identical_and_never_stale(tmp_path: Path) -> None:
     other = tmp_path / "kustomize-plugin-config-456"
     other.write_text(EXAMPLE.read_text())
     assert plugin(other, cache).stdout == first.stdout
-    assert len(list(cache.iterdir())) == 1
+    assert len(keyed(cache)) == 1
     # A changed config is a different key: never a stale answer.
     config.write_text(EXAMPLE.read_text().replace("timeout: 8h\n", "timeout: 7h\n"))
     changed = plugin(config, cache)
     assert changed.stdout != first.stdout and b"- 7h\n" in changed.stdout
-    assert len(list(cache.iterdir())) == 2
+    assert len(keyed(cache)) == 2
     # A damaged entry is a miss and is rewritten.
-    for entry in cache.iterdir():
+    for entry in keyed(cache):
         entry.write_bytes(b"garbage")
     assert plugin(config, cache).stdout == changed.stdout
 
@@ -137,7 +142,7 @@ def test_cache_keeps_warnings_and_skips_failures(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("kind: Nope\n")
     assert plugin(bad, cache).returncode == 2
-    assert len(list(cache.iterdir())) == 1  # only the good answer
+    assert len(keyed(cache)) == 1  # only the good answer
 
 
 def test_cache_can_be_disabled(tmp_path: Path) -> None:
@@ -200,7 +205,7 @@ def test_both_shim_forms_answer(tmp_path: Path) -> None:
     expected = plugin(EXAMPLE, tmp_path / "c0", {"BENCHGEN_NO_CACHE": "1"}).stdout.decode()
     for name, python in (("direct", sys.executable), ("via-sh", str(spaced))):
         shim = tmp_path / name
-        shim.write_text(shim_text(python))
+        shim.write_text(shim_text(python, shell_hits=False))
         shim.chmod(0o755)
         first = shim.read_text().splitlines()[0]
         assert first == ("#!/bin/sh" if name == "via-sh" else f"#!{sys.executable} -SI")
@@ -213,3 +218,83 @@ def test_both_shim_forms_answer(tmp_path: Path) -> None:
         )
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout == expected
+
+
+def _shell_shim(tmp_path: Path, package: Path, python: str) -> Path:
+    from generator.plugin.install import shim_text
+
+    shim = tmp_path / "shim"
+    shim.write_text(shim_text(python, package=str(package), shell_hits=True))
+    shim.chmod(0o755)
+    return shim
+
+
+def _run(shim: Path, config: Path, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([str(shim), str(config)], capture_output=True, env=env, timeout=60)
+
+
+def test_shell_shim_serves_a_hit_without_python(tmp_path: Path) -> None:
+    """A warm build costs a shell, sha256sum and cat: with no Python to run it still answers."""
+    cache = tmp_path / "cache"
+    env = {**os.environ, "BENCHGEN_CACHE_DIR": str(cache)}
+    config = tmp_path / "benchmark.yaml"
+    config.write_bytes(EXAMPLE.read_bytes())
+    package = tmp_path / "package"
+    package.mkdir()
+    (package / "models.py").write_text("# stands in for the compiler's files\n")
+
+    first = _run(_shell_shim(tmp_path, package, sys.executable), config, env)
+    assert first.returncode == 0, first.stderr
+    plain = [p.name for p in cache.iterdir() if p.name.startswith("plain-")]
+    assert len(plain) == 1
+
+    no_python = _shell_shim(tmp_path, package, str(tmp_path / "no-such-python"))
+    hit = _run(no_python, config, env)
+    assert hit.returncode == 0, hit.stderr
+    assert hit.stdout == first.stdout
+
+
+def test_shell_shim_never_serves_a_stale_answer(tmp_path: Path) -> None:
+    """Changed config bytes, a changed compiler file, or BENCHGEN_NO_CACHE: Python answers."""
+    cache = tmp_path / "cache"
+    env = {**os.environ, "BENCHGEN_CACHE_DIR": str(cache)}
+    config = tmp_path / "benchmark.yaml"
+    config.write_bytes(EXAMPLE.read_bytes())
+    package = tmp_path / "package"
+    (package / "compile").mkdir(parents=True)
+    source = package / "compile" / "tekton.py"
+    source.write_text("# v1\n")
+    assert _run(_shell_shim(tmp_path, package, sys.executable), config, env).returncode == 0
+    no_python = _shell_shim(tmp_path, package, str(tmp_path / "no-such-python"))
+    assert _run(no_python, config, env).returncode == 0  # the hit
+
+    # Each change below must reach Python, which here does not exist: exit 127.
+    assert _run(no_python, config, {**env, "BENCHGEN_NO_CACHE": "1"}).returncode == 127
+    config.write_bytes(EXAMPLE.read_bytes() + b"\n# edited\n")
+    assert _run(no_python, config, env).returncode == 127
+    config.write_bytes(EXAMPLE.read_bytes())
+    assert _run(no_python, config, env).returncode == 0
+    # A compiler file put back with an OLD mtime (tar, cp -p) still has a new ctime.
+    old = source.stat().st_mtime_ns - 10**12
+    source.write_text("# v2\n")
+    os.utime(source, ns=(old, old))
+    assert _run(no_python, config, env).returncode == 127
+    # Files under __pycache__ (written by every import) do not count.
+    assert _run(_shell_shim(tmp_path, package, sys.executable), config, env).returncode == 0
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "tekton.cpython-311.pyc").write_bytes(b"")
+    assert _run(no_python, config, env).returncode == 0
+
+
+def test_shell_shim_does_not_cache_answers_with_warnings(tmp_path: Path) -> None:
+    """The plain entry holds stdout only: an answer with stderr (warnings) is Python's to give."""
+    cache = tmp_path / "cache"
+    env = {**os.environ, "BENCHGEN_CACHE_DIR": str(cache)}
+    config = tmp_path / "benchmark.yaml"
+    # auth none renders with a warning on stderr
+    config.write_bytes((ROOT / "tests" / "golden" / "no-auth" / "config.yaml").read_bytes())
+    package = tmp_path / "package"
+    package.mkdir()
+    first = _run(_shell_shim(tmp_path, package, sys.executable), config, env)
+    assert first.returncode == 0 and first.stderr
+    assert not [p for p in cache.iterdir() if p.name.startswith("plain-")]
