@@ -412,3 +412,37 @@ def read_config_map_value(api: ApiClient, namespace: str, name: str, key: str) -
         raise _kube_error(exc) from exc
     value = (cm.data or {}).get(key)
     return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+# -- gate (observe with BENCHGEN_CONCURRENCY_LIMIT) ----------------------------
+# Releasing a pending PipelineRun. RBAC: patch pipelineruns (the observer has it).
+
+
+def release_pending_run(api: ApiClient, namespace: str, name: str, uid: str) -> RunObj:
+    """Remove ``spec.status`` of a pending PipelineRun so Tekton starts it.
+
+    A JSON patch whose ``test`` ops make the API server apply it only while the
+    object is this one (``uid``) and still ``PipelineRunPending``: a run cancelled
+    meanwhile is refused (422), never started. KubeError on any failure."""
+    from kubernetes import client
+
+    body = [
+        {"op": "test", "path": "/metadata/uid", "value": uid},
+        {"op": "test", "path": "/spec/status", "value": "PipelineRunPending"},
+        {"op": "remove", "path": "/spec/status"},
+    ]
+    try:
+        out: Any = client.CustomObjectsApi(api).patch_namespaced_custom_object(
+            TEKTON_GROUP,
+            TEKTON_VERSION,
+            namespace,
+            PIPELINE_RUNS,
+            name,
+            body,
+            field_manager="benchgen-observer",
+            _content_type="application/json-patch+json",
+            _request_timeout=(10, 30),
+        )
+        return dict(out)
+    except _api_errors() as exc:
+        raise _kube_error(exc) from exc
