@@ -165,7 +165,9 @@ class GitHub:
         }
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        self._pool = urllib3.PoolManager(retries=False, headers=headers)
+        # Per-request headers replace a pool's defaults in urllib3, so they are merged here.
+        self._headers = headers
+        self._pool = urllib3.PoolManager(retries=False)
         # Epoch seconds before which no request may be sent (rate limit).
         self.blocked_until = 0.0
         self.blocked_why = ""
@@ -252,7 +254,7 @@ class GitHub:
 
         self._wait_for_limit(remaining)
         timeout = min(self.opts.request_timeout, max(remaining(), self.opts.request_timeout / 4))
-        headers = {"If-None-Match": etag} if etag else None
+        headers = {**self._headers, "If-None-Match": etag} if etag else self._headers
         self.requests += 1
         try:
             resp = self._pool.request(
@@ -278,7 +280,8 @@ class GitHub:
                 self._block(self.now() + SECONDARY_LIMIT_WAIT, f"HTTP {status}: {text}")
             else:
                 raise GitHubError(f"HTTP {status}: {text}")
-            raise _Transient(f"HTTP {status}: {text}")
+            self._wait_for_limit(remaining)  # a long limit stops here; a short one is slept
+            raise _Transient(f"HTTP {status}: {text}", retry_after=0)
         if left == 0 and reset is not None:
             # This answer is good, but the next request would be refused.
             self._block(reset, "X-RateLimit-Remaining: 0")

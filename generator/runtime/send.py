@@ -280,14 +280,17 @@ class Sender:
         self.listener = listener
         self.opts = opts
         self.clock = clock or SystemClock()
-        self._pool = urllib3.PoolManager(
-            retries=False, headers={"User-Agent": f"benchgen-poller/{__version__}"}
-        )
+        self._user_agent = f"benchgen-poller/{__version__}"
+        self._pool = urllib3.PoolManager(retries=False)
 
     def payload(self, event: Event) -> tuple[bytes, dict[str, str]]:
         """The exact bytes and every header of the request."""
         data = json.dumps(event.body, sort_keys=True, separators=(",", ":")).encode()
-        headers = {"Content-Type": "application/json", **event.headers}
+        headers = {
+            "User-Agent": self._user_agent,
+            "Content-Type": "application/json",
+            **event.headers,
+        }
         headers.update(
             auth_headers(
                 self.listener.auth_type,

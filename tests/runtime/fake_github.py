@@ -211,9 +211,7 @@ class _Handler(BaseHTTPRequestHandler):
             "X-RateLimit-Resource": "core",
         }
 
-    def _answer(
-        self, status: int, body: Any = None, headers: dict[str, str] | None = None
-    ) -> None:
+    def _answer(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
         data = b"" if body is None else json.dumps(body, indent=2).encode()
         self.send_response(status)
         all_headers = {
@@ -260,9 +258,23 @@ class _Handler(BaseHTTPRequestHandler):
         gh = self.server
         auth = self.headers.get("Authorization", "")
         if not self.headers.get("User-Agent"):
-            return 403, {"message": "Request forbidden by administrative rules. Please make sure your request has a User-Agent header"}, {}
+            return (
+                403,
+                {
+                    "message": "Request forbidden by administrative rules. Please make sure your request has a User-Agent header"
+                },
+                {},
+            )
         if gh.token is not None and auth not in (f"Bearer {gh.token}", f"token {gh.token}"):
-            return 401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"}, {}
+            return (
+                401,
+                {
+                    "message": "Bad credentials",
+                    "documentation_url": "https://docs.github.com/rest",
+                    "status": "401",
+                },
+                {},
+            )
         if fault is not None and fault.kind == "status":
             return fault.status, {"message": "Server Error"}, self._rate_headers()
         if fault is not None and fault.kind == "rate_limited":
@@ -270,23 +282,39 @@ class _Handler(BaseHTTPRequestHandler):
                 gh.remaining = 0
                 gh.reset_at = int(gh.now() + fault.seconds)
         if fault is not None and fault.kind == "retry_after":
-            return fault.status, {
-                "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
-                "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
-            }, {**self._rate_headers(), "Retry-After": str(int(fault.seconds))}
+            return (
+                fault.status,
+                {
+                    "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+                    "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+                },
+                {**self._rate_headers(), "Retry-After": str(int(fault.seconds))},
+            )
         with gh.lock:
             if gh.remaining <= 0 and gh.now() >= gh.reset_at:
                 gh.remaining, gh.reset_at = gh.limit, int(gh.now()) + 3600
             if gh.remaining <= 0:
-                return 403, {
-                    "message": "API rate limit exceeded for installation ID 1. If you reach out to GitHub Support for help, please include the request ID.",
-                    "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
-                    "status": "403",
-                }, self._rate_headers()
+                return (
+                    403,
+                    {
+                        "message": "API rate limit exceeded for installation ID 1. If you reach out to GitHub Support for help, please include the request ID.",
+                        "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+                        "status": "403",
+                    },
+                    self._rate_headers(),
+                )
         match = _LATEST.match(path)
         listing = _LIST.match(path)
         if not match and not listing:
-            return 404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest", "status": "404"}, self._rate_headers()
+            return (
+                404,
+                {
+                    "message": "Not Found",
+                    "documentation_url": "https://docs.github.com/rest",
+                    "status": "404",
+                },
+                self._rate_headers(),
+            )
         m = match or listing
         assert m is not None
         with gh.lock:
@@ -296,16 +324,34 @@ class _Handler(BaseHTTPRequestHandler):
         if match:
             latest = next((r for r in releases if not r["prerelease"]), None)
             if entry is None or latest is None:
-                return self._spend(404, {"message": "Not Found", "documentation_url": f"{DOCS}#get-the-latest-release", "status": "404"}, headers)
+                return self._spend(
+                    404,
+                    {
+                        "message": "Not Found",
+                        "documentation_url": f"{DOCS}#get-the-latest-release",
+                        "status": "404",
+                    },
+                    headers,
+                )
             body: Any = latest
         else:
             if entry is None:
-                return self._spend(404, {"message": "Not Found", "documentation_url": f"{DOCS}#list-releases", "status": "404"}, headers)
+                return self._spend(
+                    404,
+                    {
+                        "message": "Not Found",
+                        "documentation_url": f"{DOCS}#list-releases",
+                        "status": "404",
+                    },
+                    headers,
+                )
             per_page = min(100, int(query.get("per_page", ["30"])[0]))
             page = int(query.get("page", ["1"])[0])
             body = releases[(page - 1) * per_page : page * per_page]
             if page * per_page < len(releases):
-                headers["Link"] = f'<{gh.url}{path}?per_page={per_page}&page={page + 1}>; rel="next"'
+                headers["Link"] = (
+                    f'<{gh.url}{path}?per_page={per_page}&page={page + 1}>; rel="next"'
+                )
         etag = _etag(json.dumps(body).encode(), auth)
         headers.update({"ETag": etag, "Cache-Control": "private, max-age=60, s-maxage=60"})
         if self.headers.get("If-None-Match") == etag:
@@ -313,7 +359,9 @@ class _Handler(BaseHTTPRequestHandler):
             return 304, None, {**self._rate_headers(), **headers}
         return self._spend(200, body, headers)
 
-    def _spend(self, status: int, body: Any, headers: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+    def _spend(
+        self, status: int, body: Any, headers: dict[str, str]
+    ) -> tuple[int, Any, dict[str, str]]:
         gh = self.server
         with gh.lock:
             gh.remaining = max(0, gh.remaining - 1)
