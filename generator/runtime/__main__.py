@@ -153,6 +153,45 @@ def _parser() -> argparse.ArgumentParser:
         metavar="D",
         help="wait for a rate limit that lifts this soon; a later one stops the run (1m)",
     )
+    # cleanup (issue 9): the finally step deleting what the run deployed.
+    cleanup = sub.add_parser(
+        "cleanup",
+        help="delete the objects in BENCHGEN_CLEANUP_SPEC (Foreground) and wait until gone",
+        description="Delete every object the spec's label selectors match, with"
+        " propagationPolicy Foreground, and wait until they are gone, finalizers included;"
+        " objects that appear meanwhile are deleted too. Env: BENCHGEN_CLEANUP_SPEC (JSON list"
+        ' of {"apiVersion", "kind", "plural"?, "namespace", "labels"}; a namespace or label'
+        ' value may be {"param": "<name>"}, read from BENCHGEN_PARAM_<NAME>).'
+        " Exit 0 all gone, 1 some still there at --timeout (listed), 2 bad input, wrong"
+        " kind or missing RBAC, 4 API server unreachable or failing until --timeout.",
+    )
+    cleanup.add_argument("--timeout", default="10m", metavar="D", help="whole clean-up (10m)")
+    cleanup.add_argument(
+        "--interval", default="5s", metavar="D", help="longest pause between checks (5s)"
+    )
+    # notify (issue 9): the finally step posting the summary to chat.
+    notify = sub.add_parser(
+        "notify",
+        help="post the run summary to a Slack-compatible webhook (chat outages exit 0)",
+        description='POST {"text": <summary>} to the URL in the file BENCHGEN_NOTIFY_URL_FILE'
+        " (a Secret key; the URL is never printed). Env: as for summary. Connection errors,"
+        " 408, 429 (Retry-After) and 5xx are retried, at most --attempts times within"
+        " --timeout. Exit 0 sent, or not sent and reported (stderr and --status-path);"
+        " 1 not sent under --on-failure fail; 2 bad input (no URL file, not a URL).",
+    )
+    notify.add_argument("--timeout", default="1m", metavar="D", help="all attempts (1m)")
+    notify.add_argument("--attempts", default=5, type=int, metavar="N", help="at most (5)")
+    notify.add_argument("--request-timeout", default="10s", metavar="D", help="per request (10s)")
+    notify.add_argument("--backoff", default="1s", metavar="D", help="first retry delay (1s)")
+    notify.add_argument(
+        "--status-path", metavar="PATH", help="write 'sent' or 'failed: <reason>' here"
+    )
+    notify.add_argument(
+        "--on-failure",
+        default="report",
+        choices=("report", "fail"),
+        help="not delivered: report and exit 0 (default), or exit 1",
+    )
     return parser
 
 
@@ -182,6 +221,35 @@ def _watch_releases(
 
     max_wait = parse_duration(args.max_rate_limit_wait, what="--max-rate-limit-wait")
     return run_watch_releases(_send_options(args), max_wait, env, clock)
+
+
+def _cleanup(args: argparse.Namespace, env: Mapping[str, str] | None, clock: "Clock | None") -> int:
+    from generator.runtime.cleanup import CleanupOptions, run_cleanup
+    from generator.runtime.durations import parse_duration
+
+    opts = CleanupOptions(
+        timeout=parse_duration(args.timeout, what="--timeout"),
+        interval=parse_duration(args.interval, what="--interval"),
+    )
+    return run_cleanup(opts, env)
+
+
+def _notify(args: argparse.Namespace, env: Mapping[str, str] | None, clock: "Clock | None") -> int:
+    from generator.runtime.durations import parse_duration
+    from generator.runtime.errors import InputError
+    from generator.runtime.notify import NotifyOptions, run_notify
+
+    if not 1 <= args.attempts <= 20:
+        raise InputError(f"--attempts: {args.attempts} is outside 1..20")
+    opts = NotifyOptions(
+        timeout=parse_duration(args.timeout, what="--timeout"),
+        attempts=args.attempts,
+        request_timeout=parse_duration(args.request_timeout, what="--request-timeout"),
+        backoff=parse_duration(args.backoff, what="--backoff"),
+        status_path=args.status_path,
+        fail_on_error=args.on_failure == "fail",
+    )
+    return run_notify(opts, env)
 
 
 def _serve(args: argparse.Namespace, env: Mapping[str, str] | None, clock: "Clock | None") -> int:
@@ -268,6 +336,8 @@ def main(
             "summary": _summary,
             "serve": _serve,
             "observe": _observe,
+            "cleanup": _cleanup,
+            "notify": _notify,
             "send": _send,
             "watch-releases": _watch_releases,
         }[args.command]

@@ -446,3 +446,56 @@ def release_pending_run(api: ApiClient, namespace: str, name: str, uid: str) -> 
         return dict(out)
     except _api_errors() as exc:
         raise _kube_error(exc) from exc
+
+
+# -- cleanup (benchgen-poller cleanup) -----------------------------------------
+# Any resource type, through the dynamic client: apiVersion + kind are resolved
+# by discovery (open to every authenticated user), then list with a label
+# selector and delete with propagationPolicy Foreground and a uid precondition.
+# RBAC (docs/runtime-interface.md): list, delete on the named resources.
+
+
+class CleanupClient:
+    """List and delete objects of any kind; every failure comes out as KubeError."""
+
+    def __init__(self, api: ApiClient, cache_file: str) -> None:
+        from kubernetes import dynamic
+
+        try:
+            self._dyn: Any = dynamic.DynamicClient(api, cache_file=cache_file)  # type: ignore[no-untyped-call]
+        except _api_errors() as exc:
+            raise _kube_error(exc) from exc
+
+    def resource(self, api_version: str, kind: str) -> Any:
+        """The API resource for ``kind``; KubeError(404) when the server does not serve it."""
+        from kubernetes.dynamic.exceptions import ResourceNotFoundError
+
+        try:
+            return self._dyn.resources.get(api_version=api_version, kind=kind)
+        except ResourceNotFoundError as exc:
+            raise KubeError(404, f"{kind} ({api_version}) is not served by the API server") from exc
+        except _api_errors() as exc:
+            raise _kube_error(exc) from exc
+
+    def list(self, resource: Any, namespace: str, selector: str) -> list[RunObj]:
+        try:
+            out = resource.get(
+                namespace=namespace, label_selector=selector, _request_timeout=(10, 30)
+            )
+        except _api_errors() as exc:
+            raise _kube_error(exc) from exc
+        return [dict(item) for item in out.to_dict().get("items") or []]
+
+    def delete(self, resource: Any, namespace: str, name: str, uid: str) -> None:
+        """Foreground deletion of this very object (``uid``): the object stays,
+        with a deletionTimestamp, until its finalizers (and dependents) are gone."""
+        body = {
+            "apiVersion": "v1",
+            "kind": "DeleteOptions",
+            "propagationPolicy": "Foreground",
+            "preconditions": {"uid": uid},
+        }
+        try:
+            resource.delete(name=name, namespace=namespace, body=body, _request_timeout=(10, 30))
+        except _api_errors() as exc:
+            raise _kube_error(exc) from exc
