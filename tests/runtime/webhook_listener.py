@@ -16,7 +16,8 @@ event with the same id is refused by "the API server" (recorded in
 ``duplicates``), as a PipelineRun name collision is.
 
 Faults: ``fail(503, 503)`` answers the next requests with those statuses;
-``fail(0)`` drops the connection after reading the request.
+``fail(0)`` drops the connection after reading the request. ``on_accept`` is
+called with each accepted body before the answer goes out.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import hmac
 import json
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -89,6 +91,8 @@ class WebhookListener(ThreadingHTTPServer):
         self.duplicates: list[str] = []
         self.faults: list[int] = []
         self.lock = threading.Lock()
+        # Called with each accepted body before the answer (e.g. to play a concurrent writer).
+        self.on_accept: Callable[[dict[str, Any]], None] | None = None
 
     @property
     def url(self) -> str:
@@ -158,6 +162,8 @@ class _Handler(BaseHTTPRequestHandler):
                     srv.duplicates.append(run)
                 else:
                     srv.runs[run] = data
+        if ok and srv.on_accept is not None:
+            srv.on_accept(data)
         if not ok and srv.reject_status:
             self._reply(srv.reject_status, reason.encode(), "text/plain")
             return
