@@ -448,6 +448,49 @@ def release_pending_run(api: ApiClient, namespace: str, name: str, uid: str) -> 
         raise _kube_error(exc) from exc
 
 
+# -- watch-releases (benchgen-poller watch-releases) --------------------------
+# The release watcher's state ConfigMap: read it, then write data keys with a
+# JSON merge patch carrying the resourceVersion they were computed from, so the
+# API server answers 409 if anyone wrote in between (the caller re-reads and
+# merges). RBAC (docs/runtime-interface.md): configmaps get, patch, limited by
+# resourceNames to the one state ConfigMap. Failures come out as KubeError.
+
+
+def read_state_config_map(api: ApiClient, namespace: str, name: str) -> tuple[dict[str, str], str]:
+    """The ConfigMap's ``data`` (empty when it has none) and its resourceVersion."""
+    from kubernetes import client
+
+    try:
+        cm: Any = client.CoreV1Api(api).read_namespaced_config_map(
+            name, namespace, _request_timeout=(10, 30)
+        )
+    except _api_errors() as exc:
+        raise _kube_error(exc) from exc
+    return dict(cm.data or {}), str(cm.metadata.resource_version)
+
+
+def patch_state_config_map(
+    api: ApiClient, namespace: str, name: str, resource_version: str, data: dict[str, str]
+) -> str:
+    """Set ``data`` keys only if the ConfigMap is still at ``resource_version``; the new
+    resourceVersion. A concurrent write makes this a KubeError with status 409."""
+    from kubernetes import client
+
+    body = {"metadata": {"resourceVersion": resource_version}, "data": data}
+    try:
+        cm: Any = client.CoreV1Api(api).patch_namespaced_config_map(
+            name,
+            namespace,
+            body,
+            field_manager="benchgen-watch-releases",
+            _content_type="application/merge-patch+json",
+            _request_timeout=(10, 30),
+        )
+    except _api_errors() as exc:
+        raise _kube_error(exc) from exc
+    return str(cm.metadata.resource_version)
+
+
 # -- cleanup (benchgen-poller cleanup) -----------------------------------------
 # Any resource type, through the dynamic client: apiVersion + kind are resolved
 # by discovery (open to every authenticated user), then list with a label
