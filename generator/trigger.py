@@ -9,8 +9,6 @@ a command-line value that would land in shell history.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
 import re
@@ -33,6 +31,7 @@ from generator.config.models import (
 )
 from generator.config.names import build_names, resolve_namespace
 from generator.errors import UsageError
+from generator.webhook_auth import WebhookAuthError, auth_headers, read_secret_bytes
 
 SECRET_ENV = "BENCHGEN_WEBHOOK_SECRET"  # noqa: S105 - the variable's name, not a secret
 
@@ -221,26 +220,23 @@ def _auth_headers(bench: Benchmark, payload: bytes, secret: bytes | None) -> dic
             f"the listener authenticates callers ({auth.type}): set {SECRET_ENV} or pass"
             f" --secret-file with the value of Secret {auth.secret_ref.name}/{auth.secret_ref.key}"
         )
-    if isinstance(auth, GitHubAuth):
-        signature = hmac.new(secret, payload, hashlib.sha256).hexdigest()
-        headers = {"X-Hub-Signature-256": f"sha256={signature}"}
-        if auth.event_types:
-            headers["X-GitHub-Event"] = auth.event_types[0]
-        return headers
-    token = secret.decode("utf-8", errors="strict")
-    if isinstance(auth, GitLabAuth):
-        headers = {"X-Gitlab-Token": token}
-        if auth.event_types:
-            headers["X-Gitlab-Event"] = auth.event_types[0]
-        return headers
-    assert isinstance(auth, TokenAuth)
-    return {auth.header: token}
+    event_types = auth.event_types if isinstance(auth, GitHubAuth | GitLabAuth) else None
+    try:
+        return auth_headers(
+            auth.type,
+            payload,
+            secret,
+            header=auth.header if isinstance(auth, TokenAuth) else None,
+            event_type=event_types[0] if event_types else None,
+        )
+    except WebhookAuthError as err:
+        raise UsageError(f"the webhook secret: {err}") from None
 
 
 def read_secret(secret_file: str | None) -> bytes | None:
     if secret_file:
         try:
-            return Path(secret_file).read_bytes().rstrip(b"\r\n")
+            return read_secret_bytes(Path(secret_file).read_bytes())
         except OSError as err:
             raise UsageError(f"--secret-file {secret_file}: {err.strerror}") from None
     value = os.environ.get(SECRET_ENV)

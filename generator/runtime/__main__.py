@@ -13,6 +13,7 @@ from generator import __version__
 
 if TYPE_CHECKING:
     from generator.runtime.clock import Clock
+    from generator.runtime.send import SendOptions
 
 _DESCRIPTION = "Submit an orchestrator batch, wait for it, and summarise the run."
 _EXIT_CODES = """exit codes:
@@ -109,7 +110,146 @@ def _parser() -> argparse.ArgumentParser:
         " BENCHGEN_AUTH_FILE, BENCHGEN_PORT (8080), BENCHGEN_POLL_INTERVAL (2s),"
         " BENCHGEN_MAX_STREAMS (32). Exit 2 on bad or missing configuration.",
     )
+    # send (issue 9): one signed event to the listener (the schedule's CronJob).
+    send = sub.add_parser(
+        "send",
+        help="send one event to the webhook listener, signed like a webhook",
+        description="POST BENCHGEN_EVENT_BODY to BENCHGEN_LISTENER_URL, authenticated as"
+        " BENCHGEN_AUTH_TYPE (none|github|gitlab|token) with the secret in BENCHGEN_AUTH_FILE"
+        " (BENCHGEN_AUTH_HEADER for token, BENCHGEN_EVENT_TYPE for X-GitHub-Event/"
+        "X-Gitlab-Event). Optional: BENCHGEN_EVENT_HEADERS (JSON object),"
+        " BENCHGEN_EVENT_ID_FIELD (body.<path> or header.<Name>) with BENCHGEN_EVENT_ID and"
+        " BENCHGEN_EVENT_ID_MAX: the id names the run, so a retried Job starts no second run."
+        " Connection errors, 408, 429 and 5xx are retried until --timeout."
+        " Exit 0 sent (2xx), 1 refused (other 3xx/4xx), 2 bad input (nothing sent),"
+        " 4 listener unreachable or failing until --timeout.",
+    )
+    send.add_argument("--timeout", default="2m", metavar="D", help="overall deadline (2m)")
+    send.add_argument("--request-timeout", default="30s", metavar="D", help="per request (30s)")
+    send.add_argument("--backoff", default="1s", metavar="D", help="first retry delay (1s)")
+    send.add_argument("--max-backoff", default="30s", metavar="D", help="retry ceiling (30s)")
+    # watch-releases (issue 9): one event per new GitHub release and configuration.
+    watch = sub.add_parser(
+        "watch-releases",
+        help="fire one event per new GitHub release and configuration (state in a ConfigMap)",
+        description="Ask the GitHub REST API (BENCHGEN_GITHUB_API, token in"
+        " BENCHGEN_GITHUB_TOKEN_FILE) for the latest release of each project in"
+        " BENCHGEN_RELEASES, and send one event per release and configuration not yet fired"
+        " (body from BENCHGEN_EVENT_BODY and BENCHGEN_RELEASE_FIELDS; listener and auth as for"
+        " send; BENCHGEN_EVENT_ID_FIELD and BENCHGEN_EVENT_ID_MAX required). What was fired is"
+        " kept in ConfigMap BENCHGEN_STATE_CONFIGMAP in BENCHGEN_NAMESPACE; a failed fire is"
+        " retried on the next run. Exit 0 all checked and fired, 1 some API call or fire failed"
+        " or the rate limit stopped the run (the rest done, state saved), 2 bad input.",
+    )
+    watch.add_argument(
+        "--timeout", default="2m", metavar="D", help="retry budget per GitHub call or event (2m)"
+    )
+    watch.add_argument("--request-timeout", default="30s", metavar="D", help="per request (30s)")
+    watch.add_argument("--backoff", default="1s", metavar="D", help="first retry delay (1s)")
+    watch.add_argument("--max-backoff", default="30s", metavar="D", help="retry ceiling (30s)")
+    watch.add_argument(
+        "--max-rate-limit-wait",
+        default="1m",
+        metavar="D",
+        help="wait for a rate limit that lifts this soon; a later one stops the run (1m)",
+    )
+    # cleanup (issue 9): the finally step deleting what the run deployed.
+    cleanup = sub.add_parser(
+        "cleanup",
+        help="delete the objects in BENCHGEN_CLEANUP_SPEC (Foreground) and wait until gone",
+        description="Delete every object the spec's label selectors match, with"
+        " propagationPolicy Foreground, and wait until they are gone, finalizers included;"
+        " objects that appear meanwhile are deleted too. Env: BENCHGEN_CLEANUP_SPEC (JSON list"
+        ' of {"apiVersion", "kind", "plural"?, "namespace", "labels"}; a namespace or label'
+        ' value may be {"param": "<name>"}, read from BENCHGEN_PARAM_<NAME>).'
+        " Exit 0 all gone, 1 some still there at --timeout (listed), 2 bad input, wrong"
+        " kind or missing RBAC, 4 API server unreachable or failing until --timeout.",
+    )
+    cleanup.add_argument("--timeout", default="10m", metavar="D", help="whole clean-up (10m)")
+    cleanup.add_argument(
+        "--interval", default="5s", metavar="D", help="longest pause between checks (5s)"
+    )
+    # notify (issue 9): the finally step posting the summary to chat.
+    notify = sub.add_parser(
+        "notify",
+        help="post the run summary to a Slack-compatible webhook (chat outages exit 0)",
+        description='POST {"text": <summary>} to the URL in the file BENCHGEN_NOTIFY_URL_FILE'
+        " (a Secret key; the URL is never printed). Env: as for summary. Connection errors,"
+        " 408, 429 (Retry-After) and 5xx are retried, at most --attempts times within"
+        " --timeout. Exit 0 sent, or not sent and reported (stderr and --status-path);"
+        " 1 not sent under --on-failure fail; 2 bad input (no URL file, not a URL).",
+    )
+    notify.add_argument("--timeout", default="1m", metavar="D", help="all attempts (1m)")
+    notify.add_argument("--attempts", default=5, type=int, metavar="N", help="at most (5)")
+    notify.add_argument("--request-timeout", default="10s", metavar="D", help="per request (10s)")
+    notify.add_argument("--backoff", default="1s", metavar="D", help="first retry delay (1s)")
+    notify.add_argument(
+        "--status-path", metavar="PATH", help="write 'sent' or 'failed: <reason>' here"
+    )
+    notify.add_argument(
+        "--on-failure",
+        default="report",
+        choices=("report", "fail"),
+        help="not delivered: report and exit 0 (default), or exit 1",
+    )
     return parser
+
+
+def _send_options(args: argparse.Namespace) -> "SendOptions":
+    from generator.runtime.durations import parse_duration
+    from generator.runtime.send import SendOptions
+
+    return SendOptions(
+        timeout=parse_duration(args.timeout, what="--timeout"),
+        request_timeout=parse_duration(args.request_timeout, what="--request-timeout"),
+        backoff=parse_duration(args.backoff, what="--backoff"),
+        max_backoff=parse_duration(args.max_backoff, what="--max-backoff"),
+    )
+
+
+def _send(args: argparse.Namespace, env: Mapping[str, str] | None, clock: "Clock | None") -> int:
+    from generator.runtime.send import run_send
+
+    return run_send(_send_options(args), env, clock)
+
+
+def _watch_releases(
+    args: argparse.Namespace, env: Mapping[str, str] | None, clock: "Clock | None"
+) -> int:
+    from generator.runtime.durations import parse_duration
+    from generator.runtime.releases import run_watch_releases
+
+    max_wait = parse_duration(args.max_rate_limit_wait, what="--max-rate-limit-wait")
+    return run_watch_releases(_send_options(args), max_wait, env, clock)
+
+
+def _cleanup(args: argparse.Namespace, env: Mapping[str, str] | None, clock: "Clock | None") -> int:
+    from generator.runtime.cleanup import CleanupOptions, run_cleanup
+    from generator.runtime.durations import parse_duration
+
+    opts = CleanupOptions(
+        timeout=parse_duration(args.timeout, what="--timeout"),
+        interval=parse_duration(args.interval, what="--interval"),
+    )
+    return run_cleanup(opts, env)
+
+
+def _notify(args: argparse.Namespace, env: Mapping[str, str] | None, clock: "Clock | None") -> int:
+    from generator.runtime.durations import parse_duration
+    from generator.runtime.errors import InputError
+    from generator.runtime.notify import NotifyOptions, run_notify
+
+    if not 1 <= args.attempts <= 20:
+        raise InputError(f"--attempts: {args.attempts} is outside 1..20")
+    opts = NotifyOptions(
+        timeout=parse_duration(args.timeout, what="--timeout"),
+        attempts=args.attempts,
+        request_timeout=parse_duration(args.request_timeout, what="--request-timeout"),
+        backoff=parse_duration(args.backoff, what="--backoff"),
+        status_path=args.status_path,
+        fail_on_error=args.on_failure == "fail",
+    )
+    return run_notify(opts, env)
 
 
 def _serve(args: argparse.Namespace, env: Mapping[str, str] | None, clock: "Clock | None") -> int:
@@ -196,6 +336,10 @@ def main(
             "summary": _summary,
             "serve": _serve,
             "observe": _observe,
+            "cleanup": _cleanup,
+            "notify": _notify,
+            "send": _send,
+            "watch-releases": _watch_releases,
         }[args.command]
         return handler(args, env, clock)
     except PollerError as exc:

@@ -413,3 +413,133 @@ def read_config_map_value(api: ApiClient, namespace: str, name: str, key: str) -
         raise _kube_error(exc) from exc
     value = (cm.data or {}).get(key)
     return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+# -- gate (observe with BENCHGEN_CONCURRENCY_LIMIT) ----------------------------
+# Releasing a pending PipelineRun. RBAC: patch pipelineruns (the observer has it).
+
+
+def release_pending_run(api: ApiClient, namespace: str, name: str, uid: str) -> RunObj:
+    """Remove ``spec.status`` of a pending PipelineRun so Tekton starts it.
+
+    A JSON patch whose ``test`` ops make the API server apply it only while the
+    object is this one (``uid``) and still ``PipelineRunPending``: a run cancelled
+    meanwhile is refused (422), never started. KubeError on any failure."""
+    from kubernetes import client
+
+    body = [
+        {"op": "test", "path": "/metadata/uid", "value": uid},
+        {"op": "test", "path": "/spec/status", "value": "PipelineRunPending"},
+        {"op": "remove", "path": "/spec/status"},
+    ]
+    try:
+        out: Any = client.CustomObjectsApi(api).patch_namespaced_custom_object(
+            TEKTON_GROUP,
+            TEKTON_VERSION,
+            namespace,
+            PIPELINE_RUNS,
+            name,
+            body,
+            field_manager="benchgen-observer",
+            _content_type="application/json-patch+json",
+            _request_timeout=(10, 30),
+        )
+        return dict(out)
+    except _api_errors() as exc:
+        raise _kube_error(exc) from exc
+
+
+# -- watch-releases (benchgen-poller watch-releases) --------------------------
+# The release watcher's state ConfigMap: read it, then write data keys with a
+# JSON merge patch carrying the resourceVersion they were computed from, so the
+# API server answers 409 if anyone wrote in between (the caller re-reads and
+# merges). RBAC (docs/runtime-interface.md): configmaps get, patch, limited by
+# resourceNames to the one state ConfigMap. Failures come out as KubeError.
+
+
+def read_state_config_map(api: ApiClient, namespace: str, name: str) -> tuple[dict[str, str], str]:
+    """The ConfigMap's ``data`` (empty when it has none) and its resourceVersion."""
+    from kubernetes import client
+
+    try:
+        cm: Any = client.CoreV1Api(api).read_namespaced_config_map(
+            name, namespace, _request_timeout=(10, 30)
+        )
+    except _api_errors() as exc:
+        raise _kube_error(exc) from exc
+    return dict(cm.data or {}), str(cm.metadata.resource_version)
+
+
+def patch_state_config_map(
+    api: ApiClient, namespace: str, name: str, resource_version: str, data: dict[str, str]
+) -> str:
+    """Set ``data`` keys only if the ConfigMap is still at ``resource_version``; the new
+    resourceVersion. A concurrent write makes this a KubeError with status 409."""
+    from kubernetes import client
+
+    body = {"metadata": {"resourceVersion": resource_version}, "data": data}
+    try:
+        cm: Any = client.CoreV1Api(api).patch_namespaced_config_map(
+            name,
+            namespace,
+            body,
+            field_manager="benchgen-watch-releases",
+            _content_type="application/merge-patch+json",
+            _request_timeout=(10, 30),
+        )
+    except _api_errors() as exc:
+        raise _kube_error(exc) from exc
+    return str(cm.metadata.resource_version)
+
+
+# -- cleanup (benchgen-poller cleanup) -----------------------------------------
+# Any resource type, through the dynamic client: apiVersion + kind are resolved
+# by discovery (open to every authenticated user), then list with a label
+# selector and delete with propagationPolicy Foreground and a uid precondition.
+# RBAC (docs/runtime-interface.md): list, delete on the named resources.
+
+
+class CleanupClient:
+    """List and delete objects of any kind; every failure comes out as KubeError."""
+
+    def __init__(self, api: ApiClient, cache_file: str) -> None:
+        from kubernetes import dynamic
+
+        try:
+            self._dyn: Any = dynamic.DynamicClient(api, cache_file=cache_file)  # type: ignore[no-untyped-call]
+        except _api_errors() as exc:
+            raise _kube_error(exc) from exc
+
+    def resource(self, api_version: str, kind: str) -> Any:
+        """The API resource for ``kind``; KubeError(404) when the server does not serve it."""
+        from kubernetes.dynamic.exceptions import ResourceNotFoundError
+
+        try:
+            return self._dyn.resources.get(api_version=api_version, kind=kind)
+        except ResourceNotFoundError as exc:
+            raise KubeError(404, f"{kind} ({api_version}) is not served by the API server") from exc
+        except _api_errors() as exc:
+            raise _kube_error(exc) from exc
+
+    def list(self, resource: Any, namespace: str, selector: str) -> list[RunObj]:
+        try:
+            out = resource.get(
+                namespace=namespace, label_selector=selector, _request_timeout=(10, 30)
+            )
+        except _api_errors() as exc:
+            raise _kube_error(exc) from exc
+        return [dict(item) for item in out.to_dict().get("items") or []]
+
+    def delete(self, resource: Any, namespace: str, name: str, uid: str) -> None:
+        """Foreground deletion of this very object (``uid``): the object stays,
+        with a deletionTimestamp, until its finalizers (and dependents) are gone."""
+        body = {
+            "apiVersion": "v1",
+            "kind": "DeleteOptions",
+            "propagationPolicy": "Foreground",
+            "preconditions": {"uid": uid},
+        }
+        try:
+            resource.delete(name=name, namespace=namespace, body=body, _request_timeout=(10, 30))
+        except _api_errors() as exc:
+            raise _kube_error(exc) from exc

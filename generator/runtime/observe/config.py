@@ -22,6 +22,17 @@ TEKTON_EVENTS_CONFIG_MAP = "config-events"
 TEKTON_EVENTS_SINK_KEY = "sink"
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+# A label key: optional DNS-subdomain prefix and "/", then a name of at most 63.
+_LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+MAX_CONCURRENCY = 1000
+
+
+def is_label_key(key: str) -> bool:
+    prefix, _, name = key.rpartition("/")
+    if prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
+        return False
+    return bool(_LABEL_NAME.match(name))
 
 
 @dataclass(frozen=True)
@@ -37,6 +48,9 @@ class ObserveConfig:
     health_port: int
     resync: float
     delivery_timeout: float
+    # The concurrency gate (gate.py): None = runs are not held back.
+    concurrency_limit: int | None = None
+    concurrency_key: str | None = None
 
 
 def _int(
@@ -105,6 +119,14 @@ def load_config(env: Mapping[str, str]) -> ObserveConfig:
     port = _int(env, "BENCHGEN_HEALTH_PORT", 8081, 1, 65535, errs)
     resync = _duration(env, "BENCHGEN_RESYNC_PERIOD", "5m", errs)
     delivery = _duration(env, "BENCHGEN_DELIVERY_TIMEOUT", "30s", errs)
+    limit: int | None = None
+    if env.get("BENCHGEN_CONCURRENCY_LIMIT", "").strip():
+        limit = _int(env, "BENCHGEN_CONCURRENCY_LIMIT", 1, 1, MAX_CONCURRENCY, errs)
+    key = env.get("BENCHGEN_CONCURRENCY_KEY", "").strip() or None
+    if key is not None and limit is None:
+        errs.append("BENCHGEN_CONCURRENCY_KEY needs BENCHGEN_CONCURRENCY_LIMIT")
+    if key is not None and not is_label_key(key):
+        errs.append(f"BENCHGEN_CONCURRENCY_KEY: {key!r} is not a label key")
     if errs:
         raise InputError("; ".join(errs))
     return ObserveConfig(
@@ -117,4 +139,6 @@ def load_config(env: Mapping[str, str]) -> ObserveConfig:
         health_port=port,
         resync=resync,
         delivery_timeout=delivery,
+        concurrency_limit=limit,
+        concurrency_key=key,
     )

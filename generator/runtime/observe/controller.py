@@ -51,6 +51,7 @@ from generator.runtime.observe.events import (
     steps_due,
     taskrun_order,
 )
+from generator.runtime.observe.gate import Gate
 from generator.runtime.observe.logtail import build_tail, read_window
 
 if TYPE_CHECKING:
@@ -127,6 +128,14 @@ class Observer:
         self._unrecorded: set[tuple[str, str, str, str]] = set()
         self._record_backoff = 1.0
         self._threads: list[threading.Thread] = []
+        # The concurrency gate has its own thread: a slow or failing sink, which
+        # can hold the worker for BENCHGEN_DELIVERY_TIMEOUT per event, never
+        # delays a release.
+        self.gate: Gate | None = None
+        if cfg.concurrency_limit is not None:
+            self.gate = Gate(
+                api, cfg.concurrency_limit, cfg.concurrency_key, self._pipeline_runs, log
+            )
 
     # -- start-up -------------------------------------------------------------
 
@@ -182,6 +191,8 @@ class Observer:
         for (kind, ns), rv in versions.items():
             self._spawn(f"watch-{PLURALS[kind]}-{ns}", self._watch_loop, kind, ns, rv)
         worker = self._spawn("worker", self._work)
+        if self.gate is not None:  # after the first lists: it decides from the whole picture
+            self._spawn("gate", self.gate.loop, self.stop, self.cfg.resync)
         self.stop.wait()
         # SIGTERM: the worker ends after the event in flight (sent and recorded).
         worker.join(timeout=self.cfg.delivery_timeout + 60)
@@ -212,6 +223,9 @@ class Observer:
                 obj.setdefault("kind", kind)
                 self._cache[(kind, ns, name)] = obj
                 groups.append(group_of(kind, obj))
+        if self.gate is not None and kind == PIPELINE_RUN:
+            for obj in sorted(fresh.values(), key=_created):  # a list comes in name order
+                self.gate.notice(obj)
         for group in sorted(set(groups), key=groups.index):
             self._queue.put(group)
         return rv
@@ -219,6 +233,12 @@ class Observer:
     def _forget(self, uid: str) -> None:
         self._acked.pop(uid, None)
         self._finish_seen.pop(uid, None)
+        if self.gate is not None:
+            self.gate.forget(uid)
+
+    def _pipeline_runs(self) -> list[Obj]:
+        with self._lock:
+            return [o for k, o in self._cache.items() if k[0] == PIPELINE_RUN]
 
     def _apply(self, kind: str, event: str, obj: Obj) -> None:
         m = meta(obj)
@@ -229,6 +249,8 @@ class Observer:
                 self._forget(str(m.get("uid")))
             else:
                 self._cache[key] = obj
+                if self.gate is not None and kind == PIPELINE_RUN:
+                    self.gate.notice(obj)  # in watch order: creations in storage order
         self._queue.put(group_of(kind, obj))
 
     def _watch_loop(self, kind: str, ns: str, rv: str) -> None:
@@ -422,6 +444,11 @@ class Observer:
         # Still in memory, so never resent by this process; retried before any other send.
         log(f"could not record {ANNOTATION} on {plural} {ns}/{name}; will retry")
         return False
+
+
+def _created(obj: Obj) -> tuple[str, str]:
+    m = meta(obj)
+    return (str(m.get("creationTimestamp") or ""), str(m.get("name") or ""))
 
 
 class _Stopped(Exception):

@@ -1,0 +1,230 @@
+"""The concurrency gate: at most N of this benchmark's PipelineRuns active at once.
+
+The TriggerTemplate creates every PipelineRun with ``spec.status:
+PipelineRunPending``; Tekton (v1.15.1, ``pkg/reconciler/pipelinerun``) then
+creates nothing for it: it sets no ``startTime`` and marks its ``Succeeded``
+condition ``Unknown`` with reason ``PipelineRunPending``. Removing
+``spec.status`` releases it: Tekton's next reconcile sets ``startTime`` and
+runs it. This module decides which pending runs to release, and releases them.
+
+State is only what the API server holds (plus, in memory, the runs this
+process has released whose release the cache has not caught up with), so a
+restarted observer recomputes it from its first list. Per key (the value of
+the ``BENCHGEN_CONCURRENCY_KEY`` label; one key when none is configured):
+
+- **done**: ``Succeeded`` is ``True``/``False``, or ``spec.status`` is a
+  cancel value and the run never started (Tekton will not run it);
+- **pending**: ``spec.status: PipelineRunPending`` (and not released by us);
+- **active**: everything else: released or started and not done, including
+  runs created without ``spec.status`` (they take a slot as well).
+
+Pending runs are released oldest first while active < N. "Oldest" is
+``creationTimestamp`` (seconds), then the order this process first saw them
+on its watch (the API server delivers creations in the order they were
+stored), then the name: runs created within the same second while no
+observer ran are released by name, as the API server keeps no finer order.
+
+A release is a JSON patch ``test /spec/status == PipelineRunPending`` +
+``remove /spec/status``: the API server applies it only if the run is still
+pending, so a run cancelled meanwhile (``spec.status: Cancelled``) is never
+started by us. Nothing here ever cancels or deletes a run.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from generator.runtime import kube
+from generator.runtime.observe.events import is_done, meta
+
+if TYPE_CHECKING:
+    from kubernetes.client import ApiClient
+
+Obj = dict[str, Any]
+
+# Tekton v1.15.1 pkg/apis/pipeline/v1/pipelinerun_types.go: PipelineRunSpecStatus*.
+PENDING = "PipelineRunPending"
+CANCEL_STATES = frozenset({"Cancelled", "CancelledRunFinally", "StoppedRunFinally"})
+MAX_BACKOFF = 30.0
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One PipelineRun as the gate sees it."""
+
+    uid: str
+    namespace: str
+    name: str
+    key: str
+    state: str  # "pending", "active" or "done"
+    order: tuple[str, int, str]  # (creationTimestamp, first seen, name)
+
+
+def spec_status(pr: Mapping[str, Any]) -> str:
+    return str((pr.get("spec") or {}).get("status") or "")
+
+
+def classify(pr: Mapping[str, Any], released: Iterable[str] = ()) -> str:
+    """``pending``, ``active`` or ``done`` (see the module docstring)."""
+    if is_done(pr):
+        return "done"
+    wanted = spec_status(pr)
+    started = bool((pr.get("status") or {}).get("startTime"))
+    if wanted == PENDING:
+        return "active" if str(meta(pr).get("uid")) in set(released) else "pending"
+    if wanted in CANCEL_STATES and not started:
+        return "done"  # cancelled while pending: Tekton ends it without running anything
+    return "active"
+
+
+def plan(slots: Iterable[Slot], limit: int) -> list[Slot]:
+    """The pending runs to release now: per key, the oldest, while active < limit;
+    oldest first overall."""
+    by_key: dict[str, list[Slot]] = {}
+    for slot in slots:
+        by_key.setdefault(slot.key, []).append(slot)
+    out: list[Slot] = []
+    for group in by_key.values():
+        free = limit - sum(1 for s in group if s.state == "active")
+        waiting = sorted((s for s in group if s.state == "pending"), key=lambda s: s.order)
+        out += waiting[: max(free, 0)]
+    return sorted(out, key=lambda s: s.order)
+
+
+class Gate:
+    """Which runs this benchmark holds back, and their release.
+
+    The watch threads call ``notice``/``forget``; one gate thread runs ``loop``.
+    ``snapshot`` returns the observer's cached PipelineRuns (fresh copies)."""
+
+    def __init__(
+        self,
+        api: ApiClient,
+        limit: int,
+        key_label: str | None,
+        snapshot: Callable[[], list[Obj]],
+        log: Callable[[str], None],
+    ) -> None:
+        self.api = api
+        self.limit = limit
+        self.key_label = key_label
+        self._snapshot = snapshot
+        self._log = log
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._seen: dict[str, int] = {}  # uid -> first-seen sequence number
+        self._next = 0
+        self._released: set[str] = set()  # released by us, cache maybe not caught up
+        self._queued: set[str] = set()  # "queued" already logged
+
+    # -- fed by the watch threads --------------------------------------------------
+
+    def notice(self, pr: Mapping[str, Any]) -> None:
+        """A PipelineRun was listed or changed: remember when it was first seen."""
+        uid = str(meta(pr).get("uid"))
+        with self._lock:
+            if uid not in self._seen:
+                self._seen[uid] = self._next
+                self._next += 1
+        self._wake.set()
+
+    def forget(self, uid: str) -> None:
+        """The run is gone (deleted): its slot is free."""
+        with self._lock:
+            self._seen.pop(uid, None)
+            self._released.discard(uid)
+            self._queued.discard(uid)
+        self._wake.set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    # -- decisions --------------------------------------------------------------------
+
+    def key_of(self, pr: Mapping[str, Any]) -> str:
+        if not self.key_label:
+            return ""
+        return str((meta(pr).get("labels") or {}).get(self.key_label) or "")
+
+    def slots(self, runs: Iterable[Mapping[str, Any]]) -> list[Slot]:
+        out: list[Slot] = []
+        with self._lock:
+            released = set(self._released)
+            seen = dict(self._seen)
+        for pr in runs:
+            m = meta(pr)
+            uid = str(m.get("uid"))
+            state = classify(pr, released)
+            if state != "active" or spec_status(pr) != PENDING:
+                with self._lock:
+                    self._released.discard(uid)  # the cache has caught up (or it ended)
+            order = (str(m.get("creationTimestamp") or ""), seen.get(uid, 1 << 62), str(m["name"]))
+            out.append(
+                Slot(uid, str(m.get("namespace")), str(m["name"]), self.key_of(pr), state, order)
+            )
+        return out
+
+    # -- the gate thread --------------------------------------------------------------
+
+    def loop(self, stop: threading.Event, period: float) -> None:
+        """Re-evaluate on every change (and every ``period``) until ``stop``."""
+        backoff = 1.0
+        while not stop.is_set():
+            self._wake.wait(timeout=period)
+            self._wake.clear()
+            if stop.is_set():
+                return
+            if self.reconcile():
+                backoff = 1.0
+                continue
+            if stop.wait(backoff):  # the API server refused or is away: retry
+                return
+            backoff = min(backoff * 2, MAX_BACKOFF)
+            self._wake.set()
+
+    def reconcile(self) -> bool:
+        """Release what may run now; False when a release must be retried."""
+        slots = self.slots(self._snapshot())
+        self._log_queued(slots)
+        ok = True
+        for slot in plan(slots, self.limit):
+            ok = self._release(slot) and ok
+        return ok
+
+    def _log_queued(self, slots: list[Slot]) -> None:
+        for slot in slots:
+            if slot.state == "pending" and slot.uid not in self._queued:
+                self._queued.add(slot.uid)
+                active = sum(1 for s in slots if s.key == slot.key and s.state == "active")
+                self._log(
+                    f"queued {slot.namespace}/{slot.name}{self._key_text(slot)}:"
+                    f" {active}/{self.limit} active"
+                )
+
+    def _key_text(self, slot: Slot) -> str:
+        return f" ({self.key_label}={slot.key})" if self.key_label else ""
+
+    def _release(self, slot: Slot) -> bool:
+        where = f"{slot.namespace}/{slot.name}"
+        try:
+            obj = kube.release_pending_run(self.api, slot.namespace, slot.name, slot.uid)
+        except kube.KubeError as exc:
+            if exc.status == 404:
+                self._log(f"not released {where}: deleted meanwhile")
+                self.forget(slot.uid)
+                return True
+            if exc.status in (409, 422):
+                # The test op failed: no longer pending (cancelled, or a new
+                # object with that name). The cache will show it; recompute then.
+                self._log(f"not released {where}: no longer pending ({exc.message})")
+                return True
+            self._log(f"release {where}: {exc}; will retry")
+            return False
+        with self._lock:
+            self._released.add(slot.uid)
+        created = str(meta(obj).get("creationTimestamp") or "")
+        self._log(f"released {where}{self._key_text(slot)} (created {created})")
+        return True
