@@ -7,18 +7,24 @@ a streamed ``/logs`` response."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import urllib3
 
-from tests.e2e.cluster import Cluster
+from tests.e2e.cluster import Cluster, _free_port, wait_for
 from tests.e2e.kubelet import create_pod
-from tests.runtime.observe_sink import Received
+from tests.runtime.observe_sink import CloudEventSink, Received
 
 TEKTON = "tekton.dev/v1"
 
@@ -252,3 +258,121 @@ def open_logs(pool: urllib3.PoolManager, url: str, run: str, token: str) -> LogR
     assert resp.headers["Content-Type"] == "text/plain; charset=utf-8"
     assert resp.headers["Transfer-Encoding"] == "chunked"
     return LogReader(resp)
+
+
+# -- the observer as a subprocess (test_observe, test_concurrency) -------------
+
+SELECTOR = "benchgen.dev/benchmark=sast"
+LABELS = {"benchgen.dev/benchmark": "sast"}
+POLLER = Path(sys.executable).with_name("benchgen-poller")
+
+# The contract's RBAC (docs/runtime-interface.md), and nothing more.
+OBSERVER_RULES = [
+    {
+        "apiGroups": ["tekton.dev"],
+        "resources": ["pipelineruns", "taskruns"],
+        "verbs": ["get", "list", "watch", "patch"],
+    },
+    {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
+]
+
+
+def grant(cluster: Cluster, ns: str, sa_ns: str, rules: list[dict[str, Any]]) -> None:
+    cluster.apply(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "Role",
+            "metadata": {"name": "benchgen-observer", "namespace": ns},
+            "rules": rules,
+        }
+    )
+    cluster.apply(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": "benchgen-observer", "namespace": ns},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "Role",
+                "name": "benchgen-observer",
+            },
+            "subjects": [{"kind": "ServiceAccount", "name": "observer", "namespace": sa_ns}],
+        }
+    )
+
+
+class ObserverProcess:
+    """``benchgen-poller observe`` as a subprocess; its output goes to a file."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.port = int(env["BENCHGEN_HEALTH_PORT"])
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def start(self) -> ObserverProcess:
+        self.starts += 1
+        out = self.log_path.open("ab")
+        out.write(f"--- start {self.starts}\n".encode())
+        out.flush()
+        self.proc = subprocess.Popen(
+            [str(POLLER), "observe"], env=self.env, stdout=out, stderr=subprocess.STDOUT
+        )
+        out.close()
+        wait_for(lambda: self.probe("/readyz") == 200 or self._dead(), timeout=60, what="readyz")
+        assert self.proc.poll() is None, self.output()
+        return self
+
+    def _dead(self) -> bool:
+        return self.proc is not None and self.proc.poll() is not None
+
+    def probe(self, path: str) -> int | None:
+        try:
+            resp = urllib3.request(
+                "GET", f"http://127.0.0.1:{self.port}{path}", timeout=2.0, retries=False
+            )
+            return resp.status
+        except urllib3.exceptions.HTTPError:
+            return None
+
+    def kill(self) -> None:
+        """SIGKILL: a crash, no chance to finish anything."""
+        assert self.proc is not None
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.kill()
+        self.proc.wait(timeout=10)
+
+    def terminate(self, timeout: float = 30) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=timeout)
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@dataclass
+class Env:
+    cluster: Cluster
+    ns: str
+    sink: CloudEventSink
+    kubeconfig: Path
+    tmp: Path
+
+    def observer(self, **extra: str) -> ObserverProcess:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("KUBERNETES_")},
+            "KUBECONFIG": str(self.kubeconfig),
+            "BENCHGEN_NAMESPACES": self.ns,
+            "BENCHGEN_SELECTOR": SELECTOR,
+            "BENCHGEN_SINK": self.sink.url,
+            "BENCHGEN_EVENT_SOURCE": f"/benchgen/{self.ns}/sast",
+            "BENCHGEN_HEALTH_PORT": str(_free_port()),
+            "BENCHGEN_RESYNC_PERIOD": "2s",
+            "BENCHGEN_DELIVERY_TIMEOUT": "3s",
+            **extra,
+        }
+        return ObserverProcess(
+            env, self.tmp / f"observer-{len(list(self.tmp.glob('observer-*')))}.log"
+        )

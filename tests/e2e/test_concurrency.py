@@ -22,14 +22,14 @@ from typing import Any
 import pytest
 
 from tests.e2e.cluster import Cluster, KubeAPIError, wait_for
-from tests.e2e.test_observe import (
+from tests.e2e.runtime_support import (
     LABELS,
     OBSERVER_RULES,
     TEKTON,
     Env,
     ObserverProcess,
-    _now,
     grant,
+    now,
     token_kubeconfig,
 )
 from tests.e2e.upstream import Upstream
@@ -89,7 +89,7 @@ class Tekton:
     @staticmethod
     def _cond(status: str, reason: str, message: str = "") -> dict[str, str]:
         return {"type": "Succeeded", "status": status, "reason": reason, "message": message,
-                "lastTransitionTime": _now()}  # fmt: skip
+                "lastTransitionTime": now()}  # fmt: skip
 
     def _status(self, name: str, status: dict[str, Any]) -> None:
         self.c.patch(TEKTON, "PipelineRun", name, {"status": status}, self.ns, subresource="status")
@@ -103,12 +103,12 @@ class Tekton:
 
     def start(self, name: str) -> None:
         assert self.released(name), f"{name} started while pending"
-        self._status(name, {"startTime": _now(), "conditions": [self._cond("Unknown", "Running")]})
+        self._status(name, {"startTime": now(), "conditions": [self._cond("Unknown", "Running")]})
 
     def finish(self, name: str, ok: bool = True) -> None:
         self._status(
             name,
-            {"completionTime": _now(),
+            {"completionTime": now(),
              "conditions": [self._cond("True" if ok else "False", "Succeeded" if ok else "Failed")]},
         )  # fmt: skip
 
