@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.cluster import Cluster, wait_for
+from tests.e2e.runtime_support import token_kubeconfig
 from tests.e2e.upstream import Upstream
 
 pytestmark = pytest.mark.e2e
@@ -74,21 +75,8 @@ class Setup:
              "metadata": {"name": "cleanup", "namespace": ns}}
         )  # fmt: skip
         self.grant(CLEANUP_RULES)
-        self.kubeconfig = tmp / "kubeconfig"
         token = cluster.token_for(ns, "cleanup", seconds=3600)
-        self.kubeconfig.write_text(
-            json.dumps(
-                {
-                    "apiVersion": "v1",
-                    "kind": "Config",
-                    "clusters": [{"name": "e2e", "cluster": {"server": cluster.server,
-                                  "certificate-authority": str(cluster.ca_file)}}],
-                    "users": [{"name": "cleanup", "user": {"token": token}}],
-                    "contexts": [{"name": "c", "context": {"cluster": "e2e", "user": "cleanup"}}],
-                    "current-context": "c",
-                }
-            )
-        )  # fmt: skip
+        self.kubeconfig = token_kubeconfig(cluster, tmp / "kubeconfig", token)
 
     def grant(self, rules: list[dict[str, Any]]) -> None:
         rbac = "rbac.authorization.k8s.io"

@@ -51,7 +51,8 @@ def env(cluster: Cluster, upstream: Upstream, namespace: str, tmp_path: Path) ->
         }
     )
     grant(cluster, namespace, namespace, OBSERVER_RULES)
-    kubeconfig = token_kubeconfig(cluster, tmp_path / "kubeconfig", namespace)
+    token = cluster.token_for(namespace, "observer", seconds=3600)
+    kubeconfig = token_kubeconfig(cluster, tmp_path / "kubeconfig", token, namespace=namespace)
     with CloudEventSink() as sink:
         yield Env(cluster, namespace, sink, kubeconfig, tmp_path)
 

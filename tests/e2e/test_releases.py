@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.cluster import Cluster
+from tests.e2e.runtime_support import token_kubeconfig
 from tests.runtime.fake_github import FakeGitHub, Fault
 from tests.runtime.webhook_listener import Interceptor, WebhookListener
 
@@ -39,21 +40,6 @@ RULES = [
     {"apiGroups": [""], "resources": ["configmaps"], "resourceNames": [STATE],
      "verbs": ["get", "patch"]},
 ]  # fmt: skip
-
-
-def token_kubeconfig(cluster: Cluster, path: Path, ns: str) -> Path:
-    token = cluster.token_for(ns, SA, seconds=3600)
-    config = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": "e2e", "cluster": {"server": cluster.server,
-                                                 "certificate-authority": str(cluster.ca_file)}}],
-        "users": [{"name": SA, "user": {"token": token}}],
-        "contexts": [{"name": SA, "context": {"cluster": "e2e", "user": SA, "namespace": ns}}],
-        "current-context": SA,
-    }  # fmt: skip
-    path.write_text(json.dumps(config))
-    return path
 
 
 @dataclass
@@ -95,7 +81,8 @@ def env(cluster: Cluster, namespace: str, tmp_path: Path) -> Iterator[Env]:
     })  # fmt: skip
     (tmp_path / "secret").write_bytes(SECRET)
     (tmp_path / "token").write_text(TOKEN + "\n")
-    kubeconfig = token_kubeconfig(cluster, tmp_path / "kubeconfig", namespace)
+    token = cluster.token_for(namespace, SA, seconds=3600)
+    kubeconfig = token_kubeconfig(cluster, tmp_path / "kubeconfig", token, namespace=namespace)
     with (
         FakeGitHub(token=TOKEN) as gh,
         WebhookListener(Interceptor("github", SECRET), id_path="event.id") as listener,
