@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from generator.compile import build, cel
+from generator.config.checks import label_safe_params, run_params
 from generator.config.load import load_file, load_text
 from generator.config.models import Benchmark
 from generator.config.names import COMPONENT_LABEL, build_names, resolve_namespace
@@ -126,6 +127,23 @@ def test_restricted_pod_security_and_labels(config: Any) -> None:
             assert container["image"] == bench.spec.pipeline.image
             assert container["livenessProbe"] and container["readinessProbe"]
             assert container["resources"]["limits"]["memory"]
+    for job in by_kind(objects, "CronJob"):
+        spec = job["spec"]
+        assert spec["concurrencyPolicy"] == "Forbid" and spec["timeZone"]
+        pod_spec = spec["jobTemplate"]["spec"]["template"]["spec"]
+        assert pod_spec["securityContext"]["runAsNonRoot"] is True
+        assert pod_spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+        assert pod_spec["restartPolicy"] == "Never"
+        # Only watch-releases talks to the API server; a schedule's sender has no token.
+        assert pod_spec["automountServiceAccountToken"] is (
+            job["metadata"]["name"] == build_names(bench, resolve_namespace(bench)).releases
+        )
+        for container in pod_spec["containers"]:
+            ctx = container["securityContext"]
+            assert ctx["allowPrivilegeEscalation"] is False and ctx["capabilities"]["drop"]
+            assert ctx["readOnlyRootFilesystem"] is True
+            assert container["command"] == ["benchgen-poller"] and container["resources"]
+            assert all(m["readOnly"] for m in container["volumeMounts"] if m["name"] != "tmp")
     for obj in [*objects, *runs]:
         assert obj["metadata"]["labels"][COMPONENT_LABEL] == bench.metadata.name
     kinds = {o["kind"] for o in objects}
@@ -140,7 +158,7 @@ def test_restricted_pod_security_and_labels(config: Any) -> None:
 )
 def test_run_labels_are_label_safe(config: Any) -> None:
     bench, objects = rendered(config)
-    labelled = {p.name for p in bench.spec.params if p.label}
+    labelled = {p.name for p in bench.spec.params if p.label} | label_safe_params(bench)
     for template in by_kind(objects, "TriggerTemplate"):
         labels = template["spec"]["resourcetemplates"][0]["metadata"]["labels"]
         for key, value in labels.items():
@@ -171,8 +189,10 @@ def test_one_param_list_drives_everything(config: Any) -> None:
     run = template["spec"]["resourcetemplates"][0]
     assert [p["name"] for p in binding["spec"]["params"]] == names
     assert [p["name"] for p in template["spec"]["params"]] == names
-    assert [p["name"] for p in pipeline["spec"]["params"]] == requested
-    assert [p["name"] for p in run["spec"]["params"]] == requested
+    # The run also passes the params the clean-up's selectors read.
+    used = [p.name for p in bench.spec.params if p.name in run_params(bench)]
+    assert [p["name"] for p in pipeline["spec"]["params"]] == used
+    assert [p["name"] for p in run["spec"]["params"]] == used
     assert [p["name"] for p in submit["spec"]["params"]] == requested
     assert [p["name"] for p in pipeline["spec"]["tasks"][0]["params"]] == requested
     validate = next(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from generator.compile import controller, core, knative, tekton, triggers
+from generator.compile import controller, core, knative, rbac, schedule, tekton, triggers
 from generator.compile.meta import Manifest
 from generator.config.names import Names, build_names
 
@@ -29,8 +29,10 @@ APPLY_ORDER = (
     "NetworkPolicy",
     "Broker",
     "Trigger",  # Knative's: after the Broker it names
+    "PingSource",  # after the Broker and the Trigger taking its events
     "Deployment",
     "Service",
+    "CronJob",  # last: its first run finds the listener and its RBAC in place
 )
 
 
@@ -53,6 +55,8 @@ def build(bench: Benchmark, namespace: str) -> Build:
         tekton.build_submit_task(bench, names),
         tekton.build_wait_task(bench, names),
         tekton.build_summary_task(bench, names),
+        *tekton.build_cleanup_task(bench, names),
+        *tekton.build_notify_task(bench, names),
         tekton.build_pipeline(bench, names),
         triggers.build_trigger_binding(bench, names),
         triggers.build_trigger_template(bench, names),
@@ -70,6 +74,10 @@ def build(bench: Benchmark, namespace: str) -> Build:
     manifests += [
         *controller.build_observer(bench, names),
         *controller.build_status_api(bench, names),
+        *rbac.build_cleanup_identity(bench, names),
+        *rbac.build_releases_identity(bench, names),
+        *schedule.build_schedules(bench, names),
+        *schedule.build_releases(bench, names),
     ]
     rank = {kind: i for i, kind in enumerate(APPLY_ORDER)}
     manifests.sort(key=lambda m: rank[m["kind"]])  # stable: keeps builder order within a kind
@@ -77,5 +85,6 @@ def build(bench: Benchmark, namespace: str) -> Build:
         *triggers.webhook_warnings(bench, names),
         *triggers.events_warnings(bench, names),
         *knative.broker_warnings(bench, names),
+        *schedule.releases_warnings(bench, names),
     ]
     return Build(names, manifests, warnings)

@@ -51,7 +51,7 @@ def _source(param: ParamSpec) -> tuple[str, str]:
     return presence, param.from_
 
 
-def _constraints(param: ParamSpec, value: str, image: bool) -> list[str]:
+def _constraints(param: ParamSpec, value: str, image: bool, label: bool = False) -> list[str]:
     checks: list[str] = []
     if param.enum is not None:
         checks.append(f"{value} in [{', '.join(literal(v) for v in param.enum)}]")
@@ -59,14 +59,14 @@ def _constraints(param: ParamSpec, value: str, image: bool) -> list[str]:
         checks.append(f"{value}.matches({literal('^(?:' + param.pattern + ')$')})")
     if param.max_length is not None:
         checks.append(f"size({value}) <= {param.max_length}")
-    if param.label is not None:
+    if param.label is not None or label:
         checks.append(f"size({value}) <= 63 && {value}.matches({literal(LABEL_VALUE_PATTERN)})")
     if image:
         checks.append(f"{value}.matches({literal(IMAGE_VALUE_PATTERN)})")
     return checks
 
 
-def param_check(param: ParamSpec, image: bool = False) -> str:
+def param_check(param: ParamSpec, image: bool = False, label: bool = False) -> str:
     """The filter clause for one param: true when the event's value is acceptable."""
     presence, value = _source(param)
     if param.type == "boolean":
@@ -75,7 +75,7 @@ def param_check(param: ParamSpec, image: bool = False) -> str:
             return f"{presence} && {typed}"
         return f"!({presence}) || type({value}) == bool || {value} in ['true', 'false', '']"
     typed = f"type({value}) == string"
-    constraints = _constraints(param, value, image)
+    constraints = _constraints(param, value, image, label)
     if param.required:
         blank = literal(r"^\s*$")
         clause = [presence, typed, f"!{value}.matches({blank})", *constraints]
@@ -94,8 +94,13 @@ def param_overlay(param: ParamSpec) -> str:
     return f"{presence} && {as_text} != '' ? {as_text} : {literal(param.default_text)}"
 
 
-def build_filter(params: list[ParamSpec], image_params: set[str]) -> str:
-    clauses = [f"({param_check(p, p.name in image_params)})" for p in params]
+def build_filter(
+    params: list[ParamSpec], image_params: set[str], label_params: frozenset[str] = frozenset()
+) -> str:
+    """``label_params``: also check as label values (their values become labels elsewhere)."""
+    clauses = [
+        f"({param_check(p, p.name in image_params, p.name in label_params)})" for p in params
+    ]
     return "\n&& ".join(clauses)
 
 

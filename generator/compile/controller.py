@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from generator.compile.meta import Manifest, manifest, metadata
 from generator.compile.tekton import POLLER, RUNTIME_USER
-from generator.config.names import BENCHMARK_LABEL, Names
+from generator.config.names import BENCHMARK_LABEL, CONCURRENCY_KEY_LABEL, Names
 
 # Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
 TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
@@ -32,7 +32,7 @@ def selector(names: Names) -> str:
     return f"{BENCHMARK_LABEL}={names.base}"
 
 
-def _role(
+def role_manifest(
     names: Names, name: str, namespace: str, rules: list[Rule], names_only: list[str] | None = None
 ) -> Manifest:
     body = []
@@ -48,7 +48,7 @@ def _role(
     return manifest(RBAC, "Role", meta, rules=body)
 
 
-def _binding(names: Names, name: str, namespace: str, account: str) -> Manifest:
+def binding_manifest(names: Names, name: str, namespace: str, account: str) -> Manifest:
     meta = metadata(names, name)
     meta["namespace"] = namespace
     return manifest(
@@ -60,7 +60,7 @@ def _binding(names: Names, name: str, namespace: str, account: str) -> Manifest:
     )
 
 
-def _container_security() -> Manifest:
+def container_security() -> Manifest:
     # Pod Security "restricted", as the Tasks' steps.
     return {
         "runAsNonRoot": True,
@@ -72,7 +72,7 @@ def _container_security() -> Manifest:
     }
 
 
-def _resources(res: ResourcesSpec) -> Manifest:
+def container_resources(res: ResourcesSpec) -> Manifest:
     return {
         "requests": {"cpu": res.cpu_request, "memory": res.memory_request},
         "limits": {"memory": res.memory_limit},
@@ -125,11 +125,11 @@ def _deployment(
 
 
 # The read-only root filesystem leaves Python nowhere to write temporary files.
-_TMP_VOLUME = {"name": "tmp", "emptyDir": {"sizeLimit": "16Mi"}}
-_TMP_MOUNT = {"name": "tmp", "mountPath": "/tmp"}  # noqa: S108 - an emptyDir of its own
+TMP_VOLUME = {"name": "tmp", "emptyDir": {"sizeLimit": "16Mi"}}
+TMP_MOUNT = {"name": "tmp", "mountPath": "/tmp"}  # noqa: S108 - an emptyDir of its own
 
 
-def _observer_rules(observe: ObserveSpec) -> list[Rule]:
+def _observer_rules(observe: ObserveSpec, gate: bool) -> list[Rule]:
     assert observe.observer is not None
     rules: list[Rule] = [
         (
@@ -144,7 +144,13 @@ def _observer_rules(observe: ObserveSpec) -> list[Rule]:
             ["pipelineruns", "taskruns"],
             ["patch"],
             "record each event as sent in the annotation benchgen.dev/cloudevents-sent, only"
-            " after the sink answered 2xx (no loss, no repeat)",
+            " after the sink answered 2xx (no loss, no repeat)"
+            + (
+                "; start pending runs (spec.pipeline.concurrency): remove spec.status with a"
+                " JSON patch that tests the uid and PipelineRunPending"
+                if gate
+                else ""
+            ),
         ),
     ]
     if observer_logs(observe):
@@ -181,6 +187,12 @@ def build_observer(bench: Benchmark, names: Names) -> list[Manifest]:
     ]
     if observer.sink == "tekton":
         env.append({"name": "BENCHGEN_TEKTON_NAMESPACE", "value": observer.tekton_namespace})
+    concurrency = bench.spec.pipeline.concurrency
+    if concurrency is not None:
+        # The gate: runs are created pending; the observer starts them oldest first.
+        env.append({"name": "BENCHGEN_CONCURRENCY_LIMIT", "value": str(concurrency.limit)})
+        if concurrency.key:
+            env.append({"name": "BENCHGEN_CONCURRENCY_KEY", "value": CONCURRENCY_KEY_LABEL})
     container = {
         "name": "observer",
         "image": bench.spec.pipeline.image,
@@ -191,18 +203,18 @@ def build_observer(bench: Benchmark, names: Names) -> list[Manifest]:
         # Liveness: the watch loops are alive; readiness: the initial lists are done.
         "livenessProbe": _probe("/healthz", "health", 20),
         "readinessProbe": _probe("/readyz", "health", 10),
-        "resources": _resources(observe.resources),
-        "securityContext": _container_security(),
-        "volumeMounts": [_TMP_MOUNT],
+        "resources": container_resources(observe.resources),
+        "securityContext": container_security(),
+        "volumeMounts": [TMP_MOUNT],
     }
     out = [manifest("v1", "ServiceAccount", metadata(names, names.observer))]
-    rules = _observer_rules(observe)
+    rules = _observer_rules(observe, concurrency is not None)
     for namespace in watched:
         # At home the plain name; elsewhere the origin is in the name, so two
         # benchmarks of the same name in different namespaces never collide.
         role = names.observer if namespace == names.namespace else names.observer_tekton_role
-        out.append(_role(names, role, namespace, rules))
-        out.append(_binding(names, role, namespace, names.observer))
+        out.append(role_manifest(names, role, namespace, rules))
+        out.append(binding_manifest(names, role, namespace, names.observer))
     if observer.sink == "tekton":
         config_rule: Rule = (
             [""],
@@ -214,8 +226,8 @@ def build_observer(bench: Benchmark, names: Names) -> list[Manifest]:
         # Its own name, apart from any watch Role in that namespace.
         role = f"{names.observer_tekton_role}-config"
         namespace = observer.tekton_namespace
-        out.append(_role(names, role, namespace, [config_rule], [TEKTON_EVENTS_CONFIG]))
-        out.append(_binding(names, role, namespace, names.observer))
+        out.append(role_manifest(names, role, namespace, [config_rule], [TEKTON_EVENTS_CONFIG]))
+        out.append(binding_manifest(names, role, namespace, names.observer))
     out.append(
         _deployment(
             names,
@@ -225,7 +237,7 @@ def build_observer(bench: Benchmark, names: Names) -> list[Manifest]:
             replicas=1,
             # Recreate: two observers never run at once, so events are not sent twice.
             strategy="Recreate",
-            volumes=[_TMP_VOLUME],
+            volumes=[TMP_VOLUME],
         )
     )
     return out
@@ -272,11 +284,11 @@ def build_status_api(bench: Benchmark, names: Names) -> list[Manifest]:
         "ports": [{"name": "http", "containerPort": STATUS_PORT, "protocol": "TCP"}],
         "livenessProbe": _probe("/health", "http", 20),
         "readinessProbe": _probe("/health", "http", 10),
-        "resources": _resources(observe.resources),
-        "securityContext": _container_security(),
+        "resources": container_resources(observe.resources),
+        "securityContext": container_security(),
         "volumeMounts": [
             {"name": "auth", "mountPath": AUTH_DIR, "readOnly": True},
-            _TMP_MOUNT,
+            TMP_MOUNT,
         ],
     }
     # The Secret is referenced, never rendered: there are no default credentials.
@@ -299,8 +311,8 @@ def build_status_api(bench: Benchmark, names: Names) -> list[Manifest]:
     )
     out = [
         manifest("v1", "ServiceAccount", metadata(names, names.status)),
-        _role(names, names.status, names.namespace, STATUS_RULES),
-        _binding(names, names.status, names.namespace, names.status),
+        role_manifest(names, names.status, names.namespace, STATUS_RULES),
+        binding_manifest(names, names.status, names.namespace, names.status),
         _deployment(
             names,
             names.status,
@@ -308,7 +320,7 @@ def build_status_api(bench: Benchmark, names: Names) -> list[Manifest]:
             container,
             replicas=api.replicas,
             strategy="RollingUpdate",
-            volumes=[auth_volume, _TMP_VOLUME],
+            volumes=[auth_volume, TMP_VOLUME],
         ),
         service,
     ]

@@ -13,9 +13,9 @@ from typing import Any
 
 from generator.compile.core import ENDPOINT_KEY, URL_KEY
 from generator.compile.meta import Manifest, manifest, metadata
-from generator.config.checks import TASK_OVERHEAD_SECONDS, is_required_field
+from generator.config.checks import TASK_OVERHEAD_SECONDS, is_required_field, run_params
 from generator.config.durations import format_duration, parse_duration
-from generator.config.names import TRIGGER_LABEL, Names
+from generator.config.names import CONCURRENCY_KEY_LABEL, TRIGGER_LABEL, Names
 
 # Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
 TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
@@ -44,7 +44,12 @@ def env_name(param: str) -> str:
 
 
 def pipeline_params(bench: Benchmark) -> list[ParamSpec]:
-    """The params the Pipeline takes: those that feed the orchestrator's body."""
+    """The params the Pipeline takes: the orchestrator's body, the clean-up's selectors."""
+    used = run_params(bench)
+    return [p for p in bench.spec.params if p.name in used]
+
+
+def _submit_params(bench: Benchmark) -> list[ParamSpec]:
     used = {field.param for field in bench.spec.orchestrator.request}
     return [p for p in bench.spec.params if p.name in used]
 
@@ -108,7 +113,7 @@ def _result_args(results: dict[str, str], flags: dict[str, str]) -> list[str]:
 
 
 def build_submit_task(bench: Benchmark, names: Names) -> Manifest:
-    params = pipeline_params(bench)
+    params = _submit_params(bench)
     env = [
         {"name": "BENCHGEN_REQUEST_SPEC", "value": request_spec(bench)},
         # Same for every retry of this TaskRun, unique per run: a retried
@@ -215,6 +220,153 @@ def build_summary_task(bench: Benchmark, names: Names) -> Manifest:
     )
 
 
+CLEANUP_TASK = "cleanup"
+NOTIFY_TASK = "notify"
+NOTIFY_DIR = "/var/run/benchgen/notify"
+NOTIFY_RESULTS = {"notify-status": "'sent', or 'failed: <reason>' (not delivered)."}
+
+
+def cleanup_params(bench: Benchmark) -> list[str]:
+    """The params the clean-up selectors read, in params order."""
+    fin = bench.spec.pipeline.finally_
+    used: set[str] = set()
+    for target in fin.cleanup.delete if fin and fin.cleanup else []:
+        used.update(target.labels_from_params.values())
+        if target.namespace_from_param:
+            used.add(target.namespace_from_param)
+    return [p.name for p in bench.spec.params if p.name in used]
+
+
+def cleanup_namespaces(bench: Benchmark, names: Names) -> list[str]:
+    """Every namespace the clean-up may delete in (a param's enum names them all)."""
+    fin = bench.spec.pipeline.finally_
+    params = {p.name: p for p in bench.spec.params}
+    out: set[str] = set()
+    for target in fin.cleanup.delete if fin and fin.cleanup else []:
+        if target.namespace_from_param:
+            out.update(params[target.namespace_from_param].enum or [])
+        else:
+            out.add(target.namespace or names.namespace)
+    return sorted(out)
+
+
+def cleanup_spec(bench: Benchmark, names: Names) -> str:
+    """BENCHGEN_CLEANUP_SPEC: param values are {"param": name}, resolved from env in code."""
+    fin = bench.spec.pipeline.finally_
+    assert fin is not None and fin.cleanup is not None
+    entries = []
+    for target in fin.cleanup.delete:
+        labels: dict[str, Any] = dict(target.labels)
+        labels.update({k: {"param": v} for k, v in target.labels_from_params.items()})
+        namespace: Any = (
+            {"param": target.namespace_from_param}
+            if target.namespace_from_param
+            else target.namespace or names.namespace
+        )
+        entries.append(
+            {
+                "apiVersion": target.api_version,
+                "kind": target.kind,
+                "labels": labels,
+                "namespace": namespace,
+                "plural": target.resource,
+            }
+        )
+    return json.dumps(entries, sort_keys=True, separators=(",", ":"))
+
+
+def build_cleanup_task(bench: Benchmark, names: Names) -> list[Manifest]:
+    fin = bench.spec.pipeline.finally_
+    if fin is None or fin.cleanup is None:
+        return []
+    params = cleanup_params(bench)
+    env = [
+        {"name": "BENCHGEN_CLEANUP_SPEC", "value": cleanup_spec(bench, names)},
+        *({"name": env_name(p), "value": f"$(params.{p})"} for p in params),
+    ]
+    by_name = {p.name: p for p in bench.spec.params}
+    return [
+        manifest(
+            TEKTON,
+            "Task",
+            metadata(names, names.task_cleanup),
+            spec={
+                "description": (
+                    "Delete what the run deployed (Foreground) and wait until it is gone;"
+                    " runs whether the run passed or failed."
+                ),
+                "params": [_task_param(by_name[p]) for p in params],
+                "stepTemplate": _step_template(bench, names),
+                "steps": [
+                    {
+                        "name": "cleanup",
+                        "command": [POLLER],
+                        "args": ["cleanup", "--timeout", fin.cleanup.timeout],
+                        "env": env,
+                    }
+                ],
+            },
+        )
+    ]
+
+
+def build_notify_task(bench: Benchmark, names: Names) -> list[Manifest]:
+    fin = bench.spec.pipeline.finally_
+    if fin is None or fin.notify is None:
+        return []
+    notify = fin.notify
+    ref = notify.url_secret_ref
+    summary = build_summary_task(bench, names)["spec"]
+    env = [
+        *summary["steps"][0]["env"],
+        {"name": "BENCHGEN_NOTIFY_URL_FILE", "value": f"{NOTIFY_DIR}/{ref.key}"},
+    ]
+    args = [
+        "notify",
+        "--timeout",
+        notify.timeout,
+        "--on-failure",
+        notify.on_failure,
+        *_result_args(NOTIFY_RESULTS, {"notify-status": "--status-path"}),
+    ]
+    step = {
+        "name": "notify",
+        "command": [POLLER],
+        "args": args,
+        "env": env,
+        "volumeMounts": [{"name": "notify-url", "mountPath": NOTIFY_DIR, "readOnly": True}],
+    }
+    return [
+        manifest(
+            TEKTON,
+            "Task",
+            metadata(names, names.task_notify),
+            spec={
+                "description": (
+                    "Post the run's summary to a Slack-compatible webhook; runs whether the run"
+                    " passed or failed."
+                ),
+                "params": summary["params"],
+                "results": _results(NOTIFY_RESULTS),
+                "stepTemplate": _step_template(bench, names),
+                "steps": [step],
+                # The URL is a credential (Slack's carries the token): referenced, never
+                # rendered; readable by the pod's fsGroup only (taskRunSpecs).
+                "volumes": [
+                    {
+                        "name": "notify-url",
+                        "secret": {
+                            "secretName": ref.name,
+                            "items": [{"key": ref.key, "path": ref.key}],
+                            "defaultMode": 0o440,
+                        },
+                    }
+                ],
+            },
+        )
+    ]
+
+
 def _task_param(param: ParamSpec) -> Manifest:
     return {"name": param.name, "type": "string", "description": param.description or param.name}
 
@@ -260,7 +412,10 @@ def build_pipeline(bench: Benchmark, names: Names) -> Manifest:
                 {
                     "name": "submit",
                     "taskRef": {"name": names.task_submit, "kind": "Task"},
-                    "params": [{"name": p.name, "value": f"$(params.{p.name})"} for p in params],
+                    "params": [
+                        {"name": p.name, "value": f"$(params.{p.name})"}
+                        for p in _submit_params(bench)
+                    ],
                     "timeout": format_duration(submit_timeout),
                 },
                 {
@@ -271,26 +426,60 @@ def build_pipeline(bench: Benchmark, names: Names) -> Manifest:
                     "timeout": format_duration(wait_timeout),
                 },
             ],
-            # Two guarded copies of one summary Task: Tekton skips a finally
-            # task whose result params were never written, so the copy that
-            # reads results runs only when submit succeeded and the other
-            # reports the failed submit. Exactly one of them runs.
+            # Two guarded copies of one summary Task (and of notify): Tekton
+            # skips a finally task whose result params were never written, so
+            # the copy that reads results runs only when submit succeeded and
+            # the other reports the failed submit. Exactly one of them runs.
             "finally": [
-                {
-                    "name": "summary",
-                    "taskRef": {"name": names.task_summary, "kind": "Task"},
-                    "params": [*statuses, *results],
-                    "when": [submit_ok],
-                },
-                {
-                    "name": "summary-submit-failed",
-                    "taskRef": {"name": names.task_summary, "kind": "Task"},
-                    "params": statuses,
-                    "when": [{**submit_ok, "operator": "notin"}],
-                },
+                *_guarded("summary", names.task_summary, statuses, results, submit_ok),
+                *_extra_finally(bench, names, statuses, results, submit_ok),
             ],
         },
     )
+
+
+def _guarded(
+    name: str, task: str, statuses: list[Manifest], results: list[Manifest], submit_ok: Manifest
+) -> list[Manifest]:
+    """Two guarded copies of a Task reading the run's results: exactly one of them runs."""
+    return [
+        {
+            "name": name,
+            "taskRef": {"name": task, "kind": "Task"},
+            "params": [*statuses, *results],
+            "when": [submit_ok],
+        },
+        {
+            "name": f"{name}-submit-failed",
+            "taskRef": {"name": task, "kind": "Task"},
+            "params": statuses,
+            "when": [{**submit_ok, "operator": "notin"}],
+        },
+    ]
+
+
+def _extra_finally(
+    bench: Benchmark,
+    names: Names,
+    statuses: list[Manifest],
+    results: list[Manifest],
+    submit_ok: Manifest,
+) -> list[Manifest]:
+    fin = bench.spec.pipeline.finally_
+    out: list[Manifest] = []
+    if fin is not None and fin.cleanup is not None:
+        # Unguarded: it reads no result, so it runs whatever happened before.
+        params = cleanup_params(bench)
+        out.append(
+            {
+                "name": CLEANUP_TASK,
+                "taskRef": {"name": names.task_cleanup, "kind": "Task"},
+                "params": [{"name": p, "value": f"$(params.{p})"} for p in params],
+            }
+        )
+    if fin is not None and fin.notify is not None:
+        out += _guarded(NOTIFY_TASK, names.task_notify, statuses, results, submit_ok)
+    return out
 
 
 def build_pipeline_run(
@@ -307,6 +496,10 @@ def build_pipeline_run(
     and the API server refuses the duplicate (the listener checked the id).
     """
     labels = {**names.labels, TRIGGER_LABEL: trigger}
+    concurrency = bench.spec.pipeline.concurrency
+    if concurrency is not None and concurrency.key:
+        # The listener checked the value is a label value (checks.label_safe_params).
+        labels[CONCURRENCY_KEY_LABEL] = f"$(tt.params.{concurrency.key})"
     annotations = dict(annotations or {})
     for param in bench.spec.params:
         if param.label:
@@ -322,25 +515,50 @@ def build_pipeline_run(
     if annotations:
         meta["annotations"] = dict(sorted(annotations.items()))
     spec = bench.spec.pipeline
-    return {
-        "apiVersion": TEKTON,
-        "kind": "PipelineRun",
-        "metadata": meta,
-        "spec": {
-            "pipelineRef": {"name": names.pipeline},
-            "params": [
-                {"name": p.name, "value": f"$(tt.params.{p.name})"} for p in pipeline_params(bench)
-            ],
-            "timeouts": {"pipeline": spec.timeout, "finally": spec.finally_timeout},
-            "taskRunTemplate": {
-                "serviceAccountName": names.runner_service_account,
-                "podTemplate": {
-                    "securityContext": {
-                        "runAsNonRoot": True,
-                        "runAsUser": RUNTIME_USER,
-                        "seccompProfile": {"type": "RuntimeDefault"},
-                    }
-                },
-            },
-        },
+    run_spec: Manifest = {
+        "pipelineRef": {"name": names.pipeline},
+        "params": [
+            {"name": p.name, "value": f"$(tt.params.{p.name})"} for p in pipeline_params(bench)
+        ],
     }
+    if spec.concurrency is not None:
+        # Created pending: Tekton runs nothing (and starts no timeout) until the
+        # observer removes spec.status, oldest first, while fewer than limit are active.
+        run_spec["status"] = PENDING
+    run_spec["timeouts"] = {"pipeline": spec.timeout, "finally": spec.finally_timeout}
+    run_spec["taskRunTemplate"] = {
+        "serviceAccountName": names.runner_service_account,
+        "podTemplate": {"securityContext": _pod_security()},
+    }
+    task_specs = _task_run_specs(bench, names)
+    if task_specs:
+        run_spec["taskRunSpecs"] = task_specs
+    return {"apiVersion": TEKTON, "kind": "PipelineRun", "metadata": meta, "spec": run_spec}
+
+
+PENDING = "PipelineRunPending"
+
+
+def _pod_security(fs_group: bool = False) -> Manifest:
+    out: Manifest = {"runAsNonRoot": True, "runAsUser": RUNTIME_USER}
+    if fs_group:
+        out["fsGroup"] = RUNTIME_USER  # Secret volume files are group-readable (0440)
+    out["seccompProfile"] = {"type": "RuntimeDefault"}
+    return out
+
+
+def _task_run_specs(bench: Benchmark, names: Names) -> list[Manifest]:
+    """Per-task identities: the clean-up's own ServiceAccount, notify's fsGroup."""
+    fin = bench.spec.pipeline.finally_
+    out: list[Manifest] = []
+    if fin is not None and fin.cleanup is not None:
+        out.append({"pipelineTaskName": CLEANUP_TASK, "serviceAccountName": names.cleanup})
+    if fin is not None and fin.notify is not None:
+        for task in (NOTIFY_TASK, f"{NOTIFY_TASK}-submit-failed"):
+            out.append(
+                {
+                    "pipelineTaskName": task,
+                    "podTemplate": {"securityContext": _pod_security(fs_group=True)},
+                }
+            )
+    return out

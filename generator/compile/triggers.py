@@ -5,6 +5,7 @@ from __future__ import annotations
 from generator.compile import cel
 from generator.compile.meta import Manifest, manifest, metadata
 from generator.compile.tekton import build_pipeline_run
+from generator.config.checks import label_safe_params
 from generator.config.names import Names
 from generator.config.rules import RESERVED_EVENT_PREFIXES
 
@@ -60,7 +61,12 @@ def _validate_payload(bench: Benchmark, extra_overlays: list[dict[str, str]]) ->
         "validate-payload",
         "cel",
         [
-            {"name": "filter", "value": cel.build_filter(params, image_params(bench))},
+            {
+                "name": "filter",
+                "value": cel.build_filter(
+                    params, image_params(bench), frozenset(label_safe_params(bench))
+                ),
+            },
             {"name": "overlays", "value": [*cel.build_overlays(params), *extra_overlays]},
         ],
     )

@@ -8,18 +8,21 @@ from collections.abc import Iterator
 from generator.config import kube
 from generator.config.durations import format_duration, parse_duration
 from generator.config.names import (
+    MAX_CRONJOB_NAME,
     MIN_EVENT_ID_ROOM,
+    PING_EVENT_TYPE,
     RESERVED_LABELS,
     build_names,
     knative_trigger_name,
+    schedule_name,
 )
-from generator.config.paths import dotted
+from generator.config.paths import dotted, parse
 from generator.config.rules import RESERVED_EVENT_PREFIXES
 
 # Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
 TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
 if TYPE_CHECKING:
-    from generator.config.models import Benchmark, ParamSpec
+    from generator.config.models import AcceptedEventSpec, Benchmark, ParamSpec
 
 # The orchestrator's MLOps batch body (contracts/orchestrator-mlops-batch.md):
 # field -> (JSON type, required by the orchestrator).
@@ -62,6 +65,10 @@ def check(bench: Benchmark, namespace: str) -> list[Finding]:
         *_labels(bench),
         *_events(bench, namespace),
         *_observe(bench),
+        *_schedules(bench, namespace),
+        *_releases(bench, namespace),
+        *_concurrency(bench, namespace),
+        *_finally(bench),
     ]
 
 
@@ -69,8 +76,22 @@ def _index(bench: Benchmark, name: str) -> int:
     return next(i for i, p in enumerate(bench.spec.params) if p.name == name)
 
 
+def run_params(bench: Benchmark) -> set[str]:
+    """Params the run itself uses: the orchestrator's body, the clean-up's selectors."""
+    used = {f.param for f in bench.spec.orchestrator.request}
+    fin = bench.spec.pipeline.finally_
+    for target in fin.cleanup.delete if fin and fin.cleanup else []:
+        used.update(target.labels_from_params.values())
+        if target.namespace_from_param:
+            used.add(target.namespace_from_param)
+    return used
+
+
 def _params(bench: Benchmark) -> Iterator[Finding]:
-    requested = {f.param for f in bench.spec.orchestrator.request}
+    requested = run_params(bench)
+    concurrency = bench.spec.pipeline.concurrency
+    if concurrency is not None and concurrency.key:
+        requested.add(concurrency.key)
     seen: dict[str, int] = {}
     for i, param in enumerate(bench.spec.params):
         if param.name in seen:
@@ -84,8 +105,8 @@ def _params(bench: Benchmark) -> Iterator[Finding]:
         if param.name not in requested and not param.label and not param.annotation:
             yield (
                 f"spec.params[{i}].name",
-                f"param {param.name!r} is not used: map it in spec.orchestrator.request or"
-                " give it a label or annotation",
+                f"param {param.name!r} is not used: map it in spec.orchestrator.request,"
+                " give it a label or annotation, or use it in spec.pipeline",
             )
 
 
@@ -299,3 +320,395 @@ def _observe(bench: Benchmark) -> Iterator[Finding]:
             "'broker' means the Broker of spec.triggers.cloudEvents, which is not configured:"
             " configure it, or use 'tekton' or an http(s):// URL",
         )
+
+
+def _image_params(bench: Benchmark) -> set[str]:
+    return {f.param for f in bench.spec.orchestrator.request if f.image_repository}
+
+
+def label_safe_params(bench: Benchmark) -> set[str]:
+    """Params the listener must also check as label values (beyond ``param.label``)."""
+    concurrency = bench.spec.pipeline.concurrency
+    return {concurrency.key} if concurrency is not None and concurrency.key else set()
+
+
+def listener_value_problem(bench: Benchmark, param: ParamSpec, value: str) -> str | None:
+    """Why the listener's CEL filter would refuse this value of ``param``, or None.
+
+    ParamSpec.value_problem plus what the filter adds from elsewhere in the config:
+    the image tag check of imageRepository fields, label safety of the concurrency key,
+    and the blank check of required params.
+    """
+    if param.type == "boolean":
+        return None if value.lower() in ("true", "false") else "must be true or false"
+    if param.required and not value.strip():
+        return "is blank, and the param is required"
+    if not value and not param.required:
+        return None  # the listener applies the default
+    problem = param.value_problem(value)
+    if problem:
+        return problem
+    if param.name in _image_params(bench) and not re.match(IMAGE_VALUE_PATTERN, value):
+        return "is not an image tag or sha256 digest"
+    if param.name in label_safe_params(bench) and kube.label_value_problem(value):
+        return "is not a valid label value (it is the concurrency key)"
+    return None
+
+
+def _param_named(bench: Benchmark, name: str) -> ParamSpec | None:
+    return next((p for p in bench.spec.params if p.name == name), None)
+
+
+def _values(
+    bench: Benchmark,
+    values: dict[str, str | bool],
+    where: str,
+    supplied: set[str],
+    *,
+    headers: bool = True,
+) -> Iterator[Finding]:
+    """Fixed param values of a generated event, checked as the listener checks them."""
+    for name, value in values.items():
+        at = dotted((*_loc(where), "values", name))
+        param = _param_named(bench, name)
+        if param is None:
+            yield (
+                at,
+                f"no param named {name!r}; params are: "
+                + ", ".join(p.name for p in bench.spec.params),
+            )
+            continue
+        if name in supplied:
+            yield at, f"param {name!r} is filled in when the event is sent; drop it here"
+            continue
+        if not headers and param.from_.startswith("header."):
+            yield (
+                at,
+                f"param {name!r} comes from {param.from_}, and a PingSource sends no headers;"
+                " use via: webhook",
+            )
+            continue
+        if isinstance(value, bool) and param.type != "boolean":
+            yield at, f"param {name!r} is a string: quote the value ({str(value).lower()!r})"
+            continue
+        text = str(value).lower() if isinstance(value, bool) else value
+        problem = listener_value_problem(bench, param, text)
+        if problem:
+            yield at, f"{text!r} {problem}"
+    for param in bench.spec.params:
+        if param.required and param.name not in values and param.name not in supplied:
+            yield (
+                dotted((*_loc(where), "values")) if values else where,
+                f"the listener requires param {param.name!r} ({param.from_}): set it in values",
+            )
+
+
+def _loc(where: str) -> tuple[str | int, ...]:
+    return parse(where)
+
+
+# A Job name of a CronJob: <name>-<minutes since the epoch>, 8 digits until 2160.
+_JOB_SUFFIX = "-29999999"
+
+
+def event_id_max(bench: Benchmark, namespace: str) -> int:
+    """Longest event id the runtime may send: the run name's room, the id param's maxLength."""
+    room = build_names(bench, namespace).event_id_room
+    id_param = bench.spec.triggers.webhook.event_id_param
+    param = _param_named(bench, id_param) if id_param else None
+    if param is not None and param.max_length is not None:
+        room = min(room, param.max_length)
+    return room
+
+
+def _schedules(bench: Benchmark, namespace: str) -> Iterator[Finding]:
+    schedules = bench.spec.triggers.schedule or []
+    base = bench.metadata.name
+    cloud = bench.spec.triggers.cloud_events
+    id_param = bench.spec.triggers.webhook.event_id_param
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(schedules):
+        where = f"spec.triggers.schedule[{i}]"
+        name = schedule_name(base, entry)
+        if len(schedules) > 1 and entry.name is None:
+            yield where, "name each schedule ('name') when there are several"
+        elif name in seen:
+            yield f"{where}.name", f"schedule name {name!r} is used twice (first at [{seen[name]}])"
+        seen.setdefault(name, i)
+        field = f"{where}.name" if entry.name else "metadata.name"
+        supplied: set[str] = set()
+        if entry.via == "webhook":
+            if len(name) > MAX_CRONJOB_NAME:
+                yield (
+                    field,
+                    f"CronJob name {name!r} is {len(name)} characters long; Kubernetes allows"
+                    f" at most {MAX_CRONJOB_NAME} (it appends the Job's time): shorten it",
+                )
+            if id_param is not None:
+                # The CronJob sends its Job's name as the event id.
+                supplied.add(id_param)
+                sample = name + _JOB_SUFFIX
+                param = _param_named(bench, id_param)
+                room = event_id_max(bench, namespace)
+                if len(sample) > room:
+                    yield (
+                        field,
+                        f"event ids {name}-<8 digits> (the Job names) are {len(sample)} characters"
+                        f" long; run names leave room for {room}: shorten the schedule name or"
+                        " spec.names.runPrefix",
+                    )
+                elif param is not None and param.type == "string":
+                    problem = listener_value_problem(bench, param, sample)
+                    if problem:
+                        yield (
+                            field,
+                            f"the event id {sample!r} (the Job name) {problem}, so param"
+                            f" {id_param!r} would refuse it",
+                        )
+        else:
+            if cloud is None:
+                yield (
+                    f"{where}.via",
+                    "pingSource sends to the Broker of spec.triggers.cloudEvents, which is not"
+                    " configured: configure it or use via: webhook",
+                )
+            elif not _accepts_ping(cloud.accept, namespace, name):
+                source = build_names(bench, namespace).ping_source(name)
+                yield (
+                    f"{where}.via",
+                    f"no entry of spec.triggers.cloudEvents.accept takes the PingSource's"
+                    f" events (type {PING_EVENT_TYPE}, source {source}), so the Broker would"
+                    f" drop them: add {{type: {PING_EVENT_TYPE}, source: {source}}}",
+                )
+            if entry.suspend:
+                yield f"{where}.suspend", "a PingSource cannot be suspended; use via: webhook"
+        yield from _values(bench, entry.values, where, supplied, headers=entry.via == "webhook")
+
+
+def _accepts_ping(accept: list[AcceptedEventSpec], namespace: str, name: str) -> bool:
+    source = f"/apis/v1/namespaces/{namespace}/pingsources/{name}"
+    for entry in accept:
+        if entry.type is not None and entry.type != PING_EVENT_TYPE:
+            continue
+        if entry.type_prefix is not None and not PING_EVENT_TYPE.startswith(entry.type_prefix):
+            continue
+        if entry.source is not None and entry.source != source:
+            continue
+        return True
+    return False
+
+
+# An id watch-releases makes: <project>-<tag>-<configuration>-<8 hex digits>.
+_SAMPLE_RELEASE_ID = "falco-0-39-0-modern-ebpf-1a2b3c4d"
+
+
+def _releases(bench: Benchmark, namespace: str) -> Iterator[Finding]:
+    releases = bench.spec.triggers.releases
+    if releases is None:
+        return
+    where = "spec.triggers.releases"
+    names = build_names(bench, namespace)
+    if len(names.releases) > MAX_CRONJOB_NAME:
+        yield (
+            "metadata.name",
+            f"CronJob name {names.releases!r} is {len(names.releases)} characters long;"
+            f" Kubernetes allows at most {MAX_CRONJOB_NAME}: shorten metadata.name",
+        )
+    id_param = bench.spec.triggers.webhook.event_id_param
+    if id_param is None:
+        yield (
+            where,
+            "watching releases needs spec.triggers.webhook.eventIdParam: the event id names the"
+            " run, so a release fired again (its state not saved) cannot start a second run",
+        )
+    else:
+        param = _param_named(bench, id_param)
+        if param is not None and param.type == "string":
+            problem = listener_value_problem(bench, param, _SAMPLE_RELEASE_ID)
+            if problem:
+                yield (
+                    "spec.triggers.webhook.eventIdParam",
+                    f"watch-releases sends ids like {_SAMPLE_RELEASE_ID!r}, which {problem}:"
+                    f" relax param {id_param!r}",
+                )
+    mapped: dict[str, str] = {}
+    roles = releases.params
+    for role, name in (
+        ("project", roles.project),
+        ("version", roles.version),
+        ("configuration", roles.configuration),
+    ):
+        if name is None:
+            continue
+        at = f"{where}.params.{role}"
+        param = _param_named(bench, name)
+        if param is None:
+            yield (
+                at,
+                f"no param named {name!r}; params are: "
+                + ", ".join(p.name for p in bench.spec.params),
+            )
+            continue
+        if param.type != "string":
+            yield at, f"param {name!r} must be a string param to carry the {role}"
+        if name == id_param:
+            yield at, f"param {name!r} is the event id param; use another"
+        if name in mapped.values():
+            yield at, f"param {name!r} already carries the {_role_of(mapped, name)}"
+        mapped[role] = name
+    has_configurations = any(p.configurations for p in releases.projects)
+    if has_configurations and roles.configuration is None:
+        yield (
+            f"{where}.params",
+            "a project has configurations: set params.configuration to the param that gets them",
+        )
+    repos: dict[str, int] = {}
+    project_param = _param_named(bench, roles.project)
+    config_param = _param_named(bench, roles.configuration) if roles.configuration else None
+    for i, project in enumerate(releases.projects):
+        at = f"{where}.projects[{i}]"
+        key = project.repo.lower()
+        if key in repos:
+            yield f"{at}.repo", f"{project.repo} is listed twice (first at projects[{repos[key]}])"
+        repos.setdefault(key, i)
+        if project_param is not None and project_param.type == "string":
+            problem = listener_value_problem(bench, project_param, project.project)
+            if problem:
+                field = f"{at}.name" if project.name is not None else f"{at}.repo"
+                yield (
+                    field,
+                    f"project {project.project!r} {problem}, so param {project_param.name!r}"
+                    " would refuse it",
+                )
+        seen: set[str] = set()
+        for j, configuration in enumerate(project.configurations):
+            if configuration in seen:
+                yield f"{at}.configurations[{j}]", f"{configuration!r} is listed twice"
+            seen.add(configuration)
+            if config_param is not None and config_param.type == "string":
+                problem = listener_value_problem(bench, config_param, configuration)
+                if problem:
+                    yield (
+                        f"{at}.configurations[{j}]",
+                        f"{configuration!r} {problem}, so param {config_param.name!r} would"
+                        " refuse it",
+                    )
+    supplied = set(mapped.values()) | ({id_param} if id_param else set())
+    yield from _values(bench, releases.values, where, supplied)
+
+
+def _role_of(mapped: dict[str, str], name: str) -> str:
+    return next(role for role, value in mapped.items() if value == name)
+
+
+def _concurrency(bench: Benchmark, namespace: str) -> Iterator[Finding]:
+    concurrency = bench.spec.pipeline.concurrency
+    if concurrency is None:
+        return
+    where = "spec.pipeline.concurrency"
+    observe = bench.spec.observe
+    observer = observe.observer if observe else None
+    if observer is None:
+        yield (
+            where,
+            "runs are created pending and the observer starts them: configure"
+            " spec.observe.observer (without it every run would wait forever)",
+        )
+    elif observer.namespaces and namespace not in observer.namespaces:
+        yield (
+            "spec.observe.observer.namespaces",
+            f"the runs are created in {namespace!r}, which the observer does not watch: add it"
+            " (spec.pipeline.concurrency needs the observer to start them)",
+        )
+    if concurrency.key is None:
+        return
+    param = _param_named(bench, concurrency.key)
+    if param is None:
+        yield (
+            f"{where}.key",
+            f"no param named {concurrency.key!r}; params are: "
+            + ", ".join(p.name for p in bench.spec.params),
+        )
+    elif param.type != "string":
+        yield f"{where}.key", f"param {param.name!r} must be a string param to be the key"
+    elif param.default_text and kube.label_value_problem(param.default_text):
+        yield (
+            f"spec.params[{_index(bench, param.name)}].default",
+            f"{param.default_text!r} is not a valid label value, and {param.name!r} is the"
+            " concurrency key",
+        )
+
+
+def _finally(bench: Benchmark) -> Iterator[Finding]:
+    fin = bench.spec.pipeline.finally_
+    if fin is None:
+        return
+    where = "spec.pipeline.finally"
+    if fin.cleanup is None and fin.notify is None:
+        yield where, "set 'cleanup', 'notify' or both (or drop spec.pipeline.finally)"
+    budget = parse_duration(bench.spec.pipeline.finally_timeout)
+    for name, spec in (("cleanup", fin.cleanup), ("notify", fin.notify)):
+        if spec is None:
+            continue
+        needed = parse_duration(spec.timeout) + TASK_OVERHEAD_SECONDS
+        if needed > budget:
+            yield (
+                f"{where}.{name}.timeout",
+                f"{spec.timeout} plus {format_duration(TASK_OVERHEAD_SECONDS)} for pod start-up"
+                f" does not fit spec.pipeline.finallyTimeout {bench.spec.pipeline.finally_timeout}:"
+                f" raise finallyTimeout to at least {format_duration(needed)}",
+            )
+    if fin.cleanup is None:
+        return
+    label_safe = label_safe_params(bench)
+    for i, target in enumerate(fin.cleanup.delete):
+        at = f"{where}.cleanup.delete[{i}]"
+        if target.namespace_from_param is not None:
+            field = f"{at}.namespaceFromParam"
+            param = _param_named(bench, target.namespace_from_param)
+            if param is None:
+                yield field, f"no param named {target.namespace_from_param!r}"
+            elif param.type != "string" or param.enum is None:
+                yield (
+                    field,
+                    f"param {param.name!r} needs an enum of namespaces: the clean-up gets a Role"
+                    " in each of them, and no other namespace can be named",
+                )
+            else:
+                for value in param.enum:
+                    problem = kube.dns1123_label_problem(value)
+                    if problem:
+                        yield field, f"enum value of param {param.name!r}: {problem}"
+                if not param.required and not param.default_text:
+                    yield field, _blank(param.name)
+        for key, name in target.labels_from_params.items():
+            field = dotted((*_loc(at), "labelsFromParams", key))
+            param = _param_named(bench, name)
+            if param is None:
+                yield field, f"no param named {name!r}"
+                continue
+            if param.type != "string":
+                yield field, f"param {name!r} must be a string param"
+                continue
+            checked = param.label is not None or param.name in label_safe
+            if param.enum is not None:
+                bad = [v for v in param.enum if kube.label_value_problem(v)]
+                if bad:
+                    yield field, f"enum value {bad[0]!r} of param {name!r} is not a label value"
+                checked = True
+            if not checked:
+                yield (
+                    field,
+                    f"param {name!r} may hold values that are not label values, and the"
+                    " clean-up would then fail after the run: give it a 'label' (the listener"
+                    " then refuses such values) or an enum",
+                )
+            if not param.required and not param.default_text:
+                yield field, _blank(name)
+
+
+def _blank(name: str) -> str:
+    return (
+        f"param {name!r} is optional with no default, so it may be empty, which selects"
+        " nothing safely: make it required or give it a default"
+    )

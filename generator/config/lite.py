@@ -316,15 +316,91 @@ class CloudEventsSpec:
         self.network_policy = network_policy
 
 
+class ScheduleSpec:
+    """Twin of models.ScheduleSpec."""
+
+    name: str | None
+    cron: str
+    time_zone: str
+    via: Literal['webhook', 'pingSource']
+    values: dict[str, str | bool]
+    starting_deadline: str
+    suspend: bool
+
+    def __init__(self, name: str | None, cron: str, time_zone: str, via: Literal['webhook', 'pingSource'], values: dict[str, str | bool], starting_deadline: str, suspend: bool) -> None:
+        self.name = name
+        self.cron = cron
+        self.time_zone = time_zone
+        self.via = via
+        self.values = values
+        self.starting_deadline = starting_deadline
+        self.suspend = suspend
+
+
+class ReleaseProjectSpec(rules.ReleaseProjectMixin):
+    """Twin of models.ReleaseProjectSpec."""
+
+    repo: str
+    name: str | None
+    configurations: list[str]
+    tag_pattern: str | None
+
+    def __init__(self, repo: str, name: str | None, configurations: list[str], tag_pattern: str | None) -> None:
+        self.repo = repo
+        self.name = name
+        self.configurations = configurations
+        self.tag_pattern = tag_pattern
+
+
+class ReleaseParamsSpec:
+    """Twin of models.ReleaseParamsSpec."""
+
+    project: str
+    version: str
+    configuration: str | None
+
+    def __init__(self, project: str, version: str, configuration: str | None) -> None:
+        self.project = project
+        self.version = version
+        self.configuration = configuration
+
+
+class ReleasesSpec:
+    """Twin of models.ReleasesSpec."""
+
+    projects: list[ReleaseProjectSpec]
+    params: ReleaseParamsSpec
+    values: dict[str, str | bool]
+    cron: str
+    time_zone: str
+    api_url: str
+    token_secret_ref: SecretKeyRef | None
+    starting_deadline: str
+
+    def __init__(self, projects: list[ReleaseProjectSpec], params: ReleaseParamsSpec, values: dict[str, str | bool], cron: str, time_zone: str, api_url: str, token_secret_ref: SecretKeyRef | None, starting_deadline: str) -> None:
+        self.projects = projects
+        self.params = params
+        self.values = values
+        self.cron = cron
+        self.time_zone = time_zone
+        self.api_url = api_url
+        self.token_secret_ref = token_secret_ref
+        self.starting_deadline = starting_deadline
+
+
 class TriggersSpec:
     """Twin of models.TriggersSpec."""
 
     webhook: WebhookSpec
     cloud_events: CloudEventsSpec | None
+    schedule: list[ScheduleSpec] | None
+    releases: ReleasesSpec | None
 
-    def __init__(self, webhook: WebhookSpec, cloud_events: CloudEventsSpec | None) -> None:
+    def __init__(self, webhook: WebhookSpec, cloud_events: CloudEventsSpec | None, schedule: list[ScheduleSpec] | None, releases: ReleasesSpec | None) -> None:
         self.webhook = webhook
         self.cloud_events = cloud_events
+        self.schedule = schedule
+        self.releases = releases
 
 
 class PollSpec:
@@ -357,6 +433,73 @@ class ResourcesSpec:
         self.memory_limit = memory_limit
 
 
+class ConcurrencySpec:
+    """Twin of models.ConcurrencySpec."""
+
+    limit: int
+    key: str | None
+
+    def __init__(self, limit: int, key: str | None) -> None:
+        self.limit = limit
+        self.key = key
+
+
+class CleanupTargetSpec(rules.CleanupTargetMixin):
+    """Twin of models.CleanupTargetSpec."""
+
+    api_version: str
+    kind: str
+    plural: str | None
+    namespace: str | None
+    namespace_from_param: str | None
+    labels: dict[str, str]
+    labels_from_params: dict[str, str]
+
+    def __init__(self, api_version: str, kind: str, plural: str | None, namespace: str | None, namespace_from_param: str | None, labels: dict[str, str], labels_from_params: dict[str, str]) -> None:
+        self.api_version = api_version
+        self.kind = kind
+        self.plural = plural
+        self.namespace = namespace
+        self.namespace_from_param = namespace_from_param
+        self.labels = labels
+        self.labels_from_params = labels_from_params
+
+
+class CleanupSpec:
+    """Twin of models.CleanupSpec."""
+
+    delete: list[CleanupTargetSpec]
+    timeout: str
+
+    def __init__(self, delete: list[CleanupTargetSpec], timeout: str) -> None:
+        self.delete = delete
+        self.timeout = timeout
+
+
+class NotifySpec:
+    """Twin of models.NotifySpec."""
+
+    url_secret_ref: SecretKeyRef
+    on_failure: Literal['report', 'fail']
+    timeout: str
+
+    def __init__(self, url_secret_ref: SecretKeyRef, on_failure: Literal['report', 'fail'], timeout: str) -> None:
+        self.url_secret_ref = url_secret_ref
+        self.on_failure = on_failure
+        self.timeout = timeout
+
+
+class FinallySpec:
+    """Twin of models.FinallySpec."""
+
+    cleanup: CleanupSpec | None
+    notify: NotifySpec | None
+
+    def __init__(self, cleanup: CleanupSpec | None, notify: NotifySpec | None) -> None:
+        self.cleanup = cleanup
+        self.notify = notify
+
+
 class PipelineSpec:
     """Twin of models.PipelineSpec."""
 
@@ -365,13 +508,17 @@ class PipelineSpec:
     finally_timeout: str
     service_account_name: str | None
     resources: ResourcesSpec
+    concurrency: ConcurrencySpec | None
+    finally_: FinallySpec | None
 
-    def __init__(self, image: str, timeout: str, finally_timeout: str, service_account_name: str | None, resources: ResourcesSpec) -> None:
+    def __init__(self, image: str, timeout: str, finally_timeout: str, service_account_name: str | None, resources: ResourcesSpec, concurrency: ConcurrencySpec | None, finally_: FinallySpec | None) -> None:
         self.image = image
         self.timeout = timeout
         self.finally_timeout = finally_timeout
         self.service_account_name = service_account_name
         self.resources = resources
+        self.concurrency = concurrency
+        self.finally_ = finally_
 
 
 class NamesSpec:
@@ -1092,7 +1239,171 @@ def _optional_CloudEventsSpec(value: object) -> CloudEventsSpec | None:
     return None if value is None else _CloudEventsSpec(value)
 
 
-_KEYS_TriggersSpec = frozenset(('webhook', 'cloudEvents'))
+def _literal_9(value: object) -> Literal['webhook', 'pingSource']:
+    if type(value) is not str:
+        raise Doubt
+    if value == 'webhook':
+        return 'webhook'
+    if value == 'pingSource':
+        return 'pingSource'
+    raise Doubt
+
+
+def _dict_str_str_or_bool(value: object) -> dict[str, str | bool]:
+    return {_str(k): _str_or_bool(v) for k, v in _dict(value).items()}
+
+
+_KEYS_ScheduleSpec = frozenset(('name', 'cron', 'timeZone', 'via', 'values', 'startingDeadline', 'suspend'))
+
+
+def _ScheduleSpec(value: object) -> ScheduleSpec:
+    data = _fields(value, _KEYS_ScheduleSpec)
+    if 'name' in data:
+        f_name = _optional_str(data['name'])
+        f_name = rules.dns1123_label(f_name)
+    else:
+        f_name = None
+    if 'cron' not in data:
+        raise Doubt
+    f_cron = _str(data['cron'])
+    f_cron = rules.cron(f_cron)
+    if 'timeZone' in data:
+        f_time_zone = _str(data['timeZone'])
+        f_time_zone = rules.time_zone(f_time_zone)
+    else:
+        f_time_zone = 'Etc/UTC'
+    if 'via' in data:
+        f_via = _literal_9(data['via'])
+    else:
+        f_via = 'webhook'
+    if 'values' in data:
+        f_values = _dict_str_str_or_bool(data['values'])
+    else:
+        f_values = {}
+    if 'startingDeadline' in data:
+        f_starting_deadline = _str(data['startingDeadline'])
+        f_starting_deadline = rules.duration(f_starting_deadline)
+    else:
+        f_starting_deadline = '30m'
+    if 'suspend' in data:
+        f_suspend = _bool(data['suspend'])
+    else:
+        f_suspend = False
+    result = ScheduleSpec(f_name, f_cron, f_time_zone, f_via, f_values, f_starting_deadline, f_suspend)
+    return result
+
+
+def _list_ScheduleSpec(value: object) -> list[ScheduleSpec]:
+    return [_ScheduleSpec(item) for item in _list(value)]
+
+
+def _optional_list_ScheduleSpec(value: object) -> list[ScheduleSpec] | None:
+    return None if value is None else _list_ScheduleSpec(value)
+
+
+_KEYS_ReleaseProjectSpec = frozenset(('repo', 'name', 'configurations', 'tagPattern'))
+
+
+def _ReleaseProjectSpec(value: object) -> ReleaseProjectSpec:
+    data = _fields(value, _KEYS_ReleaseProjectSpec)
+    if 'repo' not in data:
+        raise Doubt
+    f_repo = _str(data['repo'])
+    f_repo = rules.github_repo(f_repo)
+    if 'name' in data:
+        f_name = _optional_str(data['name'])
+    else:
+        f_name = None
+    if 'configurations' in data:
+        f_configurations = _list_str(data['configurations'])
+    else:
+        f_configurations = []
+    if 'tagPattern' in data:
+        f_tag_pattern = _optional_str(data['tagPattern'])
+        f_tag_pattern = rules.python_pattern(f_tag_pattern)
+    else:
+        f_tag_pattern = None
+    result = ReleaseProjectSpec(f_repo, f_name, f_configurations, f_tag_pattern)
+    return result
+
+
+def _list_ReleaseProjectSpec(value: object) -> list[ReleaseProjectSpec]:
+    return [_ReleaseProjectSpec(item) for item in _list(value)]
+
+
+_KEYS_ReleaseParamsSpec = frozenset(('project', 'version', 'configuration'))
+
+
+def _ReleaseParamsSpec(value: object) -> ReleaseParamsSpec:
+    data = _fields(value, _KEYS_ReleaseParamsSpec)
+    if 'project' not in data:
+        raise Doubt
+    f_project = _str(data['project'])
+    if 'version' not in data:
+        raise Doubt
+    f_version = _str(data['version'])
+    if 'configuration' in data:
+        f_configuration = _optional_str(data['configuration'])
+    else:
+        f_configuration = None
+    result = ReleaseParamsSpec(f_project, f_version, f_configuration)
+    return result
+
+
+def _optional_SecretKeyRef(value: object) -> SecretKeyRef | None:
+    return None if value is None else _SecretKeyRef(value)
+
+
+_KEYS_ReleasesSpec = frozenset(('projects', 'params', 'values', 'cron', 'timeZone', 'apiUrl', 'tokenSecretRef', 'startingDeadline'))
+
+
+def _ReleasesSpec(value: object) -> ReleasesSpec:
+    data = _fields(value, _KEYS_ReleasesSpec)
+    if 'projects' not in data:
+        raise Doubt
+    f_projects = _list_ReleaseProjectSpec(data['projects'])
+    if len(f_projects) < 1:
+        raise Doubt
+    if 'params' not in data:
+        raise Doubt
+    f_params = _ReleaseParamsSpec(data['params'])
+    if 'values' in data:
+        f_values = _dict_str_str_or_bool(data['values'])
+    else:
+        f_values = {}
+    if 'cron' in data:
+        f_cron = _str(data['cron'])
+        f_cron = rules.cron(f_cron)
+    else:
+        f_cron = '0 * * * *'
+    if 'timeZone' in data:
+        f_time_zone = _str(data['timeZone'])
+        f_time_zone = rules.time_zone(f_time_zone)
+    else:
+        f_time_zone = 'Etc/UTC'
+    if 'apiUrl' in data:
+        f_api_url = _str(data['apiUrl'])
+        f_api_url = rules.http_url(f_api_url)
+    else:
+        f_api_url = 'https://api.github.com'
+    if 'tokenSecretRef' in data:
+        f_token_secret_ref = _optional_SecretKeyRef(data['tokenSecretRef'])
+    else:
+        f_token_secret_ref = None
+    if 'startingDeadline' in data:
+        f_starting_deadline = _str(data['startingDeadline'])
+        f_starting_deadline = rules.duration(f_starting_deadline)
+    else:
+        f_starting_deadline = '30m'
+    result = ReleasesSpec(f_projects, f_params, f_values, f_cron, f_time_zone, f_api_url, f_token_secret_ref, f_starting_deadline)
+    return result
+
+
+def _optional_ReleasesSpec(value: object) -> ReleasesSpec | None:
+    return None if value is None else _ReleasesSpec(value)
+
+
+_KEYS_TriggersSpec = frozenset(('webhook', 'cloudEvents', 'schedule', 'releases'))
 
 
 def _TriggersSpec(value: object) -> TriggersSpec:
@@ -1104,11 +1415,21 @@ def _TriggersSpec(value: object) -> TriggersSpec:
         f_cloud_events = _optional_CloudEventsSpec(data['cloudEvents'])
     else:
         f_cloud_events = None
-    result = TriggersSpec(f_webhook, f_cloud_events)
+    if 'schedule' in data:
+        f_schedule = _optional_list_ScheduleSpec(data['schedule'])
+        if f_schedule is not None and len(f_schedule) < 1:
+            raise Doubt
+    else:
+        f_schedule = None
+    if 'releases' in data:
+        f_releases = _optional_ReleasesSpec(data['releases'])
+    else:
+        f_releases = None
+    result = TriggersSpec(f_webhook, f_cloud_events, f_schedule, f_releases)
     return result
 
 
-def _literal_9(value: object) -> Literal['COMPLETED', 'COMPLETED_WITH_ERRORS', 'COMPLETED_EMPTY', 'FAILED', 'CANCELLED']:
+def _literal_10(value: object) -> Literal['COMPLETED', 'COMPLETED_WITH_ERRORS', 'COMPLETED_EMPTY', 'FAILED', 'CANCELLED']:
     if type(value) is not str:
         raise Doubt
     if value == 'COMPLETED':
@@ -1124,11 +1445,11 @@ def _literal_9(value: object) -> Literal['COMPLETED', 'COMPLETED_WITH_ERRORS', '
     raise Doubt
 
 
-def _list_literal_9(value: object) -> list[Literal['COMPLETED', 'COMPLETED_WITH_ERRORS', 'COMPLETED_EMPTY', 'FAILED', 'CANCELLED']]:
-    return [_literal_9(item) for item in _list(value)]
+def _list_literal_10(value: object) -> list[Literal['COMPLETED', 'COMPLETED_WITH_ERRORS', 'COMPLETED_EMPTY', 'FAILED', 'CANCELLED']]:
+    return [_literal_10(item) for item in _list(value)]
 
 
-def _literal_10(value: object) -> Literal['fail', 'wait']:
+def _literal_11(value: object) -> Literal['fail', 'wait']:
     if type(value) is not str:
         raise Doubt
     if value == 'fail':
@@ -1159,11 +1480,11 @@ def _PollSpec(value: object) -> PollSpec:
     else:
         f_timeout = '8h'
     if 'failOn' in data:
-        f_fail_on = _list_literal_9(data['failOn'])
+        f_fail_on = _list_literal_10(data['failOn'])
     else:
         f_fail_on = ['FAILED', 'CANCELLED']
     if 'onUnknownStatus' in data:
-        f_on_unknown_status = _literal_10(data['onUnknownStatus'])
+        f_on_unknown_status = _literal_11(data['onUnknownStatus'])
     else:
         f_on_unknown_status = 'fail'
     result = PollSpec(f_interval, f_max_interval, f_timeout, f_fail_on, f_on_unknown_status)
@@ -1195,7 +1516,156 @@ def _ResourcesSpec(value: object) -> ResourcesSpec:
     return result
 
 
-_KEYS_PipelineSpec = frozenset(('image', 'timeout', 'finallyTimeout', 'serviceAccountName', 'resources'))
+_KEYS_ConcurrencySpec = frozenset(('limit', 'key'))
+
+
+def _ConcurrencySpec(value: object) -> ConcurrencySpec:
+    data = _fields(value, _KEYS_ConcurrencySpec)
+    if 'limit' not in data:
+        raise Doubt
+    f_limit = _int(data['limit'])
+    if f_limit < 1:
+        raise Doubt
+    if f_limit > 1000:
+        raise Doubt
+    if 'key' in data:
+        f_key = _optional_str(data['key'])
+    else:
+        f_key = None
+    result = ConcurrencySpec(f_limit, f_key)
+    return result
+
+
+def _optional_ConcurrencySpec(value: object) -> ConcurrencySpec | None:
+    return None if value is None else _ConcurrencySpec(value)
+
+
+_KEYS_CleanupTargetSpec = frozenset(('apiVersion', 'kind', 'plural', 'namespace', 'namespaceFromParam', 'labels', 'labelsFromParams'))
+
+
+def _CleanupTargetSpec(value: object) -> CleanupTargetSpec:
+    data = _fields(value, _KEYS_CleanupTargetSpec)
+    if 'apiVersion' not in data:
+        raise Doubt
+    f_api_version = _str(data['apiVersion'])
+    f_api_version = rules.api_version(f_api_version)
+    if 'kind' not in data:
+        raise Doubt
+    f_kind = _str(data['kind'])
+    f_kind = rules.object_kind(f_kind)
+    if 'plural' in data:
+        f_plural = _optional_str(data['plural'])
+        f_plural = rules.resource_plural(f_plural)
+    else:
+        f_plural = None
+    if 'namespace' in data:
+        f_namespace = _optional_str(data['namespace'])
+        f_namespace = rules.dns1123_label(f_namespace)
+    else:
+        f_namespace = None
+    if 'namespaceFromParam' in data:
+        f_namespace_from_param = _optional_str(data['namespaceFromParam'])
+    else:
+        f_namespace_from_param = None
+    if 'labels' in data:
+        f_labels = _dict_str_str(data['labels'])
+        f_labels = rules.label_selector(f_labels)
+    else:
+        f_labels = {}
+    if 'labelsFromParams' in data:
+        f_labels_from_params = _dict_str_str(data['labelsFromParams'])
+        f_labels_from_params = rules.label_keys(f_labels_from_params)
+    else:
+        f_labels_from_params = {}
+    result = CleanupTargetSpec(f_api_version, f_kind, f_plural, f_namespace, f_namespace_from_param, f_labels, f_labels_from_params)
+    result = rules.cleanup_selects(result)
+    return result
+
+
+def _list_CleanupTargetSpec(value: object) -> list[CleanupTargetSpec]:
+    return [_CleanupTargetSpec(item) for item in _list(value)]
+
+
+_KEYS_CleanupSpec = frozenset(('delete', 'timeout'))
+
+
+def _CleanupSpec(value: object) -> CleanupSpec:
+    data = _fields(value, _KEYS_CleanupSpec)
+    if 'delete' not in data:
+        raise Doubt
+    f_delete = _list_CleanupTargetSpec(data['delete'])
+    if len(f_delete) < 1:
+        raise Doubt
+    if 'timeout' in data:
+        f_timeout = _str(data['timeout'])
+        f_timeout = rules.duration(f_timeout)
+    else:
+        f_timeout = '5m'
+    result = CleanupSpec(f_delete, f_timeout)
+    return result
+
+
+def _optional_CleanupSpec(value: object) -> CleanupSpec | None:
+    return None if value is None else _CleanupSpec(value)
+
+
+def _literal_12(value: object) -> Literal['report', 'fail']:
+    if type(value) is not str:
+        raise Doubt
+    if value == 'report':
+        return 'report'
+    if value == 'fail':
+        return 'fail'
+    raise Doubt
+
+
+_KEYS_NotifySpec = frozenset(('urlSecretRef', 'onFailure', 'timeout'))
+
+
+def _NotifySpec(value: object) -> NotifySpec:
+    data = _fields(value, _KEYS_NotifySpec)
+    if 'urlSecretRef' not in data:
+        raise Doubt
+    f_url_secret_ref = _SecretKeyRef(data['urlSecretRef'])
+    if 'onFailure' in data:
+        f_on_failure = _literal_12(data['onFailure'])
+    else:
+        f_on_failure = 'report'
+    if 'timeout' in data:
+        f_timeout = _str(data['timeout'])
+        f_timeout = rules.duration(f_timeout)
+    else:
+        f_timeout = '1m'
+    result = NotifySpec(f_url_secret_ref, f_on_failure, f_timeout)
+    return result
+
+
+def _optional_NotifySpec(value: object) -> NotifySpec | None:
+    return None if value is None else _NotifySpec(value)
+
+
+_KEYS_FinallySpec = frozenset(('cleanup', 'notify'))
+
+
+def _FinallySpec(value: object) -> FinallySpec:
+    data = _fields(value, _KEYS_FinallySpec)
+    if 'cleanup' in data:
+        f_cleanup = _optional_CleanupSpec(data['cleanup'])
+    else:
+        f_cleanup = None
+    if 'notify' in data:
+        f_notify = _optional_NotifySpec(data['notify'])
+    else:
+        f_notify = None
+    result = FinallySpec(f_cleanup, f_notify)
+    return result
+
+
+def _optional_FinallySpec(value: object) -> FinallySpec | None:
+    return None if value is None else _FinallySpec(value)
+
+
+_KEYS_PipelineSpec = frozenset(('image', 'timeout', 'finallyTimeout', 'serviceAccountName', 'resources', 'concurrency', 'finally'))
 
 
 def _PipelineSpec(value: object) -> PipelineSpec:
@@ -1223,7 +1693,15 @@ def _PipelineSpec(value: object) -> PipelineSpec:
         f_resources = _ResourcesSpec(data['resources'])
     else:
         f_resources = _ResourcesSpec({})
-    result = PipelineSpec(f_image, f_timeout, f_finally_timeout, f_service_account_name, f_resources)
+    if 'concurrency' in data:
+        f_concurrency = _optional_ConcurrencySpec(data['concurrency'])
+    else:
+        f_concurrency = None
+    if 'finally' in data:
+        f_finally_ = _optional_FinallySpec(data['finally'])
+    else:
+        f_finally_ = None
+    result = PipelineSpec(f_image, f_timeout, f_finally_timeout, f_service_account_name, f_resources, f_concurrency, f_finally_)
     return result
 
 
@@ -1298,7 +1776,7 @@ def _optional_ObserverSpec(value: object) -> ObserverSpec | None:
     return None if value is None else _ObserverSpec(value)
 
 
-def _literal_11(value: object) -> Literal['bearer', 'basic']:
+def _literal_13(value: object) -> Literal['bearer', 'basic']:
     if type(value) is not str:
         raise Doubt
     if value == 'bearer':
@@ -1315,7 +1793,7 @@ def _StatusAuthSpec(value: object) -> StatusAuthSpec:
     data = _fields(value, _KEYS_StatusAuthSpec)
     if 'type' not in data:
         raise Doubt
-    f_type = _literal_11(data['type'])
+    f_type = _literal_13(data['type'])
     if 'secretRef' not in data:
         raise Doubt
     f_secret_ref = _SecretKeyRef(data['secretRef'])

@@ -331,9 +331,112 @@ class CloudEventsSpec(_Model):
     network_policy: ListenerNetworkPolicySpec = Field(default_factory=ListenerNetworkPolicySpec)
 
 
+class ScheduleSpec(_Model):
+    """One cron schedule: a CronJob sending an authenticated event, or a Knative PingSource."""
+
+    name: str | None = Field(
+        None,
+        description=(
+            "Object name <metadata.name>-<name>; default 'schedule' (set it when there are"
+            " several schedules)."
+        ),
+    )
+    cron: str = Field(description="Cron schedule: 5 fields or @daily-style, e.g. '0 8 * * *'.")
+    time_zone: str = Field("Etc/UTC", description="IANA time zone of the schedule.")
+    via: Literal["webhook", "pingSource"] = Field(
+        "webhook",
+        description=(
+            "webhook: a CronJob runs `benchgen-poller send` against the webhook listener,"
+            " authenticated like any caller; pingSource: a Knative PingSource sends a CloudEvent"
+            " to the Broker of spec.triggers.cloudEvents."
+        ),
+    )
+    values: dict[str, str | bool] = Field(
+        default_factory=dict,
+        description="Param values of the event, by param name; checked as the listener checks.",
+    )
+    starting_deadline: Duration = Field(
+        "30m",
+        description="A run missed by more than this (controller down) is skipped, not run late.",
+    )
+    suspend: bool = Field(False, description="Render the CronJob suspended (via webhook only).")
+
+    _name = field_validator("name")(rules.dns1123_label)
+    _cron = field_validator("cron")(rules.cron)
+    _time_zone = field_validator("time_zone")(rules.time_zone)
+    _deadline = field_validator("starting_deadline")(rules.duration)
+
+
+class ReleaseProjectSpec(_Model, rules.ReleaseProjectMixin):
+    """One watched GitHub repository."""
+
+    repo: str = Field(description="owner/name, e.g. falcosecurity/falco.")
+    name: str | None = Field(
+        None, description="Value of the project param; default the repository's name (falco)."
+    )
+    configurations: list[str] = Field(
+        default_factory=list,
+        description="One run per configuration for each new release (e.g. ebpf, kmod).",
+    )
+    tag_pattern: str | None = Field(
+        None,
+        description=(
+            "Only releases whose tag matches this regular expression (searched) count;"
+            " default: the latest release."
+        ),
+    )
+
+    _repo = field_validator("repo")(rules.github_repo)
+    _pattern = field_validator("tag_pattern")(rules.python_pattern)
+
+
+class ReleaseParamsSpec(_Model):
+    """Which params receive the project, the release tag and the configuration."""
+
+    project: str = Field(description="Param that gets the project name.")
+    version: str = Field(description="Param that gets the release tag (e.g. 0.39.0).")
+    configuration: str | None = Field(
+        None, description="Param that gets the configuration (needed when a project has some)."
+    )
+
+
+class ReleasesSpec(_Model):
+    """Watch GitHub for new releases: one event per new release and configuration."""
+
+    projects: list[ReleaseProjectSpec] = Field(min_length=1)
+    params: ReleaseParamsSpec
+    values: dict[str, str | bool] = Field(
+        default_factory=dict, description="Fixed values of other params, by param name."
+    )
+    cron: str = Field("0 * * * *", description="When to check (default: hourly).")
+    time_zone: str = Field("Etc/UTC", description="IANA time zone of the check schedule.")
+    api_url: str = Field("https://api.github.com", description="GitHub REST API base URL.")
+    token_secret_ref: SecretKeyRef | None = Field(
+        None,
+        description=(
+            "Secret key holding a GitHub token (read-only access is enough; it raises the rate"
+            " limit from 60 to 5000 requests an hour)."
+        ),
+    )
+    starting_deadline: Duration = Field(
+        "30m", description="A check missed by more than this is skipped."
+    )
+
+    _cron = field_validator("cron")(rules.cron)
+    _time_zone = field_validator("time_zone")(rules.time_zone)
+    _api_url = field_validator("api_url")(rules.http_url)
+    _deadline = field_validator("starting_deadline")(rules.duration)
+
+
 class TriggersSpec(_Model):
     webhook: WebhookSpec
     cloud_events: CloudEventsSpec | None = None
+    schedule: list[ScheduleSpec] | None = Field(
+        None, min_length=1, description="Cron schedules that start runs."
+    )
+    releases: ReleasesSpec | None = Field(
+        None, description="Start runs for new GitHub releases, per project and configuration."
+    )
 
 
 class PollSpec(_Model):
@@ -367,6 +470,91 @@ class ResourcesSpec(_Model):
     _quantity = field_validator("cpu_request", "memory_request", "memory_limit")(rules.quantity)
 
 
+class ConcurrencySpec(_Model):
+    """At most ``limit`` active runs; the others are created pending and started in order."""
+
+    limit: int = Field(ge=1, le=1000, description="Runs of this benchmark active at once.")
+    key: str | None = Field(
+        None,
+        description=(
+            "Param whose value partitions the limit (e.g. one run per project at a time); it"
+            " becomes label benchgen.dev/concurrency-key, so the listener refuses values that"
+            " are not label values."
+        ),
+    )
+
+
+class CleanupTargetSpec(_Model, rules.CleanupTargetMixin):
+    """Objects to delete after every run, selected by labels."""
+
+    api_version: str = Field(description="e.g. kustomize.toolkit.fluxcd.io/v1, v1")
+    kind: str = Field(description="e.g. Kustomization, HelmRelease")
+    plural: str | None = Field(
+        None,
+        description=(
+            "Resource name for RBAC; default the lower-case kind plus 's' ('es' after s, 'ies'"
+            " for y), as Kubernetes guesses it. Checked against discovery at run time."
+        ),
+    )
+    namespace: str | None = Field(None, description="Default: the benchmark's namespace.")
+    namespace_from_param: str | None = Field(
+        None,
+        description=(
+            "Take the namespace from this param, which needs an enum: a Role is rendered in"
+            " each of its namespaces."
+        ),
+    )
+    labels: dict[str, str] = Field(
+        default_factory=dict, description="Label selector (ANDed with labelsFromParams)."
+    )
+    labels_from_params: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Label key -> param name: the run's value of that param (which must be label-safe)."
+        ),
+    )
+
+    _api_version = field_validator("api_version")(rules.api_version)
+    _kind = field_validator("kind")(rules.object_kind)
+    _plural = field_validator("plural")(rules.resource_plural)
+    _namespace = field_validator("namespace")(rules.dns1123_label)
+    _labels = field_validator("labels")(rules.label_selector)
+    _param_labels = field_validator("labels_from_params")(rules.label_keys)
+    _selects = model_validator(mode="after")(rules.cleanup_selects)
+
+
+class CleanupSpec(_Model):
+    """`benchgen-poller cleanup` in finally: delete, then wait until gone (finalizers too)."""
+
+    delete: list[CleanupTargetSpec] = Field(min_length=1)
+    timeout: Duration = Field("5m", description="Deleting and waiting, together.")
+
+    _timeout = field_validator("timeout")(rules.duration)
+
+
+class NotifySpec(_Model):
+    """`benchgen-poller notify` in finally: the run's summary to a Slack-compatible webhook."""
+
+    url_secret_ref: SecretKeyRef = Field(description="Secret key holding the webhook URL.")
+    on_failure: Literal["report", "fail"] = Field(
+        "report",
+        description=(
+            "A message that cannot be delivered: report it (the run keeps its status) or fail"
+            " the run."
+        ),
+    )
+    timeout: Duration = Field("1m", description="All delivery attempts together.")
+
+    _timeout = field_validator("timeout")(rules.duration)
+
+
+class FinallySpec(_Model):
+    """Extra finally Tasks: they run whether the run passed or failed."""
+
+    cleanup: CleanupSpec | None = None
+    notify: NotifySpec | None = None
+
+
 class PipelineSpec(_Model):
     image: str = Field(
         description=(
@@ -385,6 +573,12 @@ class PipelineSpec(_Model):
         ),
     )
     resources: ResourcesSpec = Field(default_factory=ResourcesSpec)
+    concurrency: ConcurrencySpec | None = Field(
+        None, description="Limit the runs active at once (needs spec.observe.observer)."
+    )
+    finally_: FinallySpec | None = Field(
+        None, alias="finally", description="Clean-up and notification after every run."
+    )
 
     _durations = field_validator("timeout", "finally_timeout")(rules.duration)
     _image = field_validator("image")(rules.pinned_image)

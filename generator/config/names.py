@@ -12,7 +12,7 @@ from typing import NamedTuple
 # Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
 TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
 if TYPE_CHECKING:
-    from generator.config.models import AcceptedEventSpec, Benchmark
+    from generator.config.models import AcceptedEventSpec, Benchmark, ScheduleSpec
 
 
 DEFAULT_NAMESPACE = "default"
@@ -21,7 +21,21 @@ MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 BENCHMARK_LABEL = "benchgen.dev/benchmark"
 TRIGGER_LABEL = "benchgen.dev/trigger"
 ROLE_LABEL = "benchgen.dev/role"  # observer | status: the Deployments' pod selectors
-RESERVED_LABELS = (COMPONENT_LABEL, MANAGED_BY_LABEL, BENCHMARK_LABEL, TRIGGER_LABEL, ROLE_LABEL)
+# spec.pipeline.concurrency.key: the observer counts active runs per value of it.
+CONCURRENCY_KEY_LABEL = "benchgen.dev/concurrency-key"
+RESERVED_LABELS = (
+    COMPONENT_LABEL,
+    MANAGED_BY_LABEL,
+    BENCHMARK_LABEL,
+    TRIGGER_LABEL,
+    ROLE_LABEL,
+    CONCURRENCY_KEY_LABEL,
+)
+# The CronJob controller names each Job <cronjob>-<minutes since the epoch>
+# and refuses CronJob names longer than 52 characters.
+MAX_CRONJOB_NAME = 52
+# Knative's PingSource events: a fixed type, a source naming the PingSource.
+PING_EVENT_TYPE = "dev.knative.sources.ping"
 # Tekton puts the PipelineRun name into label values (tekton.dev/pipelineRun) and
 # validates it as a DNS label: at most 63 characters.
 MAX_RUN_NAME = 63
@@ -64,6 +78,11 @@ class Names(NamedTuple):
     observer: str
     status: str
     observer_tekton_role: str  # Role in the Tekton namespace (sink 'tekton')
+    task_cleanup: str
+    task_notify: str
+    cleanup: str  # ServiceAccount, Roles and RoleBindings of the clean-up Task
+    releases: str  # CronJob, ServiceAccount, Role and RoleBinding of watch-releases
+    releases_state: str  # ConfigMap: what watch-releases already fired
     labels: dict[str, str]
     uses_cloud_events: bool = False
     uses_observer: bool = False
@@ -80,6 +99,15 @@ class Names(NamedTuple):
             f"http://{self.events_listener_service}.{self.namespace}.svc.cluster.local"
             f":{LISTENER_PORT}"
         )
+
+    @property
+    def listener_url(self) -> str:
+        """The webhook EventListener's Service, as in-cluster callers reach it."""
+        return f"http://{self.listener_service}.{self.namespace}.svc.cluster.local:{LISTENER_PORT}"
+
+    def ping_source(self, name: str) -> str:
+        """The CloudEvent source of PingSource ``name`` (knative.dev/eventing PingSourceSource)."""
+        return f"/apis/v1/namespaces/{self.namespace}/pingsources/{name}"
 
     @property
     def broker_url(self) -> str:
@@ -167,6 +195,11 @@ def build_names(bench: Benchmark, namespace: str) -> Names:
         observer=f"{base}-observer",
         status=f"{base}-status",
         observer_tekton_role=f"benchgen-{namespace}-{base}-observer",
+        task_cleanup=f"{base}-cleanup",
+        task_notify=f"{base}-notify",
+        cleanup=f"{base}-cleanup",
+        releases=f"{base}-releases",
+        releases_state=f"{base}-releases-state",
         uses_cloud_events=cloud_events is not None,
         uses_observer=observe is not None and observe.observer is not None,
         uses_status=observe is not None and observe.status_api is not None,
@@ -176,6 +209,11 @@ def build_names(bench: Benchmark, namespace: str) -> Names:
 
 def orchestrator_url(bench: Benchmark, namespace: str) -> str:
     return bench.spec.orchestrator.url.replace("{namespace}", namespace)
+
+
+def schedule_name(base: str, schedule: ScheduleSpec) -> str:
+    """The CronJob or PingSource of one schedule: <base>-<name>, default <base>-schedule."""
+    return f"{base}-{schedule.name or 'schedule'}"
 
 
 def knative_trigger_name(base: str, accepted: AcceptedEventSpec) -> str:

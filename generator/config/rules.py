@@ -57,6 +57,18 @@ if TYPE_CHECKING:
     _Accepted = TypeVar("_Accepted", bound="AcceptedEventMixin")
     _Poll = TypeVar("_Poll", bound=_PollLike)
 
+    class _TargetLike(Protocol):
+        @property
+        def labels(self) -> dict[str, str]: ...
+        @property
+        def labels_from_params(self) -> dict[str, str]: ...
+        @property
+        def namespace(self) -> str | None: ...
+        @property
+        def namespace_from_param(self) -> str | None: ...
+
+    _Target = TypeVar("_Target", bound=_TargetLike)
+
 _PARAM_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _BODY_SOURCE = re.compile(r"^body(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 _HEADER_SOURCE = re.compile(r"^header\.[A-Za-z0-9][A-Za-z0-9-]*$")
@@ -277,6 +289,169 @@ def observer_sink(value: str) -> str:
     return value
 
 
+# Schedules: both the CronJob controller and Knative's PingSource parse them with
+# robfig/cron (five fields, names, '*', '?', ranges, steps, lists, @daily-style
+# descriptors). '@every' is refused (PingSource does not take it), and so is a
+# CRON_TZ=/TZ= prefix: the time zone has its own field, which the CronJob API requires.
+CRON_DESCRIPTORS = (
+    "@yearly",
+    "@annually",
+    "@monthly",
+    "@weekly",
+    "@daily",
+    "@midnight",
+    "@hourly",
+)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+# (name, lowest, highest, names)
+_CRON_FIELDS = (
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day of month", 1, 31, ()),
+    ("month", 1, 12, _MONTHS),
+    ("day of week", 0, 6, _DAYS),
+)
+_TIME_ZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$")
+_REPO = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$")
+_API_VERSION = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?v[0-9]+((alpha|beta)[0-9]+)?$")
+_PLURAL = re.compile(r"^[a-z][a-z0-9]*$")
+
+
+def _cron_number(text: str, name: str, low: int, high: int, words: tuple[str, ...]) -> int | str:
+    lowered = text.lower()
+    if lowered in words:
+        return words.index(lowered) + (1 if name == "month" else 0)
+    if not text.isdigit():
+        return f"{name}: {text!r} is not a number"
+    value = int(text)
+    if not low <= value <= high:
+        return f"{name}: {value} is outside {low}-{high}"
+    return value
+
+
+def _cron_field_problem(
+    text: str, name: str, low: int, high: int, words: tuple[str, ...]
+) -> str | None:
+    for part in text.split(","):
+        body, slash, step = part.partition("/")
+        if slash and (not step.isdigit() or int(step) == 0):
+            return f"{name}: step {step!r} is not a positive number"
+        if body in ("*", "?"):
+            if body == "?" and name not in ("day of month", "day of week"):
+                return f"{name}: '?' is only allowed for the day of month or week"
+            continue
+        start, dash, end = body.partition("-")
+        first = _cron_number(start, name, low, high, words)
+        if isinstance(first, str):
+            return first
+        if dash:
+            last = _cron_number(end, name, low, high, words)
+            if isinstance(last, str):
+                return last
+            if last < first:
+                return f"{name}: range {body!r} ends before it starts"
+    return None
+
+
+def cron_problem(schedule: str) -> str | None:
+    """Why Kubernetes or Knative would refuse this schedule, or None."""
+    text = schedule.strip()
+    if text.upper().startswith(("CRON_TZ=", "TZ=")):
+        return "set the time zone in 'timeZone', not in the schedule"
+    if text.startswith("@"):
+        if text in CRON_DESCRIPTORS:
+            return None
+        return f"{text!r} is not one of {', '.join(CRON_DESCRIPTORS)} (@every is not supported)"
+    parts = text.split()
+    if len(parts) != 5:
+        return (
+            f"{schedule!r} has {len(parts)} fields; use 5: minute hour day-of-month month"
+            " day-of-week (e.g. '0 8 * * *')"
+        )
+    for part, (name, low, high, words) in zip(parts, _CRON_FIELDS, strict=True):
+        problem = _cron_field_problem(part, name, low, high, words)
+        if problem:
+            return f"{schedule!r}: {problem}"
+    return None
+
+
+def cron(value: str) -> str:
+    problem = cron_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def time_zone(value: str) -> str:
+    """An IANA time zone name the API server knows (checked against this machine's database)."""
+    import zoneinfo  # only configs with schedules pay for it
+
+    if not _TIME_ZONE.match(value) or value.lower() == "local":
+        raise ValueError(f"{value!r} is not an IANA time zone name (e.g. Etc/UTC, Europe/Paris)")
+    if zoneinfo.available_timezones():  # no database here: the API server decides
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a known IANA time zone (e.g. Etc/UTC, Europe/Paris)"
+            ) from None
+    return value
+
+
+def github_repo(value: str) -> str:
+    if not _REPO.match(value) or value.split("/")[1] in (".", ".."):
+        raise ValueError(
+            f"{value!r} is not a GitHub repository owner/name (e.g. falcosecurity/falco)"
+        )
+    return value
+
+
+def python_pattern(value: _Text) -> _Text:
+    """A regular expression the runtime (Python's re) searches with."""
+    if value is None:
+        return value
+    try:
+        re.compile(value)
+    except re.error as err:
+        raise ValueError(f"{value!r} is not a valid regular expression: {err}") from None
+    return value
+
+
+def http_url(value: str) -> str:
+    if not _ABSOLUTE_URL.match(value):
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value.rstrip("/")
+
+
+def api_version(value: str) -> str:
+    if not _API_VERSION.match(value):
+        raise ValueError(f"{value!r} is not an apiVersion like v1 or group/v1")
+    return value
+
+
+def resource_plural(value: _Text) -> _Text:
+    if value is not None and not _PLURAL.match(value):
+        raise ValueError(f"{value!r} is not a resource name like helmreleases")
+    return value
+
+
+def label_selector(value: dict[str, str]) -> dict[str, str]:
+    """Label key -> value pairs; an empty value would select too much."""
+    for key, item in value.items():
+        _kube(kube.label_key_problem(key))
+        if not item:
+            raise ValueError(f"{key}: an empty value would select every object without it")
+        _kube(kube.label_value_problem(item))
+    return value
+
+
+def label_keys(value: dict[str, str]) -> dict[str, str]:
+    for key in value:
+        _kube(kube.label_key_problem(key))
+    return value
+
+
 # -- shared behaviour (mixins of both the pydantic models and lite.py's twins) --
 
 
@@ -327,6 +502,41 @@ class AcceptedEventMixin:
     @property
     def type_text(self) -> str:
         return self.type if self.type is not None else str(self.type_prefix)
+
+
+class ReleaseProjectMixin:
+    if TYPE_CHECKING:
+        repo: str
+        name: str | None
+
+    @property
+    def project(self) -> str:
+        """The project param's value: the name, else the repository's name."""
+        return self.name if self.name is not None else self.repo.split("/")[1]
+
+
+class CleanupTargetMixin:
+    if TYPE_CHECKING:
+        api_version: str
+        kind: str
+        plural: str | None
+
+    @property
+    def resource(self) -> str:
+        """The plural resource name: as set, else Kubernetes' UnsafeGuessKindToResource."""
+        if self.plural is not None:
+            return self.plural
+        lower = self.kind.lower()
+        if lower.endswith("s"):
+            return lower + "es"
+        if lower.endswith("y"):
+            return lower[:-1] + "ies"
+        return lower + "s"
+
+    @property
+    def group(self) -> str:
+        group, slash, _ = self.api_version.rpartition("/")
+        return group if slash else ""
 
 
 # -- model rules -------------------------------------------------------------
@@ -387,3 +597,16 @@ def poll_ordered(poll: _Poll) -> _Poll:
     if parse_duration(poll.max_interval) > parse_duration(poll.timeout):
         raise ValueError(f"maxInterval {poll.max_interval} is longer than timeout {poll.timeout}")
     return poll
+
+
+def cleanup_selects(target: _Target) -> _Target:
+    if not target.labels and not target.labels_from_params:
+        raise ValueError(
+            "set 'labels' or 'labelsFromParams': a clean-up never deletes every object of a kind"
+        )
+    both = sorted(set(target.labels) & set(target.labels_from_params))
+    if both:
+        raise ValueError(f"label {both[0]!r} is in both 'labels' and 'labelsFromParams'")
+    if target.namespace and target.namespace_from_param:
+        raise ValueError("set 'namespace' or 'namespaceFromParam', not both")
+    return target
