@@ -27,12 +27,11 @@ def _account(names: Names, name: str) -> Manifest:
 
 
 def cleanup_role_name(names: Names, namespace: str) -> str:
-    """At home the plain name; elsewhere the origin is in the name (no collisions)."""
-    return (
-        names.cleanup
-        if namespace == names.namespace
-        else f"benchgen-{names.namespace}-{names.cleanup}"
-    )
+    """At home the plain name; elsewhere the origin and the target are in the name, so
+    no two benchmarks (nor two of this one's Roles) ever share one."""
+    if namespace == names.namespace:
+        return names.cleanup
+    return f"benchgen-{names.namespace}-{names.cleanup}-{namespace}"
 
 
 def build_cleanup_identity(bench: Benchmark, names: Names) -> list[Manifest]:

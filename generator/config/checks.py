@@ -709,6 +709,7 @@ def _finally(bench: Benchmark) -> Iterator[Finding]:
 
 def _blank(name: str) -> str:
     return (
-        f"param {name!r} is optional with no default, so it may be empty, which selects"
-        " nothing safely: make it required or give it a default"
+        f"param {name!r} is optional with no default, so its value may be empty, which the"
+        " clean-up refuses (an empty selector value would match too much) after the run:"
+        " make it required or give it a default"
     )
