@@ -10,20 +10,22 @@ import base64
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import urllib3
 
-from tests.e2e.cluster import Cluster, _free_port, wait_for
+from tests.e2e.cluster import Cluster, KubeAPIError, _free_port, wait_for
 from tests.e2e.kubelet import create_pod
+from tests.e2e.render import Obj, namespaces_of, render
 from tests.runtime.observe_sink import CloudEventSink, Received
 
 TEKTON = "tekton.dev/v1"
@@ -376,3 +378,352 @@ class Env:
         return ObserverProcess(
             env, self.tmp / f"observer-{len(list(self.tmp.glob('observer-*')))}.log"
         )
+
+
+# -- Tekton's PipelineRun reconciler and the concurrency gate (test_concurrency,
+# test_rendered_issue9) ----------------------------------------------------------
+
+KEY = "benchgen.dev/concurrency-key"
+PENDING = "PipelineRunPending"
+
+
+class Tekton:
+    """What Tekton's PipelineRun reconciler writes, played by the test."""
+
+    def __init__(self, cluster: Cluster, ns: str) -> None:
+        self.c, self.ns = cluster, ns
+
+    def create(self, name: str, key: str | None = None) -> dict[str, Any]:
+        labels = dict(LABELS, **({KEY: key} if key else {}))
+        return self.create_run(
+            {
+                "apiVersion": TEKTON,
+                "kind": "PipelineRun",
+                "metadata": {"name": name, "namespace": self.ns, "labels": labels},
+                "spec": {
+                    "status": PENDING,
+                    "pipelineSpec": {
+                        "tasks": [
+                            {"name": "t", "taskSpec": {"steps": [{"name": "s", "image": "x:1"}]}}
+                        ]
+                    },
+                },
+            }
+        )
+
+    def create_run(self, run: dict[str, Any]) -> dict[str, Any]:
+        """Create ``run`` (pending) as the listener would, then write what Tekton does."""
+        assert run["spec"].get("status") == PENDING, run["spec"]
+        pr = self.c.create(run)
+        name = pr["metadata"]["name"]
+        # reconcile(): pr.IsPending() -> MarkRunning(PipelineRunPending, ...), no startTime.
+        self._status(
+            name,
+            {"conditions": [self._cond("Unknown", PENDING, f'PipelineRun "{name}" is pending')]},
+        )
+        return pr
+
+    @staticmethod
+    def _cond(status: str, reason: str, message: str = "") -> dict[str, str]:
+        return {"type": "Succeeded", "status": status, "reason": reason, "message": message,
+                "lastTransitionTime": now()}  # fmt: skip
+
+    def _status(self, name: str, status: dict[str, Any]) -> None:
+        self.c.patch(TEKTON, "PipelineRun", name, {"status": status}, self.ns, subresource="status")
+
+    def get(self, name: str) -> dict[str, Any] | None:
+        return self.c.get_or_none(TEKTON, "PipelineRun", name, self.ns)
+
+    def released(self, name: str) -> bool:
+        pr = self.get(name)
+        return pr is not None and "status" not in pr["spec"]
+
+    def start(self, name: str) -> None:
+        assert self.released(name), f"{name} started while pending"
+        self._status(name, {"startTime": now(), "conditions": [self._cond("Unknown", "Running")]})
+
+    def finish(self, name: str, ok: bool = True) -> None:
+        self._status(
+            name,
+            {"completionTime": now(),
+             "conditions": [self._cond("True" if ok else "False", "Succeeded" if ok else "Failed")]},
+        )  # fmt: skip
+
+    def cancel(self, name: str) -> None:
+        # What `tkn pipelinerun cancel` does: spec.status replaced.
+        self.c.patch(TEKTON, "PipelineRun", name, {"spec": {"status": "Cancelled"}}, self.ns)
+
+
+class Recorder:
+    """Polls the runs: release order, and the most active at once per key."""
+
+    def __init__(self, cluster: Cluster, ns: str) -> None:
+        self.c, self.ns = cluster, ns
+        self.order: list[str] = []
+        self.max_active: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            active: dict[str, int] = {}
+            try:
+                runs = self.c.list_objects(TEKTON, "PipelineRun", self.ns)
+            except KubeAPIError:  # e.g. 429 while a CRD's storage (re)initializes
+                continue
+            for pr in runs:
+                name = pr["metadata"]["name"]
+                done = any(
+                    c.get("status") in ("True", "False")
+                    for c in (pr.get("status") or {}).get("conditions") or []
+                )
+                if "status" not in pr["spec"]:
+                    if name not in self.order:
+                        self.order.append(name)
+                    if not done:
+                        key = pr["metadata"]["labels"].get(KEY, "")
+                        active[key] = active.get(key, 0) + 1
+            for key, n in active.items():
+                self.max_active[key] = max(self.max_active.get(key, 0), n)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def stays_pending(t: Tekton, *names: str, seconds: float = 1.5) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        for name in names:
+            pr = t.get(name)
+            assert pr is not None and pr["spec"].get("status") in (PENDING, "Cancelled"), name
+        time.sleep(0.2)
+
+
+# -- rendered objects, run as they declare themselves (test_rendered_controller,
+# test_rendered_issue9) -------------------------------------------------------------
+
+BIN = Path(sys.executable).parent  # where the project's console scripts are installed
+RENDERED_MANAGER = "benchgen-e2e-rendered"
+
+
+class Rendered:
+    """``benchgen render`` of one config, as applied to the API server."""
+
+    def __init__(self, objs: list[Obj]) -> None:
+        self.objs = objs
+
+    def one(self, kind: str, name_suffix: str) -> Obj:
+        (obj,) = [
+            o
+            for o in self.objs
+            if o["kind"] == kind and o["metadata"]["name"].endswith(name_suffix)
+        ]
+        return obj
+
+    def container(self, deployment_suffix: str) -> tuple[Obj, Obj]:
+        """(pod spec, its only container) of a rendered Deployment."""
+        pod = self.one("Deployment", deployment_suffix)["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        return pod, container
+
+    def apply(self, cluster: Cluster) -> None:
+        """Server-side apply of everything, as ``kubectl apply --server-side`` would."""
+        for ns in sorted(namespaces_of(self.objs)):
+            cluster.ensure_namespace(ns)
+        for obj in self.objs:
+            cluster.apply(obj, field_manager=RENDERED_MANAGER)
+
+
+def apply_rendered(cluster: Cluster, config: Path, namespace: str) -> Rendered:
+    rendered = Rendered(render(config, namespace=namespace))
+    rendered.apply(cluster)
+    return rendered
+
+
+# Resolves one ``valueFrom`` the way the kubelet would; the test says how.
+Resolver = Callable[[Obj], str]
+
+
+def declared_env(container: Obj, resolve: Resolver | None = None) -> dict[str, str]:
+    """The container's env; a ``valueFrom`` needs ``resolve`` (without one, every
+    entry must be a literal)."""
+    out: dict[str, str] = {}
+    for entry in container.get("env") or []:
+        if set(entry) == {"name", "value"}:
+            out[entry["name"]] = entry["value"]
+        else:
+            assert resolve is not None and set(entry) == {"name", "valueFrom"}, entry
+            out[entry["name"]] = resolve(entry["valueFrom"])
+    return out
+
+
+def argv_and_env(
+    container: Obj,
+    overrides: Mapping[str, str],
+    *,
+    env: Mapping[str, str] | None = None,
+    kubeconfig: Path | None = None,
+) -> tuple[list[str], dict[str, str]]:
+    """The container's command + args and env (``env``: the declared env already
+    resolved), with ``overrides`` replacing declared values only (an override of a
+    name the container does not declare would hide a missing env var), and
+    KUBECONFIG standing in for the in-cluster token (none: no credentials at all)."""
+    declared = dict(declared_env(container) if env is None else env)
+    assert set(overrides) <= set(declared), set(overrides) - set(declared)
+    # The test's own environment minus anything that could fill in for a missing
+    # declared variable (BENCHGEN_*) or select the in-cluster config (KUBERNETES_*).
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BENCHGEN_", "KUBERNETES_")) and k != "KUBECONFIG"
+    }
+    command = [*container["command"], *(container.get("args") or [])]
+    executable = BIN / command[0]  # the image's entry point, installed in this venv
+    assert executable.exists(), executable
+    full = {**base, **declared, **overrides}
+    if kubeconfig is not None:
+        full["KUBECONFIG"] = str(kubeconfig)
+    return [str(executable), *command[1:]], full
+
+
+def process(
+    container: Obj,
+    overrides: dict[str, str],
+    kubeconfig: Path,
+    log: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """A long-running container as a subprocess; its output goes to ``log``."""
+    argv, full = argv_and_env(container, overrides, env=env, kubeconfig=kubeconfig)
+    with log.open("ab") as out:
+        return subprocess.Popen(argv, env=full, stdout=out, stderr=subprocess.STDOUT)
+
+
+def run_to_end(
+    container: Obj,
+    overrides: Mapping[str, str],
+    *,
+    env: Mapping[str, str] | None = None,
+    kubeconfig: Path | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """A Job's or a step's container, run to its end."""
+    argv, full = argv_and_env(container, overrides, env=env, kubeconfig=kubeconfig)
+    return subprocess.run(
+        argv, env=full, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def http_status(url: str) -> int | None:
+    try:
+        return urllib3.request("GET", url, timeout=2.0, retries=False).status
+    except urllib3.exceptions.HTTPError:
+        return None
+
+
+def wait_healthy(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
+    def ready() -> bool:
+        assert proc.poll() is None, log.read_text(errors="replace")
+        return http_status(url) == 200
+
+    wait_for(ready, timeout=60, what=url)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> int:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise
+
+
+def mounted_secret(pod: Obj, container: Obj, path: str) -> tuple[str, str]:
+    """(Secret name, key) that the pod's volumes put at ``path`` in ``container``."""
+    mount_dir, _, file_name = path.rpartition("/")
+    (mount,) = [m for m in container["volumeMounts"] if m["mountPath"] == mount_dir]
+    (volume,) = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+    (item,) = [i for i in volume["secret"]["items"] if i["path"] == file_name]
+    return volume["secret"]["secretName"], item["key"]
+
+
+def secret_file(
+    cluster: Cluster, ns: str, ref: tuple[str, str], value: str | bytes, tmp: Path
+) -> Path:
+    """Creates the Secret a user would (never rendered) and writes what the kubelet
+    would mount from it, read back from the API server, to a temp file."""
+    name, key = ref
+    raw = value.encode() if isinstance(value, str) else value
+    cluster.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": name, "namespace": ns},
+            "data": {key: base64.b64encode(raw).decode()},
+        },
+        field_manager=RENDERED_MANAGER,
+    )
+    secret = cluster.get("v1", "Secret", name, ns)
+    path = tmp / "secrets" / name / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(base64.b64decode(secret["data"][key]))
+    return path
+
+
+def run_from_template(
+    template: Obj,
+    namespace: str,
+    values: Mapping[str, str],
+    *,
+    fallback: Callable[[str], str] | None = None,
+) -> Obj:
+    """The PipelineRun a rendered TriggerTemplate creates, its ``$(tt.params.*)``
+    filled in as Triggers would: ``values``, else the param's default (else
+    ``fallback``)."""
+    defaults = {p["name"]: p["default"] for p in template["spec"]["params"] if "default" in p}
+
+    def value(m: re.Match[str]) -> str:
+        name = m[1]
+        if name in values:
+            return values[name]
+        if name in defaults:
+            return str(defaults[name])
+        assert fallback is not None, f"no value for $(tt.params.{name})"
+        return fallback(name)
+
+    # Triggers substitutes into the JSON text: values must not need escaping.
+    assert all(json.dumps(v) == f'"{v}"' for v in values.values()), values
+    (resource,) = template["spec"]["resourcetemplates"]
+    text = re.sub(r"\$\(tt\.params\.([a-z0-9-]+)\)", value, json.dumps(resource))
+    run: Obj = json.loads(text)
+    run["metadata"]["namespace"] = namespace
+    return run
+
+
+def flux_crd(group: str, version: str, kind: str, plural: str) -> Obj:
+    """A stand-in CRD with a Flux kind's group, version and names (Flux itself is not
+    installed): enough to create, list and delete such objects."""
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{plural}.{group}"},
+        "spec": {
+            "group": group,
+            "names": {"kind": kind, "listKind": f"{kind}List", "plural": plural,
+                      "singular": kind.lower()},
+            "scope": "Namespaced",
+            "versions": [{"name": version, "served": True, "storage": True,
+                          "schema": {"openAPIV3Schema": {
+                              "type": "object", "x-kubernetes-preserve-unknown-fields": True}}}],
+        },
+    }  # fmt: skip
+
+
+FLUX_FINALIZER = "finalizers.fluxcd.io"
+HELMRELEASE_CRD = flux_crd("helm.toolkit.fluxcd.io", "v2", "HelmRelease", "helmreleases")
+KUSTOMIZATION_CRD = flux_crd("kustomize.toolkit.fluxcd.io", "v1", "Kustomization", "kustomizations")

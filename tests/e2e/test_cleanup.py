@@ -23,30 +23,15 @@ from typing import Any
 import pytest
 
 from tests.e2e.cluster import Cluster, wait_for
-from tests.e2e.runtime_support import token_kubeconfig
+from tests.e2e.runtime_support import FLUX_FINALIZER, HELMRELEASE_CRD, token_kubeconfig
 from tests.e2e.upstream import Upstream
 
 pytestmark = pytest.mark.e2e
 
 POLLER = Path(sys.executable).with_name("benchgen-poller")
 HR = "helm.toolkit.fluxcd.io/v2"
-FLUX_FINALIZER = "finalizers.fluxcd.io"
 INSTANCE = "app.kubernetes.io/instance"
 
-HELMRELEASE_CRD = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "helmreleases.helm.toolkit.fluxcd.io"},
-    "spec": {
-        "group": "helm.toolkit.fluxcd.io",
-        "names": {"kind": "HelmRelease", "listKind": "HelmReleaseList", "plural": "helmreleases",
-                  "singular": "helmrelease", "shortNames": ["hr"]},
-        "scope": "Namespaced",
-        "versions": [{"name": "v2", "served": True, "storage": True,
-                      "schema": {"openAPIV3Schema": {"type": "object",
-                                 "x-kubernetes-preserve-unknown-fields": True}}}],
-    },
-}  # fmt: skip
 
 # The contract's RBAC for the cleanup ServiceAccount, and nothing more.
 CLEANUP_RULES = [

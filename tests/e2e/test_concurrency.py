@@ -13,32 +13,29 @@ points the test looks.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.e2e.cluster import Cluster, KubeAPIError, wait_for
 from tests.e2e.runtime_support import (
-    LABELS,
+    KEY,
     OBSERVER_RULES,
     TEKTON,
     Env,
     ObserverProcess,
+    Recorder,
+    Tekton,
     grant,
-    now,
+    stays_pending,
     token_kubeconfig,
 )
 from tests.e2e.upstream import Upstream
 from tests.runtime.observe_sink import CloudEventSink
 
 pytestmark = pytest.mark.e2e
-
-KEY = "benchgen.dev/concurrency-key"
-PENDING = "PipelineRunPending"
 
 
 @pytest.fixture
@@ -57,108 +54,9 @@ def env(cluster: Cluster, upstream: Upstream, namespace: str, tmp_path: Path) ->
         yield Env(cluster, namespace, sink, kubeconfig, tmp_path)
 
 
-class Tekton:
-    """What Tekton's PipelineRun reconciler writes, played by the test."""
-
-    def __init__(self, env: Env) -> None:
-        self.c, self.ns = env.cluster, env.ns
-
-    def create(self, name: str, key: str | None = None) -> dict[str, Any]:
-        labels = dict(LABELS, **({KEY: key} if key else {}))
-        pr = self.c.create(
-            {
-                "apiVersion": TEKTON,
-                "kind": "PipelineRun",
-                "metadata": {"name": name, "namespace": self.ns, "labels": labels},
-                "spec": {
-                    "status": PENDING,
-                    "pipelineSpec": {
-                        "tasks": [
-                            {"name": "t", "taskSpec": {"steps": [{"name": "s", "image": "x:1"}]}}
-                        ]
-                    },
-                },
-            }
-        )
-        # reconcile(): pr.IsPending() -> MarkRunning(PipelineRunPending, ...), no startTime.
-        self._status(
-            name,
-            {"conditions": [self._cond("Unknown", PENDING, f'PipelineRun "{name}" is pending')]},
-        )
-        return pr
-
-    @staticmethod
-    def _cond(status: str, reason: str, message: str = "") -> dict[str, str]:
-        return {"type": "Succeeded", "status": status, "reason": reason, "message": message,
-                "lastTransitionTime": now()}  # fmt: skip
-
-    def _status(self, name: str, status: dict[str, Any]) -> None:
-        self.c.patch(TEKTON, "PipelineRun", name, {"status": status}, self.ns, subresource="status")
-
-    def get(self, name: str) -> dict[str, Any] | None:
-        return self.c.get_or_none(TEKTON, "PipelineRun", name, self.ns)
-
-    def released(self, name: str) -> bool:
-        pr = self.get(name)
-        return pr is not None and "status" not in pr["spec"]
-
-    def start(self, name: str) -> None:
-        assert self.released(name), f"{name} started while pending"
-        self._status(name, {"startTime": now(), "conditions": [self._cond("Unknown", "Running")]})
-
-    def finish(self, name: str, ok: bool = True) -> None:
-        self._status(
-            name,
-            {"completionTime": now(),
-             "conditions": [self._cond("True" if ok else "False", "Succeeded" if ok else "Failed")]},
-        )  # fmt: skip
-
-    def cancel(self, name: str) -> None:
-        # What `tkn pipelinerun cancel` does: spec.status replaced.
-        self.c.patch(TEKTON, "PipelineRun", name, {"spec": {"status": "Cancelled"}}, self.ns)
-
-
-class Recorder:
-    """Polls the runs: release order, and the most active at once per key."""
-
-    def __init__(self, env: Env) -> None:
-        self.c, self.ns = env.cluster, env.ns
-        self.order: list[str] = []
-        self.max_active: dict[str, int] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.1):
-            active: dict[str, int] = {}
-            try:
-                runs = self.c.list_objects(TEKTON, "PipelineRun", self.ns)
-            except KubeAPIError:  # e.g. 429 while a CRD's storage (re)initializes
-                continue
-            for pr in runs:
-                name = pr["metadata"]["name"]
-                done = any(
-                    c.get("status") in ("True", "False")
-                    for c in (pr.get("status") or {}).get("conditions") or []
-                )
-                if "status" not in pr["spec"]:
-                    if name not in self.order:
-                        self.order.append(name)
-                    if not done:
-                        key = pr["metadata"]["labels"].get(KEY, "")
-                        active[key] = active.get(key, 0) + 1
-            for key, n in active.items():
-                self.max_active[key] = max(self.max_active.get(key, 0), n)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-
 @pytest.fixture
 def recorder(env: Env) -> Iterator[Recorder]:
-    rec = Recorder(env)
+    rec = Recorder(env.cluster, env.ns)
     yield rec
     rec.stop()
 
@@ -179,19 +77,10 @@ def cleanup_procs() -> Iterator[list[ObserverProcess]]:
             p.kill()
 
 
-def stays_pending(t: Tekton, *names: str, seconds: float = 1.5) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        for name in names:
-            pr = t.get(name)
-            assert pr is not None and pr["spec"].get("status") in (PENDING, "Cancelled"), name
-        time.sleep(0.2)
-
-
 def test_limit_1_runs_one_after_another_in_arrival_order_across_a_kill(
     env: Env, recorder: Recorder, cleanup_procs: list[ObserverProcess]
 ) -> None:
-    t = Tekton(env)
+    t = Tekton(env.cluster, env.ns)
     obs = gated(env, 1).start()
     cleanup_procs.append(obs)
     # Three events within the same second; names sort against arrival, so only
@@ -232,7 +121,7 @@ def test_limit_1_runs_one_after_another_in_arrival_order_across_a_kill(
 def test_keyed_limits_count_each_key_apart(
     env: Env, recorder: Recorder, cleanup_procs: list[ObserverProcess]
 ) -> None:
-    t = Tekton(env)
+    t = Tekton(env.cluster, env.ns)
     obs = gated(env, 1, KEY).start()
     cleanup_procs.append(obs)
     t.create("falco-1", "falco")
@@ -255,7 +144,7 @@ def test_keyed_limits_count_each_key_apart(
 def test_a_deleted_active_run_frees_its_slot_and_a_cancelled_pending_run_never_runs(
     env: Env, recorder: Recorder, cleanup_procs: list[ObserverProcess]
 ) -> None:
-    t = Tekton(env)
+    t = Tekton(env.cluster, env.ns)
     obs = gated(env, 1).start()
     cleanup_procs.append(obs)
     t.create("first")
@@ -283,7 +172,7 @@ def test_the_release_patch_is_refused_for_a_run_no_longer_pending(env: Env) -> N
 
     from generator.runtime import kube
 
-    t = Tekton(env)
+    t = Tekton(env.cluster, env.ns)
     pr = t.create("racing")
     t.cancel("racing")
     api = kube_config.new_client_from_config(config_file=str(env.kubeconfig))  # type: ignore[no-untyped-call]

@@ -13,13 +13,8 @@ kubelet through the API server."""
 
 from __future__ import annotations
 
-import base64
 import json
-import os
-import re
-import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -27,17 +22,27 @@ from typing import Any
 import pytest
 import urllib3
 
-from tests.e2e.cluster import Cluster, _free_port, wait_for
+from tests.e2e.cluster import Cluster, _free_port
 from tests.e2e.kubelet import FakeKubelet
-from tests.e2e.render import GOLDEN, Obj, namespaces_of, render
+from tests.e2e.render import GOLDEN, Obj
 from tests.e2e.runtime_support import (
     TEKTON,
+    Rendered,
+    apply_rendered,
     create_task_run,
+    declared_env,
+    http_status,
+    mounted_secret,
     open_logs,
+    process,
+    run_from_template,
+    secret_file,
     seen,
     set_run_condition,
     set_steps,
+    stop,
     token_kubeconfig,
+    wait_healthy,
 )
 from tests.e2e.upstream import Upstream
 from tests.runtime.observe_sink import CloudEventSink
@@ -45,34 +50,8 @@ from tests.runtime.observe_sink import CloudEventSink
 pytestmark = pytest.mark.e2e
 
 CONFIG = GOLDEN / "cloudevents-observe" / "config.yaml"  # sink broker, log tail, bearer auth
-BIN = Path(sys.executable).parent  # where the project's console scripts are installed
 TOKEN = "ci-token-rendered-0123456789"
 EVENT_ID = "3f0e7c52-9d1a"  # the CloudEvent id that names the run
-
-
-class Rendered:
-    def __init__(self, objs: list[Obj]) -> None:
-        self.objs = objs
-
-    def one(self, kind: str, name_suffix: str) -> Obj:
-        (obj,) = [
-            o
-            for o in self.objs
-            if o["kind"] == kind and o["metadata"]["name"].endswith(name_suffix)
-        ]
-        return obj
-
-    def container(self, deployment_suffix: str) -> tuple[Obj, Obj]:
-        """(pod spec, its only container) of a rendered Deployment."""
-        pod = self.one("Deployment", deployment_suffix)["spec"]["template"]["spec"]
-        (container,) = pod["containers"]
-        return pod, container
-
-
-def declared_env(container: Obj) -> dict[str, str]:
-    # Every entry is a literal: a valueFrom would need a resolver this test does not have.
-    assert all(set(e) == {"name", "value"} for e in container["env"]), container["env"]
-    return {e["name"]: e["value"] for e in container["env"]}
 
 
 def port_of(container: Obj, name: str) -> int:
@@ -80,77 +59,16 @@ def port_of(container: Obj, name: str) -> int:
     return int(port)
 
 
-def process(
-    container: Obj, overrides: dict[str, str], kubeconfig: Path, log: Path
-) -> subprocess.Popen[bytes]:
-    """The container's command + args and env, with ``overrides`` replacing declared
-    values only (an override of a name the container does not declare would hide
-    a missing env var), and KUBECONFIG standing in for the in-cluster token."""
-    env = declared_env(container)
-    assert set(overrides) <= set(env), set(overrides) - set(env)
-    # The test's own environment minus anything that could fill in for a missing
-    # declared variable (BENCHGEN_*) or select the in-cluster config (KUBERNETES_*).
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("BENCHGEN_", "KUBERNETES_"))}
-    command = [*container["command"], *container["args"]]
-    executable = BIN / command[0]  # the image's entry point, installed in this venv
-    assert executable.exists(), executable
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [str(executable), *command[1:]],
-            env={**base, **env, **overrides, "KUBECONFIG": str(kubeconfig)},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def http_status(url: str) -> int | None:
-    try:
-        return urllib3.request("GET", url, timeout=2.0, retries=False).status
-    except urllib3.exceptions.HTTPError:
-        return None
-
-
-def wait_healthy(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    def ready() -> bool:
-        assert proc.poll() is None, log.read_text(errors="replace")
-        return http_status(url) == 200
-
-    wait_for(ready, timeout=60, what=url)
-
-
-def stop(proc: subprocess.Popen[bytes]) -> int:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-    try:
-        return proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        raise
-
-
 def sample_run(template: Obj, namespace: str) -> Obj:
     """The PipelineRun the rendered CloudEvents TriggerTemplate creates, with its
     ``$(tt.params.*)`` filled in as Triggers would."""
     values = {"cloudevent-id": EVENT_ID, "request-id": "req-1"}
-    text = re.sub(
-        r"\$\(tt\.params\.([a-z0-9-]+)\)",
-        lambda m: values.get(m[1], f"sample-{m[1]}"),
-        json.dumps(template["spec"]["resourcetemplates"][0]),
-    )
-    run: Obj = json.loads(text)
-    run["metadata"]["namespace"] = namespace
-    return run
+    return run_from_template(template, namespace, values, fallback=lambda p: f"sample-{p}")
 
 
 @pytest.fixture
 def rendered(cluster: Cluster, upstream: Upstream, namespace: str) -> Rendered:
-    objs = render(CONFIG, namespace=namespace)
-    for ns in sorted(namespaces_of(objs)):
-        cluster.ensure_namespace(ns)
-    for obj in objs:
-        cluster.apply(obj, field_manager="benchgen-e2e-rendered")
-    return Rendered(objs)
+    return apply_rendered(cluster, CONFIG, namespace)
 
 
 def test_rendered_observer_and_status_api_follow_one_run(
@@ -177,26 +95,12 @@ def test_rendered_observer_and_status_api_follow_one_run(
     service_port = rendered.one("Service", "-status")["spec"]["ports"][0]["targetPort"]
     assert port_of(status, service_port) == int(st_env["BENCHGEN_PORT"])
     # BENCHGEN_AUTH_FILE is the file the Secret volume puts the secretRef's key at.
-    mount_dir, _, file_name = st_env["BENCHGEN_AUTH_FILE"].rpartition("/")
-    (mount,) = [m for m in status["volumeMounts"] if m["mountPath"] == mount_dir]
-    (volume,) = [v for v in st_pod["volumes"] if v["name"] == mount["name"]]
-    (item,) = [i for i in volume["secret"]["items"] if i["path"] == file_name]
-    assert (volume["secret"]["secretName"], item["key"]) == ("ce-bench-status", "token")
+    ref = mounted_secret(st_pod, status, st_env["BENCHGEN_AUTH_FILE"])
+    assert ref == ("ce-bench-status", "token")
 
     # The Secret a user would create (never rendered); the file holds what the
     # kubelet would mount from it, read back from the API server.
-    cluster.apply(
-        {
-            "apiVersion": "v1",
-            "kind": "Secret",
-            "metadata": {"name": volume["secret"]["secretName"], "namespace": ns},
-            "stringData": {item["key"]: TOKEN + "\n"},
-        },
-        field_manager="benchgen-e2e-rendered",
-    )
-    secret = cluster.get("v1", "Secret", volume["secret"]["secretName"], ns)
-    auth_file = tmp_path / item["key"]
-    auth_file.write_bytes(base64.b64decode(secret["data"][item["key"]]))
+    auth_file = secret_file(cluster, ns, ref, TOKEN + "\n", tmp_path)
 
     # Tokens of the RENDERED ServiceAccounts: only the rendered RBAC authorizes them.
     def kubeconfig(pod: Obj, name: str) -> Path:

@@ -4,61 +4,17 @@ error texts, a dropped connection), and the URL never printed."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from generator.runtime.notify import build_message
+from tests.runtime.slack_hook import TOKEN_PATH, SlackHook
 
 POLLER = Path(sys.executable).with_name("benchgen-poller")
-TOKEN_PATH = "/services/T0000/B0000/s3cr3t-t0ken-in-the-path"
-
-
-@dataclass
-class SlackHook:
-    """A loopback incoming webhook answering like Slack's."""
-
-    script: list[tuple[int, str, dict[str, str]]] = field(default_factory=list)
-    received: list[dict[str, Any]] = field(default_factory=list)
-    drop_next: int = 0
-
-    def __post_init__(self) -> None:
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers["Content-Length"]))
-                if hook.drop_next:
-                    hook.drop_next -= 1
-                    self.connection.close()  # no answer at all
-                    return
-                hook.received.append(
-                    {"path": self.path, "headers": dict(self.headers), "body": json.loads(raw)}
-                )
-                status, text, headers = hook.script.pop(0) if hook.script else (200, "ok", {})
-                body = text.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(body)))
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}{TOKEN_PATH}"
 
 
 @pytest.fixture
