@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.compile.cel import EVENT_ID_PATTERN, MAX_ATTRIBUTE_LENGTH
+from generator.config.checks import listener_value_problem
 from generator.config.models import (
     RESERVED_EVENT_PREFIXES,
     AcceptedEventSpec,
@@ -73,17 +74,13 @@ def _payload(
                     f"{param.name} is required ({param.from_}); pass --field {param.name}=VALUE"
                 )
             continue
-        if param.type == "boolean":
-            if value.lower() not in ("true", "false"):
-                problems.append(f"{param.name}: {value!r} must be true or false")
-                continue
-            typed: Any = value.lower() == "true"
-        else:
-            problem = param.value_problem(value)
-            if problem:
-                problems.append(f"{param.name}: {value!r} {problem}")
-                continue
-            typed = value
+        # The same rule the listener's CEL filter applies (and the render-time
+        # check of schedule values): image tags, the concurrency key, blanks.
+        problem = listener_value_problem(bench, param, value)
+        if problem:
+            problems.append(f"{param.name}: {value!r} {problem}")
+            continue
+        typed: Any = value.lower() == "true" if param.type == "boolean" else value
         kind, _, rest = param.from_.partition(".")
         if kind == "header":
             headers[rest] = value
