@@ -31,7 +31,6 @@ from generator.webhook_auth import (
     auth_headers,
     header_name_problem,
     header_value_problem,
-    read_secret_bytes,
 )
 
 # The listener's own check on an event id (generator/compile/cel.py).
@@ -149,7 +148,11 @@ def load_listener(env: Mapping[str, str], problems: list[str]) -> ListenerConfig
             problems.append(f"BENCHGEN_AUTH_FILE is required with BENCHGEN_AUTH_TYPE={auth_type}")
         else:
             try:
-                secret = read_secret_bytes(Path(path).read_bytes())
+                # Exactly the Secret's bytes: Triggers' interceptors sign and
+                # compare with them as they are, a trailing newline included
+                # (`kubectl create secret --from-file` keeps one). A token
+                # with a newline cannot travel in a header: refused below.
+                secret = Path(path).read_bytes()
             except OSError as exc:
                 problems.append(f"BENCHGEN_AUTH_FILE {path}: {exc.strerror}")
             else:
@@ -161,7 +164,14 @@ def load_listener(env: Mapping[str, str], problems: list[str]) -> ListenerConfig
             try:  # the secret's shape and the header name are checked before anything is sent
                 auth_headers(auth_type, b"", secret, header=header, event_type=event_type)
             except WebhookAuthError as exc:
-                problems.append(f"BENCHGEN_AUTH_*: {exc}")
+                hint = (
+                    "; the Secret key ends with a line break, which the listener compares"
+                    " too: recreate it without one (printf '%s' TOKEN | kubectl create"
+                    " secret generic NAME --from-file=KEY=/dev/stdin)"
+                    if secret.endswith((b"\n", b"\r"))
+                    else ""
+                )
+                problems.append(f"BENCHGEN_AUTH_*: {exc}{hint}")
     return ListenerConfig(url, auth_type, secret, header, event_type)
 
 

@@ -24,7 +24,7 @@ POLLER = Path(sys.executable).with_name("benchgen-poller")
 @pytest.fixture
 def secret_file(tmp_path: Path) -> Path:
     path = tmp_path / "secret"
-    path.write_bytes(SECRET + b"\n")  # as mounted from a Secret written by hand
+    path.write_bytes(SECRET)  # a Secret key, mounted as a file: its exact bytes
     return path
 
 
@@ -136,6 +136,40 @@ def test_gitlab_and_token_auth(kind: str, secret_file: Path) -> None:
         assert main(["send"], env=env, clock=FakeClock()) == 0
         [received] = listener.received
         assert received.accepted and received.headers["X-Run-Note"] == "nightly"
+
+
+def test_a_github_secret_is_used_byte_for_byte_trailing_newline_included(
+    tmp_path: Path,
+) -> None:
+    """Triggers' github interceptor signs with the Secret's bytes as they are: so must send."""
+    secret = tmp_path / "secret"
+    secret.write_bytes(SECRET + b"\n")  # `kubectl create secret --from-file` keeps it
+    with WebhookListener(Interceptor("github", SECRET + b"\n")) as listener:
+        assert main(["send"], env=env_for(listener, secret), clock=FakeClock()) == 0
+        [received] = listener.received
+        assert received.accepted
+    with WebhookListener(Interceptor("github", SECRET), reject_status=403) as listener:
+        # A listener whose Secret has no newline refuses that signature.
+        assert main(["send"], env=env_for(listener, secret), clock=FakeClock()) == 1
+
+
+@pytest.mark.parametrize("kind", ["gitlab", "token"])
+def test_a_token_with_a_trailing_newline_is_refused_with_the_fix(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The listener compares the whole Secret, which no header can carry: say how to fix it."""
+    secret = tmp_path / "secret"
+    secret.write_bytes(SECRET + b"\n")
+    env = {
+        "BENCHGEN_LISTENER_URL": "http://127.0.0.1:9",
+        "BENCHGEN_EVENT_BODY": "{}",
+        "BENCHGEN_AUTH_TYPE": kind,
+        "BENCHGEN_AUTH_FILE": str(secret),
+        "BENCHGEN_AUTH_HEADER": "X-Benchgen-Token",
+    }
+    assert main(["send"], env=env, clock=FakeClock()) == 2
+    err = capsys.readouterr().err
+    assert "ends with a line break" in err and "recreate it without one" in err
 
 
 def test_bad_input_lists_every_problem_and_sends_nothing(
