@@ -32,7 +32,7 @@ from generator.config.models import (
 )
 from generator.config.names import build_names, resolve_namespace
 from generator.errors import UsageError
-from generator.webhook_auth import WebhookAuthError, auth_headers, read_secret_bytes
+from generator.webhook_auth import WebhookAuthError, auth_headers
 
 SECRET_ENV = "BENCHGEN_WEBHOOK_SECRET"  # noqa: S105 - the variable's name, not a secret
 
@@ -233,7 +233,9 @@ def _auth_headers(bench: Benchmark, payload: bytes, secret: bytes | None) -> dic
 def read_secret(secret_file: str | None) -> bytes | None:
     if secret_file:
         try:
-            return read_secret_bytes(Path(secret_file).read_bytes())
+            # The file's exact bytes, as `kubectl create secret --from-file` stores
+            # them and Triggers' interceptors use them (a trailing newline included).
+            return Path(secret_file).read_bytes()
         except OSError as err:
             raise UsageError(f"--secret-file {secret_file}: {err.strerror}") from None
     value = os.environ.get(SECRET_ENV)

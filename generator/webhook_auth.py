@@ -99,8 +99,3 @@ def auth_headers(
     if problem:
         raise WebhookAuthError(problem)
     return {header: token}
-
-
-def read_secret_bytes(data: bytes) -> bytes:
-    """A secret as mounted from a Secret key or written by hand: trailing newlines dropped."""
-    return data.rstrip(b"\r\n")

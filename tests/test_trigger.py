@@ -138,7 +138,10 @@ def test_secret_is_required_and_never_a_flag(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0
     headers, _, body = proc.stdout.partition("\n\n")
-    want = hmac.new(SECRET.encode(), body.strip().encode(), hashlib.sha256).hexdigest()
+    # The file's exact bytes are the key, newline included: the listener's Secret,
+    # created with `kubectl create secret --from-file`, holds the same bytes.
+    key = (SECRET + "\n").encode()
+    want = hmac.new(key, body.strip().encode(), hashlib.sha256).hexdigest()
     assert f"X-Hub-Signature-256: sha256={want}" in headers
 
 
