@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -378,6 +378,24 @@ class Env:
         return ObserverProcess(
             env, self.tmp / f"observer-{len(list(self.tmp.glob('observer-*')))}.log"
         )
+
+
+@contextlib.contextmanager
+def observer_env(cluster: Cluster, namespace: str, tmp: Path) -> Iterator[Env]:
+    """ServiceAccount ``observer`` granted ``OBSERVER_RULES`` in ``namespace``, a
+    kubeconfig holding its token, and a CloudEvents sink open for the block."""
+    cluster.create(
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": "observer", "namespace": namespace},
+        }
+    )
+    grant(cluster, namespace, namespace, OBSERVER_RULES)
+    token = cluster.token_for(namespace, "observer", seconds=3600)
+    kubeconfig = token_kubeconfig(cluster, tmp / "kubeconfig", token, namespace=namespace)
+    with CloudEventSink() as sink:
+        yield Env(cluster, namespace, sink, kubeconfig, tmp)
 
 
 # -- Tekton's PipelineRun reconciler and the concurrency gate (test_concurrency,

@@ -22,36 +22,23 @@ import pytest
 from tests.e2e.cluster import Cluster, KubeAPIError, wait_for
 from tests.e2e.runtime_support import (
     KEY,
-    OBSERVER_RULES,
     TEKTON,
     Env,
     ObserverProcess,
     Recorder,
     Tekton,
-    grant,
+    observer_env,
     stays_pending,
-    token_kubeconfig,
 )
 from tests.e2e.upstream import Upstream
-from tests.runtime.observe_sink import CloudEventSink
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def env(cluster: Cluster, upstream: Upstream, namespace: str, tmp_path: Path) -> Iterator[Env]:
-    cluster.create(
-        {
-            "apiVersion": "v1",
-            "kind": "ServiceAccount",
-            "metadata": {"name": "observer", "namespace": namespace},
-        }
-    )
-    grant(cluster, namespace, namespace, OBSERVER_RULES)
-    token = cluster.token_for(namespace, "observer", seconds=3600)
-    kubeconfig = token_kubeconfig(cluster, tmp_path / "kubeconfig", token, namespace=namespace)
-    with CloudEventSink() as sink:
-        yield Env(cluster, namespace, sink, kubeconfig, tmp_path)
+    with observer_env(cluster, namespace, tmp_path) as env:
+        yield env
 
 
 @pytest.fixture

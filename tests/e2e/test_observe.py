@@ -39,13 +39,13 @@ from tests.e2e.runtime_support import (
     ObserverProcess,
     grant,
     now,
+    observer_env,
     running,
     seen,
     terminated,
-    token_kubeconfig,
 )
 from tests.e2e.upstream import Upstream
-from tests.runtime.observe_sink import CloudEventSink, Received
+from tests.runtime.observe_sink import Received
 
 pytestmark = pytest.mark.e2e
 
@@ -66,18 +66,8 @@ TEKTON_CONFIG_RULES = [
 def env(
     cluster: Cluster, upstream: Upstream, kubelet: FakeKubelet, namespace: str, tmp_path: Path
 ) -> Iterator[Env]:
-    cluster.create(
-        {
-            "apiVersion": "v1",
-            "kind": "ServiceAccount",
-            "metadata": {"name": "observer", "namespace": namespace},
-        }
-    )
-    grant(cluster, namespace, namespace, OBSERVER_RULES)
-    token = cluster.token_for(namespace, "observer", seconds=3600)
-    kubeconfig = token_kubeconfig(cluster, tmp_path / "kubeconfig", token, namespace=namespace)
-    with CloudEventSink() as sink:
-        yield Env(cluster, namespace, sink, kubeconfig, tmp_path)
+    with observer_env(cluster, namespace, tmp_path) as env:
+        yield env
 
 
 @pytest.fixture
