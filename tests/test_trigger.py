@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -28,10 +29,15 @@ REQUIRED = [
 ]
 
 
-class Listener(ThreadingHTTPServer):
-    """Answers like a Triggers EventListener: 202 with an eventID, 403 on a bad signature."""
+class Recording(ThreadingHTTPServer):
+    received: list[tuple[dict[str, str], bytes]]  # (headers, body) of each request
 
-    received: list[tuple[dict[str, str], bytes]]
+
+S = TypeVar("S", bound=Recording)
+
+
+class Listener(Recording):
+    """Answers like a Triggers EventListener: 202 with an eventID, 403 on a bad signature."""
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -58,15 +64,19 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def listener() -> Iterator[Listener]:
-    server = Listener(("127.0.0.1", 0), Handler)
+def _serve(server: S) -> Iterator[S]:
+    """Serve on a thread for one test, recording what it received."""
     server.received = []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    yield from _serve(Listener(("127.0.0.1", 0), Handler))
 
 
 def trigger(*args: str, secret: str | None = SECRET) -> subprocess.CompletedProcess[str]:
@@ -206,10 +216,8 @@ CE_FIELDS = [
 ]
 
 
-class EventsListener(ThreadingHTTPServer):
+class EventsListener(Recording):
     """Answers like Triggers' listener does a CloudEvent: 202 and a binary-mode reply event."""
-
-    received: list[tuple[dict[str, str], bytes]]
 
 
 class EventsHandler(BaseHTTPRequestHandler):
@@ -232,13 +240,7 @@ class EventsHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def events_listener() -> Iterator[EventsListener]:
-    server = EventsListener(("127.0.0.1", 0), EventsHandler)
-    server.received = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    yield from _serve(EventsListener(("127.0.0.1", 0), EventsHandler))
 
 
 def test_cloudevent_is_sent_in_binary_mode(events_listener: EventsListener) -> None:
