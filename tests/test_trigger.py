@@ -127,14 +127,31 @@ def test_missing_required_field_is_refused_locally(listener: Listener) -> None:
 
 
 def test_constraint_violations_are_refused_like_the_listener(listener: Listener) -> None:
+    url = f"http://127.0.0.1:{listener.server_address[1]}"
     proc = trigger(
-        str(EXAMPLE), *REQUIRED, "--field", "image-version=repo/evil:tag", "--field", "nope=1"
+        str(EXAMPLE),
+        "--url",
+        url,
+        *REQUIRED,
+        "--field",
+        "image-version=repo/evil:tag",
+        "--field",
+        "nope=1",
     )
     assert proc.returncode == 2
     assert "--field nope: no such param" in proc.stderr
-    proc = trigger(str(EXAMPLE), *REQUIRED[:4], "--field", "known-non-issues-version=$(touch x)")
+    assert "image-version: 'repo/evil:tag' is not an image tag" in proc.stderr
+    proc = trigger(
+        str(EXAMPLE),
+        "--url",
+        url,
+        *REQUIRED[:4],
+        "--field",
+        "known-non-issues-version=$(touch x)",
+    )
     assert proc.returncode == 2
     assert "does not match pattern" in proc.stderr
+    assert listener.received == []  # refused before anything is sent
 
 
 def test_secret_is_required_and_never_a_flag(tmp_path: Path) -> None:
