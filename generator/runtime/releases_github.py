@@ -33,6 +33,7 @@ from typing import Any
 
 from generator.runtime.clock import Clock
 from generator.runtime.durations import format_duration
+from generator.runtime.retry import attempt_timeout, deadline_retrying
 from generator.runtime.send import SendOptions
 
 API_VERSION = "2022-11-28"
@@ -180,38 +181,21 @@ class GitHub:
 
     def latest(self, repo: str, pattern: re.Pattern[str] | None, etag: str | None) -> Lookup:
         """The repo's latest (matching) release; GitHubError / RateLimitedError."""
-        from tenacity import RetryCallState, Retrying, retry_if_exception_type
-        from tenacity import wait_exponential_jitter as jitter
-
         url = self.url_for(repo, pattern)
         start = self.clock.monotonic()
         deadline = start + self.opts.timeout
-        backoff = jitter(initial=self.opts.backoff, max=self.opts.max_backoff, jitter=1)
 
         def remaining() -> float:
             return deadline - self.clock.monotonic()
 
-        def wait(state: RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            delay = backoff(state)
-            if isinstance(exc, _Transient) and exc.retry_after is not None:
-                delay = max(delay, exc.retry_after)
-            return max(0.0, min(delay, remaining()))
-
-        def log_retry(state: RetryCallState) -> None:
-            exc = state.outcome.exception() if state.outcome else None
-            print(
-                f"{repo}: GitHub: {exc}; retrying in {format_duration(state.upcoming_sleep)}",
-                flush=True,
-            )
-
-        retrying = Retrying(
-            sleep=self.clock.sleep,
-            wait=wait,
-            stop=lambda state: remaining() <= 0,
-            retry=retry_if_exception_type(_Transient),
-            before_sleep=log_retry,
-            reraise=True,
+        retrying = deadline_retrying(
+            self.clock,
+            deadline,
+            _Transient,
+            initial=self.opts.backoff,
+            max_backoff=self.opts.max_backoff,
+            jitter=1,
+            describe=lambda attempt, exc: f"{repo}: GitHub: {exc}",
         )
         try:
             return retrying(lambda: self._once(url, pattern, etag, remaining))
@@ -253,7 +237,7 @@ class GitHub:
         from generator.runtime.orchestrator import _reason, _retry_after
 
         self._wait_for_limit(remaining)
-        timeout = min(self.opts.request_timeout, max(remaining(), self.opts.request_timeout / 4))
+        timeout = attempt_timeout(self.opts.request_timeout, remaining())
         headers = {**self._headers, "If-None-Match": etag} if etag else self._headers
         self.requests += 1
         try:

@@ -25,6 +25,7 @@ from typing import Any
 from generator.runtime.clock import Clock, SystemClock
 from generator.runtime.durations import format_duration
 from generator.runtime.errors import EXIT_OK, InfraError, InputError, RejectedError
+from generator.runtime.retry import attempt_timeout, deadline_retrying
 from generator.webhook_auth import (
     AUTH_TYPES,
     WebhookAuthError,
@@ -346,53 +347,29 @@ class Sender:
 
     def send(self, event: Event, *, label: str = "event") -> Delivered:
         """Deliver ``event``; Delivered, or RefusedError / InfraError (deadline reached)."""
-        from tenacity import (
-            RetryCallState,
-            Retrying,
-            retry_if_exception_type,
-            wait_exponential_jitter,
-        )
-
         data, headers = self.payload(event)
         clock, opts = self.clock, self.opts
         start = clock.monotonic()
         deadline = start + opts.timeout
-        backoff = wait_exponential_jitter(
-            initial=opts.backoff, max=opts.max_backoff, jitter=opts.backoff
-        )
 
         def remaining() -> float:
             return deadline - clock.monotonic()
 
-        def wait(state: RetryCallState) -> float:
-            delay = backoff(state)
-            exc = state.outcome.exception() if state.outcome else None
-            if isinstance(exc, TransientSendError) and exc.retry_after is not None:
-                delay = max(delay, exc.retry_after)
-            return max(0.0, min(delay, remaining()))
-
-        def log_retry(state: RetryCallState) -> None:
-            exc = state.outcome.exception() if state.outcome else None
-            print(
-                f"{label}: attempt {state.attempt_number} failed: {exc}; retrying in"
-                f" {format_duration(state.upcoming_sleep)}",
-                flush=True,
-            )
-
-        retrying = Retrying(
-            sleep=clock.sleep,
-            wait=wait,
-            stop=lambda state: remaining() <= 0,
-            retry=retry_if_exception_type(TransientSendError),
-            before_sleep=log_retry,
-            reraise=True,
+        retrying = deadline_retrying(
+            clock,
+            deadline,
+            TransientSendError,
+            initial=opts.backoff,
+            max_backoff=opts.max_backoff,
+            jitter=opts.backoff,
+            describe=lambda attempt, exc: f"{label}: attempt {attempt} failed: {exc}",
         )
         attempts = 0
 
         def attempt() -> Delivered:
             nonlocal attempts
             attempts += 1
-            timeout = min(opts.request_timeout, max(remaining(), opts.request_timeout / 4))
+            timeout = attempt_timeout(opts.request_timeout, remaining())
             return self._attempt(data, headers, timeout)
 
         try:

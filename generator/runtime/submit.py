@@ -13,8 +13,6 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential_jitter
-
 from generator.runtime.clock import Clock, SystemClock
 from generator.runtime.durations import format_duration
 from generator.runtime.errors import EXIT_OK, InfraError, InputError, RejectedError
@@ -28,6 +26,7 @@ from generator.runtime.orchestrator import (
 )
 from generator.runtime.request import build_body, parse_spec, token_marker
 from generator.runtime.results import write_result
+from generator.runtime.retry import attempt_timeout, deadline_retrying
 
 LIST_PAGE_SIZE = 20
 # How far the look-up pages through the list (its order is not specified).
@@ -114,45 +113,22 @@ def run_submit(
     submitter = _Submitter(Orchestrator(url), body, token, clock)
     start = clock.monotonic()
     deadline = start + opts.timeout
-    backoff = wait_exponential_jitter(
-        initial=opts.backoff, max=opts.max_backoff, jitter=opts.backoff
-    )
 
     def remaining() -> float:
         return deadline - clock.monotonic()
 
-    def wait(state: RetryCallState) -> float:
-        delay = backoff(state)
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, TransientError) and exc.retry_after is not None:
-            delay = max(delay, exc.retry_after)
-        return max(0.0, min(delay, remaining()))
-
-    def stop(state: RetryCallState) -> bool:
-        # The wait is capped at the deadline, so one last attempt happens there.
-        return remaining() <= 0
-
-    def log_retry(state: RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        print(
-            f"attempt {state.attempt_number} failed: {exc}; retrying in"
-            f" {format_duration(state.upcoming_sleep)}",
-            flush=True,
-        )
-
-    retrying = Retrying(
-        sleep=clock.sleep,
-        wait=wait,
-        stop=stop,
-        retry=retry_if_exception_type(TransientError),
-        before_sleep=log_retry,
-        reraise=True,
+    retrying = deadline_retrying(
+        clock,
+        deadline,
+        TransientError,
+        initial=opts.backoff,
+        max_backoff=opts.max_backoff,
+        jitter=opts.backoff,
+        describe=lambda attempt, exc: f"attempt {attempt} failed: {exc}",
     )
     try:
         batch = retrying(
-            lambda: submitter.attempt(
-                min(opts.request_timeout, max(remaining(), opts.request_timeout / 4))
-            )
+            lambda: submitter.attempt(attempt_timeout(opts.request_timeout, remaining()))
         )
     except TransientError as exc:
         raise InfraError(
