@@ -46,10 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     submit.add_argument("--batch-id-path", metavar="PATH", help="write the batch id here")
     submit.add_argument("--status-path", metavar="PATH", help="write the returned status here")
-    submit.add_argument("--timeout", default="5m", metavar="D", help="overall deadline (5m)")
-    submit.add_argument("--request-timeout", default="30s", metavar="D", help="per request (30s)")
-    submit.add_argument("--backoff", default="1s", metavar="D", help="first retry delay (1s)")
-    submit.add_argument("--max-backoff", default="30s", metavar="D", help="retry ceiling (30s)")
+    _retry_arguments(submit, "5m", "overall deadline")
 
     wait = sub.add_parser(
         "wait",
@@ -124,10 +121,7 @@ def _parser() -> argparse.ArgumentParser:
         " Exit 0 sent (2xx), 1 refused (other 3xx/4xx), 2 bad input (nothing sent),"
         " 4 listener unreachable or failing until --timeout.",
     )
-    send.add_argument("--timeout", default="2m", metavar="D", help="overall deadline (2m)")
-    send.add_argument("--request-timeout", default="30s", metavar="D", help="per request (30s)")
-    send.add_argument("--backoff", default="1s", metavar="D", help="first retry delay (1s)")
-    send.add_argument("--max-backoff", default="30s", metavar="D", help="retry ceiling (30s)")
+    _retry_arguments(send, "2m", "overall deadline")
     # watch-releases (issue 9): one event per new GitHub release and configuration.
     watch = sub.add_parser(
         "watch-releases",
@@ -141,12 +135,7 @@ def _parser() -> argparse.ArgumentParser:
         " retried on the next run. Exit 0 all checked and fired, 1 some API call or fire failed"
         " or the rate limit stopped the run (the rest done, state saved), 2 bad input.",
     )
-    watch.add_argument(
-        "--timeout", default="2m", metavar="D", help="retry budget per GitHub call or event (2m)"
-    )
-    watch.add_argument("--request-timeout", default="30s", metavar="D", help="per request (30s)")
-    watch.add_argument("--backoff", default="1s", metavar="D", help="first retry delay (1s)")
-    watch.add_argument("--max-backoff", default="30s", metavar="D", help="retry ceiling (30s)")
+    _retry_arguments(watch, "2m", "retry budget per GitHub call or event")
     watch.add_argument(
         "--max-rate-limit-wait",
         default="1m",
@@ -193,6 +182,16 @@ def _parser() -> argparse.ArgumentParser:
         help="not delivered: report and exit 0 (default), or exit 1",
     )
     return parser
+
+
+def _retry_arguments(parser: argparse.ArgumentParser, timeout: str, timeout_help: str) -> None:
+    """--timeout, --request-timeout, --backoff, --max-backoff (submit, send, watch-releases)."""
+    parser.add_argument(
+        "--timeout", default=timeout, metavar="D", help=f"{timeout_help} ({timeout})"
+    )
+    parser.add_argument("--request-timeout", default="30s", metavar="D", help="per request (30s)")
+    parser.add_argument("--backoff", default="1s", metavar="D", help="first retry delay (1s)")
+    parser.add_argument("--max-backoff", default="30s", metavar="D", help="retry ceiling (30s)")
 
 
 def _send_options(args: argparse.Namespace) -> "SendOptions":
