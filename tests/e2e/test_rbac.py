@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.e2e.cluster import Cluster, KubeAPIError, KubeClient
+from tests.e2e.cluster import Cluster, KubeAPIError
+from tests.e2e.rbac_support import Check, can
 from tests.e2e.render import EXAMPLE, Obj, render
 from tests.e2e.upstream import Upstream
 
@@ -41,8 +42,8 @@ def rendered(cluster: Cluster, upstream: Upstream, namespace: str) -> Rendered:
     )
 
 
-# (verb, resource, group, subresource): what the EventListener does in its namespace.
-LISTENER_NEEDS = [
+# (verb, resource[/subresource], group): what the EventListener does in its namespace.
+LISTENER_NEEDS: list[Check] = [
     ("create", "pipelineruns", "tekton.dev"),
     ("get", "eventlisteners", "triggers.tekton.dev"),
     ("list", "eventlisteners", "triggers.tekton.dev"),
@@ -82,14 +83,9 @@ EVERYTHING = [
 ]
 
 
-def _can(client: KubeClient, verb: str, resource: str, group: str, namespace: str | None) -> bool:
-    res, _, sub = resource.partition("/")
-    return client.can_i(verb, res, group=group, namespace=namespace, subresource=sub or None)
-
-
 def test_listener_can_do_its_job_in_its_namespace(cluster: Cluster, rendered: Rendered) -> None:
     sa = cluster.impersonate_service_account(rendered.namespace, rendered.listener_sa)
-    missing = [p for p in LISTENER_NEEDS if not _can(sa, *p, rendered.namespace)]
+    missing = [p for p in LISTENER_NEEDS if not can(sa, p, rendered.namespace)]
     assert not missing, f"{rendered.listener_sa} lacks {missing}"
     # Triggers resolves ClusterTriggerBindings/ClusterInterceptors cluster-wide.
     assert sa.can_i("list", "clustertriggerbindings", group="triggers.tekton.dev")
@@ -98,7 +94,7 @@ def test_listener_can_do_its_job_in_its_namespace(cluster: Cluster, rendered: Re
 
 def test_listener_is_refused_the_rest(cluster: Cluster, rendered: Rendered) -> None:
     sa = cluster.impersonate_service_account(rendered.namespace, rendered.listener_sa)
-    granted = [p for p in LISTENER_REFUSED_IN_NAMESPACE if _can(sa, *p, rendered.namespace)]
+    granted = [p for p in LISTENER_REFUSED_IN_NAMESPACE if can(sa, p, rendered.namespace)]
     assert not granted, f"{rendered.listener_sa} may {granted}"
     other = cluster.ensure_namespace(f"{rendered.namespace}-other")["metadata"]["name"]
     assert not sa.can_i("create", "pipelineruns", group="tekton.dev", namespace=other)
@@ -143,7 +139,7 @@ def test_listener_token_really_creates_pipelineruns_only_at_home(
 
 def test_runner_is_refused_everything(cluster: Cluster, rendered: Rendered) -> None:
     sa = cluster.impersonate_service_account(rendered.namespace, rendered.runner_sa)
-    granted = [(p, ns) for p in EVERYTHING for ns in (rendered.namespace, None) if _can(sa, *p, ns)]
+    granted = [(p, ns) for p in EVERYTHING for ns in (rendered.namespace, None) if can(sa, p, ns)]
     assert not granted, f"{rendered.runner_sa} has no bindings yet may {granted}"
     runner = cluster.with_token(cluster.token_for(rendered.namespace, rendered.runner_sa))
     with pytest.raises(KubeAPIError) as err:

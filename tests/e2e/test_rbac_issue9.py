@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.cluster import Cluster, KubeAPIError, KubeClient
-from tests.e2e.render import GOLDEN, Obj, namespaces_of, render
+from tests.e2e.cluster import Cluster, KubeAPIError
+from tests.e2e.rbac_support import apply_config, assert_rule_reasons, can
+from tests.e2e.render import GOLDEN, Obj
 from tests.e2e.upstream import Upstream
 
 pytestmark = pytest.mark.e2e
@@ -16,8 +17,6 @@ pytestmark = pytest.mark.e2e
 SEED = GOLDEN / "seed-003-green-reviews" / "config.yaml"  # flux clean-up in flux-system
 SCHEDULES = GOLDEN / "schedules-pingsource" / "config.yaml"  # namespaces from a param's enum
 MANAGER = "benchgen-e2e-rbac-issue9"
-
-Check = tuple[str, str, str]  # verb, resource, group
 
 FLUX = [
     ("kustomizations", "kustomize.toolkit.fluxcd.io"),
@@ -36,17 +35,7 @@ NEVER = [
 
 
 def _apply(cluster: Cluster, config: object, namespace: str) -> list[Obj]:
-    objs = render(config, namespace=namespace)  # type: ignore[arg-type]
-    for ns in sorted(namespaces_of(objs)):
-        cluster.ensure_namespace(ns)
-    for obj in objs:
-        cluster.apply(obj, field_manager=MANAGER)
-    return objs
-
-
-def _can(client: KubeClient, check: Check, namespace: str | None, name: str | None = None) -> bool:
-    verb, resource, group = check
-    return client.can_i(verb, resource, group=group, namespace=namespace, name=name)
+    return apply_config(cluster, config, namespace, MANAGER)
 
 
 def _named(objs: list[Obj], kind: str, suffix: str) -> str:
@@ -70,16 +59,16 @@ def test_watch_releases_gets_and_patches_only_its_state(
     state = _named(seed, "ConfigMap", "-releases-state")
     sa = cluster.impersonate_service_account(namespace, account)
     for verb in ("get", "patch"):
-        assert _can(sa, (verb, "configmaps", ""), namespace, state), verb
+        assert can(sa, (verb, "configmaps", ""), namespace, state), verb
     for verb in ("update", "delete"):  # a merge patch is all it writes
-        assert not _can(sa, (verb, "configmaps", ""), namespace, state), verb
+        assert not can(sa, (verb, "configmaps", ""), namespace, state), verb
     other = _named(seed, "ConfigMap", "-config")
-    assert not _can(sa, ("get", "configmaps", ""), namespace, other)
-    assert not _can(sa, ("list", "configmaps", ""), namespace)
-    assert not _can(sa, ("watch", "configmaps", ""), namespace)
-    assert not _can(sa, ("create", "configmaps", ""), namespace)
-    assert not [c for c in NEVER if _can(sa, c, namespace)]
-    assert not _can(sa, ("get", "configmaps", ""), "default", state)
+    assert not can(sa, ("get", "configmaps", ""), namespace, other)
+    assert not can(sa, ("list", "configmaps", ""), namespace)
+    assert not can(sa, ("watch", "configmaps", ""), namespace)
+    assert not can(sa, ("create", "configmaps", ""), namespace)
+    assert not [c for c in NEVER if can(sa, c, namespace)]
+    assert not can(sa, ("get", "configmaps", ""), "default", state)
 
 
 def test_state_survives_a_re_apply(cluster: Cluster, seed: list[Obj], namespace: str) -> None:
@@ -112,13 +101,13 @@ def test_cleanup_lists_and_deletes_only_its_kinds_where_it_deletes(
     sa = cluster.impersonate_service_account(namespace, _named(seed, "ServiceAccount", "-cleanup"))
     for resource, group in FLUX:
         for verb in ("list", "delete"):
-            assert _can(sa, (verb, resource, group), "flux-system"), (verb, resource)
+            assert can(sa, (verb, resource, group), "flux-system"), (verb, resource)
         for verb in ("get", "watch", "deletecollection", "create", "update", "patch"):
-            assert not _can(sa, (verb, resource, group), "flux-system"), (verb, resource)
+            assert not can(sa, (verb, resource, group), "flux-system"), (verb, resource)
         for elsewhere in (namespace, "default", None):
-            assert not _can(sa, ("delete", resource, group), elsewhere), elsewhere
-    assert not [c for c in NEVER if _can(sa, c, "flux-system") or _can(sa, c, namespace)]
-    assert not _can(sa, ("delete", "configmaps", ""), "flux-system")
+            assert not can(sa, ("delete", resource, group), elsewhere), elsewhere
+    assert not [c for c in NEVER if can(sa, c, "flux-system") or can(sa, c, namespace)]
+    assert not can(sa, ("delete", "configmaps", ""), "flux-system")
 
 
 def test_cleanup_namespaces_from_a_param_enum(
@@ -127,18 +116,16 @@ def test_cleanup_namespaces_from_a_param_enum(
     objs = _apply(cluster, SCHEDULES, namespace)
     sa = cluster.impersonate_service_account(namespace, _named(objs, "ServiceAccount", "-cleanup"))
     for ns in ("falco", "kepler"):  # the enum of param 'project'
-        assert _can(sa, ("list", "configmaps", ""), ns) and _can(
-            sa, ("delete", "configmaps", ""), ns
-        )
-        assert not _can(sa, ("delete", "deployments", "apps"), ns)
-        assert not _can(sa, ("get", "configmaps", ""), ns)
+        assert can(sa, ("list", "configmaps", ""), ns) and can(sa, ("delete", "configmaps", ""), ns)
+        assert not can(sa, ("delete", "deployments", "apps"), ns)
+        assert not can(sa, ("get", "configmaps", ""), ns)
     # The Deployment target names namespace 'bench' literally; ConfigMaps are not deleted
     # there, and nothing in the benchmark's own namespace.
-    assert _can(sa, ("delete", "deployments", "apps"), "bench")
-    assert not _can(sa, ("delete", "configmaps", ""), "bench")
-    assert not _can(sa, ("delete", "deployments", "apps"), namespace)
-    assert not _can(sa, ("delete", "configmaps", ""), namespace)
-    assert not _can(sa, ("delete", "configmaps", ""), "default")
+    assert can(sa, ("delete", "deployments", "apps"), "bench")
+    assert not can(sa, ("delete", "configmaps", ""), "bench")
+    assert not can(sa, ("delete", "deployments", "apps"), namespace)
+    assert not can(sa, ("delete", "configmaps", ""), namespace)
+    assert not can(sa, ("delete", "configmaps", ""), "default")
 
 
 def test_rule_reasons_name_every_rule(seed: list[Obj]) -> None:
@@ -150,10 +137,7 @@ def test_rule_reasons_name_every_rule(seed: list[Obj]) -> None:
     ]
     assert len(roles) == 2
     for role in roles:
-        reasons = role["metadata"]["annotations"]["benchgen.dev/rule-reasons"].splitlines()
-        assert [r.split(":", 1)[0] for r in reasons] == [
-            f"rules[{i}]" for i in range(len(role["rules"]))
-        ]
+        assert_rule_reasons(role)
 
 
 def test_pending_run_is_stored_pending(cluster: Cluster, seed: list[Obj], namespace: str) -> None:

@@ -10,16 +10,15 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.e2e.cluster import Cluster, KubeAPIError, KubeClient
-from tests.e2e.render import GOLDEN, Obj, namespaces_of, render
+from tests.e2e.cluster import Cluster, KubeAPIError
+from tests.e2e.rbac_support import apply_config, assert_rule_reasons, can, granted
+from tests.e2e.render import GOLDEN, Obj
 from tests.e2e.upstream import Upstream
 
 pytestmark = pytest.mark.e2e
 
 WITH_BROKER = GOLDEN / "cloudevents-observe" / "config.yaml"  # sink broker, log tail, bearer
 WITH_TEKTON_SINK = GOLDEN / "cloudevents-existing-broker" / "config.yaml"  # no logs, 2 namespaces
-
-Check = tuple[str, str, str]  # verb, resource[/subresource], group
 
 RUNS = [
     (v, r, "tekton.dev") for r in ("pipelineruns", "taskruns") for v in ("get", "list", "watch")
@@ -83,24 +82,7 @@ class Applied:
 
 
 def _apply(cluster: Cluster, config: object, namespace: str) -> Applied:
-    objs = render(config, namespace=namespace)  # type: ignore[arg-type]
-    for ns in sorted(namespaces_of(objs)):
-        cluster.ensure_namespace(ns)
-    for obj in objs:
-        cluster.apply(obj, field_manager="benchgen-e2e-rbac-observe")
-    return Applied(namespace, objs)
-
-
-def _can(client: KubeClient, check: Check, namespace: str | None, name: str | None = None) -> bool:
-    verb, resource, group = check
-    res, _, sub = resource.partition("/")
-    return client.can_i(
-        verb, res, group=group, namespace=namespace, subresource=sub or None, name=name
-    )
-
-
-def _granted(client: KubeClient, checks: list[Check], namespace: str | None) -> list[Check]:
-    return [c for c in checks if _can(client, c, namespace)]
+    return Applied(namespace, apply_config(cluster, config, namespace, "benchgen-e2e-rbac-observe"))
 
 
 @pytest.fixture
@@ -119,13 +101,13 @@ def test_observer_can_exactly_watch_patch_and_read_logs(
     ns = with_broker.namespace
     sa = cluster.impersonate_service_account(ns, with_broker.account("-observer"))
     needs = [*OBSERVER_NEEDS, ("get", "pods/log", "")]
-    missing = [c for c in needs if not _can(sa, c, ns)]
+    missing = [c for c in needs if not can(sa, c, ns)]
     assert not missing, f"observer lacks {missing}"
     refused = [*NEITHER, ("get", "pods", ""), ("list", "pods", ""), ("get", "configmaps", "")]
-    assert not _granted(sa, refused, ns), "observer may do more than the contract says"
+    assert not granted(sa, refused, ns), "observer may do more than the contract says"
     other = cluster.ensure_namespace(f"{ns}-other")["metadata"]["name"]
-    assert not _granted(sa, needs, other), "observer reaches into a namespace it does not watch"
-    assert not _granted(sa, needs, None), "observer has cluster-wide access"
+    assert not granted(sa, needs, other), "observer reaches into a namespace it does not watch"
+    assert not granted(sa, needs, None), "observer has cluster-wide access"
 
 
 def test_observer_without_logs_and_tekton_sink(cluster: Cluster, with_tekton_sink: Applied) -> None:
@@ -134,26 +116,26 @@ def test_observer_without_logs_and_tekton_sink(cluster: Cluster, with_tekton_sin
     home = with_tekton_sink.namespace
     sa = cluster.impersonate_service_account(home, with_tekton_sink.account("-observer"))
     for watched in ("default", "nightly-extra"):
-        missing = [c for c in OBSERVER_NEEDS if not _can(sa, c, watched)]
+        missing = [c for c in OBSERVER_NEEDS if not can(sa, c, watched)]
         assert not missing, f"observer lacks {missing} in {watched}"
-        assert not _can(sa, ("get", "pods/log", ""), watched)  # logTailBytes: 0
-    assert not _granted(sa, OBSERVER_NEEDS, home), "home is not in spec.observe.observer.namespaces"
+        assert not can(sa, ("get", "pods/log", ""), watched)  # logTailBytes: 0
+    assert not granted(sa, OBSERVER_NEEDS, home), "home is not in spec.observe.observer.namespaces"
     config = ("get", "configmaps", "")
-    assert _can(sa, config, "tekton-pipelines", "config-events")
-    assert not _can(sa, config, "tekton-pipelines", "config-defaults")
-    assert not _can(sa, ("list", "configmaps", ""), "tekton-pipelines")
-    assert not _can(sa, ("update", "configmaps", ""), "tekton-pipelines", "config-events")
+    assert can(sa, config, "tekton-pipelines", "config-events")
+    assert not can(sa, config, "tekton-pipelines", "config-defaults")
+    assert not can(sa, ("list", "configmaps", ""), "tekton-pipelines")
+    assert not can(sa, ("update", "configmaps", ""), "tekton-pipelines", "config-events")
 
 
 def test_status_api_is_read_only(cluster: Cluster, with_broker: Applied) -> None:
     ns = with_broker.namespace
     sa = cluster.impersonate_service_account(ns, with_broker.account("-status"))
-    missing = [c for c in STATUS_NEEDS if not _can(sa, c, ns)]
+    missing = [c for c in STATUS_NEEDS if not can(sa, c, ns)]
     assert not missing, f"status API lacks {missing}"
-    assert not _granted(sa, STATUS_REFUSED, ns), "status API may write or read more"
+    assert not granted(sa, STATUS_REFUSED, ns), "status API may write or read more"
     other = cluster.ensure_namespace(f"{ns}-other")["metadata"]["name"]
-    assert not _granted(sa, STATUS_NEEDS, other)
-    assert not _granted(sa, STATUS_NEEDS, None)
+    assert not granted(sa, STATUS_NEEDS, other)
+    assert not granted(sa, STATUS_NEEDS, None)
 
 
 def test_real_tokens_read_but_never_write(cluster: Cluster, with_broker: Applied) -> None:
@@ -195,10 +177,7 @@ def test_rule_reasons_name_every_rule(with_broker: Applied, with_tekton_sink: Ap
     ]
     assert roles
     for role in roles:
-        reasons = role["metadata"]["annotations"]["benchgen.dev/rule-reasons"].splitlines()
-        assert [r.split(":", 1)[0] for r in reasons] == [
-            f"rules[{i}]" for i in range(len(role["rules"]))
-        ], role["metadata"]["name"]
+        assert_rule_reasons(role)
 
 
 def test_redelivered_event_is_refused_as_a_duplicate_run(
