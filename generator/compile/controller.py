@@ -9,13 +9,20 @@ rule), because the emitted YAML has no comments.
 from __future__ import annotations
 
 from generator.compile.meta import Manifest, manifest, metadata
-from generator.compile.tekton import POLLER, RUNTIME_USER
+from generator.compile.pods import (
+    TMP_MOUNT,
+    TMP_VOLUME,
+    container_resources,
+    container_security,
+    pod_security,
+)
+from generator.compile.tekton import POLLER
 from generator.config.names import BENCHMARK_LABEL, CONCURRENCY_KEY_LABEL, Names
 
 # Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
 TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
 if TYPE_CHECKING:
-    from generator.config.models import Benchmark, ObserveSpec, ResourcesSpec
+    from generator.config.models import Benchmark, ObserveSpec
 
 RBAC = "rbac.authorization.k8s.io/v1"
 REASONS_ANNOTATION = "benchgen.dev/rule-reasons"
@@ -60,25 +67,6 @@ def binding_manifest(names: Names, name: str, namespace: str, account: str) -> M
     )
 
 
-def container_security() -> Manifest:
-    # Pod Security "restricted", as the Tasks' steps.
-    return {
-        "runAsNonRoot": True,
-        "runAsUser": RUNTIME_USER,
-        "allowPrivilegeEscalation": False,
-        "readOnlyRootFilesystem": True,
-        "capabilities": {"drop": ["ALL"]},
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }
-
-
-def container_resources(res: ResourcesSpec) -> Manifest:
-    return {
-        "requests": {"cpu": res.cpu_request, "memory": res.memory_request},
-        "limits": {"memory": res.memory_limit},
-    }
-
-
 def _probe(path: str, port: str, period: int) -> Manifest:
     return {
         "httpGet": {"path": path, "port": port},
@@ -101,13 +89,7 @@ def _deployment(
     pod_labels = dict(sorted({**names.labels, **names.role_labels(role)}.items()))
     pod_spec: Manifest = {
         "serviceAccountName": name,
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": RUNTIME_USER,
-            # Secret volume files are group-readable by this group (mode 0440).
-            "fsGroup": RUNTIME_USER,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": pod_security(fs_group=True),
         "containers": [container],
         "volumes": volumes,
     }
@@ -122,11 +104,6 @@ def _deployment(
             "template": {"metadata": {"labels": pod_labels}, "spec": pod_spec},
         },
     )
-
-
-# The read-only root filesystem leaves Python nowhere to write temporary files.
-TMP_VOLUME = {"name": "tmp", "emptyDir": {"sizeLimit": "16Mi"}}
-TMP_MOUNT = {"name": "tmp", "mountPath": "/tmp"}  # noqa: S108 - an emptyDir of its own
 
 
 def _observer_rules(observe: ObserveSpec, gate: bool) -> list[Rule]:

@@ -16,14 +16,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from generator.compile.controller import (
+from generator.compile.meta import Manifest, manifest, metadata
+from generator.compile.pods import (
     TMP_MOUNT,
     TMP_VOLUME,
     container_resources,
     container_security,
+    pod_security,
 )
-from generator.compile.meta import Manifest, manifest, metadata
-from generator.compile.tekton import POLLER, RUNTIME_USER
+from generator.compile.tekton import POLLER
 from generator.config.checks import event_id_max
 from generator.config.durations import parse_duration
 from generator.config.names import ROLE_LABEL, Names, schedule_name
@@ -147,12 +148,7 @@ def _cron_job(
         "serviceAccountName": account,
         "automountServiceAccountToken": token,
         "restartPolicy": "Never",
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": RUNTIME_USER,
-            "fsGroup": RUNTIME_USER,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": pod_security(fs_group=True),
         "containers": [container],
         "volumes": [*volumes, TMP_VOLUME],
     }

@@ -13,6 +13,7 @@ from typing import Any
 
 from generator.compile.core import ENDPOINT_KEY, URL_KEY
 from generator.compile.meta import Manifest, manifest, metadata
+from generator.compile.pods import container_resources, container_security, pod_security
 from generator.config.checks import TASK_OVERHEAD_SECONDS, is_required_field, run_params
 from generator.config.durations import format_duration, parse_duration
 from generator.config.names import CONCURRENCY_KEY_LABEL, TRIGGER_LABEL, Names
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 
 TEKTON = "tekton.dev/v1"
 POLLER = "benchgen-poller"
-RUNTIME_USER = 65532
 
 SUBMIT_RESULTS = {
     "batch-id": "Id of the batch the orchestrator created (or the one adopted after a retry).",
@@ -72,7 +72,6 @@ def request_spec(bench: Benchmark) -> str:
 
 
 def _step_template(bench: Benchmark, names: Names) -> Manifest:
-    res = bench.spec.pipeline.resources
     return {
         "image": bench.spec.pipeline.image,
         "env": [
@@ -85,19 +84,8 @@ def _step_template(bench: Benchmark, names: Names) -> Manifest:
                 "valueFrom": {"configMapKeyRef": {"name": names.config_map, "key": ENDPOINT_KEY}},
             },
         ],
-        "computeResources": {
-            "requests": {"cpu": res.cpu_request, "memory": res.memory_request},
-            "limits": {"memory": res.memory_limit},
-        },
-        # Pod Security "restricted": non-root, no escalation, no capabilities.
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": RUNTIME_USER,
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "computeResources": container_resources(bench.spec.pipeline.resources),
+        "securityContext": container_security(),
     }
 
 
@@ -528,7 +516,7 @@ def build_pipeline_run(
     run_spec["timeouts"] = {"pipeline": spec.timeout, "finally": spec.finally_timeout}
     run_spec["taskRunTemplate"] = {
         "serviceAccountName": names.runner_service_account,
-        "podTemplate": {"securityContext": _pod_security()},
+        "podTemplate": {"securityContext": pod_security()},
     }
     task_specs = _task_run_specs(bench, names)
     if task_specs:
@@ -537,14 +525,6 @@ def build_pipeline_run(
 
 
 PENDING = "PipelineRunPending"
-
-
-def _pod_security(fs_group: bool = False) -> Manifest:
-    out: Manifest = {"runAsNonRoot": True, "runAsUser": RUNTIME_USER}
-    if fs_group:
-        out["fsGroup"] = RUNTIME_USER  # Secret volume files are group-readable (0440)
-    out["seccompProfile"] = {"type": "RuntimeDefault"}
-    return out
 
 
 def _task_run_specs(bench: Benchmark, names: Names) -> list[Manifest]:
@@ -558,7 +538,7 @@ def _task_run_specs(bench: Benchmark, names: Names) -> list[Manifest]:
             out.append(
                 {
                     "pipelineTaskName": task,
-                    "podTemplate": {"securityContext": _pod_security(fs_group=True)},
+                    "podTemplate": {"securityContext": pod_security(fs_group=True)},
                 }
             )
     return out
