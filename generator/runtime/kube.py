@@ -344,9 +344,21 @@ def patch_run_annotation(
     """Set one annotation, only if the object is still at ``resource_version``
     (a JSON merge patch carrying it: the server answers 409 otherwise), so a
     value computed from a stale read never overwrites a newer one."""
+    body = {"metadata": {"resourceVersion": resource_version, "annotations": {key: value}}}
+    return _patch_tekton(api, namespace, plural, name, body, "application/merge-patch+json")
+
+
+def _patch_tekton(
+    api: ApiClient,
+    namespace: str,
+    plural: str,
+    name: str,
+    body: dict[str, Any] | list[dict[str, Any]],
+    content_type: str,
+) -> RunObj:
+    """Patch one Tekton object as the observer; KubeError on any failure."""
     from kubernetes import client
 
-    body = {"metadata": {"resourceVersion": resource_version, "annotations": {key: value}}}
     try:
         out: Any = client.CustomObjectsApi(api).patch_namespaced_custom_object(
             TEKTON_GROUP,
@@ -356,7 +368,7 @@ def patch_run_annotation(
             name,
             body,
             field_manager="benchgen-observer",
-            _content_type="application/merge-patch+json",
+            _content_type=content_type,
             _request_timeout=(10, 30),
         )
         return dict(out)
@@ -425,28 +437,12 @@ def release_pending_run(api: ApiClient, namespace: str, name: str, uid: str) -> 
     A JSON patch whose ``test`` ops make the API server apply it only while the
     object is this one (``uid``) and still ``PipelineRunPending``: a run cancelled
     meanwhile is refused (422), never started. KubeError on any failure."""
-    from kubernetes import client
-
     body = [
         {"op": "test", "path": "/metadata/uid", "value": uid},
         {"op": "test", "path": "/spec/status", "value": "PipelineRunPending"},
         {"op": "remove", "path": "/spec/status"},
     ]
-    try:
-        out: Any = client.CustomObjectsApi(api).patch_namespaced_custom_object(
-            TEKTON_GROUP,
-            TEKTON_VERSION,
-            namespace,
-            PIPELINE_RUNS,
-            name,
-            body,
-            field_manager="benchgen-observer",
-            _content_type="application/json-patch+json",
-            _request_timeout=(10, 30),
-        )
-        return dict(out)
-    except _api_errors() as exc:
-        raise _kube_error(exc) from exc
+    return _patch_tekton(api, namespace, PIPELINE_RUNS, name, body, "application/json-patch+json")
 
 
 # -- watch-releases (benchgen-poller watch-releases) --------------------------
