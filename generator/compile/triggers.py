@@ -89,25 +89,29 @@ def build_event_listener(bench: Benchmark, names: Names) -> Manifest:
                 cel.event_id_check(cel.param_overlay(param), names.event_id_room),
             )
         )
-    meta = metadata(names, names.listener)
-    warnings = webhook_warnings(bench, names)
+    return _listener(
+        names,
+        names.listener,
+        webhook_warnings(bench, names),
+        {
+            "name": "webhook",
+            "interceptors": interceptors,
+            "bindings": [{"kind": "TriggerBinding", "ref": names.binding}],
+            "template": {"ref": names.template},
+        },
+    )
+
+
+def _listener(names: Names, name: str, warnings: list[str], trigger: Manifest) -> Manifest:
+    """An EventListener with one trigger; its first warning, if any, as an annotation."""
+    meta = metadata(names, name)
     if warnings:
         meta["annotations"] = {WARNING_ANNOTATION: warnings[0]}
     return manifest(
         TRIGGERS,
         "EventListener",
         meta,
-        spec={
-            "serviceAccountName": names.listener_service_account,
-            "triggers": [
-                {
-                    "name": "webhook",
-                    "interceptors": interceptors,
-                    "bindings": [{"kind": "TriggerBinding", "ref": names.binding}],
-                    "template": {"ref": names.template},
-                }
-            ],
-        },
+        spec={"serviceAccountName": names.listener_service_account, "triggers": [trigger]},
     )
 
 
@@ -146,27 +150,18 @@ def build_events_listener(bench: Benchmark, names: Names) -> Manifest:
         ),
         _validate_payload(bench, cel.build_ce_overlays()),
     ]
-    meta = metadata(names, names.events_listener)
-    warnings = events_warnings(bench, names)
-    if warnings:
-        meta["annotations"] = {WARNING_ANNOTATION: warnings[0]}
-    return manifest(
-        TRIGGERS,
-        "EventListener",
-        meta,
-        spec={
-            "serviceAccountName": names.listener_service_account,
-            "triggers": [
-                {
-                    "name": "cloudevent",
-                    "interceptors": interceptors,
-                    "bindings": [
-                        {"kind": "TriggerBinding", "ref": names.binding},
-                        {"kind": "TriggerBinding", "ref": names.events_binding},
-                    ],
-                    "template": {"ref": names.events_template},
-                }
+    return _listener(
+        names,
+        names.events_listener,
+        events_warnings(bench, names),
+        {
+            "name": "cloudevent",
+            "interceptors": interceptors,
+            "bindings": [
+                {"kind": "TriggerBinding", "ref": names.binding},
+                {"kind": "TriggerBinding", "ref": names.events_binding},
             ],
+            "template": {"ref": names.events_template},
         },
     )
 
