@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -301,12 +302,11 @@ def test_cloudevent_default_id_is_a_fresh_uuid() -> None:
         for _ in range(2)
     )
     assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
     ids = [
         next(line.split(": ", 1)[1] for line in p.stdout.splitlines() if line.startswith("Ce-Id:"))
         for p in (first, second)
     ]
-    import uuid
-
     assert ids[0] != ids[1] and all(str(uuid.UUID(i)) == i for i in ids)
 
 
