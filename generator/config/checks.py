@@ -242,13 +242,9 @@ def _events(bench: Benchmark, namespace: str) -> Iterator[Finding]:
     names = build_names(bench, namespace)
     if webhook.event_id_param is not None:
         where = "spec.triggers.webhook.eventIdParam"
-        param = next((p for p in bench.spec.params if p.name == webhook.event_id_param), None)
+        param = _param_named(bench, webhook.event_id_param)
         if param is None:
-            yield (
-                where,
-                f"no param named {webhook.event_id_param!r}; params are: "
-                + ", ".join(p.name for p in bench.spec.params),
-            )
+            yield where, _no_param(bench, webhook.event_id_param)
         elif param.type != "string" or not param.required:
             yield (
                 where,
@@ -359,6 +355,10 @@ def _param_named(bench: Benchmark, name: str) -> ParamSpec | None:
     return next((p for p in bench.spec.params if p.name == name), None)
 
 
+def _no_param(bench: Benchmark, name: str) -> str:
+    return f"no param named {name!r}; params are: " + ", ".join(p.name for p in bench.spec.params)
+
+
 def _values(
     bench: Benchmark,
     values: dict[str, str | bool],
@@ -372,11 +372,7 @@ def _values(
         at = dotted((*_loc(where), "values", name))
         param = _param_named(bench, name)
         if param is None:
-            yield (
-                at,
-                f"no param named {name!r}; params are: "
-                + ", ".join(p.name for p in bench.spec.params),
-            )
+            yield at, _no_param(bench, name)
             continue
         if name in supplied:
             yield at, f"param {name!r} is filled in when the event is sent; drop it here"
@@ -543,11 +539,7 @@ def _releases(bench: Benchmark, namespace: str) -> Iterator[Finding]:
         at = f"{where}.params.{role}"
         param = _param_named(bench, name)
         if param is None:
-            yield (
-                at,
-                f"no param named {name!r}; params are: "
-                + ", ".join(p.name for p in bench.spec.params),
-            )
+            yield at, _no_param(bench, name)
             continue
         if param.type != "string":
             yield at, f"param {name!r} must be a string param to carry the {role}"
@@ -624,11 +616,7 @@ def _concurrency(bench: Benchmark, namespace: str) -> Iterator[Finding]:
         return
     param = _param_named(bench, concurrency.key)
     if param is None:
-        yield (
-            f"{where}.key",
-            f"no param named {concurrency.key!r}; params are: "
-            + ", ".join(p.name for p in bench.spec.params),
-        )
+        yield f"{where}.key", _no_param(bench, concurrency.key)
     elif param.type != "string":
         yield f"{where}.key", f"param {param.name!r} must be a string param to be the key"
     elif param.default_text and kube.label_value_problem(param.default_text):
