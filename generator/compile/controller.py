@@ -187,9 +187,7 @@ def build_observer(bench: Benchmark, names: Names) -> list[Manifest]:
     out = [manifest("v1", "ServiceAccount", metadata(names, names.observer))]
     rules = _observer_rules(observe, concurrency is not None)
     for namespace in watched:
-        # At home the plain name; elsewhere the origin is in the name, so two
-        # benchmarks of the same name in different namespaces never collide.
-        role = names.observer if namespace == names.namespace else names.observer_tekton_role
+        role = names.observer_role(namespace)
         out.append(role_manifest(names, role, namespace, rules))
         out.append(binding_manifest(names, role, namespace, names.observer))
     if observer.sink == "tekton":
@@ -200,8 +198,7 @@ def build_observer(bench: Benchmark, names: Names) -> list[Manifest]:
             f"read the sink URL from Tekton's {TEKTON_EVENTS_CONFIG} (sink 'tekton'), at start"
             " and on every resync; no other ConfigMap",
         )
-        # Its own name, apart from any watch Role in that namespace.
-        role = f"{names.observer_tekton_role}-config"
+        role = names.observer_config_role
         namespace = observer.tekton_namespace
         out.append(role_manifest(names, role, namespace, [config_rule], [TEKTON_EVENTS_CONFIG]))
         out.append(binding_manifest(names, role, namespace, names.observer))

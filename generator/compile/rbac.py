@@ -26,14 +26,6 @@ def _account(names: Names, name: str) -> Manifest:
     )
 
 
-def cleanup_role_name(names: Names, namespace: str) -> str:
-    """At home the plain name; elsewhere the origin and the target are in the name, so
-    no two benchmarks (nor two of this one's Roles) ever share one."""
-    if namespace == names.namespace:
-        return names.cleanup
-    return f"benchgen-{names.namespace}-{names.cleanup}-{namespace}"
-
-
 def build_cleanup_identity(bench: Benchmark, names: Names) -> list[Manifest]:
     fin = bench.spec.pipeline.finally_
     if fin is None or fin.cleanup is None:
@@ -59,7 +51,7 @@ def build_cleanup_identity(bench: Benchmark, names: Names) -> list[Manifest]:
             )
             if all(r[:2] != rule[:2] for r in rules):
                 rules.append(rule)
-        role = cleanup_role_name(names, namespace)
+        role = names.cleanup_role(namespace)
         out.append(role_manifest(names, role, namespace, rules))
         out.append(binding_manifest(names, role, namespace, names.cleanup))
     return out

@@ -77,7 +77,7 @@ class Names(NamedTuple):
     broker_config: str
     observer: str
     status: str
-    observer_tekton_role: str  # Role in the Tekton namespace (sink 'tekton')
+    observer_tekton_role: str  # its Roles away from home: see observer_role
     task_cleanup: str
     task_notify: str
     cleanup: str  # ServiceAccount, Roles and RoleBindings of the clean-up Task
@@ -113,6 +113,24 @@ class Names(NamedTuple):
     def broker_url(self) -> str:
         """The Broker's ingress (MTChannelBasedBroker layout: /<namespace>/<broker>)."""
         return f"{BROKER_INGRESS}/{self.namespace}/{self.broker}"
+
+    def observer_role(self, namespace: str) -> str:
+        """The observer's Role in a watched namespace: at home the plain name; elsewhere
+        the origin is in the name, so two benchmarks of the same name never collide."""
+        return self.observer if namespace == self.namespace else self.observer_tekton_role
+
+    @property
+    def observer_config_role(self) -> str:
+        """Its Role reading Tekton's config-events (sink 'tekton'), apart from any watch Role."""
+        return f"{self.observer_tekton_role}-config"
+
+    def cleanup_role(self, namespace: str) -> str:
+        """The clean-up's Role in ``namespace``: at home the plain name; elsewhere the origin
+        and the target are in the name, so no two benchmarks (nor two of this one's Roles)
+        ever share one."""
+        if namespace == self.namespace:
+            return self.cleanup
+        return f"benchgen-{self.namespace}-{self.cleanup}-{namespace}"
 
     def role_labels(self, role: str) -> dict[str, str]:
         """Pod selector of a Deployment: stable, whatever spec.labels says."""
