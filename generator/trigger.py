@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.compile.cel import EVENT_ID_PATTERN, MAX_ATTRIBUTE_LENGTH
+from generator.compile.schedule import event_of
 from generator.config.checks import listener_value_problem
 from generator.config.models import (
     RESERVED_EVENT_PREFIXES,
@@ -64,8 +65,7 @@ def _payload(
         for n in values
         if n not in params
     ]
-    body: dict[str, Any] = {}
-    headers: dict[str, str] = {}
+    accepted: dict[str, str | bool] = {}
     for param in bench.spec.params:
         value = values.get(param.name)
         if value is None or value == "":
@@ -80,16 +80,9 @@ def _payload(
         if problem:
             problems.append(f"{param.name}: {value!r} {problem}")
             continue
-        typed: Any = value.lower() == "true" if param.type == "boolean" else value
-        kind, _, rest = param.from_.partition(".")
-        if kind == "header":
-            headers[rest] = value
-            continue
-        node = body
-        *parents, leaf = rest.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = typed
+        accepted[param.name] = value
+    # Placed as the schedules place theirs (a boolean as JSON true/false or 'true'/'false').
+    body, headers = event_of(bench, accepted)
     return body, headers, problems
 
 
