@@ -30,8 +30,8 @@ import urllib3
 
 from generator import __version__
 from generator.runtime.errors import EXIT_FAILED, EXIT_OK, InputError
-from generator.runtime.orchestrator import _retry_after
 from generator.runtime.results import write_result
+from generator.runtime.retry import retry_after_seconds
 from generator.runtime.summary import build_summary
 
 URL_FILE_ENV = "BENCHGEN_NOTIFY_URL_FILE"
@@ -122,7 +122,7 @@ def _post(http: urllib3.PoolManager, url: str, body: bytes, timeout: float) -> N
     text = resp.data[:_MAX_BODY].decode("utf-8", errors="replace").strip()
     reason = f"HTTP {resp.status}" + (f": {' '.join(text.split())}" if text else "")
     retry = resp.status in _RETRY_STATUS
-    raise _Failed(reason, retry=retry, after=_retry_after(resp.headers.get("Retry-After")))
+    raise _Failed(reason, retry=retry, after=retry_after_seconds(resp.headers.get("Retry-After")))
 
 
 def send(

@@ -15,6 +15,7 @@ from urllib3.exceptions import ConnectTimeoutError, HTTPError
 
 from generator import __version__
 from generator.runtime.errors import InputError
+from generator.runtime.retry import retry_after_seconds, transport_reason
 
 # A long HTML error page is no use in a Task log.
 _MAX_MESSAGE = 300
@@ -88,26 +89,6 @@ def _short(body: bytes) -> str:
     return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE] + "..."
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    from email.utils import parsedate_to_datetime
-
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    import datetime as dt
-
-    if when.tzinfo is None:
-        return None
-    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
-
-
 def batches_url(base_url: str, endpoint: str) -> str:
     """``{url}{endpoint}`` with exactly one slash between, after checking both look sane."""
     base = base_url.strip()
@@ -148,9 +129,11 @@ class Orchestrator:
             )
         except ConnectTimeoutError as exc:
             # Includes "connection refused": the request never left this pod.
-            raise TransientError(f"cannot connect: {_reason(exc)}", maybe_sent=False) from exc
+            raise TransientError(
+                f"cannot connect: {transport_reason(exc)}", maybe_sent=False
+            ) from exc
         except HTTPError as exc:
-            raise TransientError(f"no answer: {_reason(exc)}", maybe_sent=True) from exc
+            raise TransientError(f"no answer: {transport_reason(exc)}", maybe_sent=True) from exc
 
     def _check(self, resp: urllib3.BaseHTTPResponse, *, sent: bool) -> None:
         status = resp.status
@@ -158,13 +141,13 @@ class Orchestrator:
             raise TransientError(
                 f"429 Too Many Requests: {_short(resp.data)}",
                 maybe_sent=False,
-                retry_after=_retry_after(resp.headers.get("Retry-After")),
+                retry_after=retry_after_seconds(resp.headers.get("Retry-After")),
             )
         if status >= 500:
             raise TransientError(
                 f"{status}: {_short(resp.data)}",
                 maybe_sent=sent,
-                retry_after=_retry_after(resp.headers.get("Retry-After")),
+                retry_after=retry_after_seconds(resp.headers.get("Retry-After")),
             )
         if status == 408:
             raise TransientError("408 Request Timeout", maybe_sent=False)
@@ -224,12 +207,3 @@ class Orchestrator:
                 f"list answer is not a list: {_short(resp.data)!r}", maybe_sent=False
             )
         return [b for b in (parse_batch(item) for item in data) if b is not None]
-
-
-def _reason(exc: BaseException) -> str:
-    # urllib3 nests the useful part ("Connection refused", "Read timed out").
-    text = str(exc)
-    for marker in ("Connection refused", "Read timed out", "Remote end closed", "timed out"):
-        if marker in text:
-            return marker.lower()
-    return text

@@ -234,7 +234,7 @@ class GitHub:
         import urllib3
         from urllib3.exceptions import HTTPError
 
-        from generator.runtime.orchestrator import _reason, _retry_after
+        from generator.runtime.retry import retry_after_seconds, transport_reason
 
         self._wait_for_limit(remaining)
         timeout = attempt_timeout(self.opts.request_timeout, remaining())
@@ -249,11 +249,11 @@ class GitHub:
                 redirect=True,
             )
         except HTTPError as exc:
-            raise _Transient(f"no answer: {_reason(exc)}") from exc
+            raise _Transient(f"no answer: {transport_reason(exc)}") from exc
         status = resp.status
         left = _number(resp.headers.get("X-RateLimit-Remaining"))
         reset = _number(resp.headers.get("X-RateLimit-Reset"))
-        retry_after = _retry_after(resp.headers.get("Retry-After"))
+        retry_after = retry_after_seconds(resp.headers.get("Retry-After"))
         if status in (403, 429):
             text = _message(resp.data)
             if retry_after is not None:

@@ -74,3 +74,33 @@ def attempt_timeout(request_timeout: float, remaining: float) -> float:
     """One request's timeout: ``request_timeout``, cut to what is left of the
     deadline but never below a quarter of it (the last attempt still gets a chance)."""
     return min(request_timeout, max(remaining, request_timeout / 4))
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    import datetime as dt
+
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+
+
+def transport_reason(exc: BaseException) -> str:
+    """What went wrong with a request, shortly: urllib3 nests the useful part."""
+    # urllib3 nests the useful part ("Connection refused", "Read timed out").
+    text = str(exc)
+    for marker in ("Connection refused", "Read timed out", "Remote end closed", "timed out"):
+        if marker in text:
+            return marker.lower()
+    return text

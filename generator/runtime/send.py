@@ -317,7 +317,7 @@ class Sender:
         import urllib3
         from urllib3.exceptions import HTTPError
 
-        from generator.runtime.orchestrator import _reason, _retry_after
+        from generator.runtime.retry import retry_after_seconds, transport_reason
 
         try:
             resp = self._pool.request(
@@ -329,7 +329,7 @@ class Sender:
                 redirect=False,
             )
         except HTTPError as exc:
-            raise TransientSendError(f"no answer: {_reason(exc)}") from exc
+            raise TransientSendError(f"no answer: {transport_reason(exc)}") from exc
         status = resp.status
         if 200 <= status < 300:
             event_id = None
@@ -342,7 +342,7 @@ class Sender:
             return Delivered(status, event_id, 0)
         message = f"HTTP {status}: {_short(resp.data)}".rstrip(": ")
         if status in (408, 429) or status >= 500:
-            raise TransientSendError(message, _retry_after(resp.headers.get("Retry-After")))
+            raise TransientSendError(message, retry_after_seconds(resp.headers.get("Retry-After")))
         raise RefusedError(message)
 
     def send(self, event: Event, *, label: str = "event") -> Delivered:
