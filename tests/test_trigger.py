@@ -193,6 +193,35 @@ def test_token_auth_and_header_params() -> None:
     assert '{"data":{"version":"v1.2.3"},"image":"v2","team":"perf"}' in proc.stdout
 
 
+def test_a_boolean_header_param_is_sent_as_the_listener_reads_it(tmp_path: Path) -> None:
+    """`--field flag=True` passes the local check, so it must travel as `true` (CEL's form)."""
+    text = (GOLDEN / "token-auth-labels" / "config.yaml").read_text()
+    anchor = "    - name: team\n"
+    assert anchor in text
+    config = tmp_path / "benchmark.yaml"
+    config.write_text(
+        text.replace(
+            anchor,
+            "    - {name: flag, from: header.X-Flag, type: boolean, default: 'false',"
+            " annotation: benchgen.dev/flag}\n" + anchor,
+        )
+    )
+    proc = trigger(
+        str(config),
+        "--dry-run",
+        "--field",
+        "data-version=v1.2.3",
+        "--field",
+        "prompts-version=p1",
+        "--field",
+        "image=v2",
+        "--field",
+        "flag=True",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "X-Flag: true" in proc.stdout.splitlines()
+
+
 def test_unreachable_listener_is_a_clear_error() -> None:
     proc = trigger(str(EXAMPLE), "--url", "http://127.0.0.1:9", *REQUIRED)
     assert proc.returncode == 2
