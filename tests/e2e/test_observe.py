@@ -299,7 +299,10 @@ def test_restart_after_kill_loses_nothing_and_repeats_nothing(
     observer.start()
     env.sink.wait_for(6)
     time.sleep(1.5)
-    assert seen(env.sink.acked) == run.expected()
+    # It failed once under load (not reproduced): keep what is needed to tell a
+    # repeat from a reordering or a late event in the message.
+    got = seen(env.sink.acked)
+    assert got == run.expected(), (got, observer.output())
     assert "--- start 2" in observer.output()
 
 
