@@ -25,14 +25,17 @@ help:
 	@echo "make eventlistener-clean [NAMESPACE=ns] [CONFIG=file]   delete runs, then the objects"
 	@echo "make plugin-install   install the kustomize plugin shim for this checkout"
 
+# Silent on stdout (`make render > out.yaml` must be pure YAML): one line on
+# stderr says what is happening, pip's own output goes there too.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,runtime]'
-	touch $(STAMP)
+	@echo "benchgen: installing benchgen and its dev tools into $(VENV) from PyPI (about 2 minutes, once)" >&2
+	@$(PYTHON) -m venv $(VENV) >&2
+	@$(BIN)/pip install --quiet --upgrade pip >&2
+	@$(BIN)/pip install --quiet -e '.[dev,runtime]' >&2
+	@touch $(STAMP)
 
 render: $(STAMP)
-	$(BIN)/benchgen render $(CONFIG) $(if $(NAMESPACE),--namespace $(NAMESPACE))
+	@$(BIN)/benchgen render $(CONFIG) $(if $(NAMESPACE),--namespace $(NAMESPACE))
 
 lint: $(STAMP)
 	$(BIN)/ruff check generator tests $(wildcard bench)
@@ -76,10 +79,10 @@ bench: $(STAMP) tools
 # Namespace: NAMESPACE, else the current context's in $KUBECONFIG (or ~/.kube/config),
 # else "default"; objects are applied from the rendered stream, no file is written.
 eventlistener: $(STAMP)
-	$(BIN)/benchgen eventlistener $(CONFIG) $(if $(NAMESPACE),--namespace $(NAMESPACE))
+	@$(BIN)/benchgen eventlistener $(CONFIG) $(if $(NAMESPACE),--namespace $(NAMESPACE))
 
 eventlistener-clean: $(STAMP)
-	$(BIN)/benchgen eventlistener --clean $(CONFIG) $(if $(NAMESPACE),--namespace $(NAMESPACE))
+	@$(BIN)/benchgen eventlistener --clean $(CONFIG) $(if $(NAMESPACE),--namespace $(NAMESPACE))
 
 plugin-install: $(STAMP)
 	$(BIN)/benchgen plugin install
