@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 CONFORMANCE := tests/conformance
 
 .PHONY: help render test lint unit golden schema bench clean eventlistener eventlistener-clean \
-	plugin-install tools conformance e2e
+	plugin-install tools conformance e2e e2e-cluster
 
 help:
 	@echo "make render      render the embedded example (or CONFIG=path) to stdout"
@@ -18,6 +18,7 @@ help:
 	@echo "make unit        run pytest only (PYTEST_ARGS=... to pass options)"
 	@echo "make golden      regenerate tests/golden expected output (review the diff!)"
 	@echo "make e2e         end-to-end tests against a real kube-apiserver + etcd (built once, cached)"
+	@echo "make e2e-cluster the real one-node cluster: Tekton + Triggers run benchgen's output (root)"
 	@echo "make conformance run Tekton/Triggers/Knative's own validation + tekton-lint on every render"
 	@echo "make schema      regenerate schemas/ from the config models"
 	@echo "make bench       measure the poller and the kustomize plugin (README has the figures)"
@@ -45,7 +46,7 @@ lint: $(STAMP)
 	$(BIN)/benchgen schema --check
 
 unit: $(STAMP)
-	$(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not e2e and not cluster" $(PYTEST_ARGS)
 
 test: lint unit
 
@@ -64,6 +65,15 @@ $(CONFORMANCE)/node_modules/.installed: $(CONFORMANCE)/package-lock.json
 e2e: $(STAMP)
 	bash tests/e2e/build.sh > /dev/null
 	BENCHGEN_E2E=1 $(BIN)/pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
+# A real one-node Kubernetes (containerd, kubelet, kube-proxy, scheduler,
+# controller-manager, CoreDNS) running upstream Tekton Pipelines and Triggers as
+# pods, and benchgen's output on it; needs root. See tests/cluster/README.md.
+e2e-cluster: $(STAMP)
+	bash tests/cluster/setup.sh
+	bash tests/e2e/build.sh --node > /dev/null
+	bash tests/cluster/build.sh > /dev/null
+	BENCHGEN_E2E_CLUSTER=1 $(BIN)/pytest -m cluster tests/cluster -p no:cacheprovider $(PYTEST_ARGS)
 
 golden: $(STAMP)
 	$(BIN)/pytest tests/test_golden.py --update-golden

@@ -47,6 +47,7 @@ BUILD_SCRIPT = HERE / "build.sh"
 FIELD_MANAGER = "benchgen-e2e"
 SERVICE_ACCOUNT_ISSUER = "https://kubernetes.default.svc.cluster.local"
 START_TIMEOUT = 90.0
+SERVICE_CIDR = "10.96.0.0/16"  # the `kubernetes` Service gets .1; cluster DNS is .10
 STOP_TIMEOUT = 15.0
 
 T = TypeVar("T")
@@ -572,22 +573,30 @@ class Cluster(KubeClient):
         return self.workdir / "logs"
 
     @classmethod
-    def start(cls, bin_dir: Path, *, timeout: float = START_TIMEOUT) -> Cluster:
+    def start(
+        cls, bin_dir: Path, *, timeout: float = START_TIMEOUT, node_ip: str | None = None
+    ) -> Cluster:
         """Generate certificates, start etcd and kube-apiserver, wait for /readyz.
+
+        With ``node_ip`` the API server is meant to serve a real node (see
+        tests/cluster/node.py): it binds and advertises that address, so pods
+        reach it through the ``kubernetes`` Service, it keeps that Service's
+        endpoints itself, authorizes kubelets with the Node authorizer, and calls
+        admission webhooks at their endpoints (no kube-proxy hop needed).
 
         A start that loses a port race (another process bound one of the chosen
         ports first) is retried with fresh ports, at most twice.
         Set BENCHGEN_E2E_KEEP=1 to keep the temporary directory (logs, data)."""
         for attempt in range(3):
             try:
-                return cls._start_once(bin_dir, timeout)
+                return cls._start_once(bin_dir, timeout, node_ip)
             except _PortTaken:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
     @classmethod
-    def _start_once(cls, bin_dir: Path, timeout: float) -> Cluster:
+    def _start_once(cls, bin_dir: Path, timeout: float, node_ip: str | None) -> Cluster:
         from tests.e2e.pki import CertificateAuthority, service_account_keys
 
         keep = os.environ.get("BENCHGEN_E2E_KEEP") == "1"
@@ -597,6 +606,7 @@ class Cluster(KubeClient):
         (workdir / "logs").mkdir()
         ca = CertificateAuthority(pki_dir)
         loopback = ("127.0.0.1", "localhost")
+        bind = node_ip or "127.0.0.1"
         etcd_server = ca.issue("etcd", "etcd", hosts=loopback, server=True, client=True)
         etcd_client = ca.issue("apiserver-etcd-client", "kube-apiserver-etcd-client", client=True)
         apiserver = ca.issue(
@@ -604,6 +614,7 @@ class Cluster(KubeClient):
             "kube-apiserver",
             hosts=(
                 *loopback,
+                *([node_ip] if node_ip else []),
                 "10.96.0.1",
                 "kubernetes",
                 "kubernetes.default",
@@ -623,7 +634,7 @@ class Cluster(KubeClient):
         sa = service_account_keys(pki_dir)
 
         etcd_port, peer_port, api_port = _free_port(), _free_port(), _free_port()
-        server = f"https://127.0.0.1:{api_port}"
+        server = f"https://{bind}:{api_port}"
         cluster = cls(workdir, server, ca.cert_path, admin, keep)
         cluster.ca = ca
         _LIVE.append(cluster)
@@ -656,20 +667,28 @@ class Cluster(KubeClient):
                     f"--etcd-cafile={ca.cert_path}",
                     f"--etcd-certfile={etcd_client.cert}",
                     f"--etcd-keyfile={etcd_client.key}",
-                    "--bind-address=127.0.0.1",
-                    "--advertise-address=127.0.0.1",
+                    f"--bind-address={bind}",
+                    f"--advertise-address={bind}",
                     f"--secure-port={api_port}",
                     f"--cert-dir={workdir / 'apiserver'}",
                     f"--tls-cert-file={apiserver.cert}",
                     f"--tls-private-key-file={apiserver.key}",
                     f"--client-ca-file={ca.cert_path}",
                     "--anonymous-auth=false",
-                    "--authorization-mode=RBAC",
+                    "--authorization-mode=" + ("Node,RBAC" if node_ip else "RBAC"),
                     f"--service-account-issuer={SERVICE_ACCOUNT_ISSUER}",
                     f"--service-account-key-file={sa.cert}",
                     f"--service-account-signing-key-file={sa.key}",
-                    "--service-cluster-ip-range=10.96.0.0/16",
-                    "--endpoint-reconciler-type=none",
+                    f"--service-cluster-ip-range={SERVICE_CIDR}",
+                    *(
+                        [
+                            "--endpoint-reconciler-type=lease",
+                            "--enable-aggregator-routing=true",
+                            "--enable-admission-plugins=NodeRestriction",
+                        ]
+                        if node_ip
+                        else ["--endpoint-reconciler-type=none"]
+                    ),
                     # pods/log goes to the Node's kubelet: its InternalIP (the fake
                     # kubelet registers 127.0.0.1) over TLS verified with our CA.
                     "--kubelet-preferred-address-types=InternalIP,Hostname",

@@ -1,0 +1,85 @@
+"""Fixtures for the real-cluster suite (``make e2e-cluster``).
+
+- ``real_cluster``  one node with CoreDNS, Tekton Pipelines and Triggers (session)
+- ``namespace``     a fresh namespace per test, deleted at the end (really: the
+                    namespace controller runs here)
+- ``orchestrator``  the fake orchestrator on the node's address, behind a Service
+                    named as the example config expects, in ``namespace``
+
+Outside CI the suite skips unless BENCHGEN_E2E_CLUSTER=1 (``make e2e-cluster``
+sets it); with CI=true it must run, so anything missing fails.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from tests.cluster.stack import Stack, StackUnavailable, start_stack
+from tests.e2e.cluster import KubeAPIError, wait_for
+from tests.runtime.fake_orchestrator import FakeOrchestrator
+
+HOW = "run it with `make e2e-cluster` (root, Go, Debian packages; see tests/cluster/README.md)"
+
+
+def _truthy(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def real_cluster() -> Iterator[Stack]:
+    if not (_truthy("CI") or _truthy("BENCHGEN_E2E_CLUSTER")):
+        pytest.skip(f"the real-cluster suite is opt-in; {HOW}")
+    try:
+        stack = start_stack()
+    except StackUnavailable as exc:
+        if _truthy("CI"):
+            pytest.fail(f"the real-cluster suite must run in CI but cannot: {exc}", pytrace=False)
+        pytest.skip(f"{exc}; {HOW}")
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture
+def namespace(real_cluster: Stack, request: pytest.FixtureRequest) -> Iterator[str]:
+    slug = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")[:40].strip("-")
+    name = f"{slug}-{secrets.token_hex(3)}"
+    real_cluster.cluster.ensure_namespace(name)
+    wait_for(
+        lambda: real_cluster.cluster.get_or_none("v1", "ServiceAccount", "default", name),
+        timeout=30,
+        what=f"the default ServiceAccount in {name}",
+    )
+    yield name
+    if os.environ.get("BENCHGEN_E2E_KEEP") != "1":
+        real_cluster.delete_namespace(name)
+
+
+@dataclass
+class Orchestrator:
+    fake: FakeOrchestrator
+    service_url: str
+
+
+@pytest.fixture
+def orchestrator(real_cluster: Stack, namespace: str) -> Iterator[Orchestrator]:
+    """The fake orchestrator, reachable from pods as
+    ``http://sast-ai-orchestrator.<namespace>.svc.cluster.local:80``: a Service
+    without a selector plus an EndpointSlice naming the node's address (how a
+    user points a cluster at a service outside it)."""
+    with FakeOrchestrator(host=real_cluster.node_ip) as fake:
+        port = int(fake.url.rsplit(":", 1)[1])
+        real_cluster.expose(namespace, "sast-ai-orchestrator", 80, real_cluster.node_ip, port)
+        yield Orchestrator(
+            fake, f"http://sast-ai-orchestrator.{namespace}.svc.cluster.local:80"
+        )
+
+
+__all__ = ["KubeAPIError", "Orchestrator"]

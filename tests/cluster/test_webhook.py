@@ -1,0 +1,123 @@
+"""Scenarios 1 and 2 of the real-cluster suite: a signed GitHub webhook through
+the real EventListener, interceptors, Tekton controller and kubelet to a
+finished PipelineRun; and the events that must start nothing."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from tests.cluster.conftest import Orchestrator
+from tests.cluster.flow import POLLER_IMAGE, Deployed, deploy, results
+from tests.cluster.stack import Stack
+from tests.e2e.cluster import wait_for
+
+pytestmark = pytest.mark.cluster
+
+FIELDS = {
+    "dvc_data_version": "v1.2.3",
+    "prompts_version": "p-7",
+    "known_non_issues_version": "kni.4",
+    "image_version": "v2.1.0",
+    "submitted_by": "ci-bot",
+}
+
+
+def test_signed_webhook_runs_the_example_to_success(
+    real_cluster: Stack, namespace: str, orchestrator: Orchestrator
+) -> None:
+    app = deploy(real_cluster, namespace)
+    status, answer = app.send(FIELDS)
+    assert status == 202, answer
+
+    run = app.wait_for_run()
+    name = run["metadata"]["name"]
+    done = app.wait_finished(name)
+    cond = next(c for c in done["status"]["conditions"] if c["type"] == "Succeeded")
+    assert cond["status"] == "True", app.describe(name)
+
+    # Exactly one batch, with exactly the fields the config maps.
+    posts = [r for r in orchestrator.fake.requests if r.method == "POST"]
+    assert len(posts) == 1, [(r.method, r.path) for r in orchestrator.fake.requests]
+    body = posts[0].json()
+    assert body == {
+        "testingDataNvrsVersion": "v1.2.3",
+        "promptsVersion": "p-7",
+        "knownNonIssuesVersion": "kni.4",
+        "sastAiImage": "quay.io/ecosystem-appeng/sast-ai-workflow:v2.1.0",
+        "submittedBy": body["submittedBy"],
+        "jobSettings": {"useKnownFalsePositiveFile": True},
+    }
+    assert body["submittedBy"].startswith("ci-bot")
+    batch_id = str(next(iter(orchestrator.fake.batches)))
+
+    got = results(done)
+    assert got["batch-id"] == batch_id
+    assert got["final-status"] == "COMPLETED"
+    assert (got["total-jobs"], got["completed-jobs"], got["failed-jobs"]) == ("4", "4", "0")
+
+    # The submit and wait steps ran in pods from the image this repo builds,
+    # as the non-root user it declares; the summary ran in `finally`.
+    task_runs = app.task_runs(name)
+    assert {"submit", "wait", "summary"} <= task_runs.keys()
+    for task in ("submit", "wait", "summary"):
+        tr = task_runs[task]
+        assert next(c for c in tr["status"]["conditions"] if c["type"] == "Succeeded")["status"] == "True"
+        pod = app.pod(tr)
+        steps = [c for c in pod["spec"]["containers"] if c["name"].startswith("step-")]
+        assert [c["image"] for c in steps] == [POLLER_IMAGE], steps
+        ran = [s for s in pod["status"]["containerStatuses"] if s["name"].startswith("step-")]
+        assert all(s["state"]["terminated"]["exitCode"] == 0 for s in ran), ran
+    summary = app.step_log(task_runs["summary"], "summary")
+    assert "COMPLETED" in summary and batch_id in summary, summary
+
+
+def _listener_log(app: Deployed) -> str:
+    pods = app.stack.cluster.list_objects(
+        "v1", "Pod", app.namespace, label_selector="eventlistener=benchmark-mlop-listener"
+    )
+    return "\n".join(
+        app.stack.pod_logs(app.namespace, p["metadata"]["name"], "event-listener") for p in pods
+    )
+
+
+def test_refused_events_start_nothing(
+    real_cluster: Stack, namespace: str, orchestrator: Orchestrator
+) -> None:
+    app = deploy(real_cluster, namespace)
+    body = json.dumps(FIELDS).encode()
+    cases = {
+        "unsigned": (body, {}),
+        "wrong signature": (body, {"X-Hub-Signature-256": "sha256=" + "0" * 64}),
+        "missing required field": (
+            json.dumps({k: v for k, v in FIELDS.items() if k != "prompts_version"}).encode(),
+            None,
+        ),
+        "value breaking its pattern": (
+            json.dumps({**FIELDS, "dvc_data_version": "-starts-with-dash"}).encode(),
+            None,
+        ),
+    }
+    received: dict[str, tuple[int, str]] = {}
+    for case, (payload, headers) in cases.items():
+        hdrs = {"Content-Type": "application/json", "X-GitHub-Event": "push"}
+        hdrs.update(headers if headers is not None else {"X-Hub-Signature-256": app.sign(payload)})
+        received[case] = app.post(payload, hdrs)
+
+    # Each event was processed (its id appears in the listener's log) and refused.
+    ids = {case: json.loads(text).get("eventID", "") for case, (_, text) in received.items()}
+    assert all(ids.values()), received
+
+    def all_logged() -> bool:
+        log = _listener_log(app)
+        return all(i in log for i in ids.values())
+
+    wait_for(all_logged, timeout=60, interval=1.0, what="the listener to log every event")
+    time.sleep(3)  # a run, if one were created, would be there by now
+    assert app.runs() == []
+    assert orchestrator.fake.requests == []
+    print("what each refused caller received:", json.dumps(received, indent=1))
+    for case, (status, _) in received.items():
+        assert status == 202, (case, received[case])  # Triggers accepts, then filters
