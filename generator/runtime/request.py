@@ -22,6 +22,11 @@ ORCHESTRATOR_REQUIRED = (
 # The one free-text field the orchestrator stores and returns: it carries the
 # idempotency key so a retried submit can find the batch it already created.
 TOKEN_FIELD = "submittedBy"  # noqa: S105 - a field name, not a secret
+# Its column holds 255 characters (MlOpsBatch.submittedBy, JPA's default
+# length): the value and the marker must fit, or the orchestrator refuses the
+# batch, or a cut marker lets the look-up miss it. The compiler's twin is
+# generator/config/checks.py SUBMITTED_BY_MAX.
+SUBMITTED_BY_MAX = 255
 
 _TYPES = ("string", "boolean", "integer", "image")
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
@@ -154,7 +159,18 @@ def build_body(fields: list[Field], env: Mapping[str, str], token: str) -> dict[
         raise InputError("; ".join(problems))
     if TOKEN_FIELD in body and not isinstance(body[TOKEN_FIELD], str):
         raise InputError(f"{TOKEN_FIELD!r} must be a string field")
-    body[TOKEN_FIELD] = tag_submitted_by(body.get(TOKEN_FIELD), token)
+    given: str | None = body.get(TOKEN_FIELD)
+    body[TOKEN_FIELD] = tag_submitted_by(given, token)
+    if len(body[TOKEN_FIELD]) > SUBMITTED_BY_MAX:
+        room = SUBMITTED_BY_MAX - len(tag_submitted_by("x", token)) + 1
+        param = next(f.param for f in fields if f.path == (TOKEN_FIELD,))
+        raise InputError(
+            f"param {param!r} ({param_env(param)}) is {len(given or '')} characters long;"
+            f" {TOKEN_FIELD} carries it plus {' ' + token_marker(token)!r} (the run's key)"
+            f" and the orchestrator stores at most {SUBMITTED_BY_MAX}, so the param may hold"
+            f" at most {room} characters (set its maxLength in benchmark.yaml so the"
+            " listener refuses longer values)"
+        )
     return body
 
 

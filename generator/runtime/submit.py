@@ -1,17 +1,23 @@
-"""``benchgen-poller submit``: create the batch once, even when answers get lost.
+"""``benchgen-poller submit``: create the batch once, even across processes and lost answers.
+
+The idempotency key (the TaskRun's uid, carried in ``submittedBy``) is the
+same in every pod of the TaskRun: a Tekton ``retries:`` attempt, or the pod
+Tekton creates again when one was deleted before it ended (the retry count
+does not change then, so it cannot tell). So a process given a key looks for
+a batch carrying it before its first POST, and a failure after which the
+batch may exist (dropped connection, read timeout, 5xx, an unreadable 201)
+arms the same look-up before the POST is sent again. Only a look-up that read
+the whole list and found nothing lets a POST go out.
 
 Retries go through tenacity (exponential backoff with jitter, Retry-After
-honoured, one overall deadline). A failure after which the batch may exist on
-the server (dropped connection, read timeout, 5xx, an unreadable 201) arms a
-look-up: before the POST is sent again, the batch list is searched for this
-run's idempotency key (carried in ``submittedBy``) and a match is adopted.
+honoured, one overall deadline), look-ups included.
 """
 
 import json
 import os
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from generator.runtime.clock import Clock, SystemClock
 from generator.runtime.durations import format_duration
@@ -28,9 +34,11 @@ from generator.runtime.request import build_body, parse_spec, token_marker
 from generator.runtime.results import write_result
 from generator.runtime.retry import attempt_timeout, deadline_retrying
 
-LIST_PAGE_SIZE = 20
-# How far the look-up pages through the list (its order is not specified).
-LIST_MAX_PAGES = 50
+# The contract's list takes page and size, and names no order and no filter.
+# One page is one query, so a list that fits in it is one consistent answer
+# whatever its order; 1,000 DTOs are about 0.5 MB. A longer list is read page
+# after page to a short one (docs/runtime-interface.md: what that assumes).
+LIST_PAGE_SIZE = 1000
 
 
 @dataclass(frozen=True)
@@ -45,41 +53,97 @@ class SubmitOptions:
     max_backoff: float
 
 
+@dataclass
+class _Search:
+    """One look-up through the list, kept across attempts: a failed page is asked
+    again, not the pages already read."""
+
+    page: int = 0
+    seen: set[int] = field(default_factory=set)
+    requests: int = 0
+
+
 class _Submitter:
-    def __init__(self, api: Orchestrator, body: dict[str, object], token: str, clock: Clock):
-        self.api, self.body, self.clock = api, body, clock
+    def __init__(
+        self,
+        api: Orchestrator,
+        body: dict[str, object],
+        token: str,
+        *,
+        look_first: bool,
+        request_timeout: float,
+        remaining: Callable[[], float],
+    ) -> None:
+        self.api, self.body = api, body
         self.marker = token_marker(token)
-        self.must_look_first = False
+        self.request_timeout, self.remaining = request_timeout, remaining
+        self.search: _Search | None = _Search() if look_first else None
+        self.posted = False
         self.adopted = False
 
-    def find_existing(self, timeout: float) -> Batch | None:
-        found: list[Batch] = []
-        for page in range(LIST_MAX_PAGES):
-            try:
-                items = self.api.list_page(page, LIST_PAGE_SIZE, timeout)
-            except NotFoundError as exc:
-                raise TransientError(f"list: 404 {exc}", maybe_sent=False) from exc
-            except ClientError as exc:
-                raise TransientError(f"list: {exc.status} {exc}", maybe_sent=False) from exc
-            found += [b for b in items if b.submitted_by and self.marker in b.submitted_by]
-            if len(items) < LIST_PAGE_SIZE:
-                break
-        return max(found, key=lambda b: b.batch_id) if found else None
+    def _ours(self, batch: Batch) -> bool:
+        # The marker ends the value the runtime sent; elsewhere it is someone's text.
+        return batch.submitted_by is not None and batch.submitted_by.endswith(self.marker)
 
-    def attempt(self, timeout: float) -> Batch:
-        if self.must_look_first:
-            existing = self.find_existing(timeout)
+    def find_existing(self, search: _Search) -> Batch | None:
+        """Read the list from ``search.page`` to its end, or to the first page holding
+        this run's batch."""
+        while True:
+            try:
+                items = self.api.list_page(search.page, LIST_PAGE_SIZE, self._timeout())
+            except (NotFoundError, ClientError) as exc:
+                status = exc.status if isinstance(exc, ClientError) else 404
+                if not self.posted:
+                    # Nothing sent yet: a wrong endpoint, not worth retrying.
+                    raise InfraError(
+                        f"GET {self.api.url}: {status} {exc} (wrong endpoint?)"
+                    ) from exc
+                # The POST may have been acted on: never give up the look-up early.
+                raise TransientError(f"list: {status} {exc}", maybe_sent=False) from exc
+            search.requests += 1
+            ids = {b.batch_id for b in items}
+            if search.page > 0 and len(items) >= LIST_PAGE_SIZE and ids <= search.seen:
+                # Every page the same: the list cannot be read to its end.
+                raise InfraError(
+                    f"GET {self.api.url}?page={search.page}: the list answered with batches"
+                    " of earlier pages only, so it ignores 'page' and this run's batch"
+                    " cannot be looked for; nothing sent"
+                )
+            search.seen |= ids
+            ours = [b for b in items if self._ours(b)]
+            if ours:
+                return max(ours, key=lambda b: b.batch_id)
+            if len(items) < LIST_PAGE_SIZE:
+                return None
+            search.page += 1
+            if self.remaining() <= 0:
+                raise TransientError(
+                    f"the look-up reached page {search.page} of the list at the deadline",
+                    maybe_sent=False,
+                )
+
+    def _timeout(self) -> float:
+        return attempt_timeout(self.request_timeout, self.remaining())
+
+    def attempt(self) -> Batch:
+        if self.search is not None:
+            existing = self.find_existing(self.search)
+            pages = f"{self.search.requests} request(s), {len(self.search.seen)} batches"
             if existing is not None:
-                print(f"found batch {existing.batch_id} created by an earlier attempt; adopting it")
+                print(
+                    f"found batch {existing.batch_id} with this run's key ({pages}); adopting it",
+                    flush=True,
+                )
                 self.adopted = True
                 return existing
-            print("no batch from an earlier attempt in the list; sending again")
-            self.must_look_first = False
+            print(f"no batch with this run's key in the list ({pages}); sending", flush=True)
+            self.search = None
+        self.posted = True
         try:
-            return self.api.create(self.body, timeout)
+            return self.api.create(self.body, self._timeout())
         except TransientError as exc:
             if exc.maybe_sent:
-                self.must_look_first = True
+                self.search = _Search()
             raise
         except NotFoundError as exc:
             raise InfraError(f"POST {self.api.url}: 404 {exc} (wrong endpoint?)") from exc
@@ -100,6 +164,8 @@ def run_submit(
     )
     fields = parse_spec(env.get("BENCHGEN_REQUEST_SPEC"))
     token = env.get("BENCHGEN_IDEMPOTENCY_KEY", "").strip()
+    # A given key may have been used by an earlier pod of the same TaskRun.
+    look_first = bool(token)
     if not token:
         # Still protects this process's own retries; a Task retry would not match.
         token = str(uuid.uuid4())
@@ -110,12 +176,20 @@ def run_submit(
 
     print(f"submitting to {url}")
     print(f"body: {json.dumps(body, separators=(',', ':'), ensure_ascii=False)}", flush=True)
-    submitter = _Submitter(Orchestrator(url), body, token, clock)
     start = clock.monotonic()
     deadline = start + opts.timeout
 
     def remaining() -> float:
         return deadline - clock.monotonic()
+
+    submitter = _Submitter(
+        Orchestrator(url),
+        body,
+        token,
+        look_first=look_first,
+        request_timeout=opts.request_timeout,
+        remaining=remaining,
+    )
 
     retrying = deadline_retrying(
         clock,
@@ -127,9 +201,7 @@ def run_submit(
         describe=lambda attempt, exc: f"attempt {attempt} failed: {exc}",
     )
     try:
-        batch = retrying(
-            lambda: submitter.attempt(attempt_timeout(opts.request_timeout, remaining()))
-        )
+        batch = retrying(submitter.attempt)
     except TransientError as exc:
         raise InfraError(
             f"gave up after {format_duration(clock.monotonic() - start)}: {exc}"

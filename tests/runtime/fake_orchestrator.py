@@ -7,6 +7,14 @@ with a plain-text message; ``GET {endpoint}/{id}`` 200 / 404 (text);
 values. Every request is recorded (method, path, headers, raw body) so tests
 can assert on exactly what the server received.
 
+The list takes ``page`` and ``size`` and nothing else: the contract names no
+order and no filter, so none is offered. Its order is a constructor choice
+(``list_order``): ``oldest`` or ``newest`` first, or ``shuffled`` anew on every
+request (the sources page ``findAll()`` without a sort, so PostgreSQL may
+answer in any order). ``submittedBy`` is refused with a 400 beyond 255
+characters, as the sources' column (``@Column(name = "submitted_by")``, JPA's
+default length) makes the real service do.
+
 Reusable by any test (the rendered Tasks' wiring test uses it too)::
 
     with FakeOrchestrator() as fake:
@@ -32,7 +40,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 STATUSES = (
@@ -46,6 +54,9 @@ STATUSES = (
 TERMINAL = STATUSES[1:]
 REQUIRED = ("testingDataNvrsVersion", "promptsVersion", "knownNonIssuesVersion", "sastAiImage")
 ENDPOINT = "/api/v1/mlops-batch"
+# MlOpsBatch.submittedBy: a varchar(255) column.
+SUBMITTED_BY_MAX = 255
+ListOrder = Literal["oldest", "newest", "shuffled"]
 
 
 class FakeClock:
@@ -259,13 +270,14 @@ class FakeOrchestrator:
         plan: Callable[[], Plan] = lambda: finishes("COMPLETED", after=1),
         endpoint: str = ENDPOINT,
         first_id: int = 12,
-        list_newest_first: bool = False,
+        list_order: ListOrder = "oldest",
         port: int = 0,
     ) -> None:
         self.clock: Clock = clock or RealClock()
         self.plan = plan
         self.endpoint = endpoint.rstrip("/")
-        self.list_newest_first = list_newest_first
+        self.list_order = list_order
+        self._shuffle = random.Random(0)
         self.batches: dict[int, FakeBatch] = {}
         self.requests: list[Received] = []
         self._faults: dict[str, list[Fault]] = {"POST": [], "GET": [], "LIST": []}
@@ -374,6 +386,13 @@ class FakeOrchestrator:
             "failedJobs": view.failed,
         }
 
+    def _listed(self) -> list[int]:
+        """Batch ids in the order the list shows them."""
+        ids = sorted(self.batches, reverse=self.list_order == "newest")
+        if self.list_order == "shuffled":
+            self._shuffle.shuffle(ids)
+        return ids
+
     def _view(self, batch: FakeBatch, count_poll: bool) -> View:
         view = batch.plan.view(batch.polls, self.clock.monotonic() - batch.created_at)
         if count_poll:
@@ -456,6 +475,13 @@ def _handler(fake: FakeOrchestrator) -> type[BaseHTTPRequestHandler]:
             blank = [f for f in REQUIRED if not isinstance(data.get(f), str) or not data[f].strip()]
             if blank:
                 return self._text(400, f"Validation failed: {blank[0]} must not be blank")
+            by = data.get("submittedBy")
+            if isinstance(by, str) and len(by) > SUBMITTED_BY_MAX:
+                return self._text(
+                    400,
+                    "Error submitting MLOps batch: could not execute statement [ERROR: value too"
+                    f" long for type character varying({SUBMITTED_BY_MAX})]",
+                )
             with fake._lock:
                 batch = fake._create(data)
                 # A batch is born PROCESSING, counts unknown; plans start at the first GET.
@@ -481,7 +507,7 @@ def _handler(fake: FakeOrchestrator) -> type[BaseHTTPRequestHandler]:
                 except ValueError:
                     return self._text(400, "page and size must be integers")
                 with fake._lock:
-                    ids = sorted(fake.batches, reverse=fake.list_newest_first)
+                    ids = fake._listed()
                     chosen = ids[page * size : (page + 1) * size]
                     items = [
                         fake.dto(fake.batches[i], fake._view(fake.batches[i], count_poll=False))

@@ -163,8 +163,9 @@ def test_429_honours_retry_after(fake, submit_env, clock, tmp_path):
     assert submit(submit_env, clock, tmp_path) == 0
     assert clock.sleeps[0] >= 7
     assert fake.created == 1
-    # Rejected outright: nothing to look for before sending again.
-    assert not [r for r in fake.requests if r.method == "GET"]
+    # Rejected outright: nothing to look for before sending again (the one
+    # look-up is the first process's, before its first POST).
+    assert [r.method for r in fake.requests] == ["GET", "POST", "POST"]
 
 
 def test_dropped_connection_without_a_batch_looks_then_resends(fake, submit_env, clock, tmp_path):
@@ -172,11 +173,12 @@ def test_dropped_connection_without_a_batch_looks_then_resends(fake, submit_env,
     assert submit(submit_env, clock, tmp_path) == 0
     methods = [(r.method, r.path) for r in fake.requests]
     assert methods == [
+        ("GET", fake.endpoint),
         ("POST", fake.endpoint),
         ("GET", fake.endpoint),
         ("POST", fake.endpoint),
     ]
-    assert fake.requests[1].query == {"page": ["0"], "size": ["20"]}
+    assert fake.requests[2].query == {"page": ["0"], "size": ["1000"]}
     assert fake.created == 1
 
 
@@ -191,17 +193,95 @@ def test_batch_created_then_connection_dropped_is_adopted(
     assert "adopting" in capsys.readouterr().out
 
 
-def test_adoption_pages_through_the_list_and_ignores_other_runs(submit_env, clock, tmp_path):
-    with FakeOrchestrator(clock=clock) as fake:
-        for i in range(25):
+@pytest.mark.parametrize("order", ["oldest", "newest"])
+def test_adoption_finds_the_batch_behind_a_thousand_older_ones(submit_env, clock, tmp_path, order):
+    """Issue 14: 1,000 older batches and a dropped answer made a duplicate (50 pages of 20)."""
+    with FakeOrchestrator(clock=clock, list_order=order) as fake:
+        for i in range(1000):
             fake.add_batch(submittedBy=f"ci (run other-{i})")
         fake.add_fault("POST", Fault.create_then_drop())
         env = {**submit_env, **fake.env()}
         assert submit(env, clock, tmp_path) == 0
-        assert fake.created == 26
-        assert results(tmp_path) == ("37", "PROCESSING")
-        pages = [r.query["page"] for r in fake.requests if r.method == "GET"]
-        assert pages == [["0"], ["1"]]
+        assert fake.created == 1001
+        assert len(fake.posts()) == 1
+        assert results(tmp_path) == ("1012", "PROCESSING")
+
+
+def test_one_page_answers_exactly_whatever_the_order(submit_env, clock, tmp_path):
+    """The contract names no order, not even a stable one: a list that fits one page is
+    read by one request, one consistent answer, so its order cannot hide the batch."""
+    with FakeOrchestrator(clock=clock, list_order="shuffled") as fake:
+        for i in range(998):
+            fake.add_batch(submittedBy=f"ci (run other-{i})")
+        fake.add_fault("POST", Fault.create_then_drop())
+        env = {**submit_env, **fake.env()}
+        assert submit(env, clock, tmp_path) == 0
+        assert fake.created == 999
+        assert results(tmp_path)[0] == "1010"
+        assert [r.method for r in fake.requests] == ["GET", "POST", "GET"]
+
+
+def test_the_search_reads_every_page_and_ignores_other_runs(submit_env, clock, tmp_path):
+    with FakeOrchestrator(clock=clock) as fake:
+        for i in range(2500):
+            # The key of another run, and one naming ours but not at the end.
+            by = f"ci (run other-{i})" if i != 7 else f"(run {KEY}) was here"
+            fake.add_batch(submittedBy=by)
+        fake.add_fault("POST", Fault.create_then_drop())
+        env = {**submit_env, **fake.env()}
+        assert submit(env, clock, tmp_path) == 0
+        assert fake.created == 2501
+        assert results(tmp_path)[0] == str(12 + 2500)
+        pages = [r.query["page"][0] for r in fake.requests if r.method == "GET"]
+        # Before the POST: the whole list (a short page ends it); after it: the same.
+        assert pages == ["0", "1", "2", "0", "1", "2"]
+
+
+def test_a_list_that_ignores_page_ends_the_submit_without_a_blind_post(
+    fake, submit_env, clock, tmp_path, capsys, monkeypatch
+):
+    from generator.runtime.orchestrator import Orchestrator
+
+    original = Orchestrator.list_page
+    monkeypatch.setattr(
+        Orchestrator,
+        "list_page",
+        lambda self, page, size, timeout: original(self, 0, size, timeout),
+    )
+    for i in range(1000):
+        fake.add_batch(submittedBy=f"ci (run other-{i})")
+    assert submit(submit_env, clock, tmp_path) == 4
+    assert "page" in capsys.readouterr().err
+    assert fake.posts() == []
+
+
+def test_a_second_process_with_the_same_key_adopts_instead_of_posting(
+    fake, submit_env, clock, tmp_path, capsys
+):
+    """Issue 14: a Tekton retry, or the pod Tekton creates again when one is deleted,
+    runs submit afresh with the same TaskRun uid; it must not create a second batch."""
+    assert submit(submit_env, clock, tmp_path) == 0
+    (tmp_path / "batch-id").unlink()  # the first pod's results died with it
+    assert submit(submit_env, clock, tmp_path) == 0
+    assert fake.created == 1
+    assert len(fake.posts()) == 1
+    assert results(tmp_path) == ("12", "PROCESSING")
+    assert "adopted batch 12" in capsys.readouterr().out
+
+
+def test_with_a_key_the_first_request_is_one_look_up(fake, submit_env, clock, tmp_path):
+    assert submit(submit_env, clock, tmp_path) == 0
+    assert [(r.method, r.query) for r in fake.requests] == [
+        ("GET", {"page": ["0"], "size": ["1000"]}),
+        ("POST", {}),
+    ]
+
+
+def test_the_first_look_up_failing_is_retried_never_skipped(fake, submit_env, clock, tmp_path):
+    fake.add_fault("LIST", Fault.drop(), Fault.http(503))
+    assert submit(submit_env, clock, tmp_path) == 0
+    assert [r.method for r in fake.requests] == ["GET", "GET", "GET", "POST"]
+    assert fake.created == 1
 
 
 def test_unreadable_201_is_resolved_by_looking_it_up(fake, submit_env, clock, tmp_path):
@@ -247,11 +327,26 @@ def test_connection_refused_retries_then_exits_4(submit_env, clock, tmp_path, ca
     assert out.out.count("attempt ") >= 3
 
 
-def test_wrong_endpoint_is_not_retried(fake, submit_env, clock, tmp_path, capsys):
-    env = {**submit_env, "BENCHGEN_BATCH_ENDPOINT": "/api/v1/mlop-batch"}
+@pytest.mark.parametrize(("key", "first"), [(KEY, "GET"), ("", "POST")])
+def test_wrong_endpoint_is_not_retried(fake, submit_env, clock, tmp_path, capsys, key, first):
+    env = {
+        **submit_env,
+        "BENCHGEN_BATCH_ENDPOINT": "/api/v1/mlop-batch",
+        "BENCHGEN_IDEMPOTENCY_KEY": key,
+    }
     assert submit(env, clock, tmp_path) == 4
     assert "404" in capsys.readouterr().err
-    assert len(fake.posts()) == 1
+    # With a key, the first look-up finds the endpoint wrong, before anything is sent.
+    assert [r.method for r in fake.requests] == [first]
+
+
+def test_a_404_on_the_look_up_after_a_post_is_retried(fake, submit_env, clock, tmp_path):
+    env = {**submit_env, "BENCHGEN_IDEMPOTENCY_KEY": ""}  # no look-up before the POST
+    fake.add_fault("POST", Fault.create_then_drop())
+    fake.add_fault("LIST", Fault.http(404, "Not Found"))
+    assert submit(env, clock, tmp_path) == 0
+    assert fake.created == 1
+    assert [r.method for r in fake.requests] == ["POST", "GET", "GET"]
 
 
 def test_without_an_idempotency_key_a_fresh_one_is_used(fake, submit_env, clock, tmp_path):
@@ -260,3 +355,40 @@ def test_without_an_idempotency_key_a_fresh_one_is_used(fake, submit_env, clock,
     assert submit(env, clock, tmp_path) == 0
     assert fake.created == 1
     assert fake.batches[12].submission["submittedBy"].startswith("ci (run ")
+    # A key nobody had before: nothing to look for before the first POST.
+    assert [r.method for r in fake.requests] == ["POST", "GET"]
+
+
+# " (run <36-character uid>)"
+MARKER = len(f" (run {KEY})")
+
+
+def test_submitted_by_fills_the_orchestrators_column_with_the_marker(
+    fake, submit_env, clock, tmp_path
+):
+    room = 255 - MARKER
+    assert room == 212
+    env = {**submit_env, "BENCHGEN_PARAM_SUBMITTED_BY": "é" * room}
+    assert submit(env, clock, tmp_path) == 0
+    assert fake.batches[12].submission["submittedBy"] == "é" * room + f" (run {KEY})"
+
+
+@pytest.mark.parametrize("key", [KEY, "k" * 128])
+def test_submitted_by_too_long_for_the_marker_is_refused_before_sending(
+    fake, submit_env, clock, tmp_path, capsys, key
+):
+    """Issue 14: a 256-character submitted_by plus ' (run <uid>)' passed the 255-character
+    column; the orchestrator rejected it, or cut the marker off and a duplicate followed."""
+    room = 255 - len(f" (run {key})")
+    env = {
+        **submit_env,
+        "BENCHGEN_IDEMPOTENCY_KEY": key,
+        "BENCHGEN_PARAM_SUBMITTED_BY": "x" * (room + 1),
+    }
+    assert submit(env, clock, tmp_path) == 2
+    err = capsys.readouterr().err
+    assert "'submitted-by'" in err
+    assert f"at most {room} characters" in err
+    assert "255" in err
+    assert "Traceback" not in err
+    assert fake.requests == []
