@@ -17,7 +17,7 @@ from generator.config.names import (
     schedule_name,
 )
 from generator.config.paths import dotted, parse
-from generator.config.rules import RESERVED_EVENT_PREFIXES
+from generator.config.rules import RESERVED_EVENT_PREFIXES, quantity_value
 
 # Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
 TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
@@ -69,6 +69,7 @@ def check(bench: Benchmark, namespace: str) -> list[Finding]:
         *_releases(bench, namespace),
         *_concurrency(bench, namespace),
         *_finally(bench),
+        *_resources(bench),
     ]
 
 
@@ -148,7 +149,7 @@ def _request(bench: Benchmark) -> Iterator[Finding]:
                     f"{where}.imageRepository",
                     f"param {param.name!r} must be a string to carry an image tag",
                 )
-            elif param.default_text and not re.match(IMAGE_VALUE_PATTERN, param.default_text):
+            elif param.default_text and not re.fullmatch(IMAGE_VALUE_PATTERN, param.default_text):
                 yield (
                     f"spec.params[{_index(bench, param.name)}].default",
                     f"{param.default_text!r} is not an image tag or sha256 digest, and"
@@ -344,7 +345,7 @@ def listener_value_problem(bench: Benchmark, param: ParamSpec, value: str) -> st
     problem = param.value_problem(value)
     if problem:
         return problem
-    if param.name in _image_params(bench) and not re.match(IMAGE_VALUE_PATTERN, value):
+    if param.name in _image_params(bench) and not re.fullmatch(IMAGE_VALUE_PATTERN, value):
         return "is not an image tag or sha256 digest"
     if param.name in label_safe_params(bench) and kube.label_value_problem(value):
         return "is not a valid label value (it is the concurrency key)"
@@ -701,3 +702,20 @@ def _blank(name: str) -> str:
         " clean-up refuses (an empty selector value would match too much) after the run:"
         " make it required or give it a default"
     )
+
+
+def _resources(bench: Benchmark) -> Iterator[Finding]:
+    """Kubernetes refuses a pod whose memory request is above its limit."""
+    observe = bench.spec.observe
+    for where, res in (
+        ("spec.pipeline.resources", bench.spec.pipeline.resources),
+        ("spec.observe.resources", observe.resources if observe else None),
+    ):
+        if res is not None and quantity_value(res.memory_request) > quantity_value(
+            res.memory_limit
+        ):
+            yield (
+                f"{where}.memoryRequest",
+                f"{res.memory_request} is more than memoryLimit {res.memory_limit}, which"
+                " Kubernetes refuses: lower the request or raise the limit",
+            )

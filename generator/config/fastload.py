@@ -34,7 +34,7 @@ MAX_DEPTH = 32
 # hex, floats, timestamps, yes/no/on/off, '<<', '=') is a Doubt.
 _NULL = {"", "~", "null", "Null", "NULL"}
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_INT = re.compile(r"^(?:0|[1-9][0-9]*)$")
+_INT = re.compile(r"0|[1-9][0-9]*")
 _MAYBE_SPECIAL = re.compile(
     r"""^(?:
       [-+]?[0-9_.]*[0-9][0-9_.:]*(?:[eE][-+]?[0-9]+)?  # any number-like form, with _ or :
@@ -137,8 +137,8 @@ def _scalar(event: Any) -> object:
         return None
     if value in _BOOL:
         return _BOOL[value]
-    if _INT.match(value):
+    if _INT.fullmatch(value):
         return int(value)
-    if _MAYBE_SPECIAL.match(value):
+    if _MAYBE_SPECIAL.fullmatch(value):
         raise _Doubt
     return value

@@ -1504,12 +1504,12 @@ def _ResourcesSpec(value: object) -> ResourcesSpec:
         f_cpu_request = '10m'
     if 'memoryRequest' in data:
         f_memory_request = _str(data['memoryRequest'])
-        f_memory_request = rules.quantity(f_memory_request)
+        f_memory_request = rules.memory_quantity(f_memory_request)
     else:
         f_memory_request = '64Mi'
     if 'memoryLimit' in data:
         f_memory_limit = _str(data['memoryLimit'])
-        f_memory_limit = rules.quantity(f_memory_limit)
+        f_memory_limit = rules.memory_limit(f_memory_limit)
     else:
         f_memory_limit = '128Mi'
     result = ResourcesSpec(f_cpu_request, f_memory_request, f_memory_limit)

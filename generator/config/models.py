@@ -467,7 +467,9 @@ class ResourcesSpec(_Model):
     memory_request: str = "64Mi"
     memory_limit: str = "128Mi"
 
-    _quantity = field_validator("cpu_request", "memory_request", "memory_limit")(rules.quantity)
+    _cpu = field_validator("cpu_request")(rules.quantity)
+    _memory = field_validator("memory_request")(rules.memory_quantity)
+    _limit = field_validator("memory_limit")(rules.memory_limit)
 
 
 class ConcurrencySpec(_Model):

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 Loc = tuple[str | int, ...]
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _TOKEN = re.compile(r'\.?([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]')
 
 
@@ -15,7 +15,7 @@ def dotted(loc: Iterable[str | int]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif _IDENT.match(part):
+        elif _IDENT.fullmatch(part):
             out += f".{part}" if out else part
         else:
             out += '["' + part.replace("\\", "\\\\").replace('"', '\\"') + '"]'

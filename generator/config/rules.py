@@ -69,29 +69,29 @@ if TYPE_CHECKING:
 
     _Target = TypeVar("_Target", bound=_TargetLike)
 
-_PARAM_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-_BODY_SOURCE = re.compile(r"^body(\.[A-Za-z_][A-Za-z0-9_]*)+$")
-_HEADER_SOURCE = re.compile(r"^header\.[A-Za-z0-9][A-Za-z0-9-]*$")
-_JSON_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
-_SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
-_HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+_PARAM_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+_BODY_SOURCE = re.compile(r"body(\.[A-Za-z_][A-Za-z0-9_]*)+")
+_HEADER_SOURCE = re.compile(r"header\.[A-Za-z0-9][A-Za-z0-9-]*")
+_JSON_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+_SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]+")
+_HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 _IMAGE_REPOSITORY = re.compile(
-    r"^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$"
+    r"[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*"
 )
-_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+_IMAGE_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 # RE2 (the regex engine behind CEL's matches()) has no look-around and no
 # back-references; a pattern using them would fail in the listener at runtime.
 _NOT_RE2 = re.compile(r"\(\?<?[=!]|\\[1-9]|\(\?P=")
-_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s{}]*)?$")
-_ENDPOINT = re.compile(r"^/[A-Za-z0-9._~/-]*$")
-_QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|Ki|Mi|Gi)?$")
-_KIND = re.compile(r"^[A-Z][A-Za-z0-9]*$")
-_ABSOLUTE_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/\S*)?$")
-_RUN_PREFIX = re.compile(r"^[a-z][-a-z0-9]*$")
-_EVENT_ATTRIBUTE = re.compile(r"^[\x21-\x7e]+$")
+_URL = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s{}]*)?")
+_ENDPOINT = re.compile(r"/[A-Za-z0-9._~/-]*")
+_QUANTITY = re.compile(r"[0-9]+(\.[0-9]+)?(m|k|M|G|Ki|Mi|Gi)?")
+_KIND = re.compile(r"[A-Z][A-Za-z0-9]*")
+_ABSOLUTE_URL = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/\S*)?")
+_RUN_PREFIX = re.compile(r"[a-z][-a-z0-9]*")
+_EVENT_ATTRIBUTE = re.compile(r"[\x21-\x7e]+")
 _ISO_DURATION = re.compile(
-    r"^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$"
+    r"P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
 )
 
 # Event types the generated listeners must never accept: the observer's own
@@ -143,7 +143,7 @@ def label_key(value: _Text) -> _Text:
 
 
 def param_name(value: str) -> str:
-    if len(value) > 50 or not _PARAM_NAME.match(value):
+    if len(value) > 50 or not _PARAM_NAME.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a valid param name: use 1-50 lower-case letters and digits"
             " in words joined by single '-' (e.g. dvc-data-version)"
@@ -152,7 +152,7 @@ def param_name(value: str) -> str:
 
 
 def param_source(value: str) -> str:
-    if not (_BODY_SOURCE.match(value) or _HEADER_SOURCE.match(value)):
+    if not (_BODY_SOURCE.fullmatch(value) or _HEADER_SOURCE.fullmatch(value)):
         raise ValueError(
             f"{value!r} is not a supported source: use body.<field>[.<field>...]"
             " (e.g. body.dvc_data_version) or header.<Header-Name>"
@@ -176,13 +176,13 @@ def re2_pattern(value: _Text) -> _Text:
 
 
 def json_path(value: str) -> str:
-    if not _JSON_PATH.match(value):
+    if not _JSON_PATH.fullmatch(value):
         raise ValueError(f"{value!r} is not a dotted JSON field path (e.g. jobSettings.secretName)")
     return value
 
 
 def image_repository(value: _Text) -> _Text:
-    if value is not None and not _IMAGE_REPOSITORY.match(value):
+    if value is not None and not _IMAGE_REPOSITORY.fullmatch(value):
         raise ValueError(
             f"{value!r} is not an image repository (registry/path, no tag or digest),"
             " e.g. quay.io/ecosystem-appeng/sast-ai-workflow"
@@ -192,45 +192,93 @@ def image_repository(value: _Text) -> _Text:
 
 def orchestrator_url(value: str) -> str:
     probe = value.replace("{namespace}", "ns")
-    if not _URL.match(probe):
+    if not _URL.fullmatch(probe):
         raise ValueError(f"{value!r} is not an http(s) URL (placeholder allowed: {{namespace}})")
     return value.rstrip("/")
 
 
 def batch_endpoint(value: str) -> str:
-    if not _ENDPOINT.match(value) or value.endswith("/"):
+    if not _ENDPOINT.fullmatch(value) or value.endswith("/"):
         raise ValueError(f"{value!r} must be a path starting with '/' (e.g. /api/v1/mlops-batch)")
     return value
 
 
 def secret_key(value: str) -> str:
-    if not _SECRET_KEY.match(value) or len(value) > 253:
-        raise ValueError(f"{value!r} is not a valid Secret key")
+    # Kubernetes' IsConfigMapKey: the key becomes a file name where the Secret is mounted.
+    if not _SECRET_KEY.fullmatch(value) or len(value) > 253:
+        raise ValueError(
+            f"{value!r} is not a valid Secret key: use 1-253 letters, digits, '-', '_' or '.'"
+        )
+    if value in (".", "..") or value.startswith(".."):
+        raise ValueError(
+            f"{value!r} is not a valid Secret key: Kubernetes refuses '.', '..' and keys"
+            " starting with '..' (they would name a directory where the Secret is mounted)"
+        )
     return value
 
 
 def header_name(value: str) -> str:
-    if not _HEADER_NAME.match(value):
+    if not _HEADER_NAME.fullmatch(value):
         raise ValueError(f"{value!r} is not an HTTP header name")
     return value
 
 
 def quantity(value: str) -> str:
-    if not _QUANTITY.match(value):
+    if not _QUANTITY.fullmatch(value):
         raise ValueError(f"{value!r} is not a Kubernetes quantity (e.g. 100m, 64Mi)")
     return value
+
+
+def memory_quantity(value: str) -> str:
+    quantity(value)
+    if value.endswith("m"):
+        raise ValueError(
+            f"{value!r} is {value[:-1]} thousandths of a byte ('m' is milli): write Mi for"
+            f" mebibytes (e.g. {value[:-1]}Mi)"
+        )
+    return value
+
+
+def memory_limit(value: str) -> str:
+    memory_quantity(value)
+    if quantity_value(value) == 0:
+        raise ValueError(
+            f"{value!r} leaves the container no memory: set a limit above the request (e.g. 128Mi)"
+        )
+    return value
+
+
+_QUANTITY_UNITS = {
+    "": 1,
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+}
+
+
+def quantity_value(value: str) -> float:
+    """A quantity (already checked by ``quantity``) as a number of base units."""
+    if value.endswith("m"):
+        return float(value[:-1]) / 1000
+    number = value.rstrip("kMGi")
+    return float(number) * _QUANTITY_UNITS[value[len(number) :]]
 
 
 def pinned_image(value: str) -> str:
     repository, at, digest = value.partition("@")
     if at:
-        if not _DIGEST.match(digest) or not _IMAGE_REPOSITORY.match(repository.rsplit(":", 1)[0]):
+        if not _DIGEST.fullmatch(digest) or not _IMAGE_REPOSITORY.fullmatch(
+            repository.rsplit(":", 1)[0]
+        ):
             raise ValueError(f"{value!r} is not an image reference with a sha256 digest")
         return value
     name, colon, tag = repository.rpartition(":")
     if not colon or "/" in tag:
         raise ValueError(f"{value!r} is not pinned: add a version tag or @sha256:<digest>")
-    if not _IMAGE_REPOSITORY.match(name) or not _IMAGE_TAG.match(tag):
+    if not _IMAGE_REPOSITORY.fullmatch(name) or not _IMAGE_TAG.fullmatch(tag):
         raise ValueError(f"{value!r} is not a valid image reference")
     if tag == "latest":
         raise ValueError(f"{value!r} is not pinned: ':latest' moves; use a version tag or a digest")
@@ -238,25 +286,25 @@ def pinned_image(value: str) -> str:
 
 
 def object_kind(value: str) -> str:
-    if not _KIND.match(value):
+    if not _KIND.fullmatch(value):
         raise ValueError(f"{value!r} is not a Kubernetes kind (e.g. Service)")
     return value
 
 
 def channel_kind(value: str) -> str:
-    if not _KIND.match(value):
+    if not _KIND.fullmatch(value):
         raise ValueError(f"{value!r} is not a Kubernetes kind (e.g. KafkaChannel)")
     return value
 
 
 def absolute_url(value: _Text) -> _Text:
-    if value is not None and not _ABSOLUTE_URL.match(value):
+    if value is not None and not _ABSOLUTE_URL.fullmatch(value):
         raise ValueError(f"{value!r} is not an absolute http(s) URL")
     return value
 
 
 def iso_duration(value: _Text) -> _Text:
-    if value is not None and not _ISO_DURATION.match(value):
+    if value is not None and not _ISO_DURATION.fullmatch(value):
         raise ValueError(
             f"{value!r} is not an ISO-8601 duration (Knative's form): e.g. PT0.2S, PT5S, PT1M"
         )
@@ -264,7 +312,7 @@ def iso_duration(value: _Text) -> _Text:
 
 
 def event_attribute(value: _Text) -> _Text:
-    if value is not None and (not _EVENT_ATTRIBUTE.match(value) or len(value) > 253):
+    if value is not None and (not _EVENT_ATTRIBUTE.fullmatch(value) or len(value) > 253):
         raise ValueError(
             f"{value!r} is not a usable CloudEvent attribute value: 1-253 printable"
             " characters without spaces"
@@ -273,7 +321,7 @@ def event_attribute(value: _Text) -> _Text:
 
 
 def run_prefix(value: _Text) -> _Text:
-    if value is not None and (len(value) > 40 or not _RUN_PREFIX.match(value)):
+    if value is not None and (len(value) > 40 or not _RUN_PREFIX.fullmatch(value)):
         raise ValueError(
             f"{value!r} is not a run name prefix: 1-40 lower-case letters, digits and '-',"
             " starting with a letter (e.g. bench-run-)"
@@ -284,7 +332,7 @@ def run_prefix(value: _Text) -> _Text:
 def observer_sink(value: str) -> str:
     if value in ("broker", "tekton"):
         return value
-    if not _ABSOLUTE_URL.match(value):
+    if not _ABSOLUTE_URL.fullmatch(value):
         raise ValueError(f"{value!r} is not 'broker', 'tekton' or an http(s):// URL")
     return value
 
@@ -312,10 +360,10 @@ _CRON_FIELDS = (
     ("month", 1, 12, _MONTHS),
     ("day of week", 0, 6, _DAYS),
 )
-_TIME_ZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$")
-_REPO = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$")
-_API_VERSION = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?v[0-9]+((alpha|beta)[0-9]+)?$")
-_PLURAL = re.compile(r"^[a-z][a-z0-9]*$")
+_TIME_ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*")
+_REPO = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+")
+_API_VERSION = re.compile(r"([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?v[0-9]+((alpha|beta)[0-9]+)?")
+_PLURAL = re.compile(r"[a-z][a-z0-9]*")
 
 
 def _cron_number(text: str, name: str, low: int, high: int, words: tuple[str, ...]) -> int | str:
@@ -387,8 +435,16 @@ def time_zone(value: str) -> str:
     """An IANA time zone name the API server knows (checked against this machine's database)."""
     import zoneinfo  # only configs with schedules pay for it
 
-    if not _TIME_ZONE.match(value) or value.lower() == "local":
+    if not _TIME_ZONE.fullmatch(value) or value.lower() == "local":
         raise ValueError(f"{value!r} is not an IANA time zone name (e.g. Etc/UTC, Europe/Paris)")
+    # Files of a system's zoneinfo folder that are not IANA names: the API server's
+    # Go tzdata does not have them (posix/ and right/ copies, the host's own zone).
+    if value.startswith(("posix/", "right/")) or value in ("localtime", "posixrules"):
+        canonical = value.partition("/")[2] if "/" in value else "Etc/UTC"
+        raise ValueError(
+            f"{value!r} is a file of this machine's zoneinfo folder, not a canonical IANA time"
+            f" zone name: write {canonical!r}"
+        )
     if zoneinfo.available_timezones():  # no database here: the API server decides
         try:
             zoneinfo.ZoneInfo(value)
@@ -400,7 +456,7 @@ def time_zone(value: str) -> str:
 
 
 def github_repo(value: str) -> str:
-    if not _REPO.match(value) or value.split("/")[1] in (".", ".."):
+    if not _REPO.fullmatch(value) or value.split("/")[1] in (".", ".."):
         raise ValueError(
             f"{value!r} is not a GitHub repository owner/name (e.g. falcosecurity/falco)"
         )
@@ -419,19 +475,19 @@ def python_pattern(value: _Text) -> _Text:
 
 
 def http_url(value: str) -> str:
-    if not _ABSOLUTE_URL.match(value):
+    if not _ABSOLUTE_URL.fullmatch(value):
         raise ValueError(f"{value!r} is not an http(s) URL")
     return value.rstrip("/")
 
 
 def api_version(value: str) -> str:
-    if not _API_VERSION.match(value):
+    if not _API_VERSION.fullmatch(value):
         raise ValueError(f"{value!r} is not an apiVersion like v1 or group/v1")
     return value
 
 
 def resource_plural(value: _Text) -> _Text:
-    if value is not None and not _PLURAL.match(value):
+    if value is not None and not _PLURAL.fullmatch(value):
         raise ValueError(f"{value!r} is not a resource name like helmreleases")
     return value
 

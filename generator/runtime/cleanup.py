@@ -68,9 +68,9 @@ class CleanupOptions:
 
 def _is_label_key(key: str) -> bool:
     prefix, _, name = key.rpartition("/")
-    if prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
+    if prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.fullmatch(prefix)):
         return False
-    return bool(_LABEL_NAME.match(name))
+    return bool(_LABEL_NAME.fullmatch(name))
 
 
 def _value(raw: Any, env: Mapping[str, str], where: str, errs: list[str]) -> str | None:
@@ -109,16 +109,16 @@ def parse_spec(text: str | None, env: Mapping[str, str]) -> list[Target]:
         for extra in sorted(set(item) - allowed):
             errs.append(f"{where}.{extra}: unknown field (allowed: {', '.join(sorted(allowed))})")
         api_version, kind, plural = item.get("apiVersion"), item.get("kind"), item.get("plural")
-        if not isinstance(api_version, str) or not _API_VERSION.match(api_version):
+        if not isinstance(api_version, str) or not _API_VERSION.fullmatch(api_version):
             errs.append(
                 f"{where}.apiVersion: {api_version!r} is not an apiVersion like v1 or group/v1"
             )
-        if not isinstance(kind, str) or not _KIND.match(kind):
+        if not isinstance(kind, str) or not _KIND.fullmatch(kind):
             errs.append(f"{where}.kind: {kind!r} is not a kind like HelmRelease")
-        if plural is not None and (not isinstance(plural, str) or not _PLURAL.match(plural)):
+        if plural is not None and (not isinstance(plural, str) or not _PLURAL.fullmatch(plural)):
             errs.append(f"{where}.plural: {plural!r} is not a resource name like helmreleases")
         ns = _value(item.get("namespace"), env, f"{where}.namespace", errs)
-        if ns is not None and (len(ns) > 63 or not _DNS_LABEL.match(ns)):
+        if ns is not None and (len(ns) > 63 or not _DNS_LABEL.fullmatch(ns)):
             errs.append(f"{where}.namespace: {ns!r} is not a namespace name")
         labels = item.get("labels")
         pairs: list[tuple[str, str]] = []
@@ -134,7 +134,7 @@ def parse_spec(text: str | None, env: Mapping[str, str]) -> list[Target]:
                     continue
                 if not value:
                     errs.append(f"{where}.labels[{key}]: empty value (would select too much)")
-                elif not _LABEL_VALUE.match(value) or len(value) > 63:
+                elif not _LABEL_VALUE.fullmatch(value) or len(value) > 63:
                     errs.append(f"{where}.labels[{key}]: {value!r} is not a label value")
                 pairs.append((key, value))
         if not errs:

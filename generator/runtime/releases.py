@@ -114,7 +114,7 @@ def parse_projects(value: Any, problems: list[str]) -> list[Project]:
         for extra in sorted(set(item) - known):
             problems.append(f"{where}.{extra}: unknown key; known: {', '.join(sorted(known))}")
         repo = item.get("repo")
-        if not isinstance(repo, str) or not _REPO.match(repo):
+        if not isinstance(repo, str) or not _REPO.fullmatch(repo):
             problems.append(f"{where}.repo: {repo!r} is not owner/name")
             continue
         if repo.lower() in seen:

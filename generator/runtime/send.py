@@ -232,7 +232,7 @@ def bounded_event_id(raw: str, room: int) -> str:
     """``raw`` itself if the listener accepts it as it is, else a DNS-safe form of at
     most ``room`` characters ending in a hash of ``raw``: deterministic (a re-fire
     gets the same id), and two different raw ids never share one."""
-    if len(raw) <= room and EVENT_ID_PATTERN.match(raw):
+    if len(raw) <= room and EVENT_ID_PATTERN.fullmatch(raw):
         return raw
     digest = hashlib.sha256(raw.encode()).hexdigest()[:_HASH_LEN]
     safe = re.sub(r"[^a-z0-9]+", "-", raw.lower()).strip("-")
