@@ -56,7 +56,7 @@ def _render(config: str | None, namespace: str | None, fast: bool = True) -> Ren
     from generator.render.pipeline import render_built
 
     bench = _load(config, namespace, fast)
-    rendered = render_built(bench, config or EXAMPLE_NAME, namespace)
+    rendered = render_built(bench, namespace)
     for warning in rendered.warnings:
         print(f"benchgen: warning: {warning}", file=sys.stderr)
     return rendered
@@ -67,7 +67,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     if args.output:
         from generator.render.files import render_files, write_directory
 
-        write_directory(Path(args.output), render_files(rendered.manifests, rendered.source))
+        write_directory(Path(args.output), render_files(rendered.manifests, rendered.benchmark))
         count = len(rendered.manifests)
         print(f"benchgen: wrote {count} objects to {args.output}", file=sys.stderr)
         return EXIT_OK
@@ -93,7 +93,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
         return EXIT_FAIL
     rendered = _render(args.config, args.namespace)
-    want = render_files(rendered.manifests, rendered.source)
+    want = render_files(rendered.manifests, rendered.benchmark)
     have = read_directory(directory)
     diff: list[str] = []
     for name in sorted(set(want) | set(have)):

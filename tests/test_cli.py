@@ -227,3 +227,17 @@ def test_schema_check(tmp_path: Path) -> None:
     assert run("schema", "--check", "--dir", str(tmp_path)).returncode == 1
     assert run("schema", "--dir", str(tmp_path)).returncode == 0
     assert run("schema", "--check", "--dir", str(tmp_path)).returncode == 0
+
+
+def test_renaming_the_config_is_not_drift(tmp_path: Path) -> None:
+    """The output names the Benchmark (metadata.name), never the config's file name."""
+    config = tmp_path / "benchmark.yaml"
+    config.write_bytes(EXAMPLE.read_bytes())
+    out = tmp_path / "deploy"
+    assert run("render", str(config), "-o", str(out)).returncode == 0
+    moved = tmp_path / "renamed.yaml"
+    config.rename(moved)
+    proc = run("check", str(moved), str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout == ""
+    assert run("render", str(moved)).stdout == run("render").stdout

@@ -54,7 +54,7 @@ def full(doc: Any, namespace: str | None = None) -> Benchmark | None:
 
 
 def rendered(bench: Benchmark, namespace: str | None) -> tuple[str, list[str]]:
-    out = render_built(bench, "config.yaml", namespace)
+    out = render_built(bench, namespace)
     return out.stream(), out.warnings
 
 

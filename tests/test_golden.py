@@ -33,7 +33,7 @@ def config_of(case: str) -> Path:
 def render(config: Path) -> str:
     bench = load_file(config)
     result = build(bench, resolve_namespace(bench))
-    return dump_stream(result.manifests, config.name)
+    return dump_stream(result.manifests, bench.metadata.name)
 
 
 def _escape(line: str) -> str:

@@ -73,7 +73,7 @@ def run_krm(data: bytes) -> tuple[int, bytes, bytes]:
             bench = load_node(function_config, source)
         except ConfigError as err:
             return _failed(items, err.problems)
-    rendered = render_built(bench, source)
+    rendered = render_built(bench)
     results = [
         _result(Problem(source, 0, 0, "", warning), severity="warning")
         for warning in rendered.warnings

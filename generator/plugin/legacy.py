@@ -12,7 +12,8 @@ from generator.errors import ConfigError
 from generator.render.pipeline import render_bytes
 
 # kustomize hands us a temporary copy of the config, whose name changes on
-# every build; a fixed name keeps the output byte-identical.
+# every build; problems are reported against this fixed name instead (the
+# output itself names the Benchmark, never the file).
 CONFIG_NAME = "generator-config"
 
 

@@ -18,9 +18,9 @@ def file_name(index: int, obj: dict[str, Any]) -> str:
     return f"{index:02d}-{obj['kind'].lower()}-{obj['metadata']['name']}.yaml"
 
 
-def render_files(objects: list[dict[str, Any]], source: str) -> dict[str, str]:
+def render_files(objects: list[dict[str, Any]], benchmark: str) -> dict[str, str]:
     """File name -> content of the directory `render -o` writes."""
-    header = HEADER.format(source=source)
+    header = HEADER.format(benchmark=benchmark)
     files = {file_name(i, o): header + dump(o) for i, o in enumerate(objects, start=1)}
     kustomization = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",

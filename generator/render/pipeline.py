@@ -21,10 +21,10 @@ if TYPE_CHECKING:
 class Rendered(NamedTuple):
     manifests: list[Manifest]
     warnings: list[str]
-    source: str
+    benchmark: str  # metadata.name, named in the header comment
 
     def stream(self) -> str:
-        return dump_stream(self.manifests, self.source)
+        return dump_stream(self.manifests, self.benchmark)
 
 
 def render_bytes(data: bytes, name: str, namespace: str | None = None) -> Rendered:
@@ -38,9 +38,9 @@ def render_bytes(data: bytes, name: str, namespace: str | None = None) -> Render
         from generator.config.load import load_bytes
 
         bench = load_bytes(data, name, namespace)
-    return render_built(bench, name, namespace)
+    return render_built(bench, namespace)
 
 
-def render_built(bench: Benchmark, name: str, namespace: str | None = None) -> Rendered:
+def render_built(bench: Benchmark, namespace: str | None = None) -> Rendered:
     result = build(bench, resolve_namespace(bench, namespace))
-    return Rendered(result.manifests, result.warnings, name.rsplit("/", 1)[-1])
+    return Rendered(result.manifests, result.warnings, bench.metadata.name)
