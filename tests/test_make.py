@@ -77,7 +77,7 @@ def test_make_render_prints_only_yaml_on_the_first_run_and_after(
     assert again.returncode == 0, again.stderr
     assert again.stdout == expected
     assert again.stderr == ""
-    assert list(yaml.safe_load_all(again.stdout))[0]["kind"] == "ServiceAccount"
+    assert next(iter(yaml.safe_load_all(again.stdout)))["kind"] == "ServiceAccount"
 
 
 def test_make_eventlistener_echoes_no_recipe(tmp_path: Path, fake_python: Path) -> None:
