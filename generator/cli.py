@@ -86,12 +86,17 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     from generator.render.files import read_directory, render_files
 
+    from generator.errors import UsageError
+
     directory = Path(args.directory)
     if not directory.is_dir():
-        print(
-            f"benchgen: {directory}: no such directory; run 'benchgen render -o'", file=sys.stderr
+        # A usage error, not drift: check compares with the directory `render -o` writes.
+        what = "is a file" if directory.exists() else "does not exist"
+        raise UsageError(
+            f"{directory}: {what}; check expects the directory that"
+            f" 'benchgen render {args.config} -o DIR' writes (one file per object and a"
+            " kustomization.yaml), not a rendered stream"
         )
-        return EXIT_FAIL
     rendered = _render(args.config, args.namespace)
     want = render_files(rendered.manifests, rendered.benchmark)
     have = read_directory(directory)

@@ -241,3 +241,15 @@ def test_renaming_the_config_is_not_drift(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout == ""
     assert run("render", str(moved)).stdout == run("render").stdout
+
+
+def test_check_against_a_stream_file_or_nothing_is_a_usage_error(tmp_path: Path) -> None:
+    stream = tmp_path / "out.yaml"
+    stream.write_text(run("render").stdout)
+    for target in (stream, tmp_path / "missing"):
+        proc = run("check", str(EXAMPLE), str(target))
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.startswith(f"benchgen: error: {target}: ")
+        assert "check expects the directory that 'benchgen render" in proc.stderr
+        assert "-o DIR' writes" in proc.stderr
+    assert "is a file" in run("check", str(EXAMPLE), str(stream)).stderr
