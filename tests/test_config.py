@@ -179,6 +179,56 @@ def test_label_param_default_must_be_label_safe() -> None:
     ]
 
 
+SUBMITTED_BY = "      maxLength: 212\n"
+WHY = (
+    "param 'submitted-by' fills submittedBy, which also carries ' (run <uid>)' (43 characters)"
+    " and which the orchestrator stores in 255 characters, so it may hold at most 212"
+)
+
+
+def test_submitted_by_leaves_room_for_the_run_marker() -> None:
+    """Issue 14: maxLength 256 let a value plus ' (run <uid>)' pass the 255-character column."""
+    assert SUBMITTED_BY in EXAMPLE_TEXT
+    text = edit(SUBMITTED_BY, "      maxLength: 213\n")
+    assert problems(text) == [
+        f"b.yaml:{line_of(text, 'maxLength: 213')}:7: spec.params[0].maxLength: {WHY}:"
+        " lower maxLength 213 to 212 or less"
+    ]
+
+
+def test_submitted_by_needs_a_bound() -> None:
+    text = edit(SUBMITTED_BY, "")
+    assert problems(text) == [
+        f"b.yaml:{line_of(text, 'name: submitted-by')}:7: spec.params[0]: {WHY}: set"
+        " 'maxLength: 212' (or less) so the listener refuses longer values"
+    ]
+    # An enum bounds it too, value by value.
+    enum = '      enum: [eventlistener-webhook, "' + "x" * 213 + '"]\n'
+    text = edit(SUBMITTED_BY, enum)
+    line = line_of(text, "enum:")
+    column = text.splitlines()[line - 1].index('"x') + 1
+    assert problems(text) == [
+        f"b.yaml:{line}:{column}: spec.params[0].enum[1]: {WHY}; this value has 213"
+    ]
+    load_text(edit(SUBMITTED_BY, "      enum: [eventlistener-webhook, ci]\n"), "b.yaml")
+
+
+def test_only_the_param_filling_submitted_by_is_bounded() -> None:
+    text = edit(SUBMITTED_BY, "      maxLength: 1000\n").replace(
+        "      - field: submittedBy\n        param: submitted-by\n", ""
+    )
+    load_text(text, "b.yaml")  # an annotation only: no marker, no column
+
+
+def test_submitted_by_limits_agree_with_the_runtime() -> None:
+    from generator.config import checks
+    from generator.runtime import request
+
+    assert checks.SUBMITTED_BY_MAX == request.SUBMITTED_BY_MAX
+    uid = "0f8fad5b-d9cb-469f-a165-70867728950e"  # a Kubernetes uid
+    assert len(request.tag_submitted_by("x", uid)) - 1 == checks.RUN_MARKER_LENGTH
+
+
 def test_durations() -> None:
     assert parse_duration("1h30m") == 5400
     assert parse_duration("45s") == 45

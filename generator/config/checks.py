@@ -42,6 +42,13 @@ ORCHESTRATOR_FIELDS: dict[str, tuple[str, bool]] = {
     "jobSettings.evaluateSpecificNode": ("string", False),
 }
 IMAGE_VALUE_PATTERN = r"^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|sha256:[0-9a-f]{64})$"
+# submittedBy carries the run's key: the runtime appends " (run <TaskRun uid>)"
+# (a Kubernetes uid is 36 characters) and the orchestrator stores 255
+# characters (MlOpsBatch.submittedBy, varchar(255)). The runtime's twin:
+# generator/runtime/request.py SUBMITTED_BY_MAX.
+SUBMITTED_BY_MAX = 255
+RUN_MARKER_LENGTH = len(" (run )") + 36
+SUBMITTED_BY_ROOM = SUBMITTED_BY_MAX - RUN_MARKER_LENGTH
 # Room the Pipeline needs besides the wait: pod start-up of each Task and
 # writing results before Tekton's own timeout would kill the step.
 TASK_OVERHEAD_SECONDS = 180
@@ -143,6 +150,8 @@ def _request(bench: Benchmark) -> Iterator[Finding]:
                 f"{where}.param",
                 f"{spec.field} is a JSON {known[0]} but param {param.name!r} has type {param.type}",
             )
+        elif spec.field == "submittedBy":
+            yield from _submitted_by_room(bench, param)
         if spec.image_repository is not None:
             if param.type != "string":
                 yield (
@@ -167,6 +176,28 @@ def _request(bench: Benchmark) -> Iterator[Finding]:
                 "spec.orchestrator.request",
                 f"the orchestrator requires {name!r}; map it from a param",
             )
+
+
+def _submitted_by_room(bench: Benchmark, param: ParamSpec) -> Iterator[Finding]:
+    """The value of the param filling submittedBy, plus the run marker, must fit 255."""
+    room = SUBMITTED_BY_ROOM
+    if param.max_length is not None and param.max_length <= room:
+        return
+    if param.enum is not None and all(len(v) <= room for v in param.enum):
+        return
+    at = f"spec.params[{_index(bench, param.name)}]"
+    why = (
+        f"param {param.name!r} fills submittedBy, which also carries ' (run <uid>)'"
+        f" ({RUN_MARKER_LENGTH} characters) and which the orchestrator stores in"
+        f" {SUBMITTED_BY_MAX} characters, so it may hold at most {room}"
+    )
+    if param.max_length is not None:
+        yield f"{at}.maxLength", f"{why}: lower maxLength {param.max_length} to {room} or less"
+    elif param.enum is not None:
+        i, value = next((i, v) for i, v in enumerate(param.enum) if len(v) > room)
+        yield f"{at}.enum[{i}]", f"{why}; this value has {len(value)}"
+    else:
+        yield at, f"{why}: set 'maxLength: {room}' (or less) so the listener refuses longer values"
 
 
 def _timeouts(bench: Benchmark) -> Iterator[Finding]:
