@@ -84,9 +84,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     import difflib
 
-    from generator.render.files import read_directory, render_files
-
     from generator.errors import UsageError
+    from generator.render.files import read_directory, render_files
 
     directory = Path(args.directory)
     if not directory.is_dir():
@@ -219,10 +218,7 @@ def cmd_trigger(args: argparse.Namespace) -> int:
                 raise UsageError(f"--{flag} describes a CloudEvent: add --cloudevent")
         event = trigger.build_event(bench, fields, trigger.read_secret(args.secret_file))
     if args.dry_run:
-        for name, value in event.headers.items():
-            print(f"{name}: {value}")
-        print()
-        print(event.body.decode())
+        sys.stdout.write(trigger.request_text(args.url, event))
         return EXIT_OK
     status, answer = trigger.send(args.url, event)
     print(f"HTTP {status}: {answer.strip()}")
@@ -327,7 +323,11 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument(
         "--secret-file", help="file holding the webhook secret (else $BENCHGEN_WEBHOOK_SECRET)"
     )
-    send.add_argument("--dry-run", action="store_true", help="print the request, send nothing")
+    send.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the whole request (method, URL, headers, body) and send nothing",
+    )
     send.add_argument(
         "--cloudevent",
         action="store_true",

@@ -13,12 +13,14 @@ import json
 import os
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator import __version__
 from generator.compile.cel import EVENT_ID_PATTERN, MAX_ATTRIBUTE_LENGTH
 from generator.compile.schedule import event_of
 from generator.config.checks import listener_value_problem
@@ -36,6 +38,7 @@ from generator.errors import UsageError
 from generator.webhook_auth import WebhookAuthError, auth_headers
 
 SECRET_ENV = "BENCHGEN_WEBHOOK_SECRET"  # noqa: S105 - the variable's name, not a secret
+USER_AGENT = f"benchgen/{__version__}"
 
 
 @dataclass
@@ -235,11 +238,32 @@ def read_secret(secret_file: str | None) -> bytes | None:
     return value.encode() if value else None
 
 
-def send(url: str, event: Event, timeout: float = 10.0) -> tuple[int, str]:
-    if not url.startswith(("http://", "https://")):
+def wire_headers(url: str, event: Event) -> dict[str, str]:
+    """Every header of the request, set here rather than left to urllib, so that
+    ``--dry-run`` shows exactly what ``send`` sends."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"--url {url!r}: use an http:// or https:// URL")
-    request = urllib.request.Request(  # noqa: S310 - scheme checked above
-        url, data=event.body, headers=event.headers, method="POST"
+    return {
+        "Host": parts.netloc.rpartition("@")[2],
+        "User-Agent": USER_AGENT,
+        "Accept-Encoding": "identity",
+        **event.headers,
+        "Content-Length": str(len(event.body)),
+        "Connection": "close",
+    }
+
+
+def request_text(url: str, event: Event) -> str:
+    """The whole request as an HTTP/1.1 message (``--dry-run``): the request line
+    carries the method and the URL (absolute form), then every header, then the body."""
+    head = [f"POST {url} HTTP/1.1", *(f"{k}: {v}" for k, v in wire_headers(url, event).items())]
+    return "\n".join(head) + "\n\n" + event.body.decode("utf-8", errors="replace") + "\n"
+
+
+def send(url: str, event: Event, timeout: float = 10.0) -> tuple[int, str]:
+    request = urllib.request.Request(  # noqa: S310 - wire_headers checks the scheme
+        url, data=event.body, headers=wire_headers(url, event), method="POST"
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - scheme checked

@@ -381,3 +381,59 @@ def test_webhook_event_id_param_is_checked_locally() -> None:
     proc = trigger(str(CE_CONFIG), "--dry-run", *fields, "--field", "request-id=ci-4711")
     assert proc.returncode == 0, proc.stderr
     assert f"X-Benchgen-Token: {SECRET}" in proc.stdout
+
+
+class Wire(Recording):
+    """Records the request line too: (method, path, HTTP version, headers, body)."""
+
+    requests: list[tuple[str, str, str, list[tuple[str, str]], bytes]]
+
+
+class WireHandler(BaseHTTPRequestHandler):
+    server: Wire
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.requests.append(
+            (self.command, self.path, self.request_version, list(self.headers.items()), body)
+        )
+        self.send_response(202)
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def wire() -> Iterator[Wire]:
+    server = Wire(("127.0.0.1", 0), WireHandler)
+    server.requests = []
+    yield from _serve(server)
+
+
+def test_dry_run_prints_the_whole_request_that_is_sent(wire: Wire) -> None:
+    """Method, URL, every header and the body, as a server receives them (issue 15)."""
+    url = f"http://127.0.0.1:{wire.server_address[1]}/hooks/bench"
+    args = (str(EXAMPLE), "--url", url, *REQUIRED)
+    dry = trigger(*args, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert wire.requests == []  # nothing sent
+    head, _, body = dry.stdout.partition("\n\n")
+    request_line, *header_lines = head.splitlines()
+    assert request_line == f"POST {url} HTTP/1.1"
+    headers = [tuple(line.split(": ", 1)) for line in header_lines]
+
+    sent = trigger(*args)
+    assert sent.returncode == 0, sent.stderr
+    ((method, path, version, got_headers, got_body),) = wire.requests
+    assert (method, path, version) == ("POST", "/hooks/bench", "HTTP/1.1")
+    # Header names are case-insensitive (urllib capitalizes them on the way out).
+    assert [(k.lower(), v) for k, v in got_headers] == [(k.lower(), v) for k, v in headers]
+    assert got_body.decode() + "\n" == body
+
+
+def test_dry_run_refuses_a_url_it_could_not_send_to() -> None:
+    proc = trigger(str(EXAMPLE), "--url", "ftp://listener", *REQUIRED, "--dry-run")
+    assert proc.returncode == 2
+    assert "--url 'ftp://listener': use an http:// or https:// URL" in proc.stderr
