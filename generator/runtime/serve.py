@@ -6,34 +6,44 @@
                          404 unknown, 401 credentials, 503 API server unreachable
     GET /logs/<run>      text/plain, chunked, every step in order, following
 
-The server is the standard library's ``ThreadingHTTPServer``: three GET routes
-with no request bodies do not need a framework, and a thread per connection
-is what lets a log stream that lasts hours block nothing but itself (the
-Kubernetes client is blocking, so an async framework would need threads for it
-anyway). What a framework would add is written here in a few lines each: a cap
-on connections and on log streams (503 + Retry-After beyond it, so /status and
-/health keep working while streams are at their cap), a socket timeout for
-slow or silent clients, and a graceful SIGTERM.
+    probes' port (BENCHGEN_HEALTH_PORT): GET /health, for the kubelet only
+
+The HTTP server is aiohttp's (``bounded_http``), already in the image with the
+kubernetes client: its parser bounds the request line, each header and their
+number, and everything before the credentials check is bounded in bytes, time
+(one deadline from connect to a complete request) and connections. The
+Kubernetes client blocks, so each request's calls to the API server run in a
+thread of their own (a log stream that lasts hours holds one thread and nothing
+else); the event loop only reads requests and writes answers. The kubelet's
+probes have their own port, thread and loop (``bounded_http.ProbeServer``):
+however many clients the API port is refusing, ``/health`` there answers, and it
+says whether this loop still turns.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import json
 import os
-import select
 import signal
-import socket
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
+from aiohttp import web
+
+from generator.runtime.bounded_http import (
+    RETRY_AFTER,
+    SERVER,
+    Listener,
+    ProbeServer,
+    json_response,
+    start_listener,
+)
 from generator.runtime.durations import parse_duration
 from generator.runtime.errors import InputError
 from generator.runtime.serve_auth import Credentials, load_credentials
@@ -46,14 +56,23 @@ from generator.runtime.serve_runs import (
 )
 
 DEFAULT_PORT = 8080
+DEFAULT_HEALTH_PORT = 8081
 DEFAULT_MAX_STREAMS = 32
 # Connections beyond the streams: /status and /health always have room.
 SPARE_CONNECTIONS = 32
-# A client must send its request, and take each chunk, within this time.
+# From connect until the request (line and headers) is complete; a CI client or
+# an ingress sends it at once.
+REQUEST_DEADLINE = 10.0
+# A client must take each chunk of a log stream within this time.
 CLIENT_TIMEOUT = 30.0
 # After SIGTERM: how long requests in flight (not log streams) may finish.
 SHUTDOWN_GRACE = 5.0
-RETRY_AFTER = "5"
+# The loop notes the time every HEARTBEAT; the probes fail once it is older than
+# STALLED (a loop that no longer turns answers nobody: restart the pod).
+HEARTBEAT = 1.0
+STALLED = 10.0
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -61,6 +80,7 @@ class ServeConfig:
     namespace: str
     selector: str
     port: int
+    health_port: int
     credentials: Credentials
     poll_interval: float
     max_streams: int
@@ -78,13 +98,13 @@ def load_config(env: Mapping[str, str]) -> ServeConfig:
     if not selector:
         # Without a selector every run of the namespace would be visible.
         problems.append("BENCHGEN_SELECTOR is required (e.g. benchgen.dev/benchmark=<name>)")
-    port = DEFAULT_PORT
-    raw_port = env.get("BENCHGEN_PORT", "").strip()
-    if raw_port:
-        if raw_port.isdigit() and 0 < int(raw_port) < 65536:
-            port = int(raw_port)
-        else:
-            problems.append(f"BENCHGEN_PORT {raw_port!r} is not a port number")
+    port = _port(env, "BENCHGEN_PORT", DEFAULT_PORT, problems)
+    health_port = _port(env, "BENCHGEN_HEALTH_PORT", DEFAULT_HEALTH_PORT, problems)
+    if port == health_port:
+        problems.append(
+            f"BENCHGEN_HEALTH_PORT {health_port} is BENCHGEN_PORT: the probes need a port of"
+            " their own"
+        )
     max_streams = DEFAULT_MAX_STREAMS
     raw_streams = env.get("BENCHGEN_MAX_STREAMS", "").strip()
     if raw_streams:
@@ -106,219 +126,226 @@ def load_config(env: Mapping[str, str]) -> ServeConfig:
         problems.append(str(exc))
     if problems or credentials is None:
         raise InputError("; ".join(problems))
-    return ServeConfig(namespace, selector, port, credentials, poll_interval, max_streams)
+    return ServeConfig(
+        namespace, selector, port, health_port, credentials, poll_interval, max_streams
+    )
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True  # a log stream never holds up the exit after SIGTERM
-    allow_reuse_address = True
-    request_queue_size = 64
+def _port(env: Mapping[str, str], name: str, default: int, problems: list[str]) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if raw.isdigit() and 0 < int(raw) < 65536:
+        return int(raw)
+    problems.append(f"{name} {raw!r} is not a port number")
+    return default
+
+
+class _Api:
+    """The API port's handler: routes, credentials, and the calls to the API
+    server, each in a thread of its own."""
 
     def __init__(self, config: ServeConfig, source: RunSource) -> None:
         self.config = config
         self.source = source
-        self.stopping = threading.Event()
-        self._connections = threading.BoundedSemaphore(config.max_streams + SPARE_CONNECTIONS)
-        self.streams = threading.BoundedSemaphore(config.max_streams)
-        self._active = 0
-        self._idle = threading.Condition()
-        super().__init__(("", config.port), _Handler)
+        self.stopping = threading.Event()  # log streams end at their next chunk or poll
+        self.streams: dict[int, web.BaseRequest] = {}  # by id(): requests are unhashable
+        self.in_flight = 0
+        self.beat = time.monotonic()
 
-    def process_request(self, request: Any, client_address: Any) -> None:
-        if not self._connections.acquire(blocking=False):
-            _refuse(request)
-            self.shutdown_request(request)
-            return
-        with self._idle:
-            self._active += 1
-        try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self._done()
-            raise
+    def responsive(self) -> bool:
+        """The probes' check (from their thread): this loop turned recently."""
+        return time.monotonic() - self.beat < STALLED
 
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
+    async def heartbeat(self) -> None:
+        while True:
+            self.beat = time.monotonic()
+            await asyncio.sleep(HEARTBEAT)
+
+    async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        self.in_flight += 1
+        response: web.StreamResponse | None = None
         try:
-            super().process_request_thread(request, client_address)
+            response = await self._route(request)
+            return response
         finally:
-            self._done()
+            self.in_flight -= 1
+            # One line per request; the Authorization header is never logged.
+            status = response.status if response is not None else "-"
+            log(f'{request.remote} "{request.method} {request.raw_path}" {status}')
 
-    def _done(self) -> None:
-        self._connections.release()
-        with self._idle:
-            self._active -= 1
-            self._idle.notify_all()
-
-    def wait_idle(self, timeout: float, streams_open: int = 0) -> bool:
-        """Until at most ``streams_open`` connections remain, or the timeout."""
-        deadline = time.monotonic() + timeout
-        with self._idle:
-            while self._active > streams_open:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._idle.wait(left)
-        return True
-
-
-def _refuse(sock: socket.socket) -> None:
-    """Over the connection cap: a short 503 from the accepting thread, bounded."""
-    body = b'{"error": "too many connections"}\n'
-    with contextlib.suppress(OSError):
-        sock.settimeout(1.0)
-        sock.sendall(
-            b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-            b"Retry-After: " + RETRY_AFTER.encode() + b"\r\nConnection: close\r\n"
-            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
-        )
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # chunked log streams: a cut stream is visible as such
-    server_version = "benchgen-serve"
-    sys_version = ""
-    timeout = CLIENT_TIMEOUT  # socket timeout: request reading and every write
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        # One line per request; the Authorization header is never logged.
-        print(f"{self.address_string()} {format % args}", file=sys.stderr, flush=True)
-
-    def do_GET(self) -> None:
-        self.close_connection = True  # one request per connection: no idle threads
-        path = urlsplit(self.path).path
+    async def _route(self, request: web.BaseRequest) -> web.StreamResponse:
+        if request.method != "GET":
+            return json_response(405, {"error": "read-only"}, {"Allow": "GET"})
+        path = urlsplit(request.raw_path).path
         if path == "/health":
-            self._json(HTTPStatus.OK, {"status": "ok"})
-            return
+            return json_response(200, {"status": "ok"})
         route, _, run = path.lstrip("/").partition("/")
         if route not in ("status", "logs") or not run:
-            self._json(HTTPStatus.NOT_FOUND, {"error": "not found"})
-            return
+            return json_response(404, {"error": "not found"})
         # Credentials before anything about runs: without them, nothing is told,
         # not even whether a run exists.
-        creds = self.server.config.credentials
-        if not creds.accepts(self.headers.get("Authorization")):
-            self._json(
-                HTTPStatus.UNAUTHORIZED,
+        creds = self.config.credentials
+        if not creds.accepts(request.headers.get("Authorization")):
+            return json_response(
+                401,
                 {"error": "missing or wrong credentials"},
                 {"WWW-Authenticate": creds.challenge},
             )
-            return
         run = unquote(run)
         if not is_object_name(run):
-            self._json(HTTPStatus.NOT_FOUND, {"run": run, "error": "no such run"})
-            return
+            return json_response(404, {"run": run, "error": "no such run"})
         if route == "status":
-            self._status(run)
-        else:
-            self._logs(run)
+            return await self._status(run)
+        return await self._logs(request, run)
 
-    def _find(self, run: str) -> dict[str, Any] | None:
-        """The run, or None after answering 404/503/500 itself."""
+    async def _find(self, run: str) -> dict[str, Any] | web.Response:
+        """The run, or the answer to give instead (404/503/500)."""
         from generator.runtime.kube import KubeRefusedError, KubeUnavailableError
 
         try:
-            found = self.server.source.find_run(run)
+            found = await _in_thread(lambda: self.source.find_run(run), f"find {run}")
         except KubeUnavailableError as exc:
-            self.log_message("API server unavailable: %s", exc)
-            self._json(
-                HTTPStatus.SERVICE_UNAVAILABLE,
+            log(f"API server unavailable: {exc}")
+            return json_response(
+                503,
                 {"run": run, "error": "the Kubernetes API server is unavailable"},
                 {"Retry-After": RETRY_AFTER},
             )
-            return None
         except KubeRefusedError as exc:
             # A deployment problem (RBAC): logged in full, not told to the client.
-            self.log_message("API server refused: %s", exc)
-            self._json(HTTPStatus.INTERNAL_SERVER_ERROR, {"run": run, "error": "server error"})
-            return None
+            log(f"API server refused: {exc}")
+            return json_response(500, {"run": run, "error": "server error"})
         if found is None:
-            self._json(HTTPStatus.NOT_FOUND, {"run": run, "error": "no such run"})
+            return json_response(404, {"run": run, "error": "no such run"})
         return found
 
-    def _status(self, run: str) -> None:
-        found = self._find(run)
-        if found is not None:
-            status = run_status(found)
-            self._json(HTTPStatus(status.http_status), status.to_json())
+    async def _status(self, run: str) -> web.StreamResponse:
+        found = await self._find(run)
+        if isinstance(found, web.Response):
+            return found
+        status = run_status(found)
+        return json_response(status.http_status, status.to_json())
 
-    def _logs(self, run: str) -> None:
-        if not self.server.streams.acquire(blocking=False):
-            self._json(
-                HTTPStatus.SERVICE_UNAVAILABLE,
-                {"run": run, "error": "too many log streams"},
-                {"Retry-After": RETRY_AFTER},
+    async def _logs(self, request: web.BaseRequest, run: str) -> web.StreamResponse:
+        if len(self.streams) >= self.config.max_streams:
+            return json_response(
+                503, {"run": run, "error": "too many log streams"}, {"Retry-After": RETRY_AFTER}
             )
-            return
+        self.streams[id(request)] = request
         try:
-            if self._find(run) is None:
-                return
-            self.send_response(HTTPStatus.OK)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
-            self.send_header("Transfer-Encoding", "chunked")
-            self.send_header("Cache-Control", "no-store")
-            self.send_header("X-Content-Type-Options", "nosniff")
-            self.send_header("X-Accel-Buffering", "no")  # reverse proxies: do not buffer
-            self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.flush()
-            try:
-                stream_run_logs(
-                    self.server.source,
-                    run,
-                    self._chunk,
-                    stop=self.server.stopping,
-                    poll_interval=self.server.config.poll_interval,
-                    alive=self._client_connected,
-                )
-                self.wfile.write(b"0\r\n\r\n")  # the end: the run has finished
-                self.wfile.flush()
-            except StreamStopped:
-                # Shutting down: no terminating chunk, so `curl` reports a cut
-                # transfer (exit 18) instead of a log that ended.
-                self.log_message("log stream of %s cut by shutdown", run)
-            except OSError:
-                self.log_message("client left the log stream of %s", run)
+            found = await self._find(run)
+            if isinstance(found, web.Response):
+                return found
+            return await self._stream(request, run)
         finally:
-            self.server.streams.release()
+            del self.streams[id(request)]
 
-    def _client_connected(self) -> bool:
-        """False once the client has closed: it sends nothing after its request
-        (one request per connection), so a readable socket means EOF or reset."""
+    async def _stream(self, request: web.BaseRequest, run: str) -> web.StreamResponse:
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": "text/plain; charset=utf-8",
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+                "X-Accel-Buffering": "no",  # reverse proxies: do not buffer
+                "Server": SERVER,
+            }
+        )
+        response.enable_chunked_encoding()
+        response.force_close()
+        await response.prepare(request)
+        transport = request.transport
+        assert transport is not None  # prepare() succeeded: the client is there
+        loop = asyncio.get_running_loop()
+
+        def alive() -> bool:
+            # The loop reads the socket all along: a client that closed or reset
+            # has a closing transport by now.
+            return not transport.is_closing()
+
+        def write(data: bytes) -> None:
+            # Look first, so a departed client is noticed at once.
+            if not alive():
+                raise ConnectionAbortedError("the client closed the connection")
+            if data:
+                sent = asyncio.run_coroutine_threadsafe(response.write(data), loop)
+                try:
+                    sent.result(CLIENT_TIMEOUT)
+                except TimeoutError:
+                    sent.cancel()
+                    raise TimeoutError(
+                        f"the client took no data for {CLIENT_TIMEOUT:.0f} s"
+                    ) from None
+
+        def follow() -> None:
+            stream_run_logs(
+                self.source,
+                run,
+                write,
+                stop=self.stopping,
+                poll_interval=self.config.poll_interval,
+                alive=alive,
+            )
+
         try:
-            readable, _, _ = select.select([self.connection], [], [], 0)
-            return not readable or self.connection.recv(1, socket.MSG_PEEK) != b""
-        except (OSError, ValueError):
-            return False
+            await _in_thread(follow, f"logs {run}")
+        except StreamStopped:
+            # Shutting down: no terminating chunk, so `curl` reports a cut
+            # transfer (exit 18) instead of a log that ended.
+            log(f"log stream of {run} cut by shutdown")
+            transport.close()
+        except OSError:
+            log(f"client left the log stream of {run}")
+            transport.close()
+        except Exception as exc:  # e.g. pods/log refused: a deployment problem
+            log(f"log stream of {run} failed: {type(exc).__name__}: {exc}")
+            transport.close()
+        else:
+            with contextlib.suppress(ConnectionError):
+                await response.write_eof()  # the terminating chunk: the run has finished
+        return response
 
-    def _chunk(self, data: bytes) -> None:
-        # A write to a socket the client closed may still succeed (the reset
-        # comes later): look first, so a departed client is noticed at once.
-        if not self._client_connected():
-            raise ConnectionAbortedError("the client closed the connection")
-        if data:
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-            self.wfile.flush()
+    def cut_streams(self) -> None:
+        """Shutdown: every log stream ends now, without its terminating chunk."""
+        for request in list(self.streams.values()):
+            if request.transport is not None:
+                request.transport.close()
 
-    def _json(
-        self, status: HTTPStatus, body: dict[str, Any], headers: Mapping[str, str] | None = None
-    ) -> None:
-        data = (json.dumps(body, separators=(",", ":")) + "\n").encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Connection", "close")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+    async def wait_idle(self, timeout: float) -> None:
+        """Until no request other than a log stream is in flight, or the timeout."""
+        deadline = time.monotonic() + timeout
+        while self.in_flight > len(self.streams) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
 
-    def _read_only(self) -> None:
-        self.close_connection = True
-        self._json(HTTPStatus.METHOD_NOT_ALLOWED, {"error": "read-only"}, {"Allow": "GET"})
 
-    do_POST = do_PUT = do_PATCH = do_DELETE = _read_only
+async def _in_thread(work: Callable[[], T], name: str) -> T:
+    """``work()`` in a daemon thread of its own, awaited. Daemon: a log stream
+    blocked on a silent container never holds up the exit after SIGTERM."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: Exception | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]  # None only with an error
+
+    def run() -> None:
+        try:
+            outcome: tuple[T | None, Exception | None] = (work(), None)
+        except Exception as exc:
+            outcome = (None, exc)
+        with contextlib.suppress(RuntimeError):  # the loop is closed: we are exiting
+            loop.call_soon_threadsafe(settle, *outcome)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return await future
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def run_serve(env: Mapping[str, str] | None = None) -> int:
@@ -330,28 +357,44 @@ def run_serve(env: Mapping[str, str] | None = None) -> int:
         api = serve_api_client(pool_size=config.max_streams + SPARE_CONNECTIONS)
     except Exception as exc:  # the client's config errors have no common base
         raise InputError(f"no Kubernetes credentials (in-cluster or kubeconfig): {exc}") from None
-    source = RunReader(api, config.namespace, config.selector)
+    return asyncio.run(_serve(config, RunReader(api, config.namespace, config.selector)))
+
+
+async def _serve(config: ServeConfig, source: RunSource) -> int:
+    api = _Api(config, source)
+    listener = Listener(
+        api.handle,
+        max_connections=config.max_streams + SPARE_CONNECTIONS,
+        deadline=REQUEST_DEADLINE,
+    )
     try:
-        server = _Server(config, source)
+        server = await start_listener(listener, config.port)
     except OSError as exc:
         raise InputError(f"cannot listen on port {config.port}: {exc}") from None
+    try:
+        probes = ProbeServer(config.health_port, {"/health": api.responsive}).start()
+    except OSError as exc:
+        server.close()
+        raise InputError(
+            f"cannot listen on BENCHGEN_HEALTH_PORT {config.health_port}: {exc}"
+        ) from None
 
-    stop = threading.Event()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    thread = threading.Thread(target=server.serve_forever, name="serve", daemon=True)
-    thread.start()
-    print(
-        f"benchgen-poller serve: listening on :{server.server_address[1]}, namespace"
-        f" {config.namespace}, selector {config.selector}, auth {config.credentials.scheme}",
-        file=sys.stderr,
-        flush=True,
+        loop.add_signal_handler(sig, stop.set)
+    heartbeat = asyncio.create_task(api.heartbeat())
+    log(
+        f"benchgen-poller serve: listening on :{config.port} (probes :{config.health_port}),"
+        f" namespace {config.namespace}, selector {config.selector},"
+        f" auth {config.credentials.scheme}"
     )
-    while not stop.wait(0.5):  # a timed wait keeps the main thread responsive to signals
-        pass
-    print("benchgen-poller serve: stopping", file=sys.stderr, flush=True)
-    server.stopping.set()  # log streams end at their next chunk or poll
-    server.shutdown()  # no new connections
-    server.wait_idle(SHUTDOWN_GRACE)
-    server.server_close()
+    await stop.wait()
+    log("benchgen-poller serve: stopping")
+    server.close()  # no new connections
+    api.stopping.set()
+    api.cut_streams()
+    await api.wait_idle(SHUTDOWN_GRACE)
+    probes.stop()
+    heartbeat.cancel()
     return 0

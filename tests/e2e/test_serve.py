@@ -73,12 +73,18 @@ class Served:
 
 
 def _start_serve(env: dict[str, str], tmp_path: Path) -> tuple[subprocess.Popen[str], str]:
-    port = _free_port()
+    port, health_port = _free_port(), _free_port()
     log = (tmp_path / f"serve-{port}.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "generator.runtime", "serve"],
         cwd=ROOT,
-        env={**os.environ, **env, "BENCHGEN_PORT": str(port)},
+        env={
+            **os.environ,
+            **env,
+            "BENCHGEN_PORT": str(port),
+            # A free loopback port: the default 8081 may be taken on this host.
+            "BENCHGEN_HEALTH_PORT": str(health_port),
+        },
         stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
