@@ -85,13 +85,31 @@ def param_check(param: ParamSpec, image: bool = False, label: bool = False) -> s
     return f"!({presence}) || ({typed} && ({value} == '' || {' && '.join(constraints)}))"
 
 
+# Every param value leaves the listener with '%' and '$' escaped, and the runtime
+# undoes it (runtime/request.py, read_param). Three layers expand what reaches a
+# step's env: Triggers (`$(tt.params.*)`, and it turns `$(` into `$$(`), Tekton
+# (`$(params.*)`, `$(context.*)`, in several passes over substituted text) and
+# the kubelet (`$(VAR)`, and `$$` becomes `$`). A value without '$' passes all
+# three untouched, so the escaped form travels byte for byte. '%' comes first so
+# that a literal '%24' in an event survives too.
+PARAM_ESCAPES = (("%", "%25"), ("$", "%24"))
+
+
+def escaped(expression: str) -> str:
+    """``expression`` (a CEL string) with PARAM_ESCAPES applied, in order."""
+    for char, code in PARAM_ESCAPES:
+        expression = f"{expression}.replace({literal(char)}, {literal(code)})"
+    return expression
+
+
 def param_overlay(param: ParamSpec) -> str:
-    """Expression giving the param's value as a string, default applied."""
+    """Expression giving the param's value as a string, default applied, escaped."""
     presence, value = _source(param)
     as_text = f"string({value})" if param.type == "boolean" else value
     if param.required:
-        return as_text
-    return f"{presence} && {as_text} != '' ? {as_text} : {literal(param.default_text)}"
+        return escaped(as_text)
+    chosen = f"{presence} && {as_text} != '' ? {as_text} : {literal(param.default_text)}"
+    return escaped(f"({chosen})")
 
 
 def build_filter(

@@ -28,7 +28,7 @@ from typing import Any
 
 from generator.runtime.durations import format_duration
 from generator.runtime.errors import EXIT_FAILED, EXIT_OK, InfraError, InputError
-from generator.runtime.request import param_env
+from generator.runtime.request import param_env, read_param
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
@@ -79,7 +79,7 @@ def _value(raw: Any, env: Mapping[str, str], where: str, errs: list[str]) -> str
         return raw
     if isinstance(raw, dict) and set(raw) == {"param"} and isinstance(raw["param"], str):
         name = param_env(raw["param"])
-        value = env.get(name)
+        value = read_param(env, raw["param"])
         if value is None:
             errs.append(f"{where}: {name} is not set (param {raw['param']!r})")
             return None

@@ -51,6 +51,24 @@ def param_env(param: str) -> str:
     return "BENCHGEN_PARAM_" + param.upper().replace("-", "_")
 
 
+# The listener escapes '%' as %25 and '$' as %24 in every param value
+# (compile/cel.py, PARAM_ESCAPES), so that Triggers', Tekton's and the kubelet's
+# `$(...)`/`$$` expansions find nothing to expand on the way to the step's env.
+_ESCAPE = re.compile("%2[45]")
+_UNESCAPED = {"%24": "$", "%25": "%"}
+
+
+def unescape(value: str) -> str:
+    """A param value as the event carried it (one left-to-right pass)."""
+    return _ESCAPE.sub(lambda m: _UNESCAPED[m.group()], value)
+
+
+def read_param(env: Mapping[str, str], param: str) -> str | None:
+    """The value of ``param`` from BENCHGEN_PARAM_<NAME>, unescaped; None if unset."""
+    raw = env.get(param_env(param))
+    return None if raw is None else unescape(raw)
+
+
 def parse_spec(text: str | None) -> list[Field]:
     """The fields of ``BENCHGEN_REQUEST_SPEC``; an InputError for anything malformed."""
     if not text or not text.strip():
@@ -123,7 +141,7 @@ def build_body(fields: list[Field], env: Mapping[str, str], token: str) -> dict[
     body: dict[str, Any] = {}
     problems: list[str] = []
     for field in fields:
-        value = env.get(param_env(field.param), "")
+        value = read_param(env, field.param) or ""
         if not value.strip():
             if field.required:
                 problems.append(
