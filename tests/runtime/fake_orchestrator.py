@@ -271,8 +271,11 @@ class FakeOrchestrator:
         endpoint: str = ENDPOINT,
         first_id: int = 12,
         list_order: ListOrder = "oldest",
+        host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
+        """``host``: where to listen; the real-cluster suite uses the node's address,
+        which its pods reach."""
         self.clock: Clock = clock or RealClock()
         self.plan = plan
         self.endpoint = endpoint.rstrip("/")
@@ -283,7 +286,7 @@ class FakeOrchestrator:
         self._faults: dict[str, list[Fault]] = {"POST": [], "GET": [], "LIST": []}
         self._next_id = first_id
         self._lock = threading.RLock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
+        self._server = ThreadingHTTPServer((host, port), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
