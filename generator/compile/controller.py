@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 RBAC = "rbac.authorization.k8s.io/v1"
 REASONS_ANNOTATION = "benchgen.dev/rule-reasons"
+# The probes' port of both Deployments: a listener of its own, for the kubelet
+# only (no Service, and no NetworkPolicy rule admits anyone to it).
 HEALTH_PORT = 8081
 STATUS_PORT = 8080
 AUTH_DIR = "/var/run/benchgen/auth"
@@ -74,6 +76,22 @@ def _probe(path: str, port: str, period: int) -> Manifest:
         "timeoutSeconds": 5,
         "failureThreshold": 3,
     }
+
+
+def _network_policy(names: Names, name: str, role: str, ingress: list[Manifest]) -> Manifest:
+    """Ingress to one Deployment's pods: ``ingress`` only. The kubelet's probes come
+    from the node, which NetworkPolicy does not filter in the common CNIs (Calico,
+    Cilium, Antrea allow host-local traffic), so the probes' port needs no rule."""
+    return manifest(
+        "networking.k8s.io/v1",
+        "NetworkPolicy",
+        metadata(names, name),
+        spec={
+            "podSelector": {"matchLabels": names.role_labels(role)},
+            "policyTypes": ["Ingress"],
+            "ingress": ingress,
+        },
+    )
 
 
 def _deployment(
@@ -214,6 +232,8 @@ def build_observer(bench: Benchmark, names: Names) -> list[Manifest]:
             volumes=[TMP_VOLUME],
         )
     )
+    # Nothing connects to the observer: it only sends. Its one listener is the probes'.
+    out.append(_network_policy(names, names.observer, "observer", []))
     return out
 
 
@@ -246,6 +266,7 @@ def build_status_api(bench: Benchmark, names: Names) -> list[Manifest]:
         {"name": "BENCHGEN_NAMESPACE", "value": names.namespace},
         {"name": "BENCHGEN_SELECTOR", "value": selector(names)},
         {"name": "BENCHGEN_PORT", "value": str(STATUS_PORT)},
+        {"name": "BENCHGEN_HEALTH_PORT", "value": str(HEALTH_PORT)},
         {"name": "BENCHGEN_AUTH_TYPE", "value": api.auth.type},
         {"name": "BENCHGEN_AUTH_FILE", "value": f"{AUTH_DIR}/{ref.key}"},
     ]
@@ -255,9 +276,14 @@ def build_status_api(bench: Benchmark, names: Names) -> list[Manifest]:
         "command": [POLLER],
         "args": ["serve"],
         "env": env,
-        "ports": [{"name": "http", "containerPort": STATUS_PORT, "protocol": "TCP"}],
-        "livenessProbe": _probe("/health", "http", 20),
-        "readinessProbe": _probe("/health", "http", 10),
+        "ports": [
+            {"name": "http", "containerPort": STATUS_PORT, "protocol": "TCP"},
+            {"name": "health", "containerPort": HEALTH_PORT, "protocol": "TCP"},
+        ],
+        # The probes' own listener: however many clients the API port is refusing,
+        # they are answered (and a pod under attack is not restarted for it).
+        "livenessProbe": _probe("/health", "health", 20),
+        "readinessProbe": _probe("/health", "health", 10),
         "resources": container_resources(observe.resources),
         "securityContext": container_security(),
         "volumeMounts": [
@@ -299,22 +325,16 @@ def build_status_api(bench: Benchmark, names: Names) -> list[Manifest]:
         service,
     ]
     if api.network_policy is not None:
-        peers = [
+        peers: list[Manifest] = [
             {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": ns}}}
             for ns in api.network_policy.from_namespaces
         ]
-        out.append(
-            manifest(
-                "networking.k8s.io/v1",
-                "NetworkPolicy",
-                metadata(names, names.status),
-                spec={
-                    "podSelector": {"matchLabels": names.role_labels("status")},
-                    "policyTypes": ["Ingress"],
-                    "ingress": [
-                        {"from": peers, "ports": [{"protocol": "TCP", "port": STATUS_PORT}]}
-                    ],
-                },
-            )
-        )
+    else:
+        # Left out: pods of any namespace (an Ingress controller, CI runners in the
+        # cluster); nothing from outside the pod network. The API authenticates
+        # every request; the policy keeps every other port, the probes' one
+        # included, closed to clients.
+        peers = [{"namespaceSelector": {}}]
+    api_port = [{"protocol": "TCP", "port": STATUS_PORT}]
+    out.append(_network_policy(names, names.status, "status", [{"from": peers, "ports": api_port}]))
     return out

@@ -663,7 +663,12 @@ class StatusApiSpec(_Model):
     auth: StatusAuthSpec
     replicas: int = Field(1, ge=1, le=10)
     network_policy: StatusNetworkPolicySpec | None = Field(
-        None, description="Admit only these namespaces to the status API."
+        None,
+        description=(
+            "Admit only these namespaces to the status API. Left out: pods of any namespace"
+            " (nothing from outside the pod network). A NetworkPolicy is rendered either way;"
+            " it never admits anyone to the probes' port."
+        ),
     )
 
 
