@@ -88,10 +88,12 @@ def test_rendered_observer_and_status_api_follow_one_run(
     assert obs_env["BENCHGEN_SINK"] == (
         f"http://broker-ingress.knative-eventing.svc.cluster.local/{ns}/{broker}"
     )
-    for container, env_port in ((observer, "BENCHGEN_HEALTH_PORT"), (status, "BENCHGEN_PORT")):
+    # Both probe a port of their own (issue 14), never the one clients use.
+    for container in (observer, status):
         for probe in ("livenessProbe", "readinessProbe"):
             named = container[probe]["httpGet"]["port"]
-            assert port_of(container, named) == int(declared_env(container)[env_port]), probe
+            health = int(declared_env(container)["BENCHGEN_HEALTH_PORT"])
+            assert port_of(container, named) == health, probe
     service_port = rendered.one("Service", "-status")["spec"]["ports"][0]["targetPort"]
     assert port_of(status, service_port) == int(st_env["BENCHGEN_PORT"])
     # BENCHGEN_AUTH_FILE is the file the Secret volume puts the secretRef's key at.
@@ -107,7 +109,7 @@ def test_rendered_observer_and_status_api_follow_one_run(
         token = cluster.token_for(ns, pod["serviceAccountName"], seconds=3600)
         return token_kubeconfig(cluster, tmp_path / f"{name}.kubeconfig", token)
 
-    health_port, status_port = _free_port(), _free_port()
+    health_port, status_port, status_health = _free_port(), _free_port(), _free_port()
     obs_log, st_log = tmp_path / "observer.log", tmp_path / "status.log"
     with CloudEventSink() as sink:
         procs: list[subprocess.Popen[bytes]] = []
@@ -132,6 +134,7 @@ def test_rendered_observer_and_status_api_follow_one_run(
                     # bytes, in a temp file.
                     "BENCHGEN_AUTH_FILE": str(auth_file),
                     "BENCHGEN_PORT": str(status_port),
+                    "BENCHGEN_HEALTH_PORT": str(status_health),
                 },
                 kubeconfig(st_pod, "status"),
                 st_log,
@@ -142,7 +145,9 @@ def test_rendered_observer_and_status_api_follow_one_run(
             live = observer["livenessProbe"]["httpGet"]["path"]
             assert http_status(f"http://127.0.0.1:{health_port}{live}") == 200
             url = f"http://127.0.0.1:{status_port}"
-            wait_healthy(srv, url + status["readinessProbe"]["httpGet"]["path"], st_log)
+            probes = f"http://127.0.0.1:{status_health}"
+            wait_healthy(srv, probes + status["readinessProbe"]["httpGet"]["path"], st_log)
+            assert http_status(probes + status["livenessProbe"]["httpGet"]["path"]) == 200
             _play_one_failed_run(cluster, kubelet, ns, rendered, sink, url, obs_env)
         finally:
             codes = [stop(p) for p in procs]
