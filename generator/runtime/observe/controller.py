@@ -9,7 +9,8 @@ Threads:
   TaskRun) off the queue and sends what it owes, in order, one event at a
   time; every ``BENCHGEN_RESYNC_PERIOD`` it re-reads Tekton's sink and queues
   every group again (what a failed delivery left unsent goes out then);
-- the health server (``/healthz``, ``/readyz``).
+- the probes' server (``/healthz``, ``/readyz``; ``bounded_http.ProbeServer``: its
+  own thread and event loop, a few connections, a deadline per request).
 
 One worker is what makes "never repeated by one running observer" simple:
 an acknowledged key goes into ``_acked`` (memory) before the annotation is
@@ -24,7 +25,6 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from generator.runtime import kube
@@ -455,32 +455,6 @@ class _Stopped(Exception):
     """SIGTERM: leave quietly."""
 
 
-def _health_server(observer: Observer, port: int) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path == "/healthz":
-                ok = observer.alive()
-            elif self.path == "/readyz":
-                ok = observer.ready.is_set() and observer.alive()
-            else:
-                self.send_error(404)
-                return
-            body = (b"ok\n") if ok else b"not ready\n"
-            self.send_response(200 if ok else 503)
-            self.send_header("Content-Type", "text/plain")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # probes every few seconds would drown the event log
-
-    server = ThreadingHTTPServer(("", port), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, name="health", daemon=True).start()
-    return server
-
-
 def run_observe(env: Mapping[str, str]) -> int:
     """The ``observe`` subcommand: runs until SIGTERM/SIGINT, then exits 0."""
     from generator.runtime.observe.config import load_config
@@ -494,8 +468,19 @@ def run_observe(env: Mapping[str, str]) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     observer = Observer(cfg, api, stop)
+    # The kubelet's port: its own thread, loop and few connections, bounded like
+    # every listener of the runtime (bounded_http.py); nothing else listens.
+    from generator.runtime.bounded_http import ProbeServer
+
+    probes = ProbeServer(
+        cfg.health_port,
+        {
+            "/healthz": observer.alive,
+            "/readyz": lambda: observer.ready.is_set() and observer.alive(),
+        },
+    )
     try:
-        server = _health_server(observer, cfg.health_port)
+        probes.start()
     except OSError as exc:
         raise InputError(f"BENCHGEN_HEALTH_PORT {cfg.health_port}: {exc.strerror}") from exc
     try:
@@ -503,6 +488,6 @@ def run_observe(env: Mapping[str, str]) -> int:
     except _Stopped:
         pass
     finally:
-        server.shutdown()
+        probes.stop()
     log("stopped")
     return EXIT_OK
