@@ -36,10 +36,11 @@ def _load(config: str | None, namespace: str | None, fast: bool = False) -> Benc
         # The pydantic-free path, when it is sure the config is valid
         # (``validate`` always takes the full one).
         from generator.config import fastload
+        from generator.config.source import SourceError, read_config
 
         try:
-            data = _example_bytes() if config is None else Path(config).read_bytes()
-        except OSError:
+            data = _example_bytes() if config is None else read_config(config)
+        except SourceError:
             data = None  # the full loader words the problem
         bench = None if data is None else fastload.load_bytes(data, namespace)
         if bench is not None:

@@ -9,6 +9,14 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+# A problem prints as one line, whatever a key, a value or a file name holds:
+# line breaks and other control characters (a terminal's escape sequences too)
+# are written as escapes.
+_ONE_LINE = {
+    code: f"\\x{code:02x}" for code in (*range(0x09), *range(0x0A, 0x20), *range(0x7F, 0xA0))
+}
+_ONE_LINE.update({0x0A: "\\n", 0x0D: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"})
+
 
 # A NamedTuple, not a dataclass: dataclasses imports inspect, ~15 ms of every
 # cold plugin run (the kustomize plugin is spawned on every build).
@@ -26,8 +34,8 @@ class Problem(NamedTuple):
         if self.line:
             where += f":{self.line}:{self.column}"
         if self.path:
-            return f"{where}: {self.path}: {self.message}"
-        return f"{where}: {self.message}"
+            return f"{where}: {self.path}: {self.message}".translate(_ONE_LINE)
+        return f"{where}: {self.message}".translate(_ONE_LINE)
 
 
 class ConfigError(Exception):

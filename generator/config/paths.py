@@ -8,6 +8,23 @@ from collections.abc import Iterable
 Loc = tuple[str | int, ...]
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _TOKEN = re.compile(r'\.?([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]')
+# Escapes inside a quoted part, so that a key holding a newline or another
+# control character still prints on one line (and parse() reads it back).
+_SPECIAL = re.compile(r'[\\"\x00-\x1f\x7f-\x9f\u2028\u2029]')
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_UNESCAPES = {"n": "\n", "r": "\r", "t": "\t"}
+_ESCAPED = re.compile(r"\\(u[0-9a-f]{4}|.)")
+
+
+def _escape(char: str) -> str:
+    return _ESCAPES.get(char) or f"\\u{ord(char):04x}"
+
+
+def _unescape(match: re.Match[str]) -> str:
+    code = match.group(1)
+    if len(code) == 5:
+        return chr(int(code[1:], 16))
+    return _UNESCAPES.get(code, code)
 
 
 def dotted(loc: Iterable[str | int]) -> str:
@@ -18,7 +35,7 @@ def dotted(loc: Iterable[str | int]) -> str:
         elif _IDENT.fullmatch(part):
             out += f".{part}" if out else part
         else:
-            out += '["' + part.replace("\\", "\\\\").replace('"', '\\"') + '"]'
+            out += '["' + _SPECIAL.sub(lambda m: _escape(m.group()), part) + '"]'
     return out
 
 
@@ -31,5 +48,5 @@ def parse(path: str) -> Loc:
         elif index:
             parts.append(int(index))
         else:
-            parts.append(re.sub(r"\\(.)", r"\1", quoted))
+            parts.append(_ESCAPED.sub(_unescape, quoted))
     return tuple(parts)

@@ -15,13 +15,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     mode = "exec" if args else "krm"
     if mode == "exec":
+        from generator.config.source import SourceError, read_config
+
         try:
-            with open(args[0], "rb") as handle:
-                data = handle.read()
-        except OSError as err:
-            sys.stderr.write(
-                f"benchgen: {args[0]}: cannot read the plugin config: {err.strerror}\n"
-            )
+            data = read_config(args[0])
+        except SourceError as err:
+            sys.stderr.write(f"benchgen: {args[0]}: cannot use it as the plugin config: {err}\n")
             return 2
     else:
         data = sys.stdin.buffer.read()
