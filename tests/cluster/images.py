@@ -73,9 +73,10 @@ MIRRORS = (
     "deb http://deb.debian.org/debian bookworm-updates main",
     "deb http://deb.debian.org/debian-security bookworm-security main",
 )
-# usr-is-merged: otherwise apt satisfies init-system-helpers with usrmerge, and
-# usrmerge brings perl (45 MB).
-PACKAGES = ("usr-is-merged", "python3", "python3-venv", "ca-certificates")
+PACKAGES = ("python3", "python3-venv", "ca-certificates")
+# Merged /usr laid out by mmdebstrap's hook: otherwise apt satisfies the essential
+# init-system-helpers with usrmerge, which brings perl (45 MB).
+MMDEBSTRAP_HOOKS = "/usr/share/mmdebstrap/hooks/merged-usr"
 EXCLUDES = (
     "path-exclude=/usr/share/doc/*",
     "path-include=/usr/share/doc/*/copyright",
@@ -86,9 +87,11 @@ EXCLUDES = (
 )
 # Run in the rootfs ($1) once the packages are in. The venv at /usr/local is what
 # makes /usr/local/bin/python and pip exist; pip's and setuptools' wheels are then
-# no longer needed.
+# no longer needed. pip.conf: pip trusts the system CA bundle, as Debian's own pip
+# does, instead of its vendored certifi, so a build can mount the host's bundle.
 CUSTOMIZE = (
     'chroot "$1" python3 -m venv /usr/local',
+    'printf "[global]\\ncert = /etc/ssl/certs/ca-certificates.crt\\n" > "$1/usr/local/pip.conf"',
     'chroot "$1" /usr/local/bin/python -c "import ssl, sqlite3, venv"',
     'chroot "$1" /usr/local/bin/pip --version',
     'chroot "$1" dpkg --purge python3-venv python3.11-venv python3-pip-whl'
@@ -341,7 +344,7 @@ def with_names(archive: Path, names: Sequence[str], dest: Path) -> Image:
 
 
 def base_key() -> str:
-    return key_of(FORMAT, SUITE, MIRRORS, PACKAGES, EXCLUDES, CUSTOMIZE, BASE_CONFIG, BASE_NAME)
+    return key_of(FORMAT, SUITE, MIRRORS, PACKAGES, MMDEBSTRAP_HOOKS, EXCLUDES, CUSTOMIZE, BASE_CONFIG, BASE_NAME)
 
 
 def base_image(rebuild: bool = False) -> Image:
@@ -357,7 +360,7 @@ def base_image(rebuild: bool = False) -> Image:
         with tempfile.TemporaryDirectory(dir=d, prefix=".build.") as tmp:
             rootfs = Path(tmp) / "rootfs.tar"
             cmd = ["mmdebstrap", "--mode=root", "--variant=essential", "--format=tar",
-                   "--skip=output/dev", "--aptopt=Acquire::Retries \"3\"",
+                   "--skip=output/dev", f"--hook-dir={MMDEBSTRAP_HOOKS}", "--aptopt=Acquire::Retries \"3\"",
                    "--include=" + ",".join(PACKAGES)]
             cmd += [f"--dpkgopt={o}" for o in EXCLUDES]
             cmd += [f"--customize-hook={h}" for h in CUSTOMIZE]
@@ -443,7 +446,10 @@ def runtime_image(rebuild: bool = False) -> Image:
                 (ctx / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(REPO / rel, ctx / rel)
             tag = f"{RUNTIME_REPOS[0]}:{version}"
-            run([*bd, "build", "--pull=never", "--layers", "--network=host",
+            # The host's CA bundle for the RUN steps (pip reaching PyPI through a
+            # TLS-inspecting proxy, say); a bind mount, so not in the image.
+            ca = ["-v", f"{CA_BUNDLE}:{CA_BUNDLE}:ro"] if CA_BUNDLE.is_file() else []
+            run([*bd, "build", "--pull=never", "--layers", "--force-rm", "--network=host", *ca,
                  "-f", str(ctx / "Containerfile"), "--build-arg", f"PYTHON_IMAGE={base_ref}",
                  "-t", tag, str(ctx)], TIMEOUT_BUILD, stderr=sys.stderr)
             _check_runtime(bd, tag, version)
@@ -451,12 +457,24 @@ def runtime_image(rebuild: bool = False) -> Image:
             run([*bd, "push", "--quiet", tag, f"oci-archive:{one}:{tag}"], TIMEOUT_SHORT,
                 stderr=subprocess.PIPE)
             image = with_names(one, names, archive)
-        # Intermediate layers and replaced tags; the archive is the cache.
-        run([*bd, "rmi", "--prune"], TIMEOUT_SHORT, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, check=False)
+        _buildah_cleanup(bd, keep=base_ref)
         log(f"runtime: {archive} ({_mb(archive)}) in {time.monotonic() - t0:.0f}s")
         _prune(cache_root(), f"runtime-{version}-", keep=d)
         return image
+
+
+def _buildah_cleanup(bd: list[str], keep: str) -> None:
+    """The archive is the cache: drop working containers (buildah 1.28 leaves one
+    behind for a FROM-only stage, and a failed build leaves its own), bases other
+    than `keep`, and every untagged image. Only under buildah.lock."""
+    q = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "check": False}
+    run([*bd, "rm", "--all"], TIMEOUT_SHORT, **q)  # type: ignore[arg-type]
+    tags = run([*bd, "images", "--format", "{{.Name}}:{{.Tag}}"], TIMEOUT_SHORT,
+               **q).stdout.split()  # type: ignore[arg-type]
+    for t in tags:
+        if t.startswith(BASE_NAME.split(":")[0] + ":") and t != keep:
+            run([*bd, "rmi", t], TIMEOUT_SHORT, **q)  # type: ignore[arg-type]
+    run([*bd, "rmi", "--prune"], TIMEOUT_SHORT, **q)  # type: ignore[arg-type]
 
 
 def _check_runtime(bd: list[str], tag: str, version: str) -> None:
