@@ -8,10 +8,11 @@ onto them so each message points at the line to fix.
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator.config import checks
+from generator.config import checks, source
 from generator.config.names import resolve_namespace
 from generator.config.paths import Loc, dotted, parse
 from generator.errors import ConfigError, Problem
@@ -19,8 +20,14 @@ from generator.errors import ConfigError, Problem
 if TYPE_CHECKING:
     from generator.config.models import Benchmark
 
-MAX_BYTES = 1024 * 1024
+MAX_BYTES = source.MAX_BYTES
 MAX_DEPTH = 32
+# What YAML allows in a stream (its c-printable set). Anything else is refused
+# before parsing, with its line and column.
+_NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_TAG_PROBLEM = (
+    "YAML tags (!name, !!type) are not supported: drop it (quote a value to keep it text)"
+)
 
 
 class _Located:
@@ -30,29 +37,35 @@ class _Located:
         self.positions: dict[Loc, tuple[int, int]] = {}
 
     def convert(self, node: Any, path: Loc, depth: int = 0) -> Any:
-        from ruamel.yaml.comments import CommentedMap, CommentedSeq
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 
         if depth > MAX_DEPTH:
             raise _TooDeep(path)
+        # A config file's tags are refused while parsing; a KRM functionConfig's here.
+        tag = getattr(node, "tag", None)
+        if isinstance(node, TaggedScalar) or getattr(tag, "value", None) is not None:
+            raise _Refused(path, _TAG_PROBLEM)
         if isinstance(node, CommentedMap):
             out: dict[str, Any] = {}
             for key, value in node.items():
                 child = (*path, str(key))
-                line, col = node.lc.key(key)
-                self.positions[child] = (line + 1, col + 1)
+                self._place(child, node.lc.key(key))
                 out[str(key)] = self.convert(value, child, depth + 1)
             return out
         if isinstance(node, CommentedSeq):
             items = []
             for index, value in enumerate(node):
                 child = (*path, index)
-                line, col = node.lc.item(index)
-                self.positions[child] = (line + 1, col + 1)
+                self._place(child, node.lc.item(index))
                 items.append(self.convert(value, child, depth + 1))
             return items
         if isinstance(node, str):
             return str(node)  # drop ruamel's scalar string subclasses
         return node
+
+    def _place(self, loc: Loc, mark: Any) -> None:
+        if mark:  # ruamel records no positions for some nodes: the parent's then
+            self.positions[loc] = (mark[0] + 1, mark[1] + 1)
 
     def position(self, loc: Loc) -> tuple[int, int]:
         """Position of loc, or of its nearest parent that exists."""
@@ -63,22 +76,24 @@ class _Located:
         return (1, 1)
 
 
-class _TooDeep(Exception):
-    def __init__(self, path: Loc) -> None:
+class _Refused(Exception):
+    def __init__(self, path: Loc, message: str) -> None:
         self.path = path
+        self.message = message
+
+
+class _TooDeep(_Refused):
+    def __init__(self, path: Loc) -> None:
+        super().__init__(path, f"is nested too deeply (more than {MAX_DEPTH} levels)")
 
 
 def load_file(path: str | Path, namespace: str | None = None) -> Benchmark:
     """Read and validate a config file; raise ConfigError with every problem."""
     name = str(path)
     try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise ConfigError([Problem(name, 0, 0, "", "no such file")]) from None
-    except IsADirectoryError:
-        raise ConfigError([Problem(name, 0, 0, "", "is a directory, not a config file")]) from None
-    except OSError as err:
-        raise ConfigError([Problem(name, 0, 0, "", f"cannot read: {err.strerror}")]) from None
+        data = source.read_config(name)
+    except source.SourceError as err:
+        raise ConfigError([Problem(name, 0, 0, "", str(err))]) from None
     return load_bytes(data, name, namespace)
 
 
@@ -105,7 +120,14 @@ def load_node(node: Any, name: str, namespace: str | None = None) -> Benchmark:
     if not isinstance(node, CommentedMap):
         raise ConfigError([Problem(name, 0, 0, "", "functionConfig must be a Benchmark object")])
     located = _Located()
-    return _load_document(located.convert(node, ()), located, name, namespace)
+    try:
+        document = located.convert(node, ())
+    except _Refused as refused:
+        line, col = located.position(refused.path)
+        raise ConfigError(
+            [Problem(name, line, col, dotted(refused.path), refused.message)]
+        ) from None
+    return _load_document(document, located, name, namespace)
 
 
 def plain_document(node: Any) -> Any:
@@ -116,7 +138,7 @@ def plain_document(node: Any) -> Any:
         return None
     try:
         return _Located().convert(node, ())
-    except _TooDeep:
+    except _Refused:
         return None
 
 
@@ -148,6 +170,18 @@ def _parse(data: bytes, name: str, keep_nodes: bool = False) -> tuple[Any, _Loca
             line, col, f"is not UTF-8 text (byte 0x{data[err.start]:02x}); save it as UTF-8"
         ) from None
     text = text.removeprefix("\ufeff")
+    bad = _NOT_PRINTABLE.search(text)
+    if bad:
+        line, col = _position(text, bad.start())
+        char = bad.group()
+        raise fail(
+            line,
+            col,
+            f"control character U+{ord(char):04X} is not allowed in YAML: remove it (inside"
+            f" double quotes, write it as the escape \\x{ord(char):02x} if it is meant)"
+            if ord(char) < 0x100
+            else f"character U+{ord(char):04X} is not allowed in YAML: remove it",
+        )
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
     ):
@@ -160,9 +194,28 @@ def _parse(data: bytes, name: str, keep_nodes: bool = False) -> tuple[Any, _Loca
     try:
         # Anchors and aliases are refused before anything is built: they are
         # how "billion laughs" documents explode, and a config has no use for them.
+        # The nesting depth is checked here too, while parsing: a deep flow
+        # sequence costs the parser time quadratic in its depth (52 s for 10,000).
         documents = 0
+        depth = 0
         for event in yaml.parse(text):
             kind = type(event).__name__
+            if kind in ("MappingStartEvent", "SequenceStartEvent"):
+                depth += 1
+                if depth > MAX_DEPTH + 1:
+                    mark = event.start_mark
+                    raise fail(
+                        mark.line + 1,
+                        mark.column + 1,
+                        f"is nested too deeply (more than {MAX_DEPTH} levels)",
+                    )
+            elif kind in ("MappingEndEvent", "SequenceEndEvent"):
+                depth -= 1
+            # Tags make ruamel build other types (or crash on a tagged collection);
+            # a KRM ResourceList's items pass through untouched, so only ours.
+            if getattr(event, "tag", None) is not None and not keep_nodes:
+                mark = event.start_mark
+                raise fail(mark.line + 1, mark.column + 1, _TAG_PROBLEM)
             anchor = getattr(event, "anchor", None)
             # A plain '<<' is a merge key: it needs no anchor to crash the converter.
             merge = kind == "ScalarEvent" and event.value == "<<" and event.style is None
@@ -207,10 +260,16 @@ def _parse(data: bytes, name: str, keep_nodes: bool = False) -> tuple[Any, _Loca
         return root, located
     try:
         document = located.convert(root, ())
-    except _TooDeep as deep:
-        line, col = located.position(deep.path)
-        raise fail(line, col, f"is nested too deeply (more than {MAX_DEPTH} levels)") from None
+    except _Refused as refused:
+        line, col = located.position(refused.path)
+        raise fail(line, col, refused.message) from None
     return document, located
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of a character of ``text``."""
+    line_start = text.rfind("\n", 0, index) + 1
+    return text.count("\n", 0, index) + 1, index - line_start + 1
 
 
 def _duplicate_key(message: str) -> str:
