@@ -69,6 +69,8 @@ def test_no_cluster_credentials_is_exit_2(tmp_path):
     [
         ("BENCHGEN_PORT", "http", "BENCHGEN_PORT 'http' is not a port number"),
         ("BENCHGEN_PORT", "70000", "is not a port number"),
+        ("BENCHGEN_HEALTH_PORT", "0", "BENCHGEN_HEALTH_PORT '0' is not a port number"),
+        ("BENCHGEN_PORT", "8081", "BENCHGEN_HEALTH_PORT 8081 is BENCHGEN_PORT: the probes need"),
         ("BENCHGEN_NAMESPACE", "Bench!", "is not a namespace name"),
         ("BENCHGEN_MAX_STREAMS", "0", "BENCHGEN_MAX_STREAMS '0' is not a positive number"),
         ("BENCHGEN_POLL_INTERVAL", "soon", "BENCHGEN_POLL_INTERVAL: 'soon' is not a duration"),
@@ -82,4 +84,5 @@ def test_bad_values(tmp_path, key, value, message):
 def test_defaults(tmp_path):
     config = load_config(_good(tmp_path))
     assert (config.port, config.poll_interval, config.max_streams) == (8080, 2.0, 32)
+    assert config.health_port == 8081  # the probes' own port
     assert config.credentials.scheme == "bearer"
