@@ -56,7 +56,7 @@ import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -94,13 +94,12 @@ CUSTOMIZE = (
     'printf "[global]\\ncert = /etc/ssl/certs/ca-certificates.crt\\n" > "$1/usr/local/pip.conf"',
     'chroot "$1" /usr/local/bin/python -c "import ssl, sqlite3, venv"',
     'chroot "$1" /usr/local/bin/pip --version',
-    'chroot "$1" dpkg --purge python3-venv python3.11-venv python3-pip-whl'
-    ' python3-setuptools-whl',
+    'chroot "$1" dpkg --purge python3-venv python3.11-venv python3-pip-whl python3-setuptools-whl',
     'rm -rf "$1"/var/cache/* "$1"/var/log/* "$1"/var/lib/apt/lists/* "$1"/tmp/*'
     ' "$1"/usr/local/bin/Activate.ps1 "$1"/usr/local/bin/activate*'
     ' "$1"/var/lib/dpkg/*-old "$1"/etc/machine-id',
 )
-BASE_CONFIG = {
+BASE_CONFIG: dict[str, object] = {
     "Env": [
         "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         "LANG=C.UTF-8",
@@ -110,6 +109,9 @@ BASE_CONFIG = {
 
 NONROOT = "65532:65532"
 CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+# What pack() puts in images: the CAs of Debian's ca-certificates package only, not
+# ones this machine added to CA_BUNDLE (a proxy's, say).
+CA_DIR = Path("/usr/share/ca-certificates/mozilla")
 # A timeout for every command: nothing here may hang a test run.
 TIMEOUT_BASE = 900
 TIMEOUT_BUILD = 1500
@@ -149,8 +151,9 @@ def log(msg: str) -> None:
     print(f"images: {msg}", file=sys.stderr, flush=True)
 
 
-def run(cmd: Sequence[str], timeout: float, check: bool = True,
-        **kw: object) -> subprocess.CompletedProcess[str]:
+def run(
+    cmd: Sequence[str], timeout: float, check: bool = True, **kw: object
+) -> subprocess.CompletedProcess[str]:
     """Run cmd; its output goes to stderr unless captured. Raises on timeout, and on
     failure if check."""
     kw.setdefault("stdout", sys.stderr)
@@ -229,14 +232,16 @@ class _Layer:
     diff_id: str
 
 
-def _gzip_layer(dest: Path, fill: object) -> _Layer:
+def _gzip_layer(dest: Path, fill: Callable[[_HashWriter], None]) -> _Layer:
     """dest gets a gzip blob; fill(writer) writes the uncompressed tar into writer."""
     with open(dest, "wb") as f:
-        outer = _HashWriter(f)  # type: ignore[arg-type]
-        with gzip.GzipFile(fileobj=outer, mode="wb", compresslevel=1, mtime=0) as gz:  # type: ignore[arg-type]
+        outer = _HashWriter(f)
+        with gzip.GzipFile(fileobj=outer, mode="wb", compresslevel=1, mtime=0) as gz:
             inner = _HashWriter(gz)
-            fill(inner)  # type: ignore[operator]
-    return _Layer(dest, "sha256:" + outer.h.hexdigest(), outer.size, "sha256:" + inner.h.hexdigest())
+            fill(inner)
+    return _Layer(
+        dest, "sha256:" + outer.h.hexdigest(), outer.size, "sha256:" + inner.h.hexdigest()
+    )
 
 
 def _blob(data: bytes) -> tuple[str, bytes]:
@@ -247,36 +252,61 @@ def _canonical(obj: object) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
 
 
-def write_oci_archive(dest: Path, layers: Sequence[_Layer], config: dict[str, object],
-                      names: Sequence[str], history: str) -> Image:
+def write_oci_archive(
+    dest: Path,
+    layers: Sequence[_Layer],
+    config: dict[str, object],
+    names: Sequence[str],
+    history: str,
+) -> Image:
     """An OCI image-layout tar (what `buildah push oci-archive:` writes), one manifest
     listed once per name; the names are in both annotations containerd reads."""
-    cfg_digest, cfg = _blob(_canonical({
-        "architecture": "amd64",
-        "os": "linux",
-        "created": "1970-01-01T00:00:00Z",
-        "config": config,
-        "rootfs": {"type": "layers", "diff_ids": [lay.diff_id for lay in layers]},
-        "history": [{"created": "1970-01-01T00:00:00Z", "created_by": history}],
-    }))
-    man_digest, man = _blob(_canonical({
+    cfg_digest, cfg = _blob(
+        _canonical(
+            {
+                "architecture": "amd64",
+                "os": "linux",
+                "created": "1970-01-01T00:00:00Z",
+                "config": config,
+                "rootfs": {"type": "layers", "diff_ids": [lay.diff_id for lay in layers]},
+                "history": [{"created": "1970-01-01T00:00:00Z", "created_by": history}],
+            }
+        )
+    )
+    man_digest, man = _blob(
+        _canonical(
+            {
+                "schemaVersion": 2,
+                "mediaType": MT_MANIFEST,
+                "config": {"mediaType": MT_CONFIG, "digest": cfg_digest, "size": len(cfg)},
+                "layers": [
+                    {"mediaType": MT_LAYER_GZIP, "digest": lay.digest, "size": lay.size}
+                    for lay in layers
+                ],
+            }
+        )
+    )
+    index = {
         "schemaVersion": 2,
-        "mediaType": MT_MANIFEST,
-        "config": {"mediaType": MT_CONFIG, "digest": cfg_digest, "size": len(cfg)},
-        "layers": [{"mediaType": MT_LAYER_GZIP, "digest": lay.digest, "size": lay.size}
-                   for lay in layers],
-    }))
-    index = {"schemaVersion": 2, "manifests": [{
-        "mediaType": MT_MANIFEST, "digest": man_digest, "size": len(man),
-        "platform": {"architecture": "amd64", "os": "linux"},
-        "annotations": {REF_NAME: n, CONTAINERD_NAME: n},
-    } for n in names]}
-    tmp = dest.with_name(dest.name + ".tmp")
+        "manifests": [
+            {
+                "mediaType": MT_MANIFEST,
+                "digest": man_digest,
+                "size": len(man),
+                "platform": {"architecture": "amd64", "os": "linux"},
+                "annotations": {REF_NAME: n, CONTAINERD_NAME: n},
+            }
+            for n in names
+        ],
+    }
+    tmp = dest.with_name(f"{dest.name}.{os.getpid()}.tmp")
     with tarfile.open(tmp, "w", format=tarfile.PAX_FORMAT) as tar:
+
         def add_bytes(name: str, data: bytes) -> None:
             info = tarfile.TarInfo(name)
             info.size, info.mode = len(data), 0o644
             tar.addfile(info, io.BytesIO(data))
+
         add_bytes("oci-layout", b'{"imageLayoutVersion":"1.0.0"}')
         add_bytes("index.json", _canonical(index))
         dirs = tarfile.TarInfo("blobs")
@@ -303,8 +333,11 @@ def archive_image(archive: Path) -> Image:
         member = tar.extractfile("index.json")
         assert member is not None
         index = json.load(member)
-    names = tuple(m["annotations"][REF_NAME] for m in index["manifests"]
-                  if REF_NAME in m.get("annotations", {}))
+    names = tuple(
+        m["annotations"][REF_NAME]
+        for m in index["manifests"]
+        if REF_NAME in m.get("annotations", {})
+    )
     digests = {m["digest"] for m in index["manifests"]}
     if len(digests) != 1:
         raise ImageError(f"{archive}: expected one manifest, found {sorted(digests)}")
@@ -313,7 +346,7 @@ def archive_image(archive: Path) -> Image:
 
 def with_names(archive: Path, names: Sequence[str], dest: Path) -> Image:
     """dest: a copy of a one-image archive whose index.json lists the image under each name."""
-    tmp = dest.with_name(dest.name + ".tmp")
+    tmp = dest.with_name(f"{dest.name}.{os.getpid()}.tmp")
     with tarfile.open(archive) as src, tarfile.open(tmp, "w", format=tarfile.PAX_FORMAT) as out:
         digest = ""
         for m in src:
@@ -328,8 +361,16 @@ def with_names(archive: Path, names: Sequence[str], dest: Path) -> Image:
                 digest = entry["digest"]
                 entry.setdefault("platform", {"architecture": "amd64", "os": "linux"})
                 index["manifests"] = [
-                    {**entry, "annotations": {**entry.get("annotations", {}), REF_NAME: n,
-                                              CONTAINERD_NAME: n}} for n in names]
+                    {
+                        **entry,
+                        "annotations": {
+                            **entry.get("annotations", {}),
+                            REF_NAME: n,
+                            CONTAINERD_NAME: n,
+                        },
+                    }
+                    for n in names
+                ]
                 data = _canonical(index)
                 m.size = len(data)
                 out.addfile(m, io.BytesIO(data))
@@ -344,7 +385,17 @@ def with_names(archive: Path, names: Sequence[str], dest: Path) -> Image:
 
 
 def base_key() -> str:
-    return key_of(FORMAT, SUITE, MIRRORS, PACKAGES, MMDEBSTRAP_HOOKS, EXCLUDES, CUSTOMIZE, BASE_CONFIG, BASE_NAME)
+    return key_of(
+        FORMAT,
+        SUITE,
+        MIRRORS,
+        PACKAGES,
+        MMDEBSTRAP_HOOKS,
+        EXCLUDES,
+        CUSTOMIZE,
+        BASE_CONFIG,
+        BASE_NAME,
+    )
 
 
 def base_image(rebuild: bool = False) -> Image:
@@ -359,25 +410,39 @@ def base_image(rebuild: bool = False) -> Image:
         log(f"base: mmdebstrap {SUITE} {' '.join(PACKAGES)} (cold, about 1-2 min) ...")
         with tempfile.TemporaryDirectory(dir=d, prefix=".build.") as tmp:
             rootfs = Path(tmp) / "rootfs.tar"
-            cmd = ["mmdebstrap", "--mode=root", "--variant=essential", "--format=tar",
-                   "--skip=output/dev", f"--hook-dir={MMDEBSTRAP_HOOKS}", "--aptopt=Acquire::Retries \"3\"",
-                   "--include=" + ",".join(PACKAGES)]
+            cmd = [
+                "mmdebstrap",
+                "--mode=root",
+                "--variant=essential",
+                "--format=tar",
+                "--skip=output/dev",
+                f"--hook-dir={MMDEBSTRAP_HOOKS}",
+                '--aptopt=Acquire::Retries "3"',
+                "--include=" + ",".join(PACKAGES),
+            ]
             cmd += [f"--dpkgopt={o}" for o in EXCLUDES]
             cmd += [f"--customize-hook={h}" for h in CUSTOMIZE]
             listing = Path(tmp) / "packages.txt"
-            cmd += ['--customize-hook=chroot "$1" dpkg-query -W -f'
-                    f' "\\${{Package}}=\\${{Version}}\\n" > {listing}']
+            cmd += [
+                '--customize-hook=chroot "$1" dpkg-query -W -f'
+                f' "\\${{Package}}=\\${{Version}}\\n" > {listing}'
+            ]
             cmd += [SUITE, str(rootfs), *MIRRORS]
             run(cmd, TIMEOUT_BASE, stderr=sys.stderr)
             listing.replace(d / "packages.txt")
 
             def fill(w: _HashWriter) -> None:
                 with open(rootfs, "rb") as f:
-                    shutil.copyfileobj(f, w, 1 << 20)  # type: ignore[misc]
+                    shutil.copyfileobj(f, w, 1 << 20)
 
             layer = _gzip_layer(Path(tmp) / "layer.tar.gz", fill)
-            image = write_oci_archive(archive, [layer], BASE_CONFIG, [BASE_NAME],
-                                      f"mmdebstrap {SUITE} (tests/cluster/images.py)")
+            image = write_oci_archive(
+                archive,
+                [layer],
+                BASE_CONFIG,
+                [BASE_NAME],
+                f"mmdebstrap {SUITE} (tests/cluster/images.py)",
+            )
         log(f"base: {archive} ({_mb(archive)}) in {time.monotonic() - t0:.0f}s")
         _prune(cache_root(), f"base-{SUITE}-", keep=d)
         return image
@@ -409,8 +474,15 @@ def buildah_cmd() -> list[str]:
     """buildah with its storage in the cache: nothing lands in /var/lib/containers."""
     root = cache_root() / "buildah"
     driver = os.environ.get("BENCHGEN_BUILDAH_DRIVER", "overlay")
-    return ["buildah", "--root", str(root / "storage"), "--runroot", str(root / "run"),
-            "--storage-driver", driver]
+    return [
+        "buildah",
+        "--root",
+        str(root / "storage"),
+        "--runroot",
+        str(root / "run"),
+        "--storage-driver",
+        driver,
+    ]
 
 
 def runtime_image(rebuild: bool = False) -> Image:
@@ -433,11 +505,23 @@ def runtime_image(rebuild: bool = False) -> Image:
         d.mkdir(parents=True, exist_ok=True)
         bd = buildah_cmd()
         base_ref = f"{BASE_NAME}-{base.digest[7:19]}"
-        if run([*bd, "images", "-q", base_ref], TIMEOUT_SHORT, stdout=subprocess.PIPE,
-               stderr=subprocess.PIPE, check=False).stdout.strip() == "":
+        if (
+            run(
+                [*bd, "images", "-q", base_ref],
+                TIMEOUT_SHORT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                check=False,
+            ).stdout.strip()
+            == ""
+        ):
             log(f"runtime: loading {base_ref} into buildah")
-            run([*bd, "pull", "--quiet", f"oci-archive:{base.archive}"], TIMEOUT_SHORT,
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            run(
+                [*bd, "pull", "--quiet", f"oci-archive:{base.archive}"],
+                TIMEOUT_SHORT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
             run([*bd, "tag", BASE_NAME, base_ref], TIMEOUT_SHORT, stderr=subprocess.PIPE)
         log(f"runtime: buildah build {names[0]} (cold, a few minutes) ...")
         with tempfile.TemporaryDirectory(dir=d, prefix=".build.") as tmp:
@@ -449,13 +533,33 @@ def runtime_image(rebuild: bool = False) -> Image:
             # The host's CA bundle for the RUN steps (pip reaching PyPI through a
             # TLS-inspecting proxy, say); a bind mount, so not in the image.
             ca = ["-v", f"{CA_BUNDLE}:{CA_BUNDLE}:ro"] if CA_BUNDLE.is_file() else []
-            run([*bd, "build", "--pull=never", "--layers", "--force-rm", "--network=host", *ca,
-                 "-f", str(ctx / "Containerfile"), "--build-arg", f"PYTHON_IMAGE={base_ref}",
-                 "-t", tag, str(ctx)], TIMEOUT_BUILD, stderr=sys.stderr)
+            run(
+                [
+                    *bd,
+                    "build",
+                    "--pull=never",
+                    "--layers",
+                    "--force-rm",
+                    "--network=host",
+                    *ca,
+                    "-f",
+                    str(ctx / "Containerfile"),
+                    "--build-arg",
+                    f"PYTHON_IMAGE={base_ref}",
+                    "-t",
+                    tag,
+                    str(ctx),
+                ],
+                TIMEOUT_BUILD,
+                stderr=sys.stderr,
+            )
             _check_runtime(bd, tag, version)
             one = Path(tmp) / "one.tar"
-            run([*bd, "push", "--quiet", tag, f"oci-archive:{one}:{tag}"], TIMEOUT_SHORT,
-                stderr=subprocess.PIPE)
+            run(
+                [*bd, "push", "--quiet", tag, f"oci-archive:{one}:{tag}"],
+                TIMEOUT_SHORT,
+                stderr=subprocess.PIPE,
+            )
             image = with_names(one, names, archive)
         _buildah_cleanup(bd, keep=base_ref)
         log(f"runtime: {archive} ({_mb(archive)}) in {time.monotonic() - t0:.0f}s")
@@ -469,8 +573,7 @@ def _buildah_cleanup(bd: list[str], keep: str) -> None:
     than `keep`, and every untagged image. Only under buildah.lock."""
     q = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "check": False}
     run([*bd, "rm", "--all"], TIMEOUT_SHORT, **q)  # type: ignore[arg-type]
-    tags = run([*bd, "images", "--format", "{{.Name}}:{{.Tag}}"], TIMEOUT_SHORT,
-               **q).stdout.split()  # type: ignore[arg-type]
+    tags = run([*bd, "images", "--format", "{{.Name}}:{{.Tag}}"], TIMEOUT_SHORT, **q).stdout.split()  # type: ignore[arg-type]
     for t in tags:
         if t.startswith(BASE_NAME.split(":")[0] + ":") and t != keep:
             run([*bd, "rmi", t], TIMEOUT_SHORT, **q)  # type: ignore[arg-type]
@@ -479,19 +582,48 @@ def _buildah_cleanup(bd: list[str], keep: str) -> None:
 
 def _check_runtime(bd: list[str], tag: str, version: str) -> None:
     """Run `benchgen-poller --version` in the image as its own (non-root) user."""
-    user = run([*bd, "inspect", "--type", "image", "--format", "{{.OCIv1.Config.User}}", tag],
-               TIMEOUT_SHORT, stdout=subprocess.PIPE, stderr=subprocess.PIPE).stdout.strip()
+    user = run(
+        [*bd, "inspect", "--type", "image", "--format", "{{.OCIv1.Config.User}}", tag],
+        TIMEOUT_SHORT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ).stdout.strip()
     if user != NONROOT:
         raise ImageError(f"{tag}: user is {user!r}, expected {NONROOT}")
-    ctr = run([*bd, "from", "--pull=never", tag], TIMEOUT_SHORT, stdout=subprocess.PIPE,
-              stderr=subprocess.PIPE).stdout.strip().splitlines()[-1]
+    ctr = (
+        run(
+            [*bd, "from", "--pull=never", tag],
+            TIMEOUT_SHORT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     try:
-        out = run([*bd, "run", "--network=none", ctr, "--", "sh", "-c",
-                   "id -u; benchgen-poller --version"], TIMEOUT_SHORT,
-                  stdout=subprocess.PIPE, stderr=subprocess.PIPE).stdout.split()
+        out = run(
+            [
+                *bd,
+                "run",
+                "--network=none",
+                ctr,
+                "--",
+                "sh",
+                "-c",
+                "id -u; benchgen-poller --version",
+            ],
+            TIMEOUT_SHORT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        ).stdout.split()
     finally:
-        run([*bd, "rm", ctr], TIMEOUT_SHORT, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, check=False)
+        run(
+            [*bd, "rm", ctr],
+            TIMEOUT_SHORT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
     if out[:1] != ["65532"] or version not in out:
         raise ImageError(f"{tag}: `id -u; benchgen-poller --version` said {out}")
     log(f"runtime: checked: uid {out[0]}, benchgen-poller {' '.join(out[1:])}")
@@ -505,11 +637,19 @@ PASSWD = "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/ho
 GROUP = "root:x:0:\nnonroot:x:65532:\n"
 
 
-def pack(binary: str | Path, name: str, app: str | None = None, user: str = NONROOT,
-         entrypoint: Sequence[str] | None = None, env: Sequence[str] = (),
-         dest_dir: Path | None = None) -> Image:
+def pack(
+    binary: str | Path,
+    name: str,
+    app: str | None = None,
+    user: str = NONROOT,
+    entrypoint: Sequence[str] | None = None,
+    env: Sequence[str] = (),
+    dest_dir: Path | None = None,
+    path: str | None = None,
+) -> Image:
     """An image named `name` holding `binary` at /ko-app/<app> (default: the binary's
-    file name), with ENTRYPOINT [that path] unless `entrypoint` is given, USER `user`,
+    file name) or at `path` (e.g. /pause), with ENTRYPOINT [that path] unless
+    `entrypoint` is given, USER `user`,
     PATH including /ko-app, the host's CA bundle at /etc/ssl/certs, /etc/passwd and
     /etc/group (root, nonroot 65532), /tmp and /home/nonroot."""
     binary = Path(binary)
@@ -518,17 +658,22 @@ def pack(binary: str | Path, name: str, app: str | None = None, user: str = NONR
     app = app or binary.name
     if "/" in app or not app:
         raise ImageError(f"bad app name {app!r}")
-    target = f"/ko-app/{app}"
+    target = path or f"/ko-app/{app}"
+    if not target.startswith("/") or target.endswith("/") or ".." in target.split("/"):
+        raise ImageError(f"bad path {target!r}")
     entry = list(entrypoint) if entrypoint else [target]
-    ca = CA_BUNDLE.read_bytes() if CA_BUNDLE.is_file() else b""
+    ca = _ca_bundle()
     config: dict[str, object] = {
         "Entrypoint": entry,
-        "Env": ["PATH=/ko-app:/usr/local/bin:/usr/bin:/bin",
-                *(["SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"] if ca else []), *env],
+        "Env": [
+            "PATH=/ko-app:/usr/local/bin:/usr/bin:/bin",
+            *(["SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"] if ca else []),
+            *env,
+        ],
         "User": user,
         "WorkingDir": "/",
     }
-    key = key_of(FORMAT, sha256_file(binary), app, name, config, hashlib.sha256(ca).hexdigest())
+    key = key_of(FORMAT, sha256_file(binary), target, name, config, hashlib.sha256(ca).hexdigest())
     out_dir = dest_dir or cache_root() / "pack"
     archive = out_dir / f"{_slug(name)}-{key}.tar"
     if archive.exists():
@@ -536,15 +681,23 @@ def pack(binary: str | Path, name: str, app: str | None = None, user: str = NONR
     out_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".build.") as tmp:
+
         def fill(w: _HashWriter) -> None:
-            with tarfile.open(fileobj=w, mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
-                def entry_(path: str, kind: bytes = tarfile.DIRTYPE, mode: int = 0o755,
-                           data: bytes | None = None, uid: int = 0) -> None:
+            with tarfile.open(fileobj=w, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+
+                def entry_(
+                    path: str,
+                    kind: bytes = tarfile.DIRTYPE,
+                    mode: int = 0o755,
+                    data: bytes | None = None,
+                    uid: int = 0,
+                ) -> None:
                     info = tarfile.TarInfo(path)
                     info.type, info.mode, info.uid, info.gid = kind, mode, uid, uid
                     if data is not None:
                         info.size = len(data)
                     tar.addfile(info, io.BytesIO(data) if data is not None else None)
+
                 for dname in ("etc", "etc/ssl", "etc/ssl/certs", "home", "ko-app"):
                     entry_(dname)
                 entry_("home/nonroot", mode=0o700, uid=65532)
@@ -553,16 +706,42 @@ def pack(binary: str | Path, name: str, app: str | None = None, user: str = NONR
                 entry_("etc/group", tarfile.REGTYPE, 0o644, GROUP.encode())
                 if ca:
                     entry_("etc/ssl/certs/ca-certificates.crt", tarfile.REGTYPE, 0o644, ca)
+                parts = target.strip("/").split("/")
+                for i in range(1, len(parts)):
+                    if parts[:i] not in (
+                        ["etc"],
+                        ["etc", "ssl"],
+                        ["etc", "ssl", "certs"],
+                        ["home"],
+                        ["ko-app"],
+                        ["tmp"],
+                    ):
+                        entry_("/".join(parts[:i]))
                 info = tarfile.TarInfo(target.lstrip("/"))
                 info.size, info.mode = binary.stat().st_size, 0o755
                 with open(binary, "rb") as f:
                     tar.addfile(info, f)
 
         layer = _gzip_layer(Path(tmp) / "layer.tar.gz", fill)
-        image = write_oci_archive(archive, [layer], config, [name],
-                                  f"pack {binary.name} as {target} (tests/cluster/images.py)")
+        image = write_oci_archive(
+            archive,
+            [layer],
+            config,
+            [name],
+            f"pack {binary.name} as {target} (tests/cluster/images.py)",
+        )
     log(f"pack: {name} -> {archive} ({_mb(archive)}) in {time.monotonic() - t0:.1f}s")
+    for other in out_dir.glob(f"{_slug(name)}-*.tar"):  # the same name's older contents
+        if other != archive and re.fullmatch(r"-[0-9a-f]{16}\.tar", other.name[len(_slug(name)) :]):
+            other.unlink(missing_ok=True)
     return image
+
+
+def _ca_bundle() -> bytes:
+    certs = sorted(CA_DIR.glob("*.crt")) if CA_DIR.is_dir() else []
+    if certs:
+        return b"".join(c.read_bytes().rstrip(b"\n") + b"\n" for c in certs)
+    return CA_BUNDLE.read_bytes() if CA_BUNDLE.is_file() else b""
 
 
 def _slug(name: str) -> str:
@@ -573,9 +752,13 @@ def _slug(name: str) -> str:
 # import
 
 
-def import_archives(address: str | Path, archives: Iterable[str | Path | Image],
-                    namespace: str = "k8s.io", timeout: float = 300,
-                    ctr: str = "ctr") -> list[str]:
+def import_archives(
+    address: str | Path,
+    archives: Iterable[str | Path | Image],
+    namespace: str = "k8s.io",
+    timeout: float = 300,
+    ctr: str = "ctr",
+) -> list[str]:
     """Load each OCI archive into the containerd at `address`, unpacked for the default
     snapshotter (overlayfs, as the CRI plugin uses), and return the image names that
     containerd then lists. Fails if any name of an archive is missing afterwards."""
@@ -584,12 +767,22 @@ def import_archives(address: str | Path, archives: Iterable[str | Path | Image],
     for a in archives:
         img = a if isinstance(a, Image) else archive_image(Path(a))
         t0 = time.monotonic()
-        run([*base, "images", "import", str(img.archive)], timeout,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        run(
+            [*base, "images", "import", str(img.archive)],
+            timeout,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         log(f"import: {', '.join(img.names)} in {time.monotonic() - t0:.1f}s")
         wanted += img.names
-    listed = set(run([*base, "images", "ls", "-q"], TIMEOUT_SHORT, stdout=subprocess.PIPE,
-                     stderr=subprocess.PIPE).stdout.split())
+    listed = set(
+        run(
+            [*base, "images", "ls", "-q"],
+            TIMEOUT_SHORT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        ).stdout.split()
+    )
     missing = [n for n in wanted if n not in listed]
     if missing:
         raise ImageError(f"not in containerd after import: {missing}")
@@ -610,9 +803,12 @@ def _mb(p: Path) -> str:
 
 def _prune(root: Path, prefix: str, keep: Path, n: int = 2) -> None:
     """Keep `keep` and the n-1 most recent other cache entries starting with prefix."""
-    old = sorted((p for p in root.glob(prefix + "*") if p.is_dir() and p != keep),
-                 key=lambda p: p.stat().st_mtime, reverse=True)
-    for p in old[n - 1:]:
+    old = sorted(
+        (p for p in root.glob(prefix + "*") if p.is_dir() and p != keep),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for p in old[n - 1 :]:
         shutil.rmtree(p, ignore_errors=True)
 
 
@@ -627,6 +823,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("binary")
     p.add_argument("name", help="image name, e.g. localhost/tekton/entrypoint:v1.15.1")
     p.add_argument("--app", "--ko-app", help="file name under /ko-app (default: the binary's)")
+    p.add_argument("--path", help="absolute path of the binary instead of /ko-app/APP")
     p.add_argument("--user", default=NONROOT)
     p.add_argument("--entrypoint", nargs="+", help="ENTRYPOINT (default: /ko-app/APP)")
     p.add_argument("--env", action="append", default=[], help="KEY=VALUE, repeatable")
@@ -644,8 +841,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.cmd == "runtime":
             print(runtime_image(args.rebuild).archive)
         elif args.cmd == "pack":
-            print(pack(args.binary, args.name, args.app, args.user, args.entrypoint,
-                       args.env, args.dest_dir).archive)
+            print(
+                pack(
+                    args.binary,
+                    args.name,
+                    args.app,
+                    args.user,
+                    args.entrypoint,
+                    args.env,
+                    args.dest_dir,
+                    args.path,
+                ).archive
+            )
         elif args.cmd == "import":
             for n in import_archives(args.address, args.archives, args.namespace):
                 print(n)
