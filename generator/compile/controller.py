@@ -79,19 +79,17 @@ def _probe(path: str, port: str, period: int) -> Manifest:
 
 
 def _network_policy(names: Names, name: str, role: str, ingress: list[Manifest]) -> Manifest:
-    """Ingress to one Deployment's pods: ``ingress`` only. The kubelet's probes come
-    from the node, which NetworkPolicy does not filter in the common CNIs (Calico,
-    Cilium, Antrea allow host-local traffic), so the probes' port needs no rule."""
-    return manifest(
-        "networking.k8s.io/v1",
-        "NetworkPolicy",
-        metadata(names, name),
-        spec={
-            "podSelector": {"matchLabels": names.role_labels(role)},
-            "policyTypes": ["Ingress"],
-            "ingress": ingress,
-        },
-    )
+    """Ingress to one Deployment's pods: ``ingress`` only, none when it is empty. The
+    kubelet's probes come from the node, which NetworkPolicy does not filter in the
+    common CNIs (Calico, Cilium, Antrea allow host-local traffic), so the probes'
+    port needs no rule."""
+    spec: Manifest = {
+        "podSelector": {"matchLabels": names.role_labels(role)},
+        "policyTypes": ["Ingress"],
+    }
+    if ingress:  # `ingress: []` would be dropped by the API server (omitempty): leave it out
+        spec["ingress"] = ingress
+    return manifest("networking.k8s.io/v1", "NetworkPolicy", metadata(names, name), spec=spec)
 
 
 def _deployment(
