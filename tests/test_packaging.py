@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+import venv
 import zipfile
 from pathlib import Path
 
@@ -20,8 +21,8 @@ def test_license_is_an_spdx_expression_the_pinned_setuptools_understands() -> No
     assert int(floor.removeprefix("setuptools>=").split(".")[0]) >= 77
 
 
-def test_building_the_wheel_prints_no_deprecation_warning(tmp_path: Path) -> None:
-    """The build pip runs for `make` and `pip install -e .`, from a copy of the sources."""
+def sources(tmp_path: Path) -> Path:
+    """A copy of what pip builds from (building in the checkout would leave build/ there)."""
     src = tmp_path / "src"
     src.mkdir()
     for name in ("pyproject.toml", "README.md"):
@@ -29,6 +30,11 @@ def test_building_the_wheel_prints_no_deprecation_warning(tmp_path: Path) -> Non
     shutil.copytree(
         ROOT / "generator", src / "generator", ignore=shutil.ignore_patterns("__pycache__")
     )
+    return src
+
+
+def test_building_the_wheel_prints_no_deprecation_warning(tmp_path: Path) -> None:
+    src = sources(tmp_path)
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-v", "-w", str(tmp_path), str(src)],
         capture_output=True,
@@ -42,3 +48,22 @@ def test_building_the_wheel_prints_no_deprecation_warning(tmp_path: Path) -> Non
     with zipfile.ZipFile(wheel) as zf:
         (metadata,) = [n for n in zf.namelist() if n.endswith(".dist-info/METADATA")]
         assert "License-Expression: Apache-2.0" in zf.read(metadata).decode().splitlines()
+
+
+def test_the_editable_install_make_runs_prints_nothing(tmp_path: Path) -> None:
+    """`make`'s `pip install --quiet -e .`: no setuptools notice either (--no-deps here)."""
+    src = sources(tmp_path)
+    venv.create(tmp_path / "venv", with_pip=True)
+    python = tmp_path / "venv" / "bin" / "python"
+    proc = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "--no-deps", "-e", str(src)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout + proc.stderr == ""
+    where = subprocess.run(
+        [str(python), "-c", "import generator; print(generator.__file__)"],
+        capture_output=True, text=True, check=True, cwd=tmp_path,
+    ).stdout  # fmt: skip
+    assert where.strip() == str(src / "generator" / "__init__.py")
