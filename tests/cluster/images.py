@@ -58,6 +58,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -116,6 +117,8 @@ CA_DIR = Path("/usr/share/ca-certificates/mozilla")
 TIMEOUT_BASE = 900
 TIMEOUT_BUILD = 1500
 TIMEOUT_SHORT = 120
+# See _buildah_cleanup: one build adds about 15.
+BUILDAH_MAX_IMAGES = 150
 
 MT_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 MT_CONFIG = "application/vnd.oci.image.config.v1+json"
@@ -405,6 +408,7 @@ def base_image(rebuild: bool = False) -> Image:
     with locked(d / ".lock", TIMEOUT_BASE + 60):
         if archive.exists() and not rebuild:
             return archive_image(archive)
+        _clear_stale(d)
         _need("mmdebstrap", "apt install mmdebstrap")
         t0 = time.monotonic()
         log(f"base: mmdebstrap {SUITE} {' '.join(PACKAGES)} (cold, about 1-2 min) ...")
@@ -503,6 +507,7 @@ def runtime_image(rebuild: bool = False) -> Image:
         _need("buildah", "apt install buildah")
         t0 = time.monotonic()
         d.mkdir(parents=True, exist_ok=True)
+        _clear_stale(d)
         bd = buildah_cmd()
         base_ref = f"{BASE_NAME}-{base.digest[7:19]}"
         if (
@@ -568,16 +573,20 @@ def runtime_image(rebuild: bool = False) -> Image:
 
 
 def _buildah_cleanup(bd: list[str], keep: str) -> None:
-    """The archive is the cache: drop working containers (buildah 1.28 leaves one
-    behind for a FROM-only stage, and a failed build leaves its own), bases other
-    than `keep`, and every untagged image. Only under buildah.lock."""
-    q = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "check": False}
-    run([*bd, "rm", "--all"], TIMEOUT_SHORT, **q)  # type: ignore[arg-type]
-    tags = run([*bd, "images", "--format", "{{.Name}}:{{.Tag}}"], TIMEOUT_SHORT, **q).stdout.split()  # type: ignore[arg-type]
-    for t in tags:
+    """Drop working containers (buildah 1.28 leaves one behind for a FROM-only
+    stage, and a failed build its own) and bases other than `keep`. Untagged images
+    are the --layers cache of the next build: kept until there are more than
+    BUILDAH_MAX_IMAGES images, then all pruned. Only under buildah.lock."""
+    q: dict[str, Any] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "check": False}
+    run([*bd, "rm", "--all"], TIMEOUT_SHORT, **q)
+    tags = run([*bd, "images", "--format", "{{.Name}}:{{.Tag}}"], TIMEOUT_SHORT, **q).stdout
+    for t in tags.split():
         if t.startswith(BASE_NAME.split(":")[0] + ":") and t != keep:
-            run([*bd, "rmi", t], TIMEOUT_SHORT, **q)  # type: ignore[arg-type]
-    run([*bd, "rmi", "--prune"], TIMEOUT_SHORT, **q)  # type: ignore[arg-type]
+            run([*bd, "rmi", t], TIMEOUT_SHORT, **q)
+    count = len(run([*bd, "images", "-a", "-q"], TIMEOUT_SHORT, **q).stdout.split())
+    if count > BUILDAH_MAX_IMAGES:
+        log(f"runtime: {count} images in buildah's storage, pruning the untagged ones")
+        run([*bd, "rmi", "--prune"], TIMEOUT_SHORT, **q)
 
 
 def _check_runtime(bd: list[str], tag: str, version: str) -> None:
@@ -679,6 +688,7 @@ def pack(
     if archive.exists():
         return archive_image(archive)
     out_dir.mkdir(parents=True, exist_ok=True)
+    _clear_stale(out_dir, max_age=3600)  # no lock here: only what nobody can still be writing
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".build.") as tmp:
 
@@ -795,6 +805,15 @@ def import_archives(
 def _need(tool: str, hint: str) -> None:
     if shutil.which(tool) is None:
         raise ImageError(f"{tool} is not installed ({hint})")
+
+
+def _clear_stale(d: Path, max_age: float = 0) -> None:
+    """Temp files of a build that was killed (SIGKILL skips their clean-up)."""
+    now = time.time()
+    for p in [*d.glob(".build.*"), *d.glob("*.tmp")]:
+        with contextlib.suppress(OSError):
+            if now - p.lstat().st_mtime >= max_age:
+                shutil.rmtree(p) if p.is_dir() else p.unlink()
 
 
 def _mb(p: Path) -> str:
