@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 EXAMPLE_NAME = "benchmark.yaml.example"
 DEFAULT_SCHEMA_DIR = "schemas"
+# The example's first line (pointing at schemas/ in this repository); `init`
+# points it at the schema it writes beside the config.
+SCHEMA_COMMENT = "# yaml-language-server: $schema="
 
 
 def _example_bytes() -> bytes:
@@ -156,17 +159,56 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    """The example, and the JSON Schema its first line points at (a relative path, so
+    the pair works offline, in any checkout and on any machine)."""
+    import os
+
+    from generator.config.schema import SCHEMA_FILE, SCHEMA_ID, schema_text
     from generator.errors import UsageError
 
     path = Path(args.path)
+    schema_path = Path(args.schema) if args.schema else path.with_name(SCHEMA_FILE)
     if path.exists() and not args.force:
         raise UsageError(f"{path}: already exists; pass --force to overwrite it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(_example_bytes())
-    tmp.replace(path)
-    print(f"benchgen: wrote {path}; edit it, then run 'benchgen validate {path}'", file=sys.stderr)
+    schema = schema_text().encode("utf-8")
+    if schema_path.is_dir() or schema_path.resolve() == path.resolve():
+        raise UsageError(f"--schema {schema_path}: name a file other than the config")
+    # An older benchgen's schema is brought up to date; anything else is kept.
+    ours = f'"$id": "{SCHEMA_ID}"'.encode()
+    if schema_path.exists() and not args.force and ours not in _read(schema_path):
+        raise UsageError(
+            f"{schema_path}: exists and is not benchgen's schema; choose another with"
+            " --schema PATH, or pass --force to overwrite it"
+        )
+    # Relative to the config's directory, as editors resolve it (symlinks not followed).
+    ref = os.path.relpath(schema_path, path.parent)
+    example = _example_bytes().decode("utf-8")
+    first, _, rest = example.partition("\n")
+    assert first.startswith(SCHEMA_COMMENT), "the example must start with the schema comment"
+    text = f"{SCHEMA_COMMENT}{Path(ref).as_posix()}\n{rest}"
+    for target, data in ((schema_path, schema), (path, text.encode("utf-8"))):
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.tmp")
+            tmp.write_bytes(data)
+            tmp.replace(target)
+        except OSError as err:
+            raise UsageError(f"{target}: cannot write it: {err.strerror}") from None
+    print(
+        f"benchgen: wrote {path} and the schema its first line names, {schema_path}; edit it,"
+        f" then run 'benchgen validate {path}'",
+        file=sys.stderr,
+    )
     return EXIT_OK
+
+
+def _read(path: Path) -> bytes:
+    from generator.errors import UsageError
+
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise UsageError(f"{path}: cannot read it: {err.strerror}") from None
 
 
 def cmd_plugin_install(args: argparse.Namespace) -> int:
@@ -288,7 +330,13 @@ def _parser() -> argparse.ArgumentParser:
 
     init = sub.add_parser("init", help="write a commented starter config")
     init.add_argument("path", nargs="?", default="benchmark.yaml")
-    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init.add_argument(
+        "--schema",
+        metavar="PATH",
+        help="where to write the JSON Schema the config's first line points at"
+        " (default: benchmark.schema.json beside the config)",
+    )
+    init.add_argument("--force", action="store_true", help="overwrite existing files")
     init.set_defaults(func=cmd_init)
 
     plugin = sub.add_parser("plugin", help="kustomize plugin set-up")

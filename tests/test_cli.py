@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -215,7 +216,12 @@ def test_warning_for_unauthenticated_webhook() -> None:
 def test_init_writes_a_valid_starter_and_never_overwrites(tmp_path: Path) -> None:
     target = tmp_path / "benchmark.yaml"
     assert run("init", str(target)).returncode == 0
-    assert target.read_text() == EXAMPLE.read_text()
+    first, _, rest = target.read_text().partition("\n")
+    assert first == "# yaml-language-server: $schema=benchmark.schema.json"
+    assert rest == EXAMPLE.read_text().partition("\n")[2]
+    assert (tmp_path / "benchmark.schema.json").read_text() == (
+        ROOT / "schemas" / "benchmark.schema.json"
+    ).read_text()
     assert run("validate", str(target)).returncode == 0
     target.write_text("mine")
     proc = run("init", str(target))
@@ -255,3 +261,64 @@ def test_check_against_a_stream_file_or_nothing_is_a_usage_error(tmp_path: Path)
         assert "check expects the directory that 'benchgen render" in proc.stderr
         assert "-o DIR' writes" in proc.stderr
     assert "is a file" in run("check", str(EXAMPLE), str(stream)).stderr
+
+
+def schema_of(config: Path) -> tuple[str, dict[str, object]]:
+    """The schema a config's first line names, loaded the way yaml-language-server does:
+    the value after `$schema=`, relative to the config's own URI, read from disk."""
+    import urllib.parse
+    import urllib.request
+
+    first = config.read_text().splitlines()[0]
+    assert first.startswith("# yaml-language-server: $schema="), first
+    ref = first.split("$schema=", 1)[1].strip()
+    uri = urllib.parse.urljoin(config.resolve().as_uri(), ref)
+    assert uri.startswith("file://"), f"{ref} is not a local file: it would not resolve offline"
+    return ref, json.loads(
+        Path(urllib.request.url2pathname(urllib.parse.urlparse(uri).path)).read_text()
+    )
+
+
+@pytest.mark.parametrize(
+    ("schema_arg", "ref"),
+    [(None, "benchmark.schema.json"), ("schemas/benchmark.json", "../schemas/benchmark.json")],
+)
+def test_init_points_the_editor_at_a_schema_that_resolves_offline(
+    tmp_path: Path, schema_arg: str | None, ref: str
+) -> None:
+    import jsonschema
+    from ruamel.yaml import YAML
+
+    config = tmp_path / "deploy" / "benchmark.yaml"
+    extra = ["--schema", str(tmp_path / schema_arg)] if schema_arg else []
+    proc = run("init", str(config), *extra)
+    assert proc.returncode == 0, proc.stderr
+    found, schema = schema_of(config)
+    assert found == ref
+    assert schema == json.loads((ROOT / "schemas" / "benchmark.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    assert list(validator.iter_errors(YAML(typ="safe").load(config))) == []
+    config.write_text(config.read_text().replace("    maxInterval: 10m", "    maxinterval: 10m"))
+    errors = [e.message for e in validator.iter_errors(YAML(typ="safe").load(config))]
+    assert any("'maxinterval' was unexpected" in e for e in errors), errors
+
+
+def test_the_repository_example_names_the_committed_schema() -> None:
+    """Opened from generator/data/ (where the root's symlink leads), in this repository."""
+    ref, schema = schema_of(EXAMPLE.resolve())
+    assert ref == "../../schemas/benchmark.schema.json"
+    assert schema == json.loads((ROOT / "schemas" / "benchmark.schema.json").read_text())
+
+
+def test_init_keeps_a_file_that_is_not_its_schema(tmp_path: Path) -> None:
+    mine = tmp_path / "benchmark.schema.json"
+    mine.write_text("{}\n")
+    proc = run("init", str(tmp_path / "benchmark.yaml"))
+    assert proc.returncode == 2
+    assert "exists and is not benchgen's schema" in proc.stderr
+    assert mine.read_text() == "{}\n" and not (tmp_path / "benchmark.yaml").exists()
+    # An earlier benchgen's schema is brought up to date.
+    old = (ROOT / "schemas" / "benchmark.schema.json").read_text().replace("Benchmark", "Old")
+    mine.write_text(old)
+    assert run("init", str(tmp_path / "benchmark.yaml")).returncode == 0
+    assert mine.read_text() == (ROOT / "schemas" / "benchmark.schema.json").read_text()
