@@ -63,9 +63,7 @@ def test_kustomize_reads_as_many_objects_as_rendered(tmp_path: Path, kustomize: 
     assert len(objects) == want and all(isinstance(o, dict) and o.get("kind") for o in objects)
 
 
-def test_kubectl_kustomize_reads_as_many_objects_as_rendered(
-    tmp_path: Path, kubectl: Path
-) -> None:
+def test_kubectl_kustomize_reads_as_many_objects_as_rendered(tmp_path: Path, kubectl: Path) -> None:
     text = stream()
     want = sum(1 for _ in yaml.safe_load_all(text))
     proc = subprocess.run(
