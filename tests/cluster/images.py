@@ -768,35 +768,42 @@ def import_archives(
     namespace: str = "k8s.io",
     timeout: float = 300,
     ctr: str = "ctr",
+    snapshotter: str | None = None,
 ) -> list[str]:
-    """Load each OCI archive into the containerd at `address`, unpacked for the default
-    snapshotter (overlayfs, as the CRI plugin uses), and return the image names that
-    containerd then lists. Fails if any name of an archive is missing afterwards."""
+    """Load each OCI archive into the containerd at `address`, unpacked for
+    `snapshotter` (default: containerd's default, overlayfs, which the CRI plugin
+    uses too), and return the image names. An archive whose names all point at its
+    digest already is skipped. Fails unless every name points at its archive's
+    digest afterwards."""
     base = [ctr, "--address", str(address), "--namespace", namespace]
-    wanted: list[str] = []
-    for a in archives:
-        img = a if isinstance(a, Image) else archive_image(Path(a))
+    extra = [f"--snapshotter={snapshotter}"] if snapshotter else []
+    images = [a if isinstance(a, Image) else archive_image(Path(a)) for a in archives]
+    listed = _listed(base)
+    for img in images:
+        if all(listed.get(n) == img.digest for n in img.names):
+            log(f"import: {', '.join(img.names)} already there")
+            continue
         t0 = time.monotonic()
         run(
-            [*base, "images", "import", str(img.archive)],
+            [*base, "images", "import", *extra, str(img.archive)],
             timeout,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
         log(f"import: {', '.join(img.names)} in {time.monotonic() - t0:.1f}s")
-        wanted += img.names
-    listed = set(
-        run(
-            [*base, "images", "ls", "-q"],
-            TIMEOUT_SHORT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        ).stdout.split()
-    )
-    missing = [n for n in wanted if n not in listed]
-    if missing:
-        raise ImageError(f"not in containerd after import: {missing}")
-    return wanted
+    listed = _listed(base)
+    wrong = [n for img in images for n in img.names if listed.get(n) != img.digest]
+    if wrong:
+        raise ImageError(f"not in containerd after import, or another digest: {wrong}")
+    return [n for img in images for n in img.names]
+
+
+def _listed(base: list[str]) -> dict[str, str]:
+    """Image name -> manifest digest, from `ctr images ls` (REF TYPE DIGEST ...)."""
+    out = run(
+        [*base, "images", "ls"], TIMEOUT_SHORT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ).stdout
+    return {f[0]: f[2] for f in (line.split() for line in out.splitlines()[1:]) if len(f) >= 3}
 
 
 # ---------------------------------------------------------------------------
@@ -851,6 +858,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("address", help="containerd socket")
     p.add_argument("archives", nargs="+")
     p.add_argument("--namespace", default="k8s.io")
+    p.add_argument("--snapshotter", help="default: containerd's (overlayfs)")
     p = sub.add_parser("names", help="the names and digest of an archive")
     p.add_argument("archive")
     args = ap.parse_args(argv)
@@ -873,7 +881,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ).archive
             )
         elif args.cmd == "import":
-            for n in import_archives(args.address, args.archives, args.namespace):
+            for n in import_archives(
+                args.address, args.archives, args.namespace, snapshotter=args.snapshotter
+            ):
                 print(n)
         elif args.cmd == "names":
             img = archive_image(Path(args.archive))
