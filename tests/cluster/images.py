@@ -27,8 +27,10 @@ Command line (progress on stderr; stdout gets the archive paths, one a line)::
 
     python tests/cluster/images.py base
     python tests/cluster/images.py runtime
-    python tests/cluster/images.py pack BINARY NAME [--app APP] [--user UID:GID] [--entrypoint PATH]
-    python tests/cluster/images.py import ADDRESS ARCHIVE... [--namespace k8s.io]
+    python tests/cluster/images.py pack BINARY NAME [--app APP | --path /pause]
+        [--user UID:GID] [--entrypoint ARG...] [--env K=V]
+    python tests/cluster/images.py import ADDRESS ARCHIVE... [--namespace k8s.io] [--snapshotter S]
+    python tests/cluster/images.py names ARCHIVE    # manifest digest, then the names
 
 Python: ``base_image()``, ``runtime_image()``, ``pack()``, ``import_archives()``;
 the first three return an :class:`Image` (archive path, names, manifest digest).
