@@ -240,7 +240,8 @@ def test_runtime_checks_match_the_whole_value() -> None:
     assert found and "is not owner/name" in found[0]
 
 
-# Regexes whose `.match` is a prefix test on purpose (a tokenizer given a position).
+# Regexes whose `.match` is a prefix test on purpose (a tokenizer given a position);
+# elsewhere such a line says so with a "# a prefix" comment.
 _POSITIONAL = {"generator/runtime/durations.py"}
 # Owned by the observer's work (issue 14, another section); reported there.
 _NOT_OURS = ("generator/runtime/observe/",)
@@ -254,6 +255,6 @@ def test_no_anchored_match_left_in_the_code() -> None:
         if rel in _POSITIONAL or rel.startswith(_NOT_OURS):
             continue
         for number, line in enumerate(Path(path).read_text().splitlines(), 1):
-            if re.search(r"\bre\.match\(|\.match\(", line):
+            if re.search(r"\bre\.match\(|\.match\(", line) and "# a prefix" not in line:
                 offenders.append(f"{rel}:{number}: {line.strip()}")
     assert offenders == []

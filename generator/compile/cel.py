@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from generator.config.checks import IMAGE_VALUE_PATTERN
 from generator.config.kube import LABEL_VALUE_PATTERN
+from generator.config.patterns import BLANK_PATTERN, listener_regex
 
 # Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
 TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
@@ -56,7 +57,7 @@ def _constraints(param: ParamSpec, value: str, image: bool, label: bool = False)
     if param.enum is not None:
         checks.append(f"{value} in [{', '.join(literal(v) for v in param.enum)}]")
     if param.pattern is not None:
-        checks.append(f"{value}.matches({literal('^(?:' + param.pattern + ')$')})")
+        checks.append(f"{value}.matches({literal(listener_regex(param.pattern))})")
     if param.max_length is not None:
         checks.append(f"size({value}) <= {param.max_length}")
     if param.label is not None or label:
@@ -77,7 +78,7 @@ def param_check(param: ParamSpec, image: bool = False, label: bool = False) -> s
     typed = f"type({value}) == string"
     constraints = _constraints(param, value, image, label)
     if param.required:
-        blank = literal(r"^\s*$")
+        blank = literal(BLANK_PATTERN)
         clause = [presence, typed, f"!{value}.matches({blank})", *constraints]
         return " && ".join(clause)
     if not constraints:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 
-from generator.config import kube
+from generator.config import kube, patterns
 from generator.config.durations import format_duration, parse_duration
 from generator.config.names import (
     MAX_CRONJOB_NAME,
@@ -375,7 +375,7 @@ def listener_value_problem(bench: Benchmark, param: ParamSpec, value: str) -> st
     """
     if param.type == "boolean":
         return None if value.lower() in ("true", "false") else "must be true or false"
-    if param.required and not value.strip():
+    if param.required and patterns.blank(value):
         return "is blank, and the param is required"
     if not value and not param.required:
         return None  # the listener applies the default

@@ -1175,6 +1175,7 @@ def _AcceptedEventSpec(value: object) -> AcceptedEventSpec:
         f_source = None
     if 'cesql' in data:
         f_cesql = _optional_str(data['cesql'])
+        f_cesql = rules.cesql_filter(f_cesql)
     else:
         f_cesql = None
     if 'name' in data:

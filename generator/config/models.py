@@ -82,7 +82,10 @@ class ParamSpec(_Model, rules.ParamMixin):
     description: str = ""
     pattern: str | None = Field(
         None,
-        description="RE2 regular expression the whole value must match (checked by the listener).",
+        description=(
+            "Regular expression the whole value must match, checked by the listener (RE2, as"
+            " Go's regexp reads it); constructs Python's re reads differently are refused."
+        ),
     )
     enum: list[str] | None = Field(None, min_length=1, description="Allowed values.")
     max_length: int | None = Field(None, ge=1, le=65536, description="Longest accepted value.")
@@ -298,6 +301,7 @@ class AcceptedEventSpec(_Model, rules.AcceptedEventMixin):
 
     _name = field_validator("name")(rules.dns1123_label)
     _attribute = field_validator("type", "type_prefix", "source")(rules.event_attribute)
+    _cesql = field_validator("cesql")(rules.cesql_filter)
     _one = model_validator(mode="after")(rules.one_event_type)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from generator.config import kube
+from generator.config import kube, patterns
 from generator.config.durations import parse_duration
 
 TYPE_CHECKING = False  # importing typing costs start-up time the plugin must not pay
@@ -80,9 +80,6 @@ _IMAGE_REPOSITORY = re.compile(
 )
 _IMAGE_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
-# RE2 (the regex engine behind CEL's matches()) has no look-around and no
-# back-references; a pattern using them would fail in the listener at runtime.
-_NOT_RE2 = re.compile(r"\(\?<?[=!]|\\[1-9]|\(\?P=")
 _URL = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s{}]*)?")
 _ENDPOINT = re.compile(r"/[A-Za-z0-9._~/-]*")
 _QUANTITY = re.compile(r"[0-9]+(\.[0-9]+)?(m|k|M|G|Ki|Mi|Gi)?")
@@ -151,27 +148,47 @@ def param_name(value: str) -> str:
     return value
 
 
+# The listener's CEL reads body.<field>; these words are CEL's own tokens, so
+# `body.in` does not parse (other reserved words are fine as field names).
+CEL_KEYWORDS = ("in", "true", "false", "null")
+
+
 def param_source(value: str) -> str:
     if not (_BODY_SOURCE.fullmatch(value) or _HEADER_SOURCE.fullmatch(value)):
         raise ValueError(
             f"{value!r} is not a supported source: use body.<field>[.<field>...]"
             " (e.g. body.dvc_data_version) or header.<Header-Name>"
         )
+    if value.startswith("body."):
+        for field in value.split(".")[1:]:
+            if field in CEL_KEYWORDS:
+                raise ValueError(
+                    f"{value!r} reads a field named {field!r}, which the listener's CEL cannot"
+                    f" select ({', '.join(CEL_KEYWORDS)} are CEL keywords): have the sender"
+                    " rename the field"
+                )
     return value
 
 
 def re2_pattern(value: _Text) -> _Text:
+    """A pattern the listener (RE2) and Python's re read alike (see patterns.py)."""
     if value is None:
         return value
-    try:
-        re.compile(value)
-    except re.error as err:
-        raise ValueError(f"{value!r} is not a valid regular expression: {err}") from None
-    if _NOT_RE2.search(value):
-        raise ValueError(
-            f"{value!r} uses look-around or back-references, which CEL's RE2 engine"
-            " does not support"
-        )
+    problem = patterns.pattern_problem(value)
+    if problem:
+        raise ValueError(f"{value!r} {problem}")
+    return value
+
+
+def cesql_filter(value: _Text) -> _Text:
+    """A CESQL filter the Broker (the CloudEvents Go SDK's parser) accepts (see cesql.py)."""
+    if value is None:
+        return value
+    from generator.config import cesql  # only configs with a CESQL filter pay for it
+
+    problem = cesql.filter_problem(value)
+    if problem:
+        raise ValueError(f"{value!r} is not a CESQL filter Knative can use: {problem}")
     return value
 
 
@@ -541,7 +558,7 @@ class ParamMixin:
         """Why the listener would reject this value, or None (mirrors the CEL checks)."""
         if self.enum is not None and value not in self.enum:
             return f"is not one of {', '.join(self.enum)}"
-        if self.pattern is not None and not re.fullmatch(self.pattern, value):
+        if self.pattern is not None and not patterns.listener_matches(self.pattern, value):
             return f"does not match pattern {self.pattern!r}"
         if self.max_length is not None and len(value) > self.max_length:
             return f"is longer than maxLength {self.max_length}"
