@@ -23,7 +23,8 @@ Four jobs, each cached by content under
     ``ctr -a ADDRESS -n k8s.io images import`` for each archive: the images keep their
     names, so a kubelet with ``imagePullPolicy: IfNotPresent`` or ``Never`` finds them.
 
-Command line (progress on stderr; stdout gets the archive paths, one a line)::
+Command line (progress on stderr; stdout gets the archive path, or for import the
+names loaded)::
 
     python tests/cluster/images.py base
     python tests/cluster/images.py runtime
