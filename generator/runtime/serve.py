@@ -255,7 +255,8 @@ class _Api:
         response.force_close()
         await response.prepare(request)
         transport = request.transport
-        assert transport is not None  # prepare() succeeded: the client is there
+        if transport is None:  # the client left while the headers went out
+            return response
         loop = asyncio.get_running_loop()
 
         def alive() -> bool:
@@ -289,13 +290,14 @@ class _Api:
 
         try:
             await _in_thread(follow, f"logs {run}")
-        except StreamStopped:
+        except (StreamStopped, OSError):
             # Shutting down: no terminating chunk, so `curl` reports a cut
-            # transfer (exit 18) instead of a log that ended.
-            log(f"log stream of {run} cut by shutdown")
-            transport.close()
-        except OSError:
-            log(f"client left the log stream of {run}")
+            # transfer (exit 18) instead of a log that ended. (cut_streams()
+            # may have closed the connection first: the thread then sees it gone.)
+            if self.stopping.is_set():
+                log(f"log stream of {run} cut by shutdown")
+            else:
+                log(f"client left the log stream of {run}")
             transport.close()
         except Exception as exc:  # e.g. pods/log refused: a deployment problem
             log(f"log stream of {run} failed: {type(exc).__name__}: {exc}")
