@@ -183,3 +183,18 @@ def test_a_key_holding_a_newline_prints_on_one_line(tmp_path: Path) -> None:
 def test_problem_lines_never_break() -> None:
     problem = Problem("a\nb.yaml", 1, 2, 'x["a\\nb"]', "bad\nvalue \x1b[2J\u2028")
     assert str(problem) == 'a\\nb.yaml:1:2: x["a\\nb"]: bad\\nvalue \\x1b[2J\\u2028'
+
+
+def test_an_escaped_surrogate_is_refused_not_a_crash(tmp_path: Path) -> None:
+    """YAML's "\\ud800" is half a UTF-16 pair: no character, and writing it would fail."""
+    text = EXAMPLE.read_text().replace(
+        "      description: Trigger source identifier\n",
+        '      description: "Trigger \\ud800 source"\n',
+    )
+    config = tmp_path / "c.yaml"
+    config.write_text(text)
+    line = text.splitlines().index('      description: "Trigger \\ud800 source"') + 1
+    assert one_problem(config) == [
+        f"{config}:{line}:7: spec.params[0].description: holds \\ud800, half of a UTF-16"
+        " surrogate pair, which is no character: write the character itself (or its \\U escape)"
+    ]

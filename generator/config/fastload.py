@@ -48,6 +48,9 @@ _MAYBE_SPECIAL = re.compile(
 )
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class _Doubt(Exception):
     """Not sure the full path would read this document the same way."""
 
@@ -131,6 +134,8 @@ def _node(stream: Iterator[Any], event: Any, depth: int) -> object:
 
 def _scalar(event: Any) -> object:
     value: str = event.value
+    if _SURROGATE.search(value):
+        raise _Doubt  # an escaped half of a UTF-16 pair: the full loader words it
     if not event.implicit[0]:
         return value  # quoted or block (not plain): always a string
     if value in _NULL:

@@ -25,6 +25,7 @@ MAX_DEPTH = 32
 # What YAML allows in a stream (its c-printable set). Anything else is refused
 # before parsing, with its line and column.
 _NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _TAG_PROBLEM = (
     "YAML tags (!name, !!type) are not supported: drop it (quote a value to keep it text)"
 )
@@ -50,6 +51,7 @@ class _Located:
             for key, value in node.items():
                 child = (*path, str(key))
                 self._place(child, node.lc.key(key))
+                _check_text(str(key), child)
                 out[str(key)] = self.convert(value, child, depth + 1)
             return out
         if isinstance(node, CommentedSeq):
@@ -60,6 +62,7 @@ class _Located:
                 items.append(self.convert(value, child, depth + 1))
             return items
         if isinstance(node, str):
+            _check_text(node, path)
             return str(node)  # drop ruamel's scalar string subclasses
         return node
 
@@ -74,6 +77,18 @@ class _Located:
                 return self.positions[loc]
             loc = loc[:-1]
         return (1, 1)
+
+
+def _check_text(text: str, path: Loc) -> None:
+    """A YAML escape can write half of a UTF-16 pair ("\\ud800"): no character, and
+    nothing can encode it as UTF-8 (the render would fail writing it)."""
+    half = _SURROGATE.search(text)
+    if half:
+        raise _Refused(
+            path,
+            f"holds \\u{ord(half.group()):04x}, half of a UTF-16 surrogate pair, which is no"
+            " character: write the character itself (or its \\U escape)",
+        )
 
 
 class _Refused(Exception):
@@ -262,7 +277,8 @@ def _parse(data: bytes, name: str, keep_nodes: bool = False) -> tuple[Any, _Loca
         document = located.convert(root, ())
     except _Refused as refused:
         line, col = located.position(refused.path)
-        raise fail(line, col, refused.message) from None
+        where = dotted(refused.path)
+        raise ConfigError([Problem(name, line, col, where, refused.message)]) from None
     return document, located
 
 
