@@ -258,3 +258,13 @@ def test_no_anchored_match_left_in_the_code() -> None:
             if re.search(r"\bre\.match\(|\.match\(", line) and "# a prefix" not in line:
                 offenders.append(f"{rel}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_a_digest_reference_is_checked_whole() -> None:
+    """The part before '@' was cut at its last ':', so a registry port hid the path."""
+    digest = "@sha256:" + "a" * 64
+    for good in ("quay.io/x/y", "quay.io/x/y:1.0", "registry:5000/x/y", "registry:5000/x/y:1.0"):
+        assert rules.pinned_image(good + digest) == good + digest
+    for bad in ("registry:5000/Bad Path", "registry:5000/x/y:bad tag", "quay.io/x/y:"):
+        with pytest.raises(ValueError, match="is not an image reference with a sha256 digest"):
+            rules.pinned_image(bad + digest)

@@ -287,8 +287,15 @@ def quantity_value(value: str) -> float:
 def pinned_image(value: str) -> str:
     repository, at, digest = value.partition("@")
     if at:
-        if not _DIGEST.fullmatch(digest) or not _IMAGE_REPOSITORY.fullmatch(
-            repository.rsplit(":", 1)[0]
+        # repo[:tag]@sha256:...; a ':' before the last '/' is a registry's port, not a tag.
+        name, colon, tag = repository.rpartition(":")
+        tagged = bool(colon) and "/" not in tag
+        if not tagged:
+            name = repository
+        if (
+            not _DIGEST.fullmatch(digest)
+            or not _IMAGE_REPOSITORY.fullmatch(name)
+            or (tagged and not _IMAGE_TAG.fullmatch(tag))
         ):
             raise ValueError(f"{value!r} is not an image reference with a sha256 digest")
         return value
