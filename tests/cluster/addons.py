@@ -150,7 +150,7 @@ def _wait_admission(cluster: Cluster, api_version: str, kind: str, webhook: str)
         "metadata": {"name": "admission-probe", "namespace": "default"},
         "spec": {"steps": [{"name": "s", "image": "x", "command": ["true"]}]}
         if kind == "Task"
-        else {"params": []},
+        else {"params": [{"name": "p", "value": "v"}]},
     }
     r = cluster.resource(api_version, kind)
     path = f"/apis/{api_version}/namespaces/default/{r.plural}"
@@ -159,7 +159,8 @@ def _wait_admission(cluster: Cluster, api_version: str, kind: str, webhook: str)
         try:
             cluster.request("POST", path, body=probe, query={"dryRun": "All"})
         except KubeAPIError as exc:
-            if exc.status in (500, 502, 503, 504) or "webhook" in str(exc.body):
+            # "failed calling webhook": not serving yet. Anything else is an answer.
+            if exc.status >= 500 or "failed calling webhook" in str(exc.body):
                 return None
             raise
         return True

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -146,7 +147,18 @@ def deploy(stack: Stack, namespace: str, config: Path = EXAMPLE) -> Deployed:
 
     el = wait_for(listener_ready, timeout=180, interval=1.0, what=f"EventListener {LISTENER} Ready")
     service = cluster.get("v1", "Service", f"el-{LISTENER}", namespace)
-    port = next(p["port"] for p in service["spec"]["ports"] if p.get("name", "").startswith("http"))
+    port = next(p["port"] for p in service["spec"]["ports"] if p.get("name") == "http-listener")
     url = f"http://{service['spec']['clusterIP']}:{port}"
     assert el["status"].get("address", {}).get("url", "").startswith(f"http://el-{LISTENER}.")
+    # Ready comes from the Deployment; kube-proxy programs the Service a moment later.
+    wait_for(lambda: _accepts(service["spec"]["clusterIP"], port), timeout=60, interval=0.5,
+             what=f"el-{LISTENER} to accept connections")
     return Deployed(stack, namespace, secret, url)
+
+
+def _accepts(host: str, port: int) -> bool:
+    try:
+        socket.create_connection((host, port), timeout=2).close()
+    except OSError:
+        return False
+    return True

@@ -59,7 +59,6 @@ CLUSTER_DOMAIN = "cluster.local"
 # registry.k8s.io/pause as the kubelet and containerd 1.6 know it; built locally.
 PAUSE_IMAGE = "registry.k8s.io/pause:3.10"
 CNI_BIN_DIR = "/usr/lib/cni"  # Debian's containernetworking-plugins
-STOP_TIMEOUT = 20.0
 READY_TIMEOUT = 120.0
 
 # Written by the kubelet/containerd outside the work directory; removed on stop.
@@ -97,19 +96,50 @@ def _kubeconfig(path: Path, server: str, ca: Path, cert: Any, user: str) -> Path
     )
 
 
-def host_cleanup(workdir: Path | None = None) -> None:
-    """Remove what a node leaves on the host: its network devices, iptables
-    chains, shims, mounts and files. Safe to run when nothing is there."""
-    # containerd shims outlive containerd (each is its own session leader): find
-    # ours by the socket address in their command line.
-    for proc in glob.glob("/proc/[0-9]*/cmdline"):
-        with contextlib.suppress(OSError):
-            argv = Path(proc).read_bytes().split(b"\0")
-            if argv and argv[0].endswith(b"containerd-shim-runc-v2") and any(
-                b"benchgen-cluster-" in a for a in argv
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = Path(stat).read_text().rsplit(")", 1)[1].split()
+            tree.setdefault(int(fields[1]), []).append(int(stat.split("/")[2]))
+    return tree
+
+
+def _kill_shims() -> None:
+    """containerd's runc shims outlive containerd (each is a session leader of its
+    own), and so do the containers under them: kill ours, containers first. Ours
+    name our socket, under /tmp/benchgen-cluster-*, in their command line."""
+    shims = []
+    for cmdline in glob.glob("/proc/[0-9]*/cmdline"):
+        with contextlib.suppress(OSError, ValueError):
+            argv = Path(cmdline).read_bytes().split(b"\0")
+            if argv[0].endswith(b"containerd-shim-runc-v2") and any(
+                b"/benchgen-cluster-" in a for a in argv
             ):
-                with contextlib.suppress(ProcessLookupError, ValueError):
-                    os.kill(int(proc.split("/")[2]), signal.SIGKILL)
+                shims.append(int(cmdline.split("/")[2]))
+    if not shims:
+        return
+    tree = _children()
+    doomed: list[int] = []
+    todo = list(shims)
+    while todo:
+        pid = todo.pop()
+        doomed.append(pid)
+        todo.extend(tree.get(pid, []))
+    for pid in reversed(doomed):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def host_cleanup(workdir: Path | None = None, kube_proxy: Path | None = None) -> None:
+    """Remove what a node leaves on the host: its containers and shims, iptables
+    rules and chains, network devices and namespaces, mounts and files. Safe to
+    run when nothing is there; ``workdir=None`` cleans every node work directory
+    (a run killed before its stop())."""
+    _kill_shims()
+    if kube_proxy is not None and kube_proxy.exists():
+        # kube-proxy removes its own chains and rules (all modes); no config needed.
+        _run(str(kube_proxy), "--cleanup", check=False)
     for dev in (POD_BRIDGE, NODE_BRIDGE):
         _run("ip", "link", "del", dev, check=False)
     for iptables in ("iptables", "ip6tables"):
@@ -121,24 +151,32 @@ def host_cleanup(workdir: Path | None = None) -> None:
             ("nat", "KUBE-KUBELET-CANARY"),
         ]:
             _unhook_chain(iptables, table, chain)
+    # Sandboxes' network namespaces (containerd CRI names them cni-<uuid>).
+    for netns in glob.glob("/run/netns/cni-*"):
+        _run("umount", "-l", netns, check=False)
+        with contextlib.suppress(OSError):
+            os.unlink(netns)
     for pattern in _HOST_LEFTOVERS:
         for path in glob.glob(pattern):
             with contextlib.suppress(OSError):
                 os.unlink(path)
+    dirs = [workdir] if workdir is not None else [Path(p) for p in glob.glob("/tmp/benchgen-cluster-*")]
+    for d in dirs:
+        _unmount_under(d)
+        if workdir is None:
+            shutil.rmtree(d, ignore_errors=True)
     for link in glob.glob("/var/log/containers/*.log"):
         if not os.path.exists(link):  # dangling: its pod log dir was ours and is gone
             with contextlib.suppress(OSError):
                 os.unlink(link)
-    if workdir is not None:
-        _unmount_under(workdir)
 
 
-def prepare_host() -> None:
+def prepare_host(bin_dir: Path) -> None:
     """Clear what a killed run left, then give the node its address. Call before
     the API server starts: it binds that address."""
     if os.geteuid() != 0:
         raise RuntimeError("a real node needs root (runc, network devices, mounts)")
-    host_cleanup()
+    host_cleanup(kube_proxy=bin_dir / "kube-proxy")
     # The node's own address, on a bridge with no ports: the kubelet refuses
     # loopback, and the API server, the fake orchestrator and the pods all use it.
     _run("ip", "link", "add", NODE_BRIDGE, "type", "bridge")
@@ -335,6 +373,17 @@ state = "{root / 'state'}"
         return self.cluster.ca.issue(stem, cn, organizations=org, client=True)
 
     def _kubelet(self) -> None:
+        # The kubelet authorizes the API server's requests (logs, exec) with a
+        # SubjectAccessReview: its client identity needs the kubelet API role.
+        self.cluster.apply({
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": "benchgen-e2e:kubelet-api-admin"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                        "name": "system:kubelet-api-admin"},
+            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User",
+                          "name": "kube-apiserver-kubelet-client"}],
+        })
         ca = self.cluster.ca
         client = self._certs("kubelet-client", f"system:node:{NODE_NAME}", ("system:nodes",))
         serving = ca.issue("kubelet-serving", NODE_NAME, hosts=(NODE_IP, NODE_NAME), server=True)
@@ -491,62 +540,36 @@ state = "{root / 'state'}"
 
     # -- stop -------------------------------------------------------------
 
-    def delete_all_pods(self, timeout: float = 60.0) -> None:
-        """Delete every pod and wait until containerd runs no container, so that
-        the shims exit and the sandboxes' network namespaces go."""
-        with contextlib.suppress(KubeAPIError, OSError):
-            for ns in self.cluster.list_objects("v1", "Namespace"):
-                name = ns["metadata"]["name"]
-                with contextlib.suppress(KubeAPIError):
-                    self.cluster.request(
-                        "DELETE",
-                        f"/api/v1/namespaces/{name}/pods",
-                        body={"kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": 1},
-                    )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                out = self.ctr("tasks", "ls", "-q", timeout=10).stdout.split()
-            except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
-                return
-            if not out:
-                return
-            time.sleep(0.5)
-
     def stop(self) -> None:
+        """Tear the node down fast: nothing on it needs a graceful end. The node
+        processes go first (so nothing restarts a container), then every container
+        and shim, then containerd; then the host is cleaned."""
         if self._stopped:
             return
         self._stopped = True
-        if "kubelet" in self._procs and self._procs["kubelet"].poll() is None:
-            self.delete_all_pods()
+        t = time.monotonic()
         for name in ("kube-proxy", "kube-scheduler", "kube-controller-manager", "kubelet"):
-            self._terminate(name)
+            self._kill(name)
         if "containerd" in self._procs and self._procs["containerd"].poll() is None:
             with contextlib.suppress(subprocess.SubprocessError):
                 for task in self.ctr("tasks", "ls", "-q", timeout=10).stdout.split():
                     self.ctr("tasks", "kill", "-s", "SIGKILL", task, timeout=10)
-        self._terminate("containerd")
-        if hasattr(self, "proxy_config"):
-            with contextlib.suppress(subprocess.SubprocessError, OSError):
-                _run(str(self.bin_dir / "kube-proxy"), "--cleanup", f"--config={self.proxy_config}", check=False)
-        host_cleanup(self.workdir)
+        self._kill("containerd")
+        host_cleanup(self.workdir, kube_proxy=self.bin_dir / "kube-proxy")
         if self in _LIVE:
             _LIVE.remove(self)
         if os.environ.get("BENCHGEN_E2E_KEEP") != "1":
             shutil.rmtree(self.workdir, ignore_errors=True)
+        self.stop_seconds = time.monotonic() - t
 
-    def _terminate(self, name: str) -> None:
+    def _kill(self, name: str) -> None:
         proc = self._procs.get(name)
         if proc is None or proc.poll() is not None:
             return
-        for sig, wait in ((signal.SIGTERM, STOP_TIMEOUT), (signal.SIGKILL, 5.0)):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, sig)
-            try:
-                proc.wait(timeout=wait)
-                return
-            except subprocess.TimeoutExpired:
-                continue
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=10)
 
     def pids(self) -> list[int]:
         return [p.pid for p in self._procs.values()]

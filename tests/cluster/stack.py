@@ -187,11 +187,11 @@ def start_stack() -> Stack:
 
     t2 = time.monotonic()
     _say("starting etcd, kube-apiserver and the node")
-    prepare_host()
+    prepare_host(kube_bin)
     try:
         cluster = Cluster.start(kube_bin, node_ip=NODE_IP)
     except BaseException:
-        host_cleanup()
+        host_cleanup(kube_proxy=kube_bin / "kube-proxy")
         raise
     try:
         node = Node.start(cluster, kube_bin, images=archives)
