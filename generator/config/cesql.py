@@ -6,11 +6,12 @@ ANTLR grammar), and a filter that does not parse never lets an event through.
 No Python library parses CESQL, so this is a small recursive-descent parser
 of that grammar: the same tokens (keywords in any case, longest match first),
 the same operators and precedence, ``NOT? LIKE 'string'``, ``NOT? IN (set)``,
-``EXISTS attribute``, function calls. It is stricter than Go where Go would
-accept something that can never be meant: a character the lexer does not know
-(Go's lexer drops it with a warning), an unknown function or a wrong number of
-arguments (Go fails every event), an integer beyond 32 bits, and a filter that
-is not a condition (a bare attribute or number). tests/conformance runs a
+``EXISTS attribute``, function calls, integers that carry their sign (``a -1``
+is two values to Go's lexer, not a subtraction) and fit in 32 bits. It is
+stricter than Go where Go would accept something that can never be meant: a
+character the lexer does not know (Go's lexer drops it with a warning), an
+unknown function or a wrong number of arguments (Go fails every event), and a
+filter that is not a condition (a bare attribute or number). tests/conformance runs a
 corpus of expressions through the Go parser to prove the two agree.
 """
 
@@ -45,12 +46,14 @@ _KEYWORDS = {"AND", "OR", "XOR", "NOT", "LIKE", "EXISTS", "IN", "TRUE", "FALSE"}
 _SYMBOLS = ("!=", ">=", "<>", "<=", "(", ")", ",", "*", "/", "%", "+", "-", "=", ">", "<")
 _COMPARISONS = {"=", "!=", "<>", ">=", "<=", "<", ">"}
 _WORD = re.compile(r"[A-Za-z0-9_]+")
+# The lexer's INTEGER_LITERAL carries its sign: "a -1" is two values, not a subtraction.
+_SIGNED = re.compile(r"[+-][0-9]+")
 _SPACE = re.compile(r"[ \t\r\n]+")
 _STRING = {
     "'": re.compile(r"'(?:\\.|''|[^'\\])*'", re.DOTALL),
     '"': re.compile(r'"(?:\\.|""|[^"\\])*"', re.DOTALL),
 }
-MAX_INT = 2**31 - 1
+MIN_INT, MAX_INT = -(2**31), 2**31 - 1
 MAX_NESTING = 100
 
 
@@ -110,6 +113,11 @@ def tokens(text: str) -> list[_Token]:
             out.append(_Token("STRING", found.group(), i))
             i = found.end()
             continue
+        signed = _SIGNED.match(text, i)  # a prefix, at i
+        if signed:
+            out.append(_Token("INTEGER", signed.group(), i))
+            i = signed.end()
+            continue
         word = _WORD.match(text, i)  # a prefix, at i
         if word:
             kind, length = _word_kind(word.group())
@@ -153,7 +161,12 @@ class _Parser:
 
     def fail(self, expected: str) -> None:
         token = self.token
-        raise CesqlError(f"{expected} at position {token.position + 1}, found {token.describe()}")
+        hint = ""
+        if token.kind == "INTEGER" and token.text[0] in "+-":
+            hint = f" (CESQL reads it as one number: write {token.text[0]} {token.text[1:]})"
+        raise CesqlError(
+            f"{expected} at position {token.position + 1}, found {token.describe()}{hint}"
+        )
 
     def nested(self, parse: Callable[[], str]) -> str:
         self.nesting += 1
@@ -238,10 +251,10 @@ class _Parser:
             self.take()
             return "bool"
         if kind == "INTEGER":
-            if int(token.text) > MAX_INT:
+            if not MIN_INT <= int(token.text) <= MAX_INT:
                 raise CesqlError(
                     f"{token.text} at position {token.position + 1} is beyond CESQL's 32-bit"
-                    f" integers (at most {MAX_INT})"
+                    f" integers ({MIN_INT} to {MAX_INT})"
                 )
             self.take()
             return "int"

@@ -226,6 +226,27 @@ def test_negative_case_fails_precisely(case: Path, harness: Path) -> None:
     )
 
 
+def test_expressions_agree_with_go(harness: Path) -> None:
+    """benchgen's verdicts on patterns, field paths and CESQL filters are Go's (issue 14).
+
+    expressions.yaml holds them; tests/test_expressions.py checks benchgen gives
+    them. Here every accepted pattern is compiled with Go's regexp and run through
+    Triggers' CEL interceptor on each listed value, field paths are parsed by
+    cel-go, CESQL filters by the CloudEvents Go SDK (Knative's parser), and each
+    refused entry is as Go sees it (go: invalid or go: valid).
+    """
+    proc = subprocess.run(
+        [str(harness), "--expressions", str(HERE / "expressions.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    problems = [line for line in proc.stdout.splitlines() if line.strip()]
+    assert problems == [], "Go disagrees with benchgen:\n" + "\n".join(problems)
+    assert proc.returncode == 0, proc.stderr
+
+
 OVERLAY_BUILDS = sorted((ROOT / "tests" / "plugin" / "expected").glob("*.yaml"))
 
 

@@ -4,11 +4,15 @@
 // Usage:
 //
 //	conformance [--crds DIR] [--events DIR] [--secret NAME/KEY=VALUE]... MANIFESTS...
+//	conformance --expressions FILE
 //
 // MANIFESTS are directories (every *.yaml, *.yml, *.json file in them) or
 // files holding one or more YAML documents ("-" reads standard input).
 // Every problem is printed as one line "object: field: message"; the exit
-// status is 1 when there is any problem, 2 on a usage error.
+// status is 1 when there is any problem, 2 on a usage error. With --expressions
+// it checks benchgen's verdicts on a corpus of patterns, field paths and CESQL
+// filters against Go's regexp, cel-go and the CloudEvents SQL parser
+// (expressions.go); MANIFESTS are optional then.
 package main
 
 import (
@@ -87,18 +91,28 @@ func main() {
 	eventsDir := flag.String("events", "", "directory of sample events (*.yaml) to run through the trigger chain")
 	namespace := flag.String("namespace", "default", "namespace the manifests are applied to")
 	verbose := flag.Bool("v", false, "print a summary of what was checked to stderr")
+	expressions := flag.String("expressions", "", "corpus of patterns, field paths and CESQL filters with benchgen's verdicts (tests/conformance/expressions.yaml)")
 	flag.Var(secrets, "secret", "test secret NAME/KEY=VALUE for interceptors (repeatable; events may add their own)")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: %s [flags] MANIFESTS...\n", os.Args[0])
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if flag.NArg() == 0 {
+	if flag.NArg() == 0 && *expressions == "" {
 		flag.Usage()
 		os.Exit(2)
 	}
 
 	rep := &Report{}
+	if *expressions != "" {
+		if err := RunExpressions(*expressions, rep); err != nil {
+			fmt.Fprintf(os.Stderr, "conformance: %v\n", err)
+			os.Exit(2)
+		}
+		if flag.NArg() == 0 {
+			finish(rep)
+		}
+	}
 	schemas, err := LoadCRDs(*crdDir)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "conformance: %v\n", err)
@@ -139,6 +153,11 @@ func main() {
 		fmt.Fprintf(os.Stderr, "conformance: checked %d objects (%s), %d CRD schemas, %d events\n",
 			len(set.Objects), strings.Join(parts, " "), len(schemas), set.EventsRun)
 	}
+	finish(rep)
+}
+
+// finish prints every problem and exits: 1 when there is any, else 0.
+func finish(rep *Report) {
 	for _, p := range rep.problems {
 		fmt.Println(p.String())
 	}
@@ -146,4 +165,5 @@ func main() {
 		fmt.Fprintf(os.Stderr, "conformance: %d problem(s)\n", len(rep.problems))
 		os.Exit(1)
 	}
+	os.Exit(0)
 }
