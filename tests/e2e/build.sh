@@ -70,19 +70,22 @@ complete_node() {
   for b in "${node_bins[@]}"; do [[ -x "$bin/$b" ]] || return 1; done
 }
 complete() { complete_base && { [[ -z "$node" ]] || complete_node; }; }
+# What to tell a user to run: the make target that builds this set.
+target=e2e
+[[ -n "$node" ]] && target=e2e-cluster
 
 if complete; then
   echo "$bin"
   exit 0
 fi
 if [[ -n "$cached_only" ]]; then
-  echo "build.sh: $bin is not built yet${node:+ with --node} (run 'make e2e')" >&2
+  echo "build.sh: $bin is not built yet${node:+ with --node} (run 'make $target')" >&2
   exit 4
 fi
 
 if ! command -v go > /dev/null 2>&1; then
   echo "build.sh: Go is not installed and $bin is not cached;" \
-    "install Go (https://go.dev/doc/install) and run 'make e2e'" >&2
+    "install Go (https://go.dev/doc/install) and run 'make $target'" >&2
   exit 3
 fi
 # Checked before the minutes of Go builds, not after them.
