@@ -103,14 +103,18 @@ def escaped(expression: str) -> str:
     return expression
 
 
-def param_overlay(param: ParamSpec) -> str:
-    """Expression giving the param's value as a string, default applied, escaped."""
+def param_value(param: ParamSpec) -> str:
+    """Expression giving the param's value as a string, default applied."""
     presence, value = _source(param)
     as_text = f"string({value})" if param.type == "boolean" else value
     if param.required:
-        return escaped(as_text)
-    chosen = f"{presence} && {as_text} != '' ? {as_text} : {literal(param.default_text)}"
-    return escaped(f"({chosen})")
+        return as_text
+    return f"({presence} && {as_text} != '' ? {as_text} : {literal(param.default_text)})"
+
+
+def param_overlay(param: ParamSpec) -> str:
+    """The overlay: the param's value, escaped for the way to the step."""
+    return escaped(param_value(param))
 
 
 def build_filter(

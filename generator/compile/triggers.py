@@ -86,7 +86,7 @@ def build_event_listener(bench: Benchmark, names: Names) -> Manifest:
         interceptors.append(
             _cel_check(
                 "event-id-names-the-run",
-                cel.event_id_check(cel.param_overlay(param), names.event_id_room),
+                cel.event_id_check(cel.param_value(param), names.event_id_room),
             )
         )
     return _listener(
