@@ -73,7 +73,9 @@ def load_dir(directory: Path, *, skip: Iterable[str] = (), recursive: bool = Fal
     for path in files:
         if path.name in skipped:
             continue
-        out.extend(d for d in yaml.load_all(path.read_text(), Loader=_LOADER) if isinstance(d, dict))
+        out.extend(
+            d for d in yaml.load_all(path.read_text(), Loader=_LOADER) if isinstance(d, dict)
+        )
     return out
 
 
@@ -100,7 +102,9 @@ def wait_available(cluster: Cluster, namespace: str, name: str, timeout: float =
     def available() -> Obj | None:
         dep = cluster.get("apps/v1", "Deployment", name, namespace)
         conds = {c["type"]: c["status"] for c in dep.get("status", {}).get("conditions", [])}
-        return dep if conds.get("Available") == "True" and dep["status"].get("readyReplicas") else None
+        return (
+            dep if conds.get("Available") == "True" and dep["status"].get("readyReplicas") else None
+        )
 
     return wait_for(available, timeout=timeout, interval=1.0, what=f"Deployment {namespace}/{name}")
 
@@ -112,7 +116,9 @@ def pipelines_objects(config: Path, refs: ImageRefs) -> list[Obj]:
     objs = [
         *load_dir(config / "100-namespace"),
         *load_dir(config / "300-crds"),
-        *load_dir(config, skip=("events.yaml", "webhook-hpa.yaml", "config-leader-election-events.yaml")),
+        *load_dir(
+            config, skip=("events.yaml", "webhook-hpa.yaml", "config-leader-election-events.yaml")
+        ),
     ]
     return [_rewrite(o, refs) for o in objs]
 
@@ -131,7 +137,9 @@ def install_pipelines(cluster: Cluster, config: Path, refs: ImageRefs) -> None:
 
 def install_triggers(cluster: Cluster, config: Path, refs: ImageRefs) -> None:
     _install(cluster, triggers_objects(config, refs))
-    _wait_admission(cluster, "triggers.tekton.dev/v1beta1", "TriggerBinding", "tekton-triggers-webhook")
+    _wait_admission(
+        cluster, "triggers.tekton.dev/v1beta1", "TriggerBinding", "tekton-triggers-webhook"
+    )
 
     def interceptors_ready() -> bool:
         items = cluster.list_objects("triggers.tekton.dev/v1alpha1", "ClusterInterceptor")
@@ -183,24 +191,37 @@ def coredns_objects(image: str, cluster_ip: str, domain: str) -> list[Obj]:
 """
     ns = "kube-system"
     return [
-        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "coredns", "namespace": ns}},
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": "coredns", "namespace": ns},
+        },
         {
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "ClusterRole",
             "metadata": {"name": "system:coredns"},
             "rules": [
-                {"apiGroups": [""], "resources": ["endpoints", "services", "pods", "namespaces"],
-                 "verbs": ["list", "watch"]},
-                {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"],
-                 "verbs": ["list", "watch"]},
+                {
+                    "apiGroups": [""],
+                    "resources": ["endpoints", "services", "pods", "namespaces"],
+                    "verbs": ["list", "watch"],
+                },
+                {
+                    "apiGroups": ["discovery.k8s.io"],
+                    "resources": ["endpointslices"],
+                    "verbs": ["list", "watch"],
+                },
             ],
         },
         {
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "ClusterRoleBinding",
             "metadata": {"name": "system:coredns"},
-            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
-                        "name": "system:coredns"},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": "system:coredns",
+            },
             "subjects": [{"kind": "ServiceAccount", "name": "coredns", "namespace": ns}],
         },
         {
@@ -221,8 +242,11 @@ def coredns_objects(image: str, cluster_ip: str, domain: str) -> list[Obj]:
                     "spec": {
                         "serviceAccountName": "coredns",
                         "dnsPolicy": "Default",
-                        "securityContext": {"runAsNonRoot": True, "runAsUser": 65532,
-                                            "seccompProfile": {"type": "RuntimeDefault"}},
+                        "securityContext": {
+                            "runAsNonRoot": True,
+                            "runAsUser": 65532,
+                            "seccompProfile": {"type": "RuntimeDefault"},
+                        },
                         "containers": [
                             {
                                 "name": "coredns",
@@ -230,8 +254,16 @@ def coredns_objects(image: str, cluster_ip: str, domain: str) -> list[Obj]:
                                 "imagePullPolicy": "Never",
                                 "command": ["/ko-app/coredns", "-conf", "/etc/coredns/Corefile"],
                                 "ports": [
-                                    {"containerPort": COREDNS_PORT, "protocol": "UDP", "name": "dns"},
-                                    {"containerPort": COREDNS_PORT, "protocol": "TCP", "name": "dns-tcp"},
+                                    {
+                                        "containerPort": COREDNS_PORT,
+                                        "protocol": "UDP",
+                                        "name": "dns",
+                                    },
+                                    {
+                                        "containerPort": COREDNS_PORT,
+                                        "protocol": "TCP",
+                                        "name": "dns-tcp",
+                                    },
                                 ],
                                 "volumeMounts": [{"name": "config", "mountPath": "/etc/coredns"}],
                                 "readinessProbe": {"httpGet": {"path": "/ready", "port": 8181}},

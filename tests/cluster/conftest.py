@@ -77,9 +77,7 @@ def orchestrator(real_cluster: Stack, namespace: str) -> Iterator[Orchestrator]:
     with FakeOrchestrator(host=real_cluster.node_ip) as fake:
         port = int(fake.url.rsplit(":", 1)[1])
         real_cluster.expose(namespace, "sast-ai-orchestrator", 80, real_cluster.node_ip, port)
-        yield Orchestrator(
-            fake, f"http://sast-ai-orchestrator.{namespace}.svc.cluster.local:80"
-        )
+        yield Orchestrator(fake, f"http://sast-ai-orchestrator.{namespace}.svc.cluster.local:80")
 
 
 __all__ = ["KubeAPIError", "Orchestrator"]

@@ -38,7 +38,10 @@ Obj = dict[str, Any]
 def render(config: Path, namespace: str) -> str:
     proc = subprocess.run(
         [BENCHGEN, "render", str(config), "--namespace", namespace],
-        capture_output=True, text=True, check=False, timeout=60,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
@@ -59,13 +62,21 @@ class Deployed:
     def post(self, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
         """POST to the listener's Service; the status and body the caller gets."""
         resp = urllib3.request(
-            "POST", self.listener_url, body=body, headers=headers,
-            timeout=urllib3.Timeout(connect=5, read=30), retries=False,
+            "POST",
+            self.listener_url,
+            body=body,
+            headers=headers,
+            timeout=urllib3.Timeout(connect=5, read=30),
+            retries=False,
         )
-        return resp.status, resp.data.decode(errors="replace")
+        text = resp.data.decode(errors="replace")
+        if resp.status >= 300:  # say who answered: the sink, or something else
+            text += f" {dict(resp.headers)}"
+        return resp.status, text
 
-    def send(self, fields: dict[str, Any], *, signed: bool = True,
-             event: str = "push") -> tuple[int, str]:
+    def send(
+        self, fields: dict[str, Any], *, signed: bool = True, event: str = "push"
+    ) -> tuple[int, str]:
         body = json.dumps(fields).encode()
         headers = {"Content-Type": "application/json", "X-GitHub-Event": event}
         if signed:
@@ -76,8 +87,12 @@ class Deployed:
         return self.stack.cluster.list_objects("tekton.dev/v1", "PipelineRun", self.namespace)
 
     def wait_for_run(self, timeout: float = 60.0) -> Obj:
-        return wait_for(lambda: (self.runs() or [None])[0], timeout=timeout, interval=0.5,
-                        what=f"a PipelineRun in {self.namespace}")
+        return wait_for(
+            lambda: (self.runs() or [None])[0],
+            timeout=timeout,
+            interval=0.5,
+            what=f"a PipelineRun in {self.namespace}",
+        )
 
     def wait_finished(self, name: str, timeout: float = RUN_TIMEOUT) -> Obj:
         def done() -> Obj | None:
@@ -86,14 +101,19 @@ class Deployed:
             return run if cond and cond["status"] in ("True", "False") else None
 
         try:
-            return wait_for(done, timeout=timeout, interval=1.0, what=f"PipelineRun {name} to finish")
+            return wait_for(
+                done, timeout=timeout, interval=1.0, what=f"PipelineRun {name} to finish"
+            )
         except TimeoutError as exc:
             raise TimeoutError(f"{exc}\n{self.describe(name)}") from None
 
     def task_runs(self, run: str) -> dict[str, Obj]:
         """The run's TaskRuns by pipeline task name."""
         items = self.stack.cluster.list_objects(
-            "tekton.dev/v1", "TaskRun", self.namespace, label_selector=f"tekton.dev/pipelineRun={run}"
+            "tekton.dev/v1",
+            "TaskRun",
+            self.namespace,
+            label_selector=f"tekton.dev/pipelineRun={run}",
         )
         return {tr["metadata"]["labels"]["tekton.dev/pipelineTask"]: tr for tr in items}
 
@@ -112,8 +132,10 @@ class Deployed:
         for name, tr in self.task_runs(run).items():
             lines.append(f"{name}: {json.dumps(tr.get('status', {}).get('conditions'))}")
         for pod in self.stack.cluster.list_objects("v1", "Pod", self.namespace):
-            lines.append(f"pod {pod['metadata']['name']}: {pod.get('status', {}).get('phase')} "
-                         f"{json.dumps(pod.get('status', {}).get('containerStatuses'))[:800]}")
+            lines.append(
+                f"pod {pod['metadata']['name']}: {pod.get('status', {}).get('phase')} "
+                f"{json.dumps(pod.get('status', {}).get('containerStatuses'))[:800]}"
+            )
         return "\n".join(lines)
 
 
@@ -128,16 +150,28 @@ def results(run: Obj) -> dict[str, str]:
     return {r["name"]: r["value"] for r in run.get("status", {}).get("results", []) or []}
 
 
-def deploy(stack: Stack, namespace: str, config: Path = EXAMPLE) -> Deployed:
-    """``benchgen render | kubectl apply --server-side``, the webhook Secret, then
-    wait until Triggers has made the listener's Deployment and Service ready."""
-    stack.run_kubectl("apply", "--server-side", "-f", "-", input=render(config, namespace),
-                      namespace=namespace)
+def deploy(stack: Stack, namespace: str, config: Path = EXAMPLE, *, apply: bool = True) -> Deployed:
+    """``benchgen render | kubectl apply --server-side`` (unless ``apply`` is false:
+    already applied, e.g. by ``make eventlistener``), the webhook Secret, then wait
+    until Triggers has made the listener's Deployment and Service ready."""
+    if apply:
+        stack.run_kubectl(
+            "apply",
+            "--server-side",
+            "-f",
+            "-",
+            input=render(config, namespace),
+            namespace=namespace,
+        )
     secret = secrets.token_hex(20).encode()
-    stack.cluster.apply({
-        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": SECRET, "namespace": namespace},
-        "data": {"token": base64.b64encode(secret).decode()},
-    })
+    stack.cluster.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": SECRET, "namespace": namespace},
+            "data": {"token": base64.b64encode(secret).decode()},
+        }
+    )
     cluster = stack.cluster
 
     def listener_ready() -> Obj | None:
@@ -151,8 +185,12 @@ def deploy(stack: Stack, namespace: str, config: Path = EXAMPLE) -> Deployed:
     url = f"http://{service['spec']['clusterIP']}:{port}"
     assert el["status"].get("address", {}).get("url", "").startswith(f"http://el-{LISTENER}.")
     # Ready comes from the Deployment; kube-proxy programs the Service a moment later.
-    wait_for(lambda: _accepts(service["spec"]["clusterIP"], port), timeout=60, interval=0.5,
-             what=f"el-{LISTENER} to accept connections")
+    wait_for(
+        lambda: _accepts(service["spec"]["clusterIP"], port),
+        timeout=60,
+        interval=0.5,
+        what=f"el-{LISTENER} to accept connections",
+    )
     return Deployed(stack, namespace, secret, url)
 
 

@@ -42,7 +42,6 @@ from typing import Any
 from tests.e2e.cluster import (
     SERVICE_CIDR,
     Cluster,
-    KubeAPIError,
     _die_with_parent,
     _free_port,
     wait_for,
@@ -53,8 +52,10 @@ NODE_BRIDGE = "bgnode0"  # carries the node address only
 NODE_IP = "10.200.0.1"
 POD_BRIDGE = "bgpods0"  # the CNI bridge the pods hang off
 POD_CIDR = "10.244.0.0/24"
+POD_GATEWAY = "10.244.0.1"
 CNI_NETWORK = "benchgen-pods"
 CLUSTER_DNS = "10.96.0.10"
+POD_TABLE = "4242"  # the routing table (and rule priority) for what pods send
 CLUSTER_DOMAIN = "cluster.local"
 # registry.k8s.io/pause as the kubelet and containerd 1.6 know it; built locally.
 PAUSE_IMAGE = "registry.k8s.io/pause:3.10"
@@ -86,9 +87,14 @@ def _kubeconfig(path: Path, server: str, ca: Path, cert: Any, user: str) -> Path
         {
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [{"name": "c", "cluster": {"server": server, "certificate-authority": str(ca)}}],
+            "clusters": [
+                {"name": "c", "cluster": {"server": server, "certificate-authority": str(ca)}}
+            ],
             "users": [
-                {"name": user, "user": {"client-certificate": str(cert.cert), "client-key": str(cert.key)}}
+                {
+                    "name": user,
+                    "user": {"client-certificate": str(cert.cert), "client-key": str(cert.key)},
+                }
             ],
             "contexts": [{"name": "c", "context": {"cluster": "c", "user": user}}],
             "current-context": "c",
@@ -142,6 +148,8 @@ def host_cleanup(workdir: Path | None = None, kube_proxy: Path | None = None) ->
         _run(str(kube_proxy), "--cleanup", check=False)
     for dev in (POD_BRIDGE, NODE_BRIDGE):
         _run("ip", "link", "del", dev, check=False)
+    _run("ip", "rule", "del", "priority", POD_TABLE, check=False)
+    _run("ip", "route", "flush", "table", POD_TABLE, check=False)
     for iptables in ("iptables", "ip6tables"):
         for table, chain in [("filter", c) for c in _KUBELET_CHAINS] + [
             ("nat", "KUBE-MARK-MASQ"),
@@ -160,7 +168,11 @@ def host_cleanup(workdir: Path | None = None, kube_proxy: Path | None = None) ->
         for path in glob.glob(pattern):
             with contextlib.suppress(OSError):
                 os.unlink(path)
-    dirs = [workdir] if workdir is not None else [Path(p) for p in glob.glob("/tmp/benchgen-cluster-*")]
+    dirs = (
+        [workdir]
+        if workdir is not None
+        else [Path(p) for p in glob.glob("/tmp/benchgen-cluster-*")]
+    )
     for d in dirs:
         _unmount_under(d)
         if workdir is None:
@@ -182,6 +194,23 @@ def prepare_host(bin_dir: Path) -> None:
     _run("ip", "link", "add", NODE_BRIDGE, "type", "bridge")
     _run("ip", "addr", "add", f"{NODE_IP}/32", "dev", NODE_BRIDGE)
     _run("ip", "link", "set", NODE_BRIDGE, "up")
+    # Nothing addressed to the cluster may leave the machine. Service addresses
+    # are routed to the port-less node bridge: kube-proxy's DNAT still applies
+    # (it happens after this first route lookup), and a Service it has not
+    # programmed yet is dropped here instead of following the default route.
+    _run("ip", "route", "add", SERVICE_CIDR, "dev", NODE_BRIDGE)
+    # Pods only talk to each other and to this machine. What they send is routed
+    # by a table of its own that knows the pod and Service networks and drops the
+    # rest; addresses of this machine are delivered before it (the local table).
+    # The pods' bridge is made here, with its gateway address, so these routes can
+    # name it; the CNI bridge plugin adopts an existing bridge as it is.
+    _run("ip", "link", "add", POD_BRIDGE, "type", "bridge")
+    _run("ip", "addr", "add", POD_GATEWAY + "/24", "dev", POD_BRIDGE)
+    _run("ip", "link", "set", POD_BRIDGE, "up")
+    _run("ip", "route", "add", POD_CIDR, "dev", POD_BRIDGE, "table", POD_TABLE)
+    _run("ip", "route", "add", SERVICE_CIDR, "dev", NODE_BRIDGE, "table", POD_TABLE)
+    _run("ip", "route", "add", "blackhole", "default", "table", POD_TABLE)
+    _run("ip", "rule", "add", "iif", POD_BRIDGE, "lookup", POD_TABLE, "priority", POD_TABLE)
     # Pods reach Services through the host's iptables (kube-proxy), and the
     # replies of a pod on the same bridge must pass them too.
     Path("/proc/sys/net/ipv4/ip_forward").write_text("1")
@@ -208,7 +237,9 @@ def _unmount_under(root: Path) -> None:
         line.split()[1].replace("\\040", " ")
         for line in Path("/proc/self/mounts").read_text().splitlines()
     ]
-    for mount in sorted((m for m in mounts if m == prefix or m.startswith(prefix + "/")), reverse=True):
+    for mount in sorted(
+        (m for m in mounts if m == prefix or m.startswith(prefix + "/")), reverse=True
+    ):
         _run("umount", "-l", mount, check=False)
 
 
@@ -311,8 +342,8 @@ class Node:
         config = self.workdir / "containerd.toml"
         config.write_text(
             f"""version = 2
-root = "{root / 'root'}"
-state = "{root / 'state'}"
+root = "{root / "root"}"
+state = "{root / "state"}"
 [grpc]
   address = "{self.containerd_sock}"
 [ttrpc]
@@ -333,7 +364,7 @@ state = "{root / 'state'}"
       runtime_type = "io.containerd.runc.v2"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "{CNI_BIN_DIR}"
-    conf_dir = "{self.workdir / 'cni' / 'net.d'}"
+    conf_dir = "{self.workdir / "cni" / "net.d"}"
   [plugins."io.containerd.grpc.v1.cri".registry]
     config_path = ""
 """
@@ -375,20 +406,34 @@ state = "{root / 'state'}"
     def _kubelet(self) -> None:
         # The kubelet authorizes the API server's requests (logs, exec) with a
         # SubjectAccessReview: its client identity needs the kubelet API role.
-        self.cluster.apply({
-            "apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "ClusterRoleBinding",
-            "metadata": {"name": "benchgen-e2e:kubelet-api-admin"},
-            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
-                        "name": "system:kubelet-api-admin"},
-            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User",
-                          "name": "kube-apiserver-kubelet-client"}],
-        })
+        self.cluster.apply(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "ClusterRoleBinding",
+                "metadata": {"name": "benchgen-e2e:kubelet-api-admin"},
+                "roleRef": {
+                    "apiGroup": "rbac.authorization.k8s.io",
+                    "kind": "ClusterRole",
+                    "name": "system:kubelet-api-admin",
+                },
+                "subjects": [
+                    {
+                        "apiGroup": "rbac.authorization.k8s.io",
+                        "kind": "User",
+                        "name": "kube-apiserver-kubelet-client",
+                    }
+                ],
+            }
+        )
         ca = self.cluster.ca
         client = self._certs("kubelet-client", f"system:node:{NODE_NAME}", ("system:nodes",))
         serving = ca.issue("kubelet-serving", NODE_NAME, hosts=(NODE_IP, NODE_NAME), server=True)
         kubeconfig = _kubeconfig(
-            self.workdir / "kubelet.kubeconfig", self.cluster.server, ca.cert_path, client, "kubelet"
+            self.workdir / "kubelet.kubeconfig",
+            self.cluster.server,
+            ca.cert_path,
+            client,
+            "kubelet",
         )
         resolv = self.workdir / "resolv.conf"
         resolv.write_text("")  # no upstream DNS: pods only resolve cluster names
@@ -423,8 +468,12 @@ state = "{root / 'state'}"
                 "staticPodPath": "",
                 "serializeImagePulls": False,
                 # The disk is shared with builds and caches: never evict test pods.
-                "evictionHard": {"memory.available": "100Mi", "nodefs.available": "1%",
-                                 "imagefs.available": "1%", "nodefs.inodesFree": "1%"},
+                "evictionHard": {
+                    "memory.available": "100Mi",
+                    "nodefs.available": "1%",
+                    "imagefs.available": "1%",
+                    "nodefs.inodesFree": "1%",
+                },
                 "imageGCHighThresholdPercent": 100,
                 "imageGCLowThresholdPercent": 99,
                 "syncFrequency": "10s",
@@ -454,7 +503,11 @@ state = "{root / 'state'}"
         pki = ca.directory
         cm = self._certs("controller-manager", "system:kube-controller-manager")
         cm_kc = _kubeconfig(
-            self.workdir / "controller-manager.kubeconfig", self.cluster.server, ca.cert_path, cm, "cm"
+            self.workdir / "controller-manager.kubeconfig",
+            self.cluster.server,
+            ca.cert_path,
+            cm,
+            "cm",
         )
         self._spawn(
             "kube-controller-manager",
@@ -495,7 +548,13 @@ state = "{root / 'state'}"
     def _kube_proxy(self) -> None:
         ca = self.cluster.ca
         proxy = self._certs("kube-proxy", "system:kube-proxy")
-        kc = _kubeconfig(self.workdir / "kube-proxy.kubeconfig", self.cluster.server, ca.cert_path, proxy, "proxy")
+        kc = _kubeconfig(
+            self.workdir / "kube-proxy.kubeconfig",
+            self.cluster.server,
+            ca.cert_path,
+            proxy,
+            "proxy",
+        )
         self.proxy_config = _write_json(
             self.workdir / "kube-proxy.yaml",
             {
@@ -517,7 +576,10 @@ state = "{root / 'state'}"
                 },
             },
         )
-        self._spawn("kube-proxy", [str(self.bin_dir / "kube-proxy"), f"--config={self.proxy_config}", "--v=1"])
+        self._spawn(
+            "kube-proxy",
+            [str(self.bin_dir / "kube-proxy"), f"--config={self.proxy_config}", "--v=1"],
+        )
 
     def _wait_ready(self) -> None:
         def ready() -> bool | None:
@@ -533,7 +595,12 @@ state = "{root / 'state'}"
             return True if sa else None
 
         try:
-            wait_for(ready, timeout=READY_TIMEOUT, interval=0.5, what="the node to be Ready and the default ServiceAccount")
+            wait_for(
+                ready,
+                timeout=READY_TIMEOUT,
+                interval=0.5,
+                what="the node to be Ready and the default ServiceAccount",
+            )
         except TimeoutError as exc:
             tails = "\n".join(f"--- {n}\n{self.log_tail(n, 15)}" for n in self._procs)
             raise TimeoutError(f"{exc}\n{tails}") from None

@@ -23,7 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.cluster import addons
-from tests.cluster.node import CLUSTER_DNS, CLUSTER_DOMAIN, NODE_IP, PAUSE_IMAGE, Node, host_cleanup, prepare_host
+from tests.cluster.node import (
+    CLUSTER_DNS,
+    CLUSTER_DOMAIN,
+    NODE_IP,
+    PAUSE_IMAGE,
+    Node,
+    host_cleanup,
+    prepare_host,
+)
 from tests.e2e.cluster import Cluster, KubeAPIError, wait_for
 
 HERE = Path(__file__).resolve().parent
@@ -46,7 +54,10 @@ def _say(message: str) -> None:
 def _script(*argv: str | Path) -> Path:
     """Run a build script; its last stdout line is the path it made."""
     proc = subprocess.run(
-        ["bash", *map(str, argv)], stdout=subprocess.PIPE, text=True, check=False,
+        ["bash", *map(str, argv)],
+        stdout=subprocess.PIPE,
+        text=True,
+        check=False,
         stdin=subprocess.DEVNULL,
     )
     if proc.returncode in (3, 4):
@@ -73,28 +84,50 @@ class Stack:
             raise StackUnavailable("kubectl is missing (pip install -e '.[dev]' brings it)")
         return found
 
-    def run_kubectl(self, *args: str, input: str | None = None, namespace: str | None = None,
-                    check: bool = True, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [self.kubectl, *args], input=input, capture_output=True, text=True, check=check,
-            timeout=timeout, env=self.cluster.env(namespace),
+    def run_kubectl(
+        self,
+        *args: str,
+        input: str | None = None,
+        namespace: str | None = None,
+        timeout: float = 120.0,
+    ) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            [self.kubectl, *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+            env=self.cluster.env(namespace),
         )
+        if proc.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)}: exit {proc.returncode}\n{proc.stderr}")
+        return proc
 
     def expose(self, namespace: str, name: str, port: int, ip: str, target_port: int) -> None:
         """A Service without a selector whose one endpoint is ``ip:target_port``."""
-        self.cluster.apply({
-            "apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": name, "namespace": namespace},
-            "spec": {"ports": [{"name": "http", "port": port, "targetPort": target_port}]},
-        })
-        self.cluster.apply({
-            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-            "metadata": {"name": f"{name}-1", "namespace": namespace,
-                         "labels": {"kubernetes.io/service-name": name}},
-            "addressType": "IPv4",
-            "ports": [{"name": "http", "port": target_port, "protocol": "TCP"}],
-            "endpoints": [{"addresses": [ip], "conditions": {"ready": True}}],
-        })
+        self.cluster.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": name, "namespace": namespace},
+                "spec": {"ports": [{"name": "http", "port": port, "targetPort": target_port}]},
+            }
+        )
+        self.cluster.apply(
+            {
+                "apiVersion": "discovery.k8s.io/v1",
+                "kind": "EndpointSlice",
+                "metadata": {
+                    "name": f"{name}-1",
+                    "namespace": namespace,
+                    "labels": {"kubernetes.io/service-name": name},
+                },
+                "addressType": "IPv4",
+                "ports": [{"name": "http", "port": target_port, "protocol": "TCP"}],
+                "endpoints": [{"addresses": [ip], "conditions": {"ready": True}}],
+            }
+        )
 
     def delete_namespace(self, name: str, timeout: float = 120.0) -> None:
         """Delete a namespace and wait until it is gone (the namespace controller
@@ -103,7 +136,9 @@ class Stack:
             self.cluster.delete("v1", "Namespace", name)
         wait_for(
             lambda: self.cluster.get_or_none("v1", "Namespace", name) is None,
-            timeout=timeout, interval=1.0, what=f"namespace {name} to be deleted",
+            timeout=timeout,
+            interval=1.0,
+            what=f"namespace {name} to be deleted",
         )
 
     def pod_logs(self, namespace: str, pod: str, container: str) -> str:
@@ -121,8 +156,11 @@ class Stack:
 def _preflight() -> None:
     if os.geteuid() != 0:
         raise StackUnavailable("a real node needs root")
-    missing = [t for t in ("containerd", "runc", "ctr", "buildah", "mmdebstrap", "iptables", "ip")
-               if shutil.which(t) is None]
+    missing = [
+        t
+        for t in ("containerd", "runc", "ctr", "buildah", "mmdebstrap", "iptables", "ip")
+        if shutil.which(t) is None
+    ]
     if missing:
         raise StackUnavailable(f"missing {', '.join(missing)}; run tests/cluster/setup.sh")
     if shutil.which("go") is None:
@@ -134,7 +172,14 @@ def _preflight() -> None:
 
 
 # Binaries of tests/cluster/build.sh that run as images, by module and command.
-_PIPELINE_APPS = ("controller", "webhook", "entrypoint", "nop", "workingdirinit", "sidecarlogresults")
+_PIPELINE_APPS = (
+    "controller",
+    "webhook",
+    "entrypoint",
+    "nop",
+    "workingdirinit",
+    "sidecarlogresults",
+)
 _TRIGGERS_APPS = ("controller", "webhook", "eventlistenersink", "interceptors")
 
 
@@ -161,8 +206,10 @@ def build_images(kube_bin: Path, cluster_bin: Path) -> tuple[list[Path], addons.
     made = [base, images.runtime_image(), images.pack(kube_bin / "pause", PAUSE_IMAGE, app="pause")]
     coredns = addons.ko_image(f"{COREDNS}/cmd/coredns", versions[COREDNS])
     made.append(images.pack(cluster_bin / "coredns", coredns, app="coredns"))
-    for module, prefix, apps in ((PIPELINE, "pipeline", _PIPELINE_APPS),
-                                 (TRIGGERS, "triggers", _TRIGGERS_APPS)):
+    for module, prefix, apps in (
+        (PIPELINE, "pipeline", _PIPELINE_APPS),
+        (TRIGGERS, "triggers", _TRIGGERS_APPS),
+    ):
         for app in apps:
             name = addons.ko_image(f"{module}/cmd/{app}", versions[module])
             made.append(images.pack(cluster_bin / f"{prefix}-{app}", name, app=app))

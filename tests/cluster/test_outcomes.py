@@ -26,8 +26,11 @@ def _finish(app: Deployed, fields: dict[str, str]) -> tuple[dict, dict[str, str]
     from tests.e2e.cluster import wait_for
 
     name = wait_for(
-        lambda: next((r["metadata"]["name"] for r in app.runs() if r["metadata"]["name"] not in before), None),
-        timeout=60, what="the new PipelineRun",
+        lambda: next(
+            (r["metadata"]["name"] for r in app.runs() if r["metadata"]["name"] not in before), None
+        ),
+        timeout=60,
+        what="the new PipelineRun",
     )
     run = app.wait_finished(name)
     summary = app.step_log(app.task_runs(name)["summary"], "summary")
@@ -61,7 +64,7 @@ def test_poll_timeout_fails_the_run(
     real_cluster: Stack, namespace: str, orchestrator: Orchestrator, tmp_path: Path
 ) -> None:
     config = yaml.safe_load(EXAMPLE.read_text())
-    config["spec"]["poll"].update({"timeout": "25s", "interval": "5s"})
+    config["spec"]["poll"].update({"timeout": "25s", "interval": "5s", "maxInterval": "5s"})
     path = tmp_path / "benchmark.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     app = deploy(real_cluster, namespace, path)

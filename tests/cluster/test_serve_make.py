@@ -29,14 +29,20 @@ def test_status_api_streams_a_real_step_log(
 ) -> None:
     config = yaml.safe_load(EXAMPLE.read_text())
     config["spec"]["observe"] = {
-        "statusApi": {"auth": {"type": "bearer", "secretRef": {"name": "bench-status", "key": "token"}}}
+        "statusApi": {
+            "auth": {"type": "bearer", "secretRef": {"name": "bench-status", "key": "token"}}
+        }
     }
     path = tmp_path / "benchmark.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
-    real_cluster.cluster.apply({
-        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "bench-status", "namespace": namespace},
-        "data": {"token": base64.b64encode(TOKEN.encode()).decode()},
-    })
+    real_cluster.cluster.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "bench-status", "namespace": namespace},
+            "data": {"token": base64.b64encode(TOKEN.encode()).decode()},
+        }
+    )
     app = deploy(real_cluster, namespace, path)
     wait_available(real_cluster.cluster, namespace, "benchmark-mlop-status")
     service = real_cluster.cluster.get("v1", "Service", "benchmark-mlop-status", namespace)
@@ -61,10 +67,20 @@ def test_status_api_streams_a_real_step_log(
 
 
 def _make(target: str, stack: Stack, namespace: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in stack.cluster.env(namespace).items()
-           if k not in ("NAMESPACE", "MAKEFLAGS", "MAKELEVEL", "CONFIG")}
-    proc = subprocess.run(["make", "--no-print-directory", target], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300, check=False)
+    env = {
+        k: v
+        for k, v in stack.cluster.env(namespace).items()
+        if k not in ("NAMESPACE", "MAKEFLAGS", "MAKELEVEL", "CONFIG")
+    }
+    proc = subprocess.run(
+        ["make", "--no-print-directory", target],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 0, f"make {target}:\n{proc.stdout}\n{proc.stderr}"
     return proc
 
@@ -74,7 +90,7 @@ def test_make_eventlistener_then_clean_leaves_nothing(
 ) -> None:
     cluster = real_cluster.cluster
     _make("eventlistener", real_cluster, namespace)
-    app = deploy(real_cluster, namespace)  # the same objects: only waits and adds the Secret
+    app = deploy(real_cluster, namespace, apply=False)  # the webhook Secret, the waits
     assert app.send(FIELDS)[0] == 202
     run = app.wait_for_run()["metadata"]["name"]
     app.wait_finished(run)
@@ -84,12 +100,23 @@ def test_make_eventlistener_then_clean_leaves_nothing(
     cluster.delete("v1", "Secret", "benchmark-mlop-webhook", namespace)
 
     def nothing_left() -> bool:
-        kinds = [("tekton.dev/v1", "PipelineRun"), ("tekton.dev/v1", "TaskRun"), ("v1", "Pod"),
-                 ("apps/v1", "Deployment"), ("v1", "Service"), ("v1", "ConfigMap"),
-                 ("triggers.tekton.dev/v1beta1", "EventListener"), ("tekton.dev/v1", "Pipeline")]
-        left = [o for av, k in kinds for o in cluster.list_objects(av, k, namespace)
-                if k in ("PipelineRun", "TaskRun", "Pod", "Deployment", "EventListener", "Pipeline")
-                or o["metadata"].get("labels", {}).get("app.kubernetes.io/managed-by") == "benchgen"]
+        kinds = [
+            ("tekton.dev/v1", "PipelineRun"),
+            ("tekton.dev/v1", "TaskRun"),
+            ("v1", "Pod"),
+            ("apps/v1", "Deployment"),
+            ("v1", "Service"),
+            ("v1", "ConfigMap"),
+            ("triggers.tekton.dev/v1beta1", "EventListener"),
+            ("tekton.dev/v1", "Pipeline"),
+        ]
+        left = [
+            o
+            for av, k in kinds
+            for o in cluster.list_objects(av, k, namespace)
+            if k in ("PipelineRun", "TaskRun", "Pod", "Deployment", "EventListener", "Pipeline")
+            or o["metadata"].get("labels", {}).get("app.kubernetes.io/managed-by") == "benchgen"
+        ]
         return not left
 
     wait_for(nothing_left, timeout=120, interval=1.0, what=f"nothing of ours left in {namespace}")

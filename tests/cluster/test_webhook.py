@@ -5,12 +5,14 @@ finished PipelineRun; and the events that must start nothing."""
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 
 import pytest
 
 from tests.cluster.conftest import Orchestrator
-from tests.cluster.flow import POLLER_IMAGE, Deployed, deploy, results
+from tests.cluster.flow import POLLER_IMAGE, deploy, results
+from tests.cluster.node import NODE_BRIDGE, POD_BRIDGE
 from tests.cluster.stack import Stack
 from tests.e2e.cluster import wait_for
 
@@ -64,7 +66,10 @@ def test_signed_webhook_runs_the_example_to_success(
     assert {"submit", "wait", "summary"} <= task_runs.keys()
     for task in ("submit", "wait", "summary"):
         tr = task_runs[task]
-        assert next(c for c in tr["status"]["conditions"] if c["type"] == "Succeeded")["status"] == "True"
+        assert (
+            next(c for c in tr["status"]["conditions"] if c["type"] == "Succeeded")["status"]
+            == "True"
+        )
         pod = app.pod(tr)
         steps = [c for c in pod["spec"]["containers"] if c["name"].startswith("step-")]
         assert [c["image"] for c in steps] == [POLLER_IMAGE], steps
@@ -81,7 +86,9 @@ def _interceptor_answers(stack: Stack) -> list[str]:
         "v1", "Pod", "tekton-pipelines", label_selector="app.kubernetes.io/name=core-interceptors"
     )
     text = "\n".join(
-        stack.pod_logs("tekton-pipelines", p["metadata"]["name"], p["spec"]["containers"][0]["name"])
+        stack.pod_logs(
+            "tekton-pipelines", p["metadata"]["name"], p["spec"]["containers"][0]["name"]
+        )
         for p in pods
     )
     return [line for line in text.splitlines() if "Interceptor response is" in line]
@@ -137,3 +144,21 @@ def test_refused_events_start_nothing(
         assert status == 202 and json.loads(text)["eventID"], (case, received[case])
     print("what each refused caller received:", json.dumps(received, indent=1))
     print("what stopped each:", json.dumps(refusals, indent=1))
+
+
+def test_cluster_traffic_stays_on_this_machine(real_cluster: Stack) -> None:
+    """Service addresses route to the port-less node bridge (a Service kube-proxy
+    has not programmed yet is dropped there, not sent out of the default route),
+    and what pods send anywhere but to pods, Services and this machine is dropped.
+    Asked of the kernel's routing (``ip route get``), which sends nothing."""
+
+    def route(*args: str) -> str:
+        proc = subprocess.run(["ip", "route", "get", *args], capture_output=True, text=True)
+        return proc.stdout + proc.stderr
+
+    assert f"dev {NODE_BRIDGE}" in route("10.96.255.254"), route("10.96.255.254")
+    pod = ("from", "10.244.0.200", "iif", POD_BRIDGE)
+    outside = route("192.0.2.1", *pod)  # TEST-NET-1: a blackhole answers EINVAL
+    assert "via" not in outside and ("blackhole" in outside or "Invalid argument" in outside)
+    assert f"dev {NODE_BRIDGE}" in route("10.96.255.254", *pod)
+    assert "local" in route(real_cluster.node_ip, *pod)
