@@ -3,7 +3,7 @@ cluster DNS (CoreDNS), Tekton Pipelines and Tekton Triggers, each as pods.
 
 The Tekton objects come from the pinned modules' own ``config/`` folders (the
 source of the release YAML). Their ``ko://<import path>`` image references are
-rewritten to the local images ``ko_image()`` names, which tests/cluster/images.sh
+rewritten to the local images ``ko_image()`` names, which tests/cluster/images.py
 packs from the binaries tests/cluster/build.sh builds; nothing else changes.
 CoreDNS ships no manifests, so its Deployment is written here, after the
 upstream ``coredns/deployment`` one (Corefile with the ``kubernetes`` plugin).

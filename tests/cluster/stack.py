@@ -6,7 +6,7 @@
 
 It puts together what the other modules do: tests/e2e/build.sh --node (the
 Kubernetes binaries), tests/cluster/build.sh (Tekton, Triggers, CoreDNS),
-tests/cluster/images.sh (the OCI images, the project's own Containerfile
+tests/cluster/images.py (the OCI images, the project's own Containerfile
 among them), tests/e2e/cluster.py (etcd and the API server), node.py (the
 node) and addons.py (CoreDNS, Tekton Pipelines, Triggers).
 """
