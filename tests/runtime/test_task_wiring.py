@@ -2,12 +2,17 @@
 
 `benchgen render` writes the manifests; this test plays a small Tekton: it
 substitutes `$(params.x)`, `$(results.x.path)`, `$(context...)` and the
-Pipeline's `$(tasks.<t>.results.x)` / `$(tasks.<t>.status)` (once, like
-Tekton: a value is never re-expanded), resolves ConfigMap env, runs each
-step's `command` + `args` as a process, and feeds the result files forward
-through the Pipeline, finally included. It checks the wiring both ways: what
-the Tasks pass is what the runtime reads (docs/runtime-interface.md), and what
-the runtime writes is what the Pipeline reads.
+Pipeline's `$(tasks.<t>.results.x)` / `$(tasks.<t>.status)` once, resolves
+ConfigMap env, runs each step's `command` + `args` as a process, and feeds the
+result files forward through the Pipeline, finally included. It checks our own
+wiring both ways, in seconds: what the Tasks pass is what the runtime reads
+(docs/runtime-interface.md), and what the runtime writes is what the Pipeline
+reads.
+
+It does not model how Triggers, Tekton and the kubelet really substitute (Tekton
+expands in several passes over already substituted text, and the kubelet turns
+`$$` into `$`): the real cluster does, in tests/cluster/ (test_values.py for
+values holding `$`, test_webhook.py and test_outcomes.py for the same runs).
 """
 
 import json
