@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.cluster.stack import Stack, StackUnavailable, start_stack
-from tests.e2e.cluster import KubeAPIError, wait_for
+from tests.e2e.cluster import wait_for
 from tests.runtime.fake_orchestrator import FakeOrchestrator
 
 HOW = "run it with `make e2e-cluster` (root, Go, Debian packages; see tests/cluster/README.md)"
@@ -78,6 +78,3 @@ def orchestrator(real_cluster: Stack, namespace: str) -> Iterator[Orchestrator]:
         port = int(fake.url.rsplit(":", 1)[1])
         real_cluster.expose(namespace, "sast-ai-orchestrator", 80, real_cluster.node_ip, port)
         yield Orchestrator(fake, f"http://sast-ai-orchestrator.{namespace}.svc.cluster.local:80")
-
-
-__all__ = ["KubeAPIError", "Orchestrator"]

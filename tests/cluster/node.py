@@ -396,10 +396,6 @@ state = "{root / "state"}"
 
         import_archives(self.containerd_sock, archives)
 
-    def images(self) -> set[str]:
-        out = self.ctr("images", "ls", "-q").stdout
-        return {line.strip() for line in out.splitlines() if line.strip()}
-
     def _certs(self, stem: str, cn: str, org: tuple[str, ...] = ()) -> Any:
         return self.cluster.ca.issue(stem, cn, organizations=org, client=True)
 
@@ -637,9 +633,6 @@ state = "{root / "state"}"
             os.killpg(proc.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=10)
-
-    def pids(self) -> list[int]:
-        return [p.pid for p in self._procs.values()]
 
 
 _LIVE: list[Node] = []
