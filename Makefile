@@ -14,7 +14,7 @@ CONFORMANCE := tests/conformance
 
 help:
 	@echo "make render      render the embedded example (or CONFIG=path) to stdout"
-	@echo "make test        lint, type-check and run pytest but the e2e suite (no Go or Node needed)"
+	@echo "make test        lint, type-check and run pytest but the e2e and cluster suites (no Go or Node needed)"
 	@echo "make tools       build the pinned kustomize with Go (the kustomize tests then run)"
 	@echo "make unit        run pytest only (PYTEST_ARGS=... to pass options)"
 	@echo "make golden      regenerate tests/golden expected output (review the diff!)"
