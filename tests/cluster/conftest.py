@@ -8,6 +8,9 @@
 
 Outside CI the suite skips unless BENCHGEN_E2E_CLUSTER=1 (``make e2e-cluster``
 sets it); with CI=true it must run, so anything missing fails.
+BENCHGEN_E2E_ATTACH=<state file> runs the tests on the stack that
+``python -m tests.cluster.hold <state file>`` keeps up (a quicker loop while
+writing tests; several pytest processes can share it).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -33,6 +37,10 @@ def _truthy(name: str) -> bool:
 
 @pytest.fixture(scope="session")
 def real_cluster() -> Iterator[Stack]:
+    attach = os.environ.get("BENCHGEN_E2E_ATTACH")
+    if attach:
+        yield Stack.attach(Path(attach))
+        return
     if not (_truthy("CI") or _truthy("BENCHGEN_E2E_CLUSTER")):
         pytest.skip(f"the real-cluster suite is opt-in; {HOW}")
     try:

@@ -14,6 +14,7 @@ node) and addons.py (CoreDNS, Tekton Pipelines, Triggers).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -70,10 +71,33 @@ def _script(*argv: str | Path) -> Path:
 @dataclass
 class Stack:
     cluster: Cluster
-    node: Node
+    node: Node | None  # None: attached to a stack another process holds
     versions: dict[str, str]
     timings: dict[str, float] = field(default_factory=dict)
     node_ip: str = NODE_IP
+
+    def save(self, path: Path) -> None:
+        """Write what ``attach`` needs to reach this stack from another process."""
+        state = {
+            "server": self.cluster.server,
+            "ca": str(self.cluster.ca_file),
+            "cert": str(self.cluster.admin_cert.cert),
+            "key": str(self.cluster.admin_cert.key),
+            "workdir": str(self.cluster.workdir),
+            "versions": self.versions,
+        }
+        path.write_text(json.dumps(state, indent=1))
+
+    @classmethod
+    def attach(cls, path: Path) -> Stack:
+        """The stack ``python -m tests.cluster.hold`` keeps running: tests in
+        another process share it (each in its own namespace) and leave it up."""
+        from tests.e2e.pki import CertFiles
+
+        state = json.loads(path.read_text())
+        admin = CertFiles(Path(state["cert"]), Path(state["key"]))
+        cluster = Cluster(Path(state["workdir"]), state["server"], Path(state["ca"]), admin, True)
+        return cls(cluster, None, state["versions"])
 
     @property
     def kubectl(self) -> str:
@@ -147,6 +171,8 @@ class Stack:
         return out if isinstance(out, str) else str(out)
 
     def stop(self) -> None:
+        if self.node is None:
+            return  # attached: the holder stops it
         try:
             self.node.stop()
         finally:
