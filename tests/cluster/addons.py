@@ -1,8 +1,10 @@
 """What a Tekton user's cluster has, installed the way its release manifests do:
-cluster DNS (CoreDNS), Tekton Pipelines and Tekton Triggers, each as pods.
+cluster DNS (CoreDNS), Tekton Pipelines, Tekton Triggers and Knative Eventing
+(core, the in-memory channel and the multi-tenant channel-based Broker), each
+as pods.
 
-The Tekton objects come from the pinned modules' own ``config/`` folders (the
-source of the release YAML). Their ``ko://<import path>`` image references are
+The Tekton and Knative objects come from the pinned modules' own ``config/``
+folders (the source of the release YAML). Their ``ko://<import path>`` image references are
 rewritten to the local images ``ko_image()`` names, which tests/cluster/images.py
 packs from the binaries tests/cluster/build.sh builds; nothing else changes.
 CoreDNS ships no manifests, so its Deployment is written here, after the
@@ -25,6 +27,7 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 Obj = dict[str, Any]
 
 TEKTON_NS = "tekton-pipelines"
+KNATIVE_NS = "knative-eventing"
 # Pipelines' controller wants a shell image (sh, cat) for `script:` steps; the
 # release pins a busybox digest. The local Debian base image has both.
 UPSTREAM_SHELL_IMAGE = "cgr.dev/chainguard/busybox"
@@ -49,7 +52,7 @@ class ImageRefs:
     def rewrite(self, value: str) -> str:
         if value.startswith("ko://"):
             path = value.removeprefix("ko://")
-            module = "/".join(path.split("/")[:3])
+            module = next(m for m in self.versions if path.startswith(m + "/"))
             return ko_image(path, self.versions[module])
         if value.startswith(UPSTREAM_SHELL_IMAGE):
             return self.shell
@@ -92,7 +95,8 @@ def _install(cluster: Cluster, objs: list[Obj]) -> None:
     for obj in rest:
         cluster.apply(obj)
     for obj in rest:
-        if obj["kind"] == "Deployment":
+        # replicas 0 (Knative's PingSource adapter): its controller scales it on demand
+        if obj["kind"] == "Deployment" and obj["spec"].get("replicas", 1):
             wait_available(cluster, obj["metadata"]["namespace"], obj["metadata"]["name"])
     for obj in hooks:
         cluster.apply(obj)
@@ -130,15 +134,59 @@ def triggers_objects(config: Path, refs: ImageRefs) -> list[Obj]:
     return [_rewrite(o, refs) for o in objs]
 
 
+def eventing_objects(config: Path, refs: ImageRefs) -> list[Obj]:
+    """Knative Eventing's release objects: the core (controller, webhook, the
+    PingSource adapter, CRDs, roles), the in-memory channel and the multi-tenant
+    channel-based Broker. Left out: the HPAs (no metrics server), the job sink
+    and request-reply (not used), and the TLS variants."""
+    core = config / "core"
+    imc = config / "channels" / "in-memory-channel"
+    broker = config / "brokers" / "mt-channel-broker"
+    objs = [
+        *load_dir(core),
+        *load_dir(core / "configmaps"),
+        *load_dir(config / "integrations"),  # image ConfigMaps the controller reads
+        *load_dir(core / "resources"),
+        *load_dir(core / "roles"),
+        *load_dir(core / "webhooks"),
+        *load_dir(
+            core / "deployments", skip=("job-sink.yaml", "request-reply.yaml", "webhook-hpa.yaml")
+        ),
+        *load_dir(imc),
+        *load_dir(imc / "configmaps"),
+        *load_dir(imc / "resources"),
+        *load_dir(imc / "roles"),
+        *load_dir(imc / "webhooks"),
+        *load_dir(imc / "deployments"),
+        *load_dir(broker / "roles"),
+        *load_dir(broker / "deployments", skip=("hpa.yaml",)),
+    ]
+    return [_rewrite(o, refs) for o in objs]
+
+
+def install_eventing(cluster: Cluster, config: Path, refs: ImageRefs) -> None:
+    _install(cluster, eventing_objects(config, refs))
+    probe: Obj = {
+        "apiVersion": "eventing.knative.dev/v1",
+        "kind": "Trigger",
+        "metadata": {"name": "admission-probe", "namespace": "default"},
+        "spec": {
+            "broker": "default",
+            "subscriber": {"uri": "http://probe.default.svc.cluster.local"},
+        },
+    }
+    _wait_admission(cluster, probe, "eventing-webhook")
+
+
 def install_pipelines(cluster: Cluster, config: Path, refs: ImageRefs) -> None:
     _install(cluster, pipelines_objects(config, refs))
-    _wait_admission(cluster, "tekton.dev/v1", "Task", "tekton-pipelines-webhook")
+    _wait_admission(cluster, _probe("tekton.dev/v1", "Task"), "tekton-pipelines-webhook")
 
 
 def install_triggers(cluster: Cluster, config: Path, refs: ImageRefs) -> None:
     _install(cluster, triggers_objects(config, refs))
     _wait_admission(
-        cluster, "triggers.tekton.dev/v1beta1", "TriggerBinding", "tekton-triggers-webhook"
+        cluster, _probe("triggers.tekton.dev/v1beta1", "TriggerBinding"), "tekton-triggers-webhook"
     )
 
     def interceptors_ready() -> bool:
@@ -150,9 +198,8 @@ def install_triggers(cluster: Cluster, config: Path, refs: ImageRefs) -> None:
     wait_for(interceptors_ready, timeout=120, interval=1.0, what="ClusterInterceptors' caBundle")
 
 
-def _wait_admission(cluster: Cluster, api_version: str, kind: str, webhook: str) -> None:
-    """Wait until the webhook answers admission: a dry-run create goes through it."""
-    probe: Obj = {
+def _probe(api_version: str, kind: str) -> Obj:
+    return {
         "apiVersion": api_version,
         "kind": kind,
         "metadata": {"name": "admission-probe", "namespace": "default"},
@@ -160,6 +207,11 @@ def _wait_admission(cluster: Cluster, api_version: str, kind: str, webhook: str)
         if kind == "Task"
         else {"params": [{"name": "p", "value": "v"}]},
     }
+
+
+def _wait_admission(cluster: Cluster, probe: Obj, webhook: str) -> None:
+    """Wait until the webhook answers admission: a dry-run create goes through it."""
+    api_version, kind = probe["apiVersion"], probe["kind"]
     r = cluster.resource(api_version, kind)
     path = f"/apis/{api_version}/namespaces/default/{r.plural}"
 

@@ -41,6 +41,7 @@ E2E_BUILD = ROOT / "tests" / "e2e" / "build.sh"
 CLUSTER_BUILD = HERE / "build.sh"
 PIPELINE = "github.com/tektoncd/pipeline"
 TRIGGERS = "github.com/tektoncd/triggers"
+EVENTING = "knative.dev/eventing"
 COREDNS = "github.com/coredns/coredns"
 
 
@@ -207,15 +208,30 @@ _PIPELINE_APPS = (
     "sidecarlogresults",
 )
 _TRIGGERS_APPS = ("controller", "webhook", "eventlistenersink", "interceptors")
+# Knative Eventing: build.sh output name -> import path under knative.dev/eventing/cmd
+_EVENTING_APPS = {
+    "controller": "controller",
+    "webhook": "webhook",
+    "imc-controller": "in_memory/channel_controller",
+    "imc-dispatcher": "in_memory/channel_dispatcher",
+    "mtchannel-broker": "mtchannel_broker",
+    "broker-ingress": "broker/ingress",
+    "broker-filter": "broker/filter",
+    "mtping": "mtping",
+}
 
 
 def _build_versions(cluster_bin: Path) -> dict[str, str]:
     """Module -> version, from the wrapper modules tests/cluster/build.sh built."""
     out: dict[str, str] = {}
-    for mod in (HERE / "tekton" / "go.mod", HERE / "coredns" / "go.mod"):
+    for mod in (
+        HERE / "tekton" / "go.mod",
+        HERE / "knative" / "go.mod",
+        HERE / "coredns" / "go.mod",
+    ):
         for line in mod.read_text().splitlines():
             parts = line.strip().removeprefix("require ").split()
-            if len(parts) >= 2 and parts[0] in (PIPELINE, TRIGGERS, COREDNS):
+            if len(parts) >= 2 and parts[0] in (PIPELINE, TRIGGERS, EVENTING, COREDNS):
                 out[parts[0]] = parts[1]
     return out
 
@@ -239,6 +255,9 @@ def build_images(kube_bin: Path, cluster_bin: Path) -> tuple[list[Path], addons.
         for app in apps:
             name = addons.ko_image(f"{module}/cmd/{app}", versions[module])
             made.append(images.pack(cluster_bin / f"{prefix}-{app}", name, app=app))
+    for app, cmd in _EVENTING_APPS.items():
+        name = addons.ko_image(f"{EVENTING}/cmd/{cmd}", versions[EVENTING])
+        made.append(images.pack(cluster_bin / f"eventing-{app}", name, app=app))
     refs = addons.ImageRefs(versions=versions, shell=base.name, coredns=coredns)
     return [m.archive for m in made], refs
 
@@ -275,11 +294,12 @@ def start_stack() -> Stack:
     try:
         timings["node"] = time.monotonic() - t2
         t3 = time.monotonic()
-        _say("installing CoreDNS, Tekton Pipelines, Tekton Triggers")
+        _say("installing CoreDNS, Tekton Pipelines, Tekton Triggers, Knative Eventing")
         addons.install_coredns(cluster, refs.coredns, CLUSTER_DNS, CLUSTER_DOMAIN)
         config = cluster_bin.parent / "config"
         addons.install_pipelines(cluster, config / "pipeline", refs)
         addons.install_triggers(cluster, config / "triggers", refs)
+        addons.install_eventing(cluster, config / "eventing", refs)
         timings["addons"] = time.monotonic() - t3
     except BaseException:
         stack.stop()

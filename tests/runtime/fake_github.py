@@ -95,8 +95,10 @@ class FakeGitHub(ThreadingHTTPServer):
         *,
         rate_limit: int = 5000,
         now: Callable[[], float] = time.time,
+        host: str = "127.0.0.1",
     ) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        """``host``: where to listen (the real-cluster suite uses the node's address)."""
+        super().__init__((host, 0), _Handler)
         self.token = token
         self.limit = rate_limit
         self.remaining = rate_limit
@@ -113,7 +115,8 @@ class FakeGitHub(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
 
     def __enter__(self) -> FakeGitHub:
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)

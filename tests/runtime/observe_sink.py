@@ -53,7 +53,8 @@ class Received:
 
 
 class CloudEventSink:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        """``host``: where to listen (the real-cluster suite uses the node's address)."""
         self.requests: list[Received] = []
         self.acked: list[Received] = []
         self.failing: int | None = None
@@ -73,7 +74,7 @@ class CloudEventSink:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer((host, 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -21,6 +21,7 @@ class SlackHook:
     script: list[tuple[int, str, dict[str, str]]] = field(default_factory=list)
     received: list[dict[str, Any]] = field(default_factory=list)
     drop_next: int = 0
+    host: str = "127.0.0.1"  # the real-cluster suite listens on the node's address
 
     def __post_init__(self) -> None:
         hook = self
@@ -48,6 +49,6 @@ class SlackHook:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((self.host, 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}{TOKEN_PATH}"
+        self.url = f"http://{self.host}:{self.server.server_port}{TOKEN_PATH}"

@@ -1,0 +1,382 @@
+"""Scenarios 1, 2 and 6 of the real-cluster suite, on one deployment: CloudEvents
+through a real Knative Broker, schedules fired by the real CronJob controller
+and by Knative's PingSource adapter, and ``watch-releases`` run by the rendered
+CronJob against the loopback GitHub stand-in.
+
+The config is the example plus a Broker the render creates (in-memory
+channel), two accepted event types, a webhook schedule and a PingSource both
+firing every minute, and a release watch every minute. The deployment is made
+once for the module: the ticks go on while the CloudEvents test runs, and the
+schedule and release tests then read what the minutes produced.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import secrets
+import time
+import urllib.parse
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import urllib3
+import yaml
+
+from tests.cluster.flow import EXAMPLE, Deployed, deploy, render
+from tests.cluster.stack import Stack
+from tests.e2e.cluster import wait_for
+from tests.runtime.fake_github import FakeGitHub
+from tests.runtime.fake_orchestrator import FakeOrchestrator, finishes
+
+pytestmark = pytest.mark.cluster
+
+NAME = "benchmark-mlop"
+RUN_PREFIX = f"{NAME}-run-"
+REQUESTED = "com.example.benchmark.requested.v1"
+PING = "dev.knative.sources.ping"
+CE = "benchgen.dev/cloudevent-{}"
+GITHUB_SECRET = "bench-github"
+GITHUB_TOKEN = "ghp_clusterSuiteToken00000000000000000000"
+REPO = "falcosecurity/falco"
+CONFIGURATIONS = ("ebpf", "kmod")
+FIELDS = {
+    "dvc_data_version": "v1",
+    "prompts_version": "v2",
+    "known_non_issues_version": "v3",
+    "run_id": "from-an-event",
+}
+FIXED = {"prompts-version": "v2", "known-non-issues-version": "v3"}
+Obj = dict[str, Any]
+
+
+def _config(tmp: Path, github: str) -> Path:
+    config = yaml.safe_load(EXAMPLE.read_text())
+    spec = config["spec"]
+    spec["params"] += [
+        {
+            "name": "run-id",
+            "from": "body.run_id",
+            "required": True,
+            "annotation": "benchgen.dev/run-id",
+            "description": "Names the run (the Job's name for scheduled runs)",
+        },
+        {"name": "project", "from": "body.project", "default": "none", "label": "bench/project"},
+        {"name": "config", "from": "body.config", "default": "none", "label": "bench/config"},
+    ]
+    spec["poll"].update({"interval": "2s", "maxInterval": "2s"})
+    triggers = spec["triggers"]
+    triggers["webhook"]["eventIdParam"] = "run-id"
+    triggers["cloudEvents"] = {
+        "broker": {
+            "name": "default",
+            "create": True,
+            "channelTemplate": {"kind": "InMemoryChannel"},
+        },
+        "accept": [{"type": REQUESTED}, {"type": PING, "name": f"{NAME}-ping"}],
+    }
+    triggers["schedule"] = [
+        {
+            "name": "tick",
+            "cron": "* * * * *",
+            "values": {**FIXED, "dvc-data-version": "scheduled"},
+        },
+        {
+            "name": "ping",
+            "cron": "* * * * *",
+            "via": "pingSource",
+            "values": {**FIXED, "dvc-data-version": "pinged", "run-id": "pinged"},
+        },
+    ]
+    triggers["releases"] = {
+        "cron": "* * * * *",
+        "apiUrl": github,
+        "tokenSecretRef": {"name": GITHUB_SECRET, "key": "token"},
+        "projects": [
+            {
+                "repo": REPO,
+                "configurations": list(CONFIGURATIONS),
+                "tagPattern": r"^[0-9]+\.[0-9]+\.[0-9]+$",
+            }
+        ],
+        "params": {"project": "project", "version": "dvc-data-version", "configuration": "config"},
+        "values": FIXED,
+    }
+    path = tmp / "benchmark.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+@dataclass
+class Ticks:
+    stack: Stack
+    app: Deployed
+    config: Path
+    github: FakeGitHub
+    deployed_at: float
+
+    @property
+    def ns(self) -> str:
+        return self.app.namespace
+
+    def runs(self) -> list[Obj]:
+        return self.app.runs()
+
+    def broker_url(self) -> str:
+        """The Broker's address (status.address.url, set by the real Broker
+        controller), reached through the ingress Service's cluster IP."""
+        broker = wait_for(
+            lambda: _ready(
+                self.stack.cluster.get("eventing.knative.dev/v1", "Broker", "default", self.ns)
+            ),
+            timeout=120,
+            what="Broker default Ready",
+        )
+        url = urllib.parse.urlsplit(broker["status"]["address"]["url"])
+        service, namespace = url.hostname.split(".")[:2]  # type: ignore[union-attr]
+        ip = self.stack.cluster.get("v1", "Service", service, namespace)["spec"]["clusterIP"]
+        return f"http://{ip}:{url.port or 80}{url.path}"
+
+
+def _ready(obj: Obj) -> Obj | None:
+    conds = {c["type"]: c["status"] for c in obj.get("status", {}).get("conditions", []) or []}
+    return obj if conds.get("Ready") == "True" else None
+
+
+@pytest.fixture(scope="module")
+def ticks(real_cluster: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ticks]:
+    stack = real_cluster
+    ns = f"ticks-{secrets.token_hex(3)}"
+    stack.cluster.ensure_namespace(ns)
+    wait_for(
+        lambda: stack.cluster.get_or_none("v1", "ServiceAccount", "default", ns),
+        timeout=30,
+        what=f"the default ServiceAccount in {ns}",
+    )
+    with (
+        FakeOrchestrator(host=stack.node_ip) as fake,
+        FakeGitHub(token=GITHUB_TOKEN, host=stack.node_ip) as github,
+    ):
+        fake.plan = lambda: finishes("COMPLETED", after=1, total=1)
+        github.publish(REPO, "0.39.0")
+        port = int(fake.url.rsplit(":", 1)[1])
+        stack.expose(ns, "sast-ai-orchestrator", 80, stack.node_ip, port)
+        stack.cluster.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": GITHUB_SECRET, "namespace": ns},
+                "data": {"token": base64.b64encode(GITHUB_TOKEN.encode()).decode()},
+            }
+        )
+        config = _config(tmp_path_factory.mktemp("ticks"), github.url)
+        app = deploy(stack, ns, config)
+        try:
+            yield Ticks(stack, app, config, github, time.time())
+        finally:
+            if os.environ.get("BENCHGEN_E2E_KEEP") != "1":
+                stack.delete_namespace(ns)
+
+
+def _annotation(run: Obj, what: str) -> str | None:
+    return (run["metadata"].get("annotations") or {}).get(CE.format(what))
+
+
+def _param(run: Obj, name: str) -> str:
+    return next(str(p["value"]) for p in run["spec"]["params"] if p["name"] == name)
+
+
+def _post_event(url: str, *, ident: str, source: str, kind: str, data: Obj) -> int:
+    """A binary-mode CloudEvent: attributes in Ce-* headers, the data as the body."""
+    resp = urllib3.request(
+        "POST",
+        url,
+        body=json.dumps(data).encode(),
+        headers={
+            "Ce-Specversion": "1.0",
+            "Ce-Id": ident,
+            "Ce-Source": source,
+            "Ce-Type": kind,
+            "Content-Type": "application/json",
+        },
+        timeout=urllib3.Timeout(connect=5, read=30),
+        retries=False,
+    )
+    return resp.status
+
+
+def _events_runs(t: Ticks) -> list[Obj]:
+    return [r for r in t.runs() if _annotation(r, "type") == REQUESTED]
+
+
+def test_cloudevents_through_the_broker_start_one_run_per_source_and_id(ticks: Ticks) -> None:
+    url = ticks.broker_url()
+    ident = f"ev-{uuid.uuid4().hex[:8]}"
+    first = ("/ci/gitlab", ident)
+    assert _post_event(url, ident=ident, source=first[0], kind=REQUESTED, data=FIELDS) == 202
+
+    run = wait_for(
+        lambda: next(iter(_events_runs(ticks)), None), timeout=60, what="the CloudEvent's run"
+    )
+    assert (_annotation(run, "source"), _annotation(run, "id")) == first
+    assert run["metadata"]["name"].startswith(RUN_PREFIX)
+    done = ticks.app.wait_finished(run["metadata"]["name"])
+    assert _ready_run(done), ticks.app.describe(run["metadata"]["name"])
+
+    # The same event again (a redelivery), an event no Trigger accepts, and the same
+    # id from another source (a different event); then a sentinel that must arrive.
+    assert _post_event(url, ident=ident, source=first[0], kind=REQUESTED, data=FIELDS) == 202
+    unaccepted = f"no-{uuid.uuid4().hex[:8]}"
+    other = "com.example.benchmark.other.v1"
+    assert _post_event(url, ident=unaccepted, source="/ci/x", kind=other, data=FIELDS) == 202
+    assert _post_event(url, ident=ident, source="/ci/github", kind=REQUESTED, data=FIELDS) == 202
+    sentinel = f"zz-{uuid.uuid4().hex[:8]}"
+    assert _post_event(url, ident=sentinel, source="/ci/x", kind=REQUESTED, data=FIELDS) == 202
+
+    def identities() -> set[tuple[str | None, str | None]]:
+        return {(_annotation(r, "source"), _annotation(r, "id")) for r in _events_runs(ticks)}
+
+    wait_for(
+        lambda: {("/ci/github", ident), ("/ci/x", sentinel)} <= identities(),
+        timeout=60,
+        what="the runs of the other source and of the sentinel",
+    )
+    time.sleep(5)  # deliveries are concurrent: give a duplicate time to show up
+    runs = _events_runs(ticks)
+    assert sorted((_annotation(r, "source"), _annotation(r, "id")) for r in runs) == sorted(
+        [first, ("/ci/github", ident), ("/ci/x", sentinel)]
+    ), [r["metadata"]["name"] for r in runs]
+    assert not any(_annotation(r, "id") == unaccepted for r in ticks.runs())
+
+
+def _ready_run(run: Obj) -> bool:
+    cond = next(c for c in run["status"]["conditions"] if c["type"] == "Succeeded")
+    return bool(cond["status"] == "True")
+
+
+def _jobs(t: Ticks, cronjob: str) -> list[Obj]:
+    jobs = t.stack.cluster.list_objects("batch/v1", "Job", t.ns)
+    owned = [
+        j
+        for j in jobs
+        if any(o["name"] == cronjob for o in j["metadata"].get("ownerReferences", []))
+    ]
+    return sorted(owned, key=lambda j: j["metadata"]["name"])
+
+
+def _complete(job: Obj) -> bool:
+    return any(
+        c["type"] == "Complete" and c["status"] == "True"
+        for c in job.get("status", {}).get("conditions", []) or []
+    )
+
+
+def test_the_cronjob_fires_each_minute_and_each_tick_starts_one_run_named_by_its_job(
+    ticks: Ticks,
+) -> None:
+    from generator.runtime.send import bounded_event_id
+
+    cronjob = f"{NAME}-tick"
+    assert ticks.stack.cluster.get("batch/v1", "CronJob", cronjob, ticks.ns)
+
+    def two_ticks() -> list[Obj] | None:
+        jobs = _jobs(ticks, cronjob)
+        return jobs if len([j for j in jobs if _complete(j)]) >= 2 else None
+
+    jobs = wait_for(
+        two_ticks, timeout=200, interval=2, what="two ticks of the CronJob, each Job complete"
+    )
+    done = [j for j in jobs if _complete(j)][:2]
+    # Forbid: a tick never overlaps the previous one.
+    assert done[0]["status"]["completionTime"] <= done[1]["status"]["startTime"]
+    scheduled = [r for r in ticks.runs() if _param(r, "dvc-data-version") == "scheduled"]
+    room = 63 - len(RUN_PREFIX)
+    for job in done:
+        ident = bounded_event_id(job["metadata"]["name"], room)
+        mine = [r for r in scheduled if r["metadata"]["name"] == RUN_PREFIX + ident]
+        assert len(mine) == 1, (job["metadata"]["name"], [r["metadata"]["name"] for r in scheduled])
+        assert (mine[0]["metadata"].get("annotations") or {})["benchgen.dev/run-id"] == ident
+        assert job["status"].get("succeeded") == 1 and not job["status"].get("failed")
+    names = {r["metadata"]["name"] for r in scheduled}
+    tick_names = {RUN_PREFIX + bounded_event_id(j["metadata"]["name"], room) for j in jobs}
+    assert names <= tick_names, names - tick_names  # nothing but one run per tick
+    for run in scheduled[:2]:
+        assert _ready_run(ticks.app.wait_finished(run["metadata"]["name"]))
+
+
+def test_the_pingsource_fires_each_minute_through_the_broker(ticks: Ticks) -> None:
+    def pinged() -> list[Obj]:
+        return [r for r in ticks.runs() if _annotation(r, "type") == PING]
+
+    def two_pings() -> list[Obj] | None:
+        runs = pinged()
+        return runs if len(runs) >= 2 else None
+
+    runs = wait_for(
+        two_pings,
+        timeout=200,
+        interval=2,
+        what="two ticks of the PingSource",
+    )
+    minutes = [r["metadata"]["creationTimestamp"][:16] for r in runs]
+    assert len(set(minutes)) == len(minutes), f"two runs in one minute: {minutes}"
+    assert {_param(r, "dvc-data-version") for r in runs} == {"pinged"}
+    assert len({_annotation(r, "id") for r in runs}) == len(runs)
+    assert _ready_run(ticks.app.wait_finished(runs[0]["metadata"]["name"]))
+
+
+def _release_runs(t: Ticks) -> list[Obj]:
+    return [r for r in t.runs() if _param(r, "project") != "none"]
+
+
+def test_a_new_release_starts_one_run_per_configuration_once_and_the_state_survives_reapply(
+    ticks: Ticks,
+) -> None:
+    cronjob = f"{NAME}-releases"
+    state_name = f"{NAME}-releases-state"
+    cluster = ticks.stack.cluster
+    wait_for(
+        lambda: any(_complete(j) for j in _jobs(ticks, cronjob)),
+        timeout=150,
+        interval=2,
+        what="the first release check",
+    )
+    runs = _release_runs(ticks)
+    got = sorted(
+        (_param(r, "project"), _param(r, "dvc-data-version"), _param(r, "config")) for r in runs
+    )
+    assert got == [("falco", "0.39.0", c) for c in CONFIGURATIONS], got
+    state = cluster.get("v1", "ConfigMap", state_name, ticks.ns).get("data")
+    assert state and "0.39.0" in json.dumps(state), state
+
+    # Re-apply the manifests as a GitOps sync would: the state stays.
+    ticks.stack.run_kubectl(
+        "apply",
+        "--server-side",
+        "-f",
+        "-",
+        input=render(ticks.config, ticks.ns),
+        namespace=ticks.ns,
+    )
+    assert cluster.get("v1", "ConfigMap", state_name, ticks.ns).get("data") == state
+
+    # The next tick (after the re-apply) starts nothing.
+    before = {j["metadata"]["name"] for j in _jobs(ticks, cronjob) if _complete(j)}
+    wait_for(
+        lambda: {j["metadata"]["name"] for j in _jobs(ticks, cronjob) if _complete(j)} - before,
+        timeout=150,
+        interval=2,
+        what="the next release check",
+    )
+    assert len(_release_runs(ticks)) == len(CONFIGURATIONS)
+    assert cluster.get("v1", "ConfigMap", state_name, ticks.ns).get("data") == state
+    for run in runs:
+        assert _ready_run(ticks.app.wait_finished(run["metadata"]["name"]))
+    gets = [r for r in ticks.github.requests if re.search(r"/releases", r.path)]
+    assert gets and all(r.headers.get("authorization") for r in gets)

@@ -1,0 +1,344 @@
+"""Scenarios 3, 4 and 5 of the real-cluster suite, on one deployment: the
+concurrency gate, the observer and the ``finally`` clean-up and notification,
+with the real Tekton controller running every PipelineRun.
+
+The config is the example with ``concurrency.limit: 1``, an observer whose sink
+is a CloudEvents receiver on the node's address, a clean-up of a Deployment and
+a ConfigMap selected by a param's value, and a notification to a loopback
+Slack-compatible hook. Everything is checked from outside: the runs' own
+``startTime``/``completionTime`` (written by Tekton), what the sink and the
+hook received, and which objects the API server still holds.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.cluster.conftest import Orchestrator
+from tests.cluster.flow import EXAMPLE, Deployed, deploy
+from tests.cluster.node import PAUSE_IMAGE
+from tests.cluster.stack import Stack
+from tests.e2e.cluster import KubeAPIError, wait_for
+from tests.runtime.fake_orchestrator import finishes
+from tests.runtime.observe_sink import CloudEventSink
+from tests.runtime.slack_hook import SlackHook
+
+pytestmark = pytest.mark.cluster
+
+NAME = "benchmark-mlop"
+OBSERVER = f"{NAME}-observer"
+SLACK_SECRET = "bench-slack"
+INSTANCE_LABEL = "benchgen.dev/instance"
+FIELDS = {"dvc_data_version": "v1", "prompts_version": "v2", "known_non_issues_version": "v3"}
+Obj = dict[str, Any]
+
+
+def _config(tmp: Path, sink: str) -> Path:
+    config = yaml.safe_load(EXAMPLE.read_text())
+    spec = config["spec"]
+    spec["params"].append(
+        {
+            "name": "instance",
+            "from": "body.instance",
+            "default": "none",
+            "pattern": "[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?",
+            "label": INSTANCE_LABEL,  # the listener refuses values that are not label values
+            "description": "Which deployed objects the clean-up deletes",
+        }
+    )
+    spec["poll"].update({"interval": "2s", "maxInterval": "2s"})
+    spec["pipeline"]["concurrency"] = {"limit": 1}
+    spec["pipeline"]["finally"] = {
+        "cleanup": {
+            "timeout": "2m",
+            "delete": [
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "Deployment",
+                    "labelsFromParams": {INSTANCE_LABEL: "instance"},
+                },
+                {
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "labels": {"benchgen.dev/test": "cleanup"},
+                    "labelsFromParams": {INSTANCE_LABEL: "instance"},
+                },
+            ],
+        },
+        "notify": {"urlSecretRef": {"name": SLACK_SECRET, "key": "url"}},
+    }
+    spec["observe"] = {"observer": {"sink": sink}}
+    path = tmp / "benchmark.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+class Setup:
+    def __init__(self, stack: Stack, app: Deployed, sink: CloudEventSink, slack: SlackHook):
+        self.stack, self.app, self.sink, self.slack = stack, app, sink, slack
+
+    @property
+    def ns(self) -> str:
+        return self.app.namespace
+
+    def runs_by_instance(self) -> dict[str, Obj]:
+        return {_param(r, "instance"): r for r in self.app.runs()}
+
+
+def _param(run: Obj, name: str) -> str:
+    return next(str(p["value"]) for p in run["spec"].get("params", []) if p["name"] == name)
+
+
+@pytest.fixture
+def setup(
+    real_cluster: Stack, namespace: str, orchestrator: Orchestrator, tmp_path: Path
+) -> Iterator[Setup]:
+    with CloudEventSink(host=real_cluster.node_ip) as sink:
+        slack = SlackHook(host=real_cluster.node_ip)
+        real_cluster.cluster.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": SLACK_SECRET, "namespace": namespace},
+                "data": {"url": base64.b64encode(slack.url.encode()).decode()},
+            }
+        )
+        app = deploy(real_cluster, namespace, _config(tmp_path, sink.url))
+        from tests.cluster.addons import wait_available
+
+        wait_available(real_cluster.cluster, namespace, OBSERVER, timeout=120)
+        try:
+            yield Setup(real_cluster, app, sink, slack)
+        finally:
+            slack.server.shutdown()
+
+
+class Recorder:
+    """Reads the runs every 0.2 s: the most runs Tekton had started and not yet
+    finished at once, and any run that was ever cancelled."""
+
+    def __init__(self, setup: Setup) -> None:
+        self.setup = setup
+        self.max_active = 0
+        self.cancelled: set[str] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            try:
+                runs = self.setup.app.runs()
+            except KubeAPIError:
+                continue
+            active = 0
+            for run in runs:
+                st = run.get("status") or {}
+                if st.get("startTime") and not st.get("completionTime"):
+                    active += 1
+                if str(run["spec"].get("status", "")).startswith("Cancelled"):
+                    self.cancelled.add(run["metadata"]["name"])
+            self.max_active = max(self.max_active, active)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def _observer_pod(stack: Stack, ns: str) -> Obj | None:
+    pods = stack.cluster.list_objects("v1", "Pod", ns, label_selector="benchgen.dev/role=observer")
+    live = [p for p in pods if not p["metadata"].get("deletionTimestamp")]
+    ready = [
+        p
+        for p in live
+        if any(
+            c["type"] == "Ready" and c["status"] == "True"
+            for c in p.get("status", {}).get("conditions", [])
+        )
+    ]
+    return ready[0] if ready else None
+
+
+def _expected_event_ids(app: Deployed, run: Obj) -> set[str]:
+    """The ids the observer owes for a finished run: its start and end, and each
+    step's states as Tekton recorded them in the TaskRuns' status."""
+    uid = run["metadata"]["uid"]
+    outcome = "succeeded" if _succeeded(run) else "failed"
+    ids = {f"{uid}.started", f"{uid}.{outcome}"}
+    for tr in app.task_runs(run["metadata"]["name"]).values():
+        tr_uid = tr["metadata"]["uid"]
+        for step in tr["status"].get("steps", []):
+            term = step.get("terminated") or {}
+            if "Skipped" in (step.get("terminationReason"), term.get("reason")):
+                ids.add(f"{tr_uid}.{step['name']}.skipped")
+                continue
+            end = "succeeded" if term.get("exitCode") == 0 else "failed"
+            ids |= {f"{tr_uid}.{step['name']}.started", f"{tr_uid}.{step['name']}.{end}"}
+    return ids
+
+
+def _succeeded(run: Obj) -> bool:
+    cond = next(c for c in run["status"]["conditions"] if c["type"] == "Succeeded")
+    return bool(cond["status"] == "True")
+
+
+def test_limit_1_runs_one_at_a_time_in_arrival_order_and_observer_restart_loses_nothing(
+    setup: Setup, orchestrator: Orchestrator
+) -> None:
+    app, stack = setup.app, setup.stack
+    orchestrator.fake.plan = lambda: finishes("COMPLETED", after=3, total=3)
+    recorder = Recorder(setup)
+    order = ["first", "second", "third"]
+    try:
+        for instance in order:
+            status, answer = app.send({**FIELDS, "instance": instance})
+            assert status == 202, answer
+            wait_for(
+                lambda i=instance: i in setup.runs_by_instance(),
+                timeout=30,
+                interval=0.2,
+                what=f"the run of {instance}",
+            )
+            # The gate orders by creationTimestamp (seconds), then by what it saw
+            # first; a restarted observer has only the timestamp and the name.
+            threading.Event().wait(1.1)
+
+        # Restart the observer while the first run is active and two are pending.
+        old = wait_for(lambda: _observer_pod(stack, setup.ns), timeout=60, what="observer pod")
+        wait_for(
+            lambda: (setup.runs_by_instance()["first"].get("status") or {}).get("startTime"),
+            timeout=60,
+            what="the first run to start",
+        )
+        stack.cluster.delete("v1", "Pod", old["metadata"]["name"], setup.ns)
+        wait_for(
+            lambda: (
+                (p := _observer_pod(stack, setup.ns))
+                and p["metadata"]["uid"] != old["metadata"]["uid"]
+            ),
+            timeout=90,
+            what="a new observer pod",
+        )
+
+        finished = {
+            i: app.wait_finished(setup.runs_by_instance()[i]["metadata"]["name"]) for i in order
+        }
+    finally:
+        recorder.stop()
+
+    for run in finished.values():
+        assert _succeeded(run), app.describe(run["metadata"]["name"])
+    starts = [finished[i]["status"]["startTime"] for i in order]
+    assert starts == sorted(starts), f"runs did not start in arrival order: {starts}"
+    for earlier, later in itertools.pairwise(order):
+        assert (
+            finished[later]["status"]["startTime"] >= finished[earlier]["status"]["completionTime"]
+        )
+    assert recorder.max_active == 1, recorder.max_active
+    assert not recorder.cancelled, recorder.cancelled
+    assert len(orchestrator.fake.posts()) == 3
+
+    # Scenario 4: every run and step event reached the sink, once by its id, across
+    # the observer's restart.
+    expected = set().union(*(_expected_event_ids(app, r) for r in finished.values()))
+
+    def all_acked() -> bool:
+        return expected <= {e.id for e in setup.sink.acked}
+
+    wait_for(all_acked, timeout=90, interval=0.5, what="every event at the sink")
+    acked = [e.id for e in setup.sink.acked]
+    repeated = {i for i in acked if acked.count(i) > 1}
+    assert not repeated, f"delivered more than once: {sorted(repeated)}"
+    assert set(acked) == expected, sorted(set(acked) ^ expected)
+
+
+def test_a_failed_wait_runs_cleanup_through_real_finalizers_and_notifies(
+    setup: Setup, orchestrator: Orchestrator
+) -> None:
+    app, cluster, ns = setup.app, setup.stack.cluster, setup.ns
+    labels = {INSTANCE_LABEL: "doomed", "app": "doomed"}
+    cluster.apply(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "doomed", "namespace": ns, "labels": labels},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": {"app": "doomed"}},
+                "template": {
+                    "metadata": {"labels": {"app": "doomed"}},
+                    "spec": {
+                        "terminationGracePeriodSeconds": 5,
+                        "containers": [
+                            {
+                                "name": "sleep",
+                                "image": PAUSE_IMAGE,
+                                "imagePullPolicy": "Never",
+                            }
+                        ],
+                    },
+                },
+            },
+        }
+    )
+    for name, instance, test_label in (
+        ("doomed", "doomed", "cleanup"),  # deleted
+        ("other-instance", "kept", "cleanup"),  # another run's value: kept
+        ("unlabelled", "doomed", "other"),  # not the configured fixed label: kept
+    ):
+        cluster.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {
+                    "name": name,
+                    "namespace": ns,
+                    "labels": {INSTANCE_LABEL: instance, "benchgen.dev/test": test_label},
+                },
+            }
+        )
+    # The Deployment's Pod is running, so a Foreground delete waits for the real
+    # garbage collector (ReplicaSet, then Pod, then the finalizer).
+    wait_for(
+        lambda: (cluster.get("apps/v1", "Deployment", "doomed", ns).get("status") or {}).get(
+            "readyReplicas"
+        ),
+        timeout=60,
+        what="Deployment doomed ready",
+    )
+    orchestrator.fake.plan = lambda: finishes("FAILED", after=1, total=2)
+    status, answer = app.send({**FIELDS, "instance": "doomed", "submitted_by": "finally"})
+    assert status == 202, answer
+    run_name = wait_for(
+        lambda: (r := setup.runs_by_instance().get("doomed")) and r["metadata"]["name"],
+        timeout=30,
+        what="the run",
+    )
+    run = app.wait_finished(run_name)
+    assert not _succeeded(run), app.describe(run_name)
+
+    trs = app.task_runs(run_name)
+    for task in ("cleanup", "notify", "summary"):
+        assert task in trs, sorted(trs)
+        cond = next(c for c in trs[task]["status"]["conditions"] if c["type"] == "Succeeded")
+        assert cond["status"] == "True", (task, cond, app.describe(run_name))
+    cleanup_log = app.step_log(trs["cleanup"], "cleanup")
+    assert cluster.get_or_none("apps/v1", "Deployment", "doomed", ns) is None, cleanup_log
+    assert not cluster.list_objects("apps/v1", "ReplicaSet", ns, label_selector="app=doomed")
+    assert not cluster.list_objects("v1", "Pod", ns, label_selector="app=doomed"), cleanup_log
+    assert cluster.get_or_none("v1", "ConfigMap", "doomed", ns) is None
+    assert cluster.get_or_none("v1", "ConfigMap", "other-instance", ns) is not None
+    assert cluster.get_or_none("v1", "ConfigMap", "unlabelled", ns) is not None
+
+    wait_for(lambda: setup.slack.received, timeout=30, what="the Slack message")
+    (message,) = setup.slack.received
+    text = yaml.safe_dump(message["body"])
+    assert run_name in text and "FAILED" in text, text
