@@ -5,6 +5,9 @@
                     namespace controller runs here)
 - ``orchestrator``  the fake orchestrator on the node's address, behind a Service
                     named as the example config expects, in ``namespace``
+- ``ticks``         the schedule scenarios' deployment (tests/cluster/ticks.py),
+                    made when the session starts; their tests run last, so the
+                    minute boundaries they wait for pass during the other tests
 
 Outside CI the suite skips unless BENCHGEN_E2E_CLUSTER=1 (``make e2e-cluster``
 sets it); with CI=true it must run, so anything missing fails.
@@ -25,6 +28,7 @@ from pathlib import Path
 import pytest
 
 from tests.cluster.stack import Stack, StackUnavailable, start_stack
+from tests.cluster.ticks import Ticks, started
 from tests.e2e.cluster import wait_for
 from tests.runtime.fake_orchestrator import FakeOrchestrator
 
@@ -86,3 +90,22 @@ def orchestrator(real_cluster: Stack, namespace: str) -> Iterator[Orchestrator]:
         port = int(fake.url.rsplit(":", 1)[1])
         real_cluster.expose(namespace, "sast-ai-orchestrator", 80, real_cluster.node_ip, port)
         yield Orchestrator(fake, f"http://sast-ai-orchestrator.{namespace}.svc.cluster.local:80")
+
+
+TICKS_MODULE = "test_events_and_ticks.py"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.path.name == TICKS_MODULE)  # stable: the rest keep order
+
+
+@pytest.fixture(scope="session")
+def ticks(real_cluster: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ticks]:
+    with started(real_cluster, tmp_path_factory.mktemp("ticks")) as deployed:
+        yield deployed
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _ticks_from_the_start(request: pytest.FixtureRequest) -> None:
+    if any(item.path.name == TICKS_MODULE for item in request.session.items):
+        request.getfixturevalue("ticks")
