@@ -268,10 +268,11 @@ def cmd_trigger(args: argparse.Namespace) -> int:
     ident = trigger.event_id(answer)
     if ident:
         print(f"event id: {ident}", file=sys.stderr)
-    if event.cloudevent_id is not None:
-        # The listener's own id above is random; this one names the run.
+    if event.cloudevent_id is not None and event.cloudevent_source is not None:
+        # The listener's own id above is random; the event's source and id name the run.
         print(f"cloudevent id: {event.cloudevent_id}", file=sys.stderr)
-        print(f"run: {trigger.run_name(bench, event.cloudevent_id)}", file=sys.stderr)
+        run = trigger.cloudevent_run_name(bench, event.cloudevent_source, event.cloudevent_id)
+        print(f"run: {run}", file=sys.stderr)
     return EXIT_OK if 200 <= status < 300 else EXIT_FAIL
 
 

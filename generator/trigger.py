@@ -35,6 +35,7 @@ from generator.config.models import (
 )
 from generator.config.names import build_names, resolve_namespace
 from generator.errors import UsageError
+from generator.event_key import event_key
 from generator.webhook_auth import WebhookAuthError, auth_headers
 
 SECRET_ENV = "BENCHGEN_WEBHOOK_SECRET"  # noqa: S105 - the variable's name, not a secret
@@ -45,7 +46,8 @@ USER_AGENT = f"benchgen/{__version__}"
 class Event:
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
-    cloudevent_id: str | None = None  # set for CloudEvents: it names the run
+    cloudevent_id: str | None = None  # set for CloudEvents: with the source, it names the run
+    cloudevent_source: str | None = None
 
 
 def parse_fields(pairs: list[str]) -> dict[str, str]:
@@ -182,7 +184,7 @@ def build_cloudevent(bench: Benchmark, values: dict[str, str], options: CloudEve
         headers["Ce-Subject"] = options.subject
     headers.update(extra)
     payload = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
-    return Event(payload, headers, cloudevent_id=ident)
+    return Event(payload, headers, cloudevent_id=ident, cloudevent_source=source)
 
 
 def _matching_entry(
@@ -202,6 +204,12 @@ def _matching_entry(
 
 def run_name(bench: Benchmark, ident: str) -> str:
     return build_names(bench, resolve_namespace(bench)).run_prefix + ident
+
+
+def cloudevent_run_name(bench: Benchmark, source: str, ident: str) -> str:
+    """The run of a CloudEvent: <runPrefix><key of (source, id)>, as the event-key
+    interceptor names it."""
+    return run_name(bench, event_key(source, ident))
 
 
 def _auth_headers(bench: Benchmark, payload: bytes, secret: bytes | None) -> dict[str, str]:

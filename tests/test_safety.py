@@ -148,9 +148,29 @@ def test_restricted_pod_security_and_labels(config: Any) -> None:
         assert obj["metadata"]["labels"][COMPONENT_LABEL] == bench.metadata.name
     kinds = {o["kind"] for o in objects}
     assert "Secret" not in kinds
-    # Triggers creates el-<listener> itself; the only Service benchgen renders is the status API's.
+    # Triggers creates el-<listener> itself; benchgen renders the status API's Service
+    # and, with CloudEvents, the event-key interceptor's.
     names = build_names(bench, resolve_namespace(bench))
-    assert [o["metadata"]["name"] for o in by_kind(objects, "Service")] in ([], [names.status])
+    expected = {names.event_key} if bench.spec.triggers.cloud_events else set()
+    if bench.spec.observe and bench.spec.observe.status_api:
+        expected.add(names.status)
+    assert {o["metadata"]["name"] for o in by_kind(objects, "Service")} == expected
+    # Every Deployment has a NetworkPolicy of its own name; the interceptor's admits
+    # the CloudEvents listener's pods only.
+    policies = {o["metadata"]["name"]: o for o in by_kind(objects, "NetworkPolicy")}
+    for deployment in by_kind(objects, "Deployment"):
+        assert deployment["metadata"]["name"] in policies
+    if bench.spec.triggers.cloud_events:
+        (rule,) = policies[names.event_key]["spec"]["ingress"]
+        assert rule["from"] == [
+            {"podSelector": {"matchLabels": {"eventlistener": names.events_listener}}}
+        ]
+        (account,) = [
+            o
+            for o in by_kind(objects, "ServiceAccount")
+            if o["metadata"]["name"] == names.event_key
+        ]
+        assert account["automountServiceAccountToken"] is False
 
 
 @pytest.mark.parametrize(

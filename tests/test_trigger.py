@@ -17,6 +17,7 @@ from typing import TypeVar
 
 import pytest
 
+from generator.event_key import event_key
 from tests.conftest import EXAMPLE, GOLDEN, ROOT
 
 SECRET = "s3cret-value"
@@ -307,8 +308,11 @@ def test_cloudevent_is_sent_in_binary_mode(events_listener: EventsListener) -> N
     assert proc.returncode == 0, proc.stderr
     assert "HTTP 202" in proc.stdout and "event id: el-42" in proc.stderr
     assert "cloudevent id: ci-77" in proc.stderr
-    assert "run: ce-bench-run-ci-77" in proc.stderr  # what /status/<run> and /logs/<run> take
     ((headers, body),) = events_listener.received
+    # What /status/<run> and /logs/<run> take: the key of (source, id), as the
+    # event-key interceptor computes it.
+    key = event_key(headers["Ce-Source"], "ci-77")
+    assert f"run: ce-bench-run-{key}" in proc.stderr
     assert headers["Ce-Specversion"] == "1.0"
     assert headers["Ce-Id"] == "ci-77"
     # The first accepted exact type, with the source that entry requires.

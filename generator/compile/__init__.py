@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from generator.compile import controller, core, knative, rbac, schedule, tekton, triggers
+from generator.compile import (
+    controller,
+    core,
+    interceptor,
+    knative,
+    rbac,
+    schedule,
+    tekton,
+    triggers,
+)
 from generator.compile.meta import Manifest
 from generator.config.names import Names, build_names
 
@@ -25,6 +34,7 @@ APPLY_ORDER = (
     "Pipeline",
     "TriggerBinding",
     "TriggerTemplate",
+    "Interceptor",  # before the EventListener whose chain names it
     "EventListener",
     "NetworkPolicy",
     "Broker",
@@ -70,6 +80,7 @@ def build(bench: Benchmark, namespace: str) -> Build:
             *knative.build_listener_network_policy(bench, names),
             *knative.build_broker(bench, names),
             *knative.build_triggers(bench, names),
+            *interceptor.build_event_key(bench, names),
         ]
     manifests += [
         *controller.build_observer(bench, names),

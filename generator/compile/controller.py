@@ -69,7 +69,7 @@ def binding_manifest(names: Names, name: str, namespace: str, account: str) -> M
     )
 
 
-def _probe(path: str, port: str, period: int) -> Manifest:
+def probe(path: str, port: str, period: int) -> Manifest:
     return {
         "httpGet": {"path": path, "port": port},
         "periodSeconds": period,
@@ -78,7 +78,7 @@ def _probe(path: str, port: str, period: int) -> Manifest:
     }
 
 
-def _network_policy(names: Names, name: str, role: str, ingress: list[Manifest]) -> Manifest:
+def network_policy(names: Names, name: str, role: str, ingress: list[Manifest]) -> Manifest:
     """Ingress to one Deployment's pods: ``ingress`` only, none when it is empty. The
     kubelet's probes come from the node, which NetworkPolicy does not filter in the
     common CNIs (Calico, Cilium, Antrea allow host-local traffic), so the probes'
@@ -92,7 +92,7 @@ def _network_policy(names: Names, name: str, role: str, ingress: list[Manifest])
     return manifest("networking.k8s.io/v1", "NetworkPolicy", metadata(names, name), spec=spec)
 
 
-def _deployment(
+def deployment(
     names: Names,
     name: str,
     role: str,
@@ -194,8 +194,8 @@ def build_observer(bench: Benchmark, names: Names) -> list[Manifest]:
         "env": env,
         "ports": [{"name": "health", "containerPort": HEALTH_PORT, "protocol": "TCP"}],
         # Liveness: the watch loops are alive; readiness: the initial lists are done.
-        "livenessProbe": _probe("/healthz", "health", 20),
-        "readinessProbe": _probe("/readyz", "health", 10),
+        "livenessProbe": probe("/healthz", "health", 20),
+        "readinessProbe": probe("/readyz", "health", 10),
         "resources": container_resources(observe.resources),
         "securityContext": container_security(),
         "volumeMounts": [TMP_MOUNT],
@@ -219,7 +219,7 @@ def build_observer(bench: Benchmark, names: Names) -> list[Manifest]:
         out.append(role_manifest(names, role, namespace, [config_rule], [TEKTON_EVENTS_CONFIG]))
         out.append(binding_manifest(names, role, namespace, names.observer))
     out.append(
-        _deployment(
+        deployment(
             names,
             names.observer,
             "observer",
@@ -231,7 +231,7 @@ def build_observer(bench: Benchmark, names: Names) -> list[Manifest]:
         )
     )
     # Nothing connects to the observer: it only sends. Its one listener is the probes'.
-    out.append(_network_policy(names, names.observer, "observer", []))
+    out.append(network_policy(names, names.observer, "observer", []))
     return out
 
 
@@ -280,8 +280,8 @@ def build_status_api(bench: Benchmark, names: Names) -> list[Manifest]:
         ],
         # The probes' own listener: however many clients the API port is refusing,
         # they are answered (and a pod under attack is not restarted for it).
-        "livenessProbe": _probe("/health", "health", 20),
-        "readinessProbe": _probe("/health", "health", 10),
+        "livenessProbe": probe("/health", "health", 20),
+        "readinessProbe": probe("/health", "health", 10),
         "resources": container_resources(observe.resources),
         "securityContext": container_security(),
         "volumeMounts": [
@@ -311,7 +311,7 @@ def build_status_api(bench: Benchmark, names: Names) -> list[Manifest]:
         manifest("v1", "ServiceAccount", metadata(names, names.status)),
         role_manifest(names, names.status, names.namespace, STATUS_RULES),
         binding_manifest(names, names.status, names.namespace, names.status),
-        _deployment(
+        deployment(
             names,
             names.status,
             "status",
@@ -334,5 +334,5 @@ def build_status_api(bench: Benchmark, names: Names) -> list[Manifest]:
         # included, closed to clients.
         peers = [{"namespaceSelector": {}}]
     api_port = [{"protocol": "TCP", "port": STATUS_PORT}]
-    out.append(_network_policy(names, names.status, "status", [{"from": peers, "ports": api_port}]))
+    out.append(network_policy(names, names.status, "status", [{"from": peers, "ports": api_port}]))
     return out

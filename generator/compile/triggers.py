@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from generator.compile import cel
+from generator.compile.interceptor import event_key_interceptor
 from generator.compile.meta import Manifest, manifest, metadata
 from generator.compile.tekton import build_pipeline_run
 from generator.config.checks import label_safe_params
 from generator.config.names import Names
 from generator.config.rules import RESERVED_EVENT_PREFIXES
+from generator.event_key import EXTENSION as KEY_EXTENSION
 
 # Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
 TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
@@ -149,6 +151,8 @@ def build_events_listener(bench: Benchmark, names: Names) -> Manifest:
             cel.event_id_check(cel.ce_header("id"), names.event_id_room),
         ),
         _validate_payload(bench, cel.build_ce_overlays()),
+        # Last: the run's name, from the event's source and id (CEL has no hash).
+        event_key_interceptor(names),
     ]
     return _listener(
         names,
@@ -180,16 +184,23 @@ def build_trigger_binding(bench: Benchmark, names: Names) -> Manifest:
     )
 
 
+KEY_PARAM = "cloudevent-key"
+
+
 def build_events_binding(names: Names) -> Manifest:
-    """The CloudEvent attributes, from the overlays of the events listener."""
+    """The CloudEvent attributes, from the overlays of the events listener, and the
+    run's key, from its event-key interceptor."""
     return manifest(
         TRIGGERS,
         "TriggerBinding",
         metadata(names, names.events_binding),
         spec={
             "params": [
-                {"name": f"cloudevent-{a}", "value": f"$(extensions.{cel.ce_extension_key(a)})"}
-                for a in cel.CE_HEADERS
+                *(
+                    {"name": f"cloudevent-{a}", "value": f"$(extensions.{cel.ce_extension_key(a)})"}
+                    for a in cel.CE_HEADERS
+                ),
+                {"name": KEY_PARAM, "value": f"$(extensions.{KEY_EXTENSION})"},
             ]
         },
     )
@@ -221,15 +232,16 @@ CE_ANNOTATION = "benchgen.dev/cloudevent-{}"
 
 
 def build_events_template(bench: Benchmark, names: Names) -> Manifest:
-    """The run of a CloudEvent: named after the event id, attributes as annotations."""
+    """The run of a CloudEvent: named after its (source, id) key, attributes as annotations."""
     attributes = {
         f"cloudevent-{a}": f"CloudEvent {a} attribute (Ce-{a.capitalize()})" for a in cel.CE_HEADERS
     }
+    attributes[KEY_PARAM] = "Key of the event's (source, id), from the event-key interceptor"
     run = build_pipeline_run(
         bench,
         names,
         trigger="cloudevent",
-        id_param="cloudevent-id",
+        id_param=KEY_PARAM,
         annotations={
             CE_ANNOTATION.format(a): f"$(tt.params.cloudevent-{a})" for a in cel.CE_HEADERS
         },

@@ -20,7 +20,7 @@ COMPONENT_LABEL = "app.kubernetes.io/component"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 BENCHMARK_LABEL = "benchgen.dev/benchmark"
 TRIGGER_LABEL = "benchgen.dev/trigger"
-ROLE_LABEL = "benchgen.dev/role"  # observer | status: the Deployments' pod selectors
+ROLE_LABEL = "benchgen.dev/role"  # observer | status | event-key: the Deployments' pod selectors
 # spec.pipeline.concurrency.key: the observer counts active runs per value of it.
 CONCURRENCY_KEY_LABEL = "benchgen.dev/concurrency-key"
 RESERVED_LABELS = (
@@ -73,6 +73,7 @@ class Names(NamedTuple):
     events_listener_service: str
     events_binding: str
     events_template: str
+    event_key: str  # the CloudEvents listener's interceptor: Deployment, Service, Interceptor
     broker: str
     broker_config: str
     observer: str
@@ -158,6 +159,7 @@ class Names(NamedTuple):
                 (self.events_binding, "metadata.name", "dns1123"),
                 (self.events_template, "metadata.name", "dns1123"),
                 (self.broker_config, "metadata.name", "dns1123"),
+                (self.event_key, "metadata.name", "dns1035"),
             ]
         if self.uses_observer:
             out.append((self.observer, "metadata.name", "dns1123"))
@@ -208,6 +210,7 @@ def build_names(bench: Benchmark, namespace: str) -> Names:
         events_listener_service=f"el-{base}-events",
         events_binding=f"{base}-cloudevents-binding",
         events_template=f"{base}-cloudevents-template",
+        event_key=f"{base}-event-key",
         broker=cloud_events.broker.name if cloud_events else "default",
         broker_config=f"{base}-broker-config",
         observer=f"{base}-observer",

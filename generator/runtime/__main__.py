@@ -107,6 +107,17 @@ def _parser() -> argparse.ArgumentParser:
         " BENCHGEN_AUTH_FILE, BENCHGEN_PORT (8080), BENCHGEN_POLL_INTERVAL (2s),"
         " BENCHGEN_MAX_STREAMS (32). Exit 2 on bad or missing configuration.",
     )
+    # event-key: the CloudEvents listener's interceptor naming each run by (source, id).
+    sub.add_parser(
+        "event-key",
+        help="Tekton Triggers interceptor: the run key of a CloudEvent (runs until SIGTERM)",
+        description="Answer the CloudEvents EventListener's InterceptorRequests (POST /) with"
+        " extensions.cloudevent_key: 32 hex digits of SHA-256 over the event's Ce-Source and"
+        " Ce-Id (length-prefixed), so the same event always names the same run and the same"
+        " id from another source names another; continue false without both headers."
+        " Stateless. Env: BENCHGEN_PORT (8080), BENCHGEN_HEALTH_PORT (8081),"
+        " BENCHGEN_MAX_REQUEST_BYTES (1048576). Exit 2 on bad configuration, 0 after SIGTERM.",
+    )
     # send (issue 9): one signed event to the listener (the schedule's CronJob).
     send = sub.add_parser(
         "send",
@@ -257,6 +268,14 @@ def _serve(args: argparse.Namespace, env: Mapping[str, str] | None, clock: "Cloc
     return run_serve(env)
 
 
+def _event_key(
+    args: argparse.Namespace, env: Mapping[str, str] | None, clock: "Clock | None"
+) -> int:
+    from generator.runtime.interceptor import run_event_key
+
+    return run_event_key(env)
+
+
 def _observe(args: argparse.Namespace, env: Mapping[str, str] | None, clock: "Clock | None") -> int:
     import os
 
@@ -335,6 +354,7 @@ def main(
             "summary": _summary,
             "serve": _serve,
             "observe": _observe,
+            "event-key": _event_key,
             "cleanup": _cleanup,
             "notify": _notify,
             "send": _send,

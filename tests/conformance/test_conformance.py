@@ -18,8 +18,12 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -111,10 +115,49 @@ def tekton_lint() -> Path:
     return lint
 
 
-def run_harness(harness: Path, manifests: list[str], events: Path | None) -> tuple[int, list[str]]:
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def interceptor_url() -> Iterator[str]:
+    """`benchgen-poller event-key` on loopback: the CloudEvents listener's namespaced
+    Interceptor, called by Triggers' own sink code in the harness's trigger chain."""
+    port, health = _free_port(), _free_port()
+    env = {**os.environ, "BENCHGEN_PORT": str(port), "BENCHGEN_HEALTH_PORT": str(health)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "generator.runtime", "event-key"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{health}/health", timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("benchgen-poller event-key did not start", pytrace=False)
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def run_harness(
+    harness: Path, manifests: list[str], events: Path | None, interceptor: str | None = None
+) -> tuple[int, list[str]]:
     cmd = [str(harness)]
     if events is not None and events.is_dir():
         cmd += ["--events", str(events)]
+    if interceptor:
+        cmd += ["--interceptor-url", interceptor]
     proc = subprocess.run(cmd + manifests, capture_output=True, text=True, timeout=300, check=False)
     if proc.returncode not in (0, 1):
         pytest.fail(f"harness usage error ({proc.returncode}):\n{proc.stderr}", pytrace=False)
@@ -160,7 +203,13 @@ def render(config: Path, out: Path) -> list[Path]:
 
 @pytest.mark.parametrize(("case", "config", "events"), rendered_cases(), ids=lambda v: str(v))
 def test_rendered_case(
-    case: str, config: Path, events: Path, harness: Path, tekton_lint: Path, tmp_path: Path
+    case: str,
+    config: Path,
+    events: Path,
+    harness: Path,
+    tekton_lint: Path,
+    interceptor_url: str,
+    tmp_path: Path,
 ) -> None:
     files = render(config, tmp_path / "out")
     outcomes = {
@@ -174,7 +223,7 @@ def test_rendered_case(
         f"{events.relative_to(ROOT)}/*.yaml (format in tests/conformance/README.md); "
         f"found: {sorted(outcomes) or 'none'}"
     )
-    rc, problems = run_harness(harness, [str(tmp_path / "out")], events)
+    rc, problems = run_harness(harness, [str(tmp_path / "out")], events, interceptor_url)
     assert problems == [], "conformance problems:\n" + "\n".join(problems)
     assert rc == 0
     lint = run_lint(tekton_lint, [f for f in files if f.name != "kustomization.yaml"])

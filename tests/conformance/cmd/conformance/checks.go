@@ -12,6 +12,7 @@ import (
 	prresources "github.com/tektoncd/pipeline/pkg/reconciler/pipelinerun/resources"
 	"github.com/tektoncd/pipeline/pkg/reconciler/taskrun"
 	trresources "github.com/tektoncd/pipeline/pkg/reconciler/taskrun/resources"
+	triggersv1alpha1 "github.com/tektoncd/triggers/pkg/apis/triggers/v1alpha1"
 	triggersv1 "github.com/tektoncd/triggers/pkg/apis/triggers/v1beta1"
 	"github.com/tektoncd/triggers/pkg/interceptors/cel"
 	"github.com/tektoncd/triggers/pkg/interceptors/github"
@@ -42,6 +43,17 @@ func (s *ObjectSet) getTB(name string) (*triggersv1.TriggerBinding, error) {
 	}
 	return nil, fmt.Errorf("triggerbinding.triggers.tekton.dev %q not found", name)
 }
+
+func (s *ObjectSet) getInterceptor(name string) (*triggersv1alpha1.Interceptor, error) {
+	if ic, ok := s.typed("triggers.tekton.dev/", "Interceptor", name).(*triggersv1alpha1.Interceptor); ok {
+		return ic, nil
+	}
+	return nil, fmt.Errorf("interceptor.triggers.tekton.dev %q not found in the rendered manifests", name)
+}
+
+// extensionsAnnotation lists the top-level extension keys a rendered
+// Interceptor sets (benchgen writes it; Triggers has no field for it).
+const extensionsAnnotation = "benchgen.dev/extensions"
 
 func (s *ObjectSet) getCTB(name string) (*triggersv1.ClusterTriggerBinding, error) {
 	if tb, ok := s.typed("triggers.tekton.dev/", "ClusterTriggerBinding", name).(*triggersv1.ClusterTriggerBinding); ok {
@@ -175,6 +187,23 @@ func checkTrigger(ctx context.Context, set *ObjectSet, nt namedTrigger, rep *Rep
 			continue
 		}
 		field := at(fmt.Sprintf("interceptors[%d].params", i))
+		if ic.Ref.Kind == triggersv1.NamespacedInterceptorKind {
+			// An Interceptor of this namespace, which must be rendered too.
+			nsic, err := set.getInterceptor(ic.Ref.Name)
+			if err != nil {
+				rep.Add(nt.id, at(fmt.Sprintf("interceptors[%d].ref", i)), "%v", err)
+				otherExtensions = true
+				continue
+			}
+			if keys, ok := nsic.Annotations[extensionsAnnotation]; ok {
+				for _, k := range strings.Split(keys, ",") {
+					overlayKeys = append(overlayKeys, strings.TrimSpace(k))
+				}
+			} else {
+				otherExtensions = true
+			}
+			continue
+		}
 		var target any
 		switch ic.Ref.Name {
 		case "cel":

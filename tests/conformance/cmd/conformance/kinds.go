@@ -12,6 +12,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	triggersv1alpha1 "github.com/tektoncd/triggers/pkg/apis/triggers/v1alpha1"
 	triggersv1 "github.com/tektoncd/triggers/pkg/apis/triggers/v1beta1"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -42,6 +43,7 @@ var kinds = map[string]func() any{
 	"triggers.tekton.dev/v1beta1|ClusterTriggerBinding": func() any { return &triggersv1.ClusterTriggerBinding{} },
 	"triggers.tekton.dev/v1beta1|TriggerTemplate":       func() any { return &triggersv1.TriggerTemplate{} },
 	"triggers.tekton.dev/v1beta1|Trigger":               func() any { return &triggersv1.Trigger{} },
+	"triggers.tekton.dev/v1alpha1|Interceptor":          func() any { return &triggersv1alpha1.Interceptor{} },
 
 	"eventing.knative.dev/v1|Broker":    func() any { return &eventingv1.Broker{} },
 	"eventing.knative.dev/v1|Trigger":   func() any { return &eventingv1.Trigger{} },

@@ -3,7 +3,7 @@
 //
 // Usage:
 //
-//	conformance [--crds DIR] [--events DIR] [--secret NAME/KEY=VALUE]... MANIFESTS...
+//	conformance [--crds DIR] [--events DIR] [--secret NAME/KEY=VALUE]... [--interceptor-url URL] MANIFESTS...
 //	conformance --expressions FILE
 //
 // MANIFESTS are directories (every *.yaml, *.yml, *.json file in them) or
@@ -92,6 +92,7 @@ func main() {
 	namespace := flag.String("namespace", "default", "namespace the manifests are applied to")
 	verbose := flag.Bool("v", false, "print a summary of what was checked to stderr")
 	expressions := flag.String("expressions", "", "corpus of patterns, field paths and CESQL filters with benchgen's verdicts (tests/conformance/expressions.yaml)")
+	interceptorURL := flag.String("interceptor-url", "", "URL serving every namespaced Interceptor the events reach, in place of its Service (e.g. benchgen-poller event-key on loopback)")
 	flag.Var(secrets, "secret", "test secret NAME/KEY=VALUE for interceptors (repeatable; events may add their own)")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: %s [flags] MANIFESTS...\n", os.Args[0])
@@ -137,7 +138,7 @@ func main() {
 	CheckObjects(set, schemas, rep)
 	CheckReferences(set, rep)
 	if *eventsDir != "" {
-		RunEvents(set, schemas, *eventsDir, secrets, rep)
+		RunEvents(set, schemas, *eventsDir, secrets, *interceptorURL, rep)
 	}
 
 	if *verbose {

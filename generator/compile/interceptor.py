@@ -1,0 +1,127 @@
+"""The CloudEvents listener's own interceptor: the key that names each event's run.
+
+A run is named ``<runPrefix><key>``, the key derived from the event's source and
+id (``generator.event_key``): the CloudEvents identity. Triggers' CEL has no
+hash, so ``benchgen-poller event-key`` computes it, served as a Tekton Triggers
+namespaced ``Interceptor`` (triggers.tekton.dev/v1alpha1) that the events
+listener calls after its CEL checks. Rendered only with spec.triggers.cloudEvents:
+a ServiceAccount without an API token (it reads nothing from the cluster), a
+Deployment, its Service, the Interceptor and a NetworkPolicy admitting the
+events listener's pods only.
+
+The Interceptor has no caBundle, so Triggers (v0.37.0, Interceptor.ResolveAddress)
+calls it over plain http at ``http://<service>.<namespace>.svc:80``.
+"""
+
+from __future__ import annotations
+
+from generator.compile.controller import HEALTH_PORT, deployment, network_policy, probe
+from generator.compile.meta import Manifest, manifest, metadata
+from generator.compile.pods import TMP_MOUNT, TMP_VOLUME, container_resources, container_security
+from generator.compile.tekton import POLLER
+from generator.config.names import Names
+from generator.event_key import EXTENSION
+
+# Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
+TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
+if TYPE_CHECKING:
+    from generator.config.models import Benchmark
+
+INTERCEPTOR_API = "triggers.tekton.dev/v1alpha1"
+NAMESPACED_INTERCEPTOR = "NamespacedInterceptor"  # the kind an EventListener's ref names
+ROLE = "event-key"
+KEY_PORT = 8080
+SERVICE_PORT = 80  # Triggers' default for an Interceptor without caBundle; spelled out
+REPLICAS = 2  # on the path of every event: the listener has answered 202 already
+# What the extensions annotation says: every top-level key the interceptor sets.
+EXTENSIONS_ANNOTATION = "benchgen.dev/extensions"
+# spec.observe.resources' default (models.ObserveSpec): used when there is no observe block.
+DEFAULT_RESOURCES = {
+    "requests": {"cpu": "20m", "memory": "96Mi"},
+    "limits": {"memory": "256Mi"},
+}
+
+
+def build_event_key(bench: Benchmark, names: Names) -> list[Manifest]:
+    if bench.spec.triggers.cloud_events is None:
+        return []
+    observe = bench.spec.observe
+    resources = container_resources(observe.resources) if observe else DEFAULT_RESOURCES
+    container = {
+        "name": "event-key",
+        "image": bench.spec.pipeline.image,
+        "command": [POLLER],
+        "args": ["event-key"],
+        "env": [
+            {"name": "BENCHGEN_PORT", "value": str(KEY_PORT)},
+            {"name": "BENCHGEN_HEALTH_PORT", "value": str(HEALTH_PORT)},
+        ],
+        "ports": [
+            {"name": "http", "containerPort": KEY_PORT, "protocol": "TCP"},
+            {"name": "health", "containerPort": HEALTH_PORT, "protocol": "TCP"},
+        ],
+        "livenessProbe": probe("/health", "health", 20),
+        "readinessProbe": probe("/health", "health", 10),
+        "resources": resources,
+        "securityContext": container_security(),
+        "volumeMounts": [TMP_MOUNT],
+    }
+    service = manifest(
+        "v1",
+        "Service",
+        metadata(names, names.event_key),
+        spec={
+            "selector": names.role_labels(ROLE),
+            "ports": [
+                {"name": "http", "port": SERVICE_PORT, "targetPort": "http", "protocol": "TCP"}
+            ],
+        },
+    )
+    interceptor = manifest(
+        INTERCEPTOR_API,
+        "Interceptor",
+        metadata(names, names.event_key, annotations={EXTENSIONS_ANNOTATION: EXTENSION}),
+        spec={
+            "clientConfig": {
+                "service": {
+                    "name": names.event_key,
+                    "namespace": names.namespace,
+                    "path": "/",
+                    "port": SERVICE_PORT,
+                }
+            }
+        },
+    )
+    # Only the events listener's pods (Triggers labels them eventlistener=<name>), on
+    # the interceptor's port; the kubelet's probes come from the node.
+    listener_pods = {"podSelector": {"matchLabels": {"eventlistener": names.events_listener}}}
+    ingress = [{"from": [listener_pods], "ports": [{"protocol": "TCP", "port": KEY_PORT}]}]
+    return [
+        # It reads nothing from the cluster: no API token.
+        manifest(
+            "v1",
+            "ServiceAccount",
+            metadata(names, names.event_key),
+            automountServiceAccountToken=False,
+        ),
+        deployment(
+            names,
+            names.event_key,
+            ROLE,
+            container,
+            replicas=REPLICAS,
+            strategy="RollingUpdate",
+            volumes=[TMP_VOLUME],
+        ),
+        service,
+        interceptor,
+        network_policy(names, names.event_key, ROLE, ingress),
+    ]
+
+
+def event_key_interceptor(names: Names) -> Manifest:
+    """The events listener's interceptor entry (after its CEL checks)."""
+    return {
+        "name": "cloudevent-key",
+        "ref": {"name": names.event_key, "kind": NAMESPACED_INTERCEPTOR},
+    }
