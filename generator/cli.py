@@ -386,7 +386,9 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument("--type", help="CloudEvent type (default: the first accepted type)")
     send.add_argument("--source", help="CloudEvent source (default: the one the type requires)")
     send.add_argument("--subject", help="CloudEvent subject")
-    send.add_argument("--id", help="CloudEvent id, which names the run (default: a new UUID)")
+    send.add_argument(
+        "--id", help="CloudEvent id; with the source, it names the run (default: a new UUID)"
+    )
     send.set_defaults(func=cmd_trigger)
     return parser
 

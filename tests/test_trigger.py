@@ -346,8 +346,11 @@ def test_cloudevent_default_id_is_a_fresh_uuid() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--id", "ABC-1"], "is not DNS-safe"),
-        (["--id", "x" * 51], "is 51 characters long; run names leave room for 50"),
+        (["--id", ""], "--id is empty"),
+        (["--id", "x" * 1025], "--id is longer than 1024 characters"),
+        # Any non-empty id up to 1024 characters: it no longer forms the run name.
+        (["--id", "A234-1234-1234"], None),
+        (["--id", "urn:Event:" + "x" * 1014], None),
         (["--type", "dev.benchgen.run.started.v1"], "is reserved (dev.benchgen.*)"),
         (["--type", "com.example.other"], "is not accepted; accepted:"),
         (["--source", "/elsewhere"], "from source '/elsewhere' is not accepted"),

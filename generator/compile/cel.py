@@ -143,10 +143,13 @@ def build_token_check(header: str, secret_name: str, secret_key: str) -> str:
 # body is the event's data, so the params read it exactly as a webhook body.
 CE_HEADERS = {"id": "Ce-Id", "type": "Ce-Type", "source": "Ce-Source", "subject": "Ce-Subject"}
 CE_EXTENSION_ROOT = "cloudevent"
-# A run name is <runPrefix><id>: the id must be a DNS label's tail. Refused, not
-# folded: lower-casing two ids into one name would silently drop an event.
+# A webhook run name is <runPrefix><eventIdParam value>: the value must be a DNS
+# label's tail. Refused, not folded: lower-casing two ids into one name would
+# silently drop an event. (A CloudEvent's run is named after the key of its
+# source and id, so its id may be any non-empty string.)
 EVENT_ID_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
-MAX_ATTRIBUTE_LENGTH = 1024  # source and subject become PipelineRun annotations
+MAX_ATTRIBUTE_LENGTH = 1024  # id, source and subject become PipelineRun annotations
+BOUNDED_ATTRIBUTES = ("id", "source", "subject")
 
 
 def ce_header(attribute: str) -> str:
@@ -158,16 +161,23 @@ def ce_extension_key(attribute: str) -> str:
 
 
 def event_id_check(value: str, room: int) -> str:
-    """True when ``value`` can end a run name: DNS-safe and at most ``room`` characters."""
+    """True when ``value`` can end a run name: DNS-safe and at most ``room`` characters.
+
+    For a webhook's eventIdParam; a CloudEvent's id does not name its run.
+    """
     return f"size({value}) <= {room} && {value}.matches({literal(EVENT_ID_PATTERN)})"
 
 
 def build_binary_mode_check() -> str:
-    """A CloudEvent 1.0 in binary mode, with the attributes the run records bounded."""
+    """A CloudEvent 1.0 in binary mode, with the attributes the run records bounded.
+
+    The id is any non-empty string (CloudEvents 1.0): it no longer forms the run
+    name, only an annotation, so it is bounded like source and subject.
+    """
     clauses = [
         "header.canonical('Ce-Specversion') == '1.0'",
         *(f"{ce_header(a)} != ''" for a in ("id", "type", "source")),
-        *(f"size({ce_header(a)}) <= {MAX_ATTRIBUTE_LENGTH}" for a in ("source", "subject")),
+        *(f"size({ce_header(a)}) <= {MAX_ATTRIBUTE_LENGTH}" for a in BOUNDED_ATTRIBUTES),
     ]
     return " && ".join(clauses)
 

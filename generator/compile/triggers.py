@@ -146,10 +146,6 @@ def build_events_listener(bench: Benchmark, names: Names) -> Manifest:
             "cloudevent-type-accepted",
             cel.build_type_check(accepted, tuple(RESERVED_EVENT_PREFIXES)),
         ),
-        _cel_check(
-            "cloudevent-id-names-the-run",
-            cel.event_id_check(cel.ce_header("id"), names.event_id_room),
-        ),
         _validate_payload(bench, cel.build_ce_overlays()),
         # Last: the run's name, from the event's source and id (CEL has no hash).
         event_key_interceptor(names),
