@@ -13,7 +13,13 @@ from typing import Any
 
 from generator.compile.core import ENDPOINT_KEY, URL_KEY
 from generator.compile.meta import Manifest, manifest, metadata
-from generator.compile.pods import container_resources, container_security, pod_security
+from generator.compile.pods import (
+    TMP_MOUNT,
+    TMP_VOLUME,
+    container_resources,
+    container_security,
+    pod_security,
+)
 from generator.config.checks import TASK_OVERHEAD_SECONDS, is_required_field, run_params
 from generator.config.durations import format_duration, parse_duration
 from generator.config.names import CONCURRENCY_KEY_LABEL, TRIGGER_LABEL, Names
@@ -291,8 +297,11 @@ def build_cleanup_task(bench: Benchmark, names: Names) -> list[Manifest]:
                         "command": [POLLER],
                         "args": ["cleanup", "--timeout", fin.cleanup.timeout],
                         "env": env,
+                        # Its discovery cache: the root filesystem is read-only.
+                        "volumeMounts": [TMP_MOUNT],
                     }
                 ],
+                "volumes": [TMP_VOLUME],
             },
         )
     ]
