@@ -113,6 +113,9 @@ BASE_CONFIG: dict[str, object] = {
 
 NONROOT = "65532:65532"
 CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+# ko's default base (distroless static) carries Debian's tzdata; Go programs read
+# it for time zones (Knative's webhook validates a PingSource's spec.timezone).
+ZONEINFO = Path("/usr/share/zoneinfo")
 # What pack() puts in images: the CAs of Debian's ca-certificates package only, not
 # ones this machine added to CA_BUNDLE (a proxy's, say).
 CA_DIR = Path("/usr/share/ca-certificates/mozilla")
@@ -685,7 +688,10 @@ def pack(
         "User": user,
         "WorkingDir": "/",
     }
-    key = key_of(FORMAT, sha256_file(binary), target, name, config, hashlib.sha256(ca).hexdigest())
+    zones = _zoneinfo_digest()
+    key = key_of(
+        FORMAT, sha256_file(binary), target, name, config, hashlib.sha256(ca).hexdigest(), zones
+    )
     out_dir = dest_dir or cache_root() / "pack"
     archive = out_dir / f"{_slug(name)}-{key}.tar"
     if archive.exists():
@@ -719,6 +725,10 @@ def pack(
                 entry_("etc/group", tarfile.REGTYPE, 0o644, GROUP.encode())
                 if ca:
                     entry_("etc/ssl/certs/ca-certificates.crt", tarfile.REGTYPE, 0o644, ca)
+                if zones:
+                    entry_("usr")
+                    entry_("usr/share")
+                    tar.add(str(ZONEINFO), arcname="usr/share/zoneinfo", filter=_root_owned)
                 parts = target.strip("/").split("/")
                 for i in range(1, len(parts)):
                     if parts[:i] not in (
@@ -748,6 +758,28 @@ def pack(
         if other != archive and re.fullmatch(r"-[0-9a-f]{16}\.tar", other.name[len(_slug(name)) :]):
             other.unlink(missing_ok=True)
     return image
+
+
+def _zoneinfo_digest() -> str:
+    """A digest of the host's zoneinfo tree (names, link targets, contents); empty
+    when there is none."""
+    if not ZONEINFO.is_dir():
+        return ""
+    h = hashlib.sha256()
+    for path in sorted(ZONEINFO.rglob("*")):
+        h.update(str(path.relative_to(ZONEINFO)).encode() + b"\0")
+        if path.is_symlink():
+            h.update(b"->" + os.readlink(path).encode())
+        elif path.is_file():
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _root_owned(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    info.uid = info.gid = 0
+    info.uname = info.gname = "root"
+    info.mode = 0o755 if info.isdir() else 0o644
+    return info
 
 
 def _ca_bundle() -> bytes:
