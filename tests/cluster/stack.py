@@ -154,11 +154,13 @@ class Stack:
             }
         )
 
-    def delete_namespace(self, name: str, timeout: float = 120.0) -> None:
-        """Delete a namespace and wait until it is gone (the namespace controller
-        and garbage collector are real here, so it finishes)."""
+    def delete_namespace(self, name: str, timeout: float = 120.0, *, wait: bool = True) -> None:
+        """Delete a namespace and (unless ``wait`` is false) wait until it is gone
+        (the namespace controller and garbage collector are real here, so it finishes)."""
         with contextlib.suppress(KubeAPIError):
             self.cluster.delete("v1", "Namespace", name)
+        if not wait:
+            return
         wait_for(
             lambda: self.cluster.get_or_none("v1", "Namespace", name) is None,
             timeout=timeout,

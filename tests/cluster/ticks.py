@@ -172,4 +172,4 @@ def started(stack: Stack, tmp: Path) -> Iterator[Ticks]:
             yield Ticks(stack, app, config, github, time.time())
         finally:
             if os.environ.get("BENCHGEN_E2E_KEEP") != "1":
-                stack.delete_namespace(ns)
+                stack.delete_namespace(ns, wait=False)
