@@ -10,13 +10,12 @@ import base64
 import contextlib
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ import urllib3
 
 from tests.e2e.cluster import Cluster, KubeAPIError, _free_port, wait_for
 from tests.e2e.kubelet import create_pod
-from tests.e2e.render import Obj, namespaces_of, render
+from tests.e2e.render import Obj
 from tests.runtime.observe_sink import CloudEventSink, Received
 
 TEKTON = "tekton.dev/v1"
@@ -398,8 +397,7 @@ def observer_env(cluster: Cluster, namespace: str, tmp: Path) -> Iterator[Env]:
         yield Env(cluster, namespace, sink, kubeconfig, tmp)
 
 
-# -- Tekton's PipelineRun reconciler and the concurrency gate (test_concurrency,
-# test_rendered_issue9) ----------------------------------------------------------
+# -- Tekton's PipelineRun reconciler and the concurrency gate (test_concurrency) ----
 
 KEY = "benchgen.dev/concurrency-key"
 PENDING = "PipelineRunPending"
@@ -519,208 +517,7 @@ def stays_pending(t: Tekton, *names: str, seconds: float = 1.5) -> None:
         time.sleep(0.2)
 
 
-# -- rendered objects, run as they declare themselves (test_rendered_controller,
-# test_rendered_issue9) -------------------------------------------------------------
-
-BIN = Path(sys.executable).parent  # where the project's console scripts are installed
-RENDERED_MANAGER = "benchgen-e2e-rendered"
-
-
-class Rendered:
-    """``benchgen render`` of one config, as applied to the API server."""
-
-    def __init__(self, objs: list[Obj]) -> None:
-        self.objs = objs
-
-    def one(self, kind: str, name_suffix: str) -> Obj:
-        (obj,) = [
-            o
-            for o in self.objs
-            if o["kind"] == kind and o["metadata"]["name"].endswith(name_suffix)
-        ]
-        return obj
-
-    def container(self, deployment_suffix: str) -> tuple[Obj, Obj]:
-        """(pod spec, its only container) of a rendered Deployment."""
-        pod = self.one("Deployment", deployment_suffix)["spec"]["template"]["spec"]
-        (container,) = pod["containers"]
-        return pod, container
-
-    def apply(self, cluster: Cluster) -> None:
-        """Server-side apply of everything, as ``kubectl apply --server-side`` would."""
-        for ns in sorted(namespaces_of(self.objs)):
-            cluster.ensure_namespace(ns)
-        for obj in self.objs:
-            cluster.apply(obj, field_manager=RENDERED_MANAGER)
-
-
-def apply_rendered(cluster: Cluster, config: Path, namespace: str) -> Rendered:
-    rendered = Rendered(render(config, namespace=namespace))
-    rendered.apply(cluster)
-    return rendered
-
-
-# Resolves one ``valueFrom`` the way the kubelet would; the test says how.
-Resolver = Callable[[Obj], str]
-
-
-def declared_env(container: Obj, resolve: Resolver | None = None) -> dict[str, str]:
-    """The container's env; a ``valueFrom`` needs ``resolve`` (without one, every
-    entry must be a literal)."""
-    out: dict[str, str] = {}
-    for entry in container.get("env") or []:
-        if set(entry) == {"name", "value"}:
-            out[entry["name"]] = entry["value"]
-        else:
-            assert resolve is not None and set(entry) == {"name", "valueFrom"}, entry
-            out[entry["name"]] = resolve(entry["valueFrom"])
-    return out
-
-
-def argv_and_env(
-    container: Obj,
-    overrides: Mapping[str, str],
-    *,
-    env: Mapping[str, str] | None = None,
-    kubeconfig: Path | None = None,
-) -> tuple[list[str], dict[str, str]]:
-    """The container's command + args and env (``env``: the declared env already
-    resolved), with ``overrides`` replacing declared values only (an override of a
-    name the container does not declare would hide a missing env var), and
-    KUBECONFIG standing in for the in-cluster token (none: no credentials at all)."""
-    declared = dict(declared_env(container) if env is None else env)
-    assert set(overrides) <= set(declared), set(overrides) - set(declared)
-    # The test's own environment minus anything that could fill in for a missing
-    # declared variable (BENCHGEN_*) or select the in-cluster config (KUBERNETES_*).
-    base = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("BENCHGEN_", "KUBERNETES_")) and k != "KUBECONFIG"
-    }
-    command = [*container["command"], *(container.get("args") or [])]
-    executable = BIN / command[0]  # the image's entry point, installed in this venv
-    assert executable.exists(), executable
-    full = {**base, **declared, **overrides}
-    if kubeconfig is not None:
-        full["KUBECONFIG"] = str(kubeconfig)
-    return [str(executable), *command[1:]], full
-
-
-def process(
-    container: Obj,
-    overrides: dict[str, str],
-    kubeconfig: Path,
-    log: Path,
-    *,
-    env: Mapping[str, str] | None = None,
-) -> subprocess.Popen[bytes]:
-    """A long-running container as a subprocess; its output goes to ``log``."""
-    argv, full = argv_and_env(container, overrides, env=env, kubeconfig=kubeconfig)
-    with log.open("ab") as out:
-        return subprocess.Popen(argv, env=full, stdout=out, stderr=subprocess.STDOUT)
-
-
-def run_to_end(
-    container: Obj,
-    overrides: Mapping[str, str],
-    *,
-    env: Mapping[str, str] | None = None,
-    kubeconfig: Path | None = None,
-    timeout: float = 120,
-) -> subprocess.CompletedProcess[str]:
-    """A Job's or a step's container, run to its end."""
-    argv, full = argv_and_env(container, overrides, env=env, kubeconfig=kubeconfig)
-    return subprocess.run(
-        argv, env=full, capture_output=True, text=True, timeout=timeout, check=False
-    )
-
-
-def http_status(url: str) -> int | None:
-    try:
-        return urllib3.request("GET", url, timeout=2.0, retries=False).status
-    except urllib3.exceptions.HTTPError:
-        return None
-
-
-def wait_healthy(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    def ready() -> bool:
-        assert proc.poll() is None, log.read_text(errors="replace")
-        return http_status(url) == 200
-
-    wait_for(ready, timeout=60, what=url)
-
-
-def stop(proc: subprocess.Popen[bytes]) -> int:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-    try:
-        return proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        raise
-
-
-def mounted_secret(pod: Obj, container: Obj, path: str) -> tuple[str, str]:
-    """(Secret name, key) that the pod's volumes put at ``path`` in ``container``."""
-    mount_dir, _, file_name = path.rpartition("/")
-    (mount,) = [m for m in container["volumeMounts"] if m["mountPath"] == mount_dir]
-    (volume,) = [v for v in pod["volumes"] if v["name"] == mount["name"]]
-    (item,) = [i for i in volume["secret"]["items"] if i["path"] == file_name]
-    return volume["secret"]["secretName"], item["key"]
-
-
-def secret_file(
-    cluster: Cluster, ns: str, ref: tuple[str, str], value: str | bytes, tmp: Path
-) -> Path:
-    """Creates the Secret a user would (never rendered) and writes what the kubelet
-    would mount from it, read back from the API server, to a temp file."""
-    name, key = ref
-    raw = value.encode() if isinstance(value, str) else value
-    cluster.apply(
-        {
-            "apiVersion": "v1",
-            "kind": "Secret",
-            "metadata": {"name": name, "namespace": ns},
-            "data": {key: base64.b64encode(raw).decode()},
-        },
-        field_manager=RENDERED_MANAGER,
-    )
-    secret = cluster.get("v1", "Secret", name, ns)
-    path = tmp / "secrets" / name / key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(base64.b64decode(secret["data"][key]))
-    return path
-
-
-def run_from_template(
-    template: Obj,
-    namespace: str,
-    values: Mapping[str, str],
-    *,
-    fallback: Callable[[str], str] | None = None,
-) -> Obj:
-    """The PipelineRun a rendered TriggerTemplate creates, its ``$(tt.params.*)``
-    filled in as Triggers would: ``values``, else the param's default (else
-    ``fallback``)."""
-    defaults = {p["name"]: p["default"] for p in template["spec"]["params"] if "default" in p}
-
-    def value(m: re.Match[str]) -> str:
-        name = m[1]
-        if name in values:
-            return values[name]
-        if name in defaults:
-            return str(defaults[name])
-        assert fallback is not None, f"no value for $(tt.params.{name})"
-        return fallback(name)
-
-    # Triggers substitutes into the JSON text: values must not need escaping.
-    assert all(json.dumps(v) == f'"{v}"' for v in values.values()), values
-    (resource,) = template["spec"]["resourcetemplates"]
-    text = re.sub(r"\$\(tt\.params\.([a-z0-9-]+)\)", value, json.dumps(resource))
-    run: Obj = json.loads(text)
-    run["metadata"]["namespace"] = namespace
-    return run
+# -- Flux stand-ins (test_cleanup) --------------------------------------------------
 
 
 def flux_crd(group: str, version: str, kind: str, plural: str) -> Obj:
@@ -744,4 +541,3 @@ def flux_crd(group: str, version: str, kind: str, plural: str) -> Obj:
 
 FLUX_FINALIZER = "finalizers.fluxcd.io"
 HELMRELEASE_CRD = flux_crd("helm.toolkit.fluxcd.io", "v2", "HelmRelease", "helmreleases")
-KUSTOMIZATION_CRD = flux_crd("kustomize.toolkit.fluxcd.io", "v1", "Kustomization", "kustomizations")

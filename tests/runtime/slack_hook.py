@@ -1,6 +1,7 @@
-"""A loopback Slack-compatible incoming webhook (test_notify, the rendered notify
-step in tests/e2e/test_rendered_issue9.py): it records each POST's path, headers
-and JSON body and answers like Slack (``200 ok``), or as ``script`` says."""
+"""A loopback Slack-compatible incoming webhook (test_notify, and the notify
+finally task on the real cluster in tests/cluster/test_gate_observer.py): it
+records each POST's path, headers and JSON body and answers like Slack
+(``200 ok``), or as ``script`` says."""
 
 from __future__ import annotations
 
