@@ -29,7 +29,6 @@ import pytest
 
 from tests.cluster.stack import Stack, StackUnavailable, start_stack
 from tests.cluster.ticks import Ticks, started
-from tests.e2e.cluster import wait_for
 from tests.runtime.fake_orchestrator import FakeOrchestrator
 
 HOW = "run it with `make e2e-cluster` (root, Go, Debian packages; see tests/cluster/README.md)"
@@ -63,13 +62,7 @@ def real_cluster() -> Iterator[Stack]:
 def namespace(real_cluster: Stack, request: pytest.FixtureRequest) -> Iterator[str]:
     slug = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")[:40].strip("-")
     name = f"{slug}-{secrets.token_hex(3)}"
-    real_cluster.cluster.ensure_namespace(name)
-    wait_for(
-        lambda: real_cluster.cluster.get_or_none("v1", "ServiceAccount", "default", name),
-        timeout=30,
-        what=f"the default ServiceAccount in {name}",
-    )
-    yield name
+    yield real_cluster.create_namespace(name)
     if os.environ.get("BENCHGEN_E2E_KEEP") != "1":
         # Not waited for (about 45 s: pods' graceful ends); the namespace controller
         # finishes it while the next test runs. test_serve_make checks a complete

@@ -154,6 +154,17 @@ class Stack:
             }
         )
 
+    def create_namespace(self, name: str) -> str:
+        """A namespace ready for pods: its ``default`` ServiceAccount exists (the
+        controller-manager makes it a moment after the namespace)."""
+        self.cluster.ensure_namespace(name)
+        wait_for(
+            lambda: self.cluster.get_or_none("v1", "ServiceAccount", "default", name),
+            timeout=30,
+            what=f"the default ServiceAccount in {name}",
+        )
+        return name
+
     def delete_namespace(self, name: str, timeout: float = 120.0, *, wait: bool = True) -> None:
         """Delete a namespace and (unless ``wait`` is false) wait until it is gone
         (the namespace controller and garbage collector are real here, so it finishes)."""

@@ -143,13 +143,7 @@ def _ready(obj: Obj) -> Obj | None:
 @contextmanager
 def started(stack: Stack, tmp: Path) -> Iterator[Ticks]:
     """Deploy the config in a namespace of its own; delete it at the end."""
-    ns = f"ticks-{secrets.token_hex(3)}"
-    stack.cluster.ensure_namespace(ns)
-    wait_for(
-        lambda: stack.cluster.get_or_none("v1", "ServiceAccount", "default", ns),
-        timeout=30,
-        what=f"the default ServiceAccount in {ns}",
-    )
+    ns = stack.create_namespace(f"ticks-{secrets.token_hex(3)}")
     with (
         FakeOrchestrator(host=stack.node_ip) as fake,
         FakeGitHub(token=GITHUB_TOKEN, host=stack.node_ip) as github,
