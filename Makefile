@@ -22,7 +22,7 @@ help:
 	@echo "make e2e-cluster the real one-node cluster: Tekton + Triggers run benchgen's output (root)"
 	@echo "make conformance run Tekton/Triggers/Knative's own validation + tekton-lint on every render"
 	@echo "make schema      regenerate schemas/ from the config models"
-	@echo "make bench       measure the poller and the kustomize plugin (README has the figures)"
+	@echo "make bench       measure the poller, pod vs controller mode and the kustomize plugin (README has the figures)"
 	@echo "make eventlistener [NAMESPACE=ns] [CONFIG=file]   render and apply to the current cluster"
 	@echo "make eventlistener-clean [NAMESPACE=ns] [CONFIG=file]   delete runs, then the objects"
 	@echo "make plugin-install   install the kustomize plugin shim for this checkout"
@@ -86,6 +86,7 @@ schema: $(STAMP)
 bench: $(STAMP) tools
 	$(BIN)/python bench/poller_bench.py
 	$(BIN)/python bench/plugin_bench.py
+	$(BIN)/python bench/custom_tasks_bench.py
 
 # Namespace: NAMESPACE, else the current context's in $KUBECONFIG (or ~/.kube/config),
 # else "default"; objects are applied from the rendered stream, no file is written.

@@ -30,7 +30,7 @@ from subprocess import DEVNULL
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from generator.runtime.submit import LIST_PAGE_SIZE  # noqa: E402
+from generator.runtime.submitter import LIST_PAGE_SIZE  # noqa: E402
 from tests.runtime.conftest import SPEC  # noqa: E402
 from tests.runtime.fake_orchestrator import FakeOrchestrator  # noqa: E402
 

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from generator import __version__
 
 if TYPE_CHECKING:
-    from generator.config.models import Benchmark
-    from generator.render.pipeline import Rendered
+    from generator.config.load import Loaded
+    from generator.render.output import Rendered
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 EXAMPLE_NAME = "benchmark.yaml.example"
@@ -34,33 +34,20 @@ def _example_bytes() -> bytes:
     return (files("generator") / "data" / EXAMPLE_NAME).read_bytes()
 
 
-def _load(config: str | None, namespace: str | None, fast: bool = False) -> Benchmark:
-    if fast:
-        # The pydantic-free path, when it is sure the config is valid
-        # (``validate`` always takes the full one).
-        from generator.config import fastload
-        from generator.config.source import SourceError, read_config
-
-        try:
-            data = _example_bytes() if config is None else read_config(config)
-        except SourceError:
-            data = None  # the full loader words the problem
-        bench = None if data is None else fastload.load_bytes(data, namespace)
-        if bench is not None:
-            return bench
-    from generator.config.load import load_bytes, load_file
+def _load(config: str | None, namespace: str | None, *, fast: bool = True) -> Loaded:
+    """The config file, or the embedded example; ``fast=False`` for the full loader only."""
+    from generator.config.load import load, load_file
 
     if config is None:
-        return load_bytes(_example_bytes(), EXAMPLE_NAME, namespace)
-    return load_file(config, namespace)
+        return load(_example_bytes(), EXAMPLE_NAME, namespace, fast=fast)
+    return load_file(config, namespace, fast=fast)
 
 
 def _render(config: str | None, namespace: str | None, fast: bool = True) -> Rendered:
     """Load, validate and build; warnings go to stderr."""
-    from generator.render.pipeline import render_built
+    from generator.render.output import render
 
-    bench = _load(config, namespace, fast)
-    rendered = render_built(bench, namespace)
+    rendered = render(_load(config, namespace, fast=fast))
     for warning in rendered.warnings:
         print(f"benchgen: warning: {warning}", file=sys.stderr)
     return rendered
@@ -250,7 +237,7 @@ def cmd_trigger(args: argparse.Namespace) -> int:
     from generator import trigger
     from generator.errors import UsageError
 
-    bench = _load(args.config, None)
+    bench = _load(args.config, None, fast=False).bench
     fields = trigger.parse_fields(args.field)
     if args.cloudevent:
         options = trigger.CloudEventOptions(args.type, args.source, args.subject, args.id)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from generator.config.names import BENCHMARK_LABEL, DEFAULT_NAMESPACE
 from generator.errors import UsageError
-from generator.render.pipeline import Rendered
+from generator.render.output import Rendered
 
 FIELD_MANAGER = "benchgen"
 

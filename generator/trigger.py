@@ -23,7 +23,7 @@ from typing import Any
 from generator import __version__
 from generator.compile.cel import EVENT_ID_PATTERN, MAX_ATTRIBUTE_LENGTH
 from generator.compile.schedule import event_of
-from generator.config.checks import listener_value_problem
+from generator.config.facts import listener_value_problem
 from generator.config.models import (
     RESERVED_EVENT_PREFIXES,
     AcceptedEventSpec,
@@ -34,9 +34,9 @@ from generator.config.models import (
     TokenAuth,
 )
 from generator.config.names import build_names, resolve_namespace
+from generator.contract.event_key import event_key
+from generator.contract.signing import WebhookAuthError, auth_headers
 from generator.errors import UsageError
-from generator.event_key import event_key
-from generator.webhook_auth import WebhookAuthError, auth_headers
 
 SECRET_ENV = "BENCHGEN_WEBHOOK_SECRET"  # noqa: S105 - the variable's name, not a secret
 USER_AGENT = f"benchgen/{__version__}"

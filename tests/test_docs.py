@@ -56,18 +56,15 @@ def test_ci_example_follows_the_status_api_flow(path: Path) -> None:
 def test_readme_states_the_wait_tasks_timeout_as_rendered() -> None:
     """The README's `poll.timeout + X` is what the Pipeline gives the wait Task (issue 15)."""
     from generator.compile import build
-    from generator.config.durations import parse_duration
     from generator.config.load import load_file
-    from generator.config.names import resolve_namespace
+    from generator.contract.durations import parse_duration
     from tests.conftest import EXAMPLE
 
     readme = (ROOT / "README.md").read_text()
     claims = re.findall(r"the wait Task's own timeout is `poll\.timeout \+ (\w+)`", readme)
     assert claims, "the README no longer states the wait Task's timeout"
-    bench = load_file(EXAMPLE)
-    pipeline = next(
-        m for m in build(bench, resolve_namespace(bench)).manifests if m["kind"] == "Pipeline"
-    )
+    loaded = load_file(EXAMPLE, fast=False)
+    pipeline = next(m for m in build(*loaded).manifests if m["kind"] == "Pipeline")
     wait = next(t for t in pipeline["spec"]["tasks"] if t["name"] == "wait")
-    added = parse_duration(wait["timeout"]) - parse_duration(bench.spec.poll.timeout)
+    added = parse_duration(wait["timeout"]) - parse_duration(loaded.bench.spec.poll.timeout)
     assert {parse_duration(c) for c in claims} == {added}, (claims, wait["timeout"])

@@ -9,14 +9,15 @@ from generator.compile import build
 from generator.compile.interceptor import DEFAULT_RESOURCES
 from generator.config.load import load_file
 from generator.config.models import ObserveSpec
-from generator.event_key import EXTENSION
+from generator.config.names import build_names
+from generator.contract.event_key import EXTENSION
 from tests.conftest import EXAMPLE, GOLDEN
 
 
 def _render(path: Any) -> tuple[Any, list[dict[str, Any]]]:
-    bench = load_file(path)
-    result = build(bench, "bench")
-    return result.names, result.manifests
+    bench = load_file(path, fast=False).bench
+    names = build_names(bench, "bench")
+    return names, build(bench, names).manifests
 
 
 def _one(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:

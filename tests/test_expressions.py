@@ -21,9 +21,10 @@ import re2
 import yaml
 
 from generator.compile import cel
-from generator.config import checks, kube, patterns, rules
+from generator.config import facts, patterns, rules
 from generator.config.cesql import filter_problem
-from generator.config.load import load_text
+from generator.config.fullload import load_text
+from generator.contract import names as kube
 from generator.errors import ConfigError
 from tests.conftest import EXAMPLE, GOLDEN, ROOT
 
@@ -97,7 +98,7 @@ def test_the_issues_examples_read_well() -> None:
 
 
 def test_the_listener_wraps_the_pattern_as_benchgen_checks_it() -> None:
-    param = load_text(EXAMPLE_TEXT, "b.yaml").spec.params[1]
+    param = load_text(EXAMPLE_TEXT, "b.yaml").bench.spec.params[1]
     assert param.pattern is not None
     check = cel.param_check(param)
     assert f".matches({cel.literal(patterns.listener_regex(param.pattern))})" in check
@@ -107,7 +108,7 @@ def test_the_listener_wraps_the_pattern_as_benchgen_checks_it() -> None:
 
 _MIRRORS = {
     kube.LABEL_VALUE_PATTERN: lambda v: kube.label_value_problem(v) is None,
-    checks.IMAGE_VALUE_PATTERN: lambda v: re.fullmatch(checks.IMAGE_VALUE_PATTERN, v) is not None,
+    facts.IMAGE_VALUE_PATTERN: lambda v: re.fullmatch(facts.IMAGE_VALUE_PATTERN, v) is not None,
     cel.EVENT_ID_PATTERN: lambda v: re.fullmatch(cel.EVENT_ID_PATTERN, v) is not None,
     patterns.BLANK_PATTERN: patterns.blank,
 }
@@ -131,12 +132,12 @@ def test_benchgen_mirrors_the_listeners_regexes(entry: dict[str, Any]) -> None:
 
 def test_a_vertical_tab_is_not_blank_to_the_listener() -> None:
     """Go's \\s has no \\v, so the listener accepts it; str.strip() would call it blank."""
-    bench = load_text(EXAMPLE_TEXT, "b.yaml")
+    bench = load_text(EXAMPLE_TEXT, "b.yaml").bench
     param = next(p for p in bench.spec.params if p.name == "dvc-data-version")
-    assert checks.listener_value_problem(bench, param, " \t") == (
+    assert facts.listener_value_problem(bench, param, " \t") == (
         "is blank, and the param is required"
     )
-    assert checks.listener_value_problem(bench, param, "\v") != (
+    assert facts.listener_value_problem(bench, param, "\v") != (
         "is blank, and the param is required"
     )
 

@@ -23,10 +23,10 @@ from typing import Annotated, Any, Literal
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 
-from generator.config import codegen, fastload, lite, load, rules
-from generator.config.models import Benchmark
+from generator.config import codegen, fastload, fullload, lite, rules
+from generator.config.load import Loaded
 from generator.errors import ConfigError
-from generator.render.pipeline import render_built
+from generator.render.output import render
 from tests.conftest import EXAMPLE, GOLDEN
 
 Path_ = tuple[str | int, ...]
@@ -41,20 +41,22 @@ def case_id(config: Path) -> str:
 
 def document(config: Path) -> Any:
     """The plain data the full loader validates (parsed by ruamel.yaml)."""
-    doc, _ = load._parse(config.read_bytes(), str(config))
+    doc, _ = fullload._parse(config.read_bytes(), str(config))
     return doc
 
 
-def full(doc: Any, namespace: str | None = None) -> Benchmark | None:
+def full(doc: Any, namespace: str | None = None) -> Loaded | None:
     """The pydantic path on a document: the model, or None when it reports problems."""
     try:
-        return load._load_document(copy.deepcopy(doc), load._Located(), "config.yaml", namespace)
+        return fullload._load_document(
+            copy.deepcopy(doc), fullload._Located(), "config.yaml", namespace
+        )
     except ConfigError:
         return None
 
 
-def rendered(bench: Benchmark, namespace: str | None) -> tuple[str, list[str]]:
-    out = render_built(bench, namespace)
+def rendered(loaded: Loaded) -> tuple[str, list[str]]:
+    out = render(loaded)
     return out.stream(), out.warnings
 
 
@@ -64,7 +66,7 @@ def compare(doc: Any, namespace: str | None = None) -> tuple[bool, bool]:
     fast = fastload.load_document(copy.deepcopy(doc), namespace)
     if fast is not None:
         assert slow is not None, "the fast path accepted a config pydantic rejects"
-        assert rendered(fast, namespace) == rendered(slow, namespace)
+        assert rendered(fast) == rendered(slow)
     return fast is not None, slow is not None
 
 
@@ -349,9 +351,10 @@ def test_mutations_fast_accepts_iff_pydantic_accepts(config: Path) -> None:
 
 
 def test_twins_have_the_models_fields_and_mixins() -> None:
-    bench = fastload.load_document(document(EXAMPLE))
-    model = full(document(EXAMPLE))
-    assert bench is not None and model is not None
+    twins = fastload.load_document(document(EXAMPLE))
+    models = full(document(EXAMPLE))
+    assert twins is not None and models is not None
+    bench, model = twins.bench, models.bench
 
     def pairs(a: Any, b: Any) -> Iterator[tuple[Any, Any]]:
         yield a, b
@@ -440,8 +443,8 @@ def both_parsers(data: bytes) -> tuple[Any, Any]:
     except (fastload._Doubt, ValueError, RecursionError):
         fast = None
     try:
-        slow, _ = load._parse(data, "x")
-    except (ConfigError, load._TooDeep):
+        slow, _ = fullload._parse(data, "x")
+    except (ConfigError, fullload._TooDeep):
         slow = None
     return fast, slow
 
@@ -483,12 +486,12 @@ def test_yaml_mutations_end_to_end() -> None:
         data = edited.encode()
         fast = fastload.load_bytes(data)
         try:
-            slow: Benchmark | None = load.load_bytes(data, "config.yaml")
+            slow: Loaded | None = fullload.load_bytes(data, "config.yaml")
         except ConfigError:
             slow = None
         if fast is not None:
             assert slow is not None, name
-            assert rendered(fast, None) == rendered(slow, None), name
+            assert rendered(fast) == rendered(slow), name
     assert fastload.load_bytes(text.encode()) is not None
     assert fastload.load_bytes(edits["crlf"].encode()) is not None
     assert fastload.load_bytes(edits["block description"].encode()) is not None

@@ -16,7 +16,6 @@ import pytest
 
 from generator.compile import build
 from generator.config.load import load_file
-from generator.config.names import resolve_namespace
 from generator.errors import ConfigError
 from generator.render.emit import dump_stream
 from tests.conftest import EXAMPLE, GOLDEN
@@ -31,9 +30,9 @@ def config_of(case: str) -> Path:
 
 
 def render(config: Path) -> str:
-    bench = load_file(config)
-    result = build(bench, resolve_namespace(bench))
-    return dump_stream(result.manifests, bench.metadata.name)
+    loaded = load_file(config, fast=False)
+    result = build(*loaded)
+    return dump_stream(result.manifests, loaded.bench.metadata.name)
 
 
 def _escape(line: str) -> str:

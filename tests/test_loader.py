@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.config.load import load_bytes
+from generator.config.fullload import load_bytes
 from generator.errors import ConfigError, Problem
 from tests.conftest import EXAMPLE, ROOT
 
@@ -130,7 +130,7 @@ def test_a_tag_on_a_collection() -> None:
 
 
 def test_a_tag_in_a_krm_function_config_is_located() -> None:
-    from generator.config.load import load_node, load_resource_list
+    from generator.config.fullload import load_node, load_resource_list
 
     text = EXAMPLE.read_text().replace("  name: benchmark-mlop\n", "  name: !x [a]\n")
     config = "".join(f"  {line}\n" if line else "\n" for line in text.splitlines())

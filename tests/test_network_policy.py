@@ -12,15 +12,13 @@ import pytest
 
 from generator.compile import build
 from generator.config.load import load_file
-from generator.config.names import resolve_namespace
 from tests.test_safety import CONFIGS
 
 Obj = dict[str, Any]
 
 
 def _objects(config: Path) -> list[Obj]:
-    bench = load_file(config)
-    return build(bench, resolve_namespace(bench)).manifests
+    return build(*load_file(config, fast=False)).manifests
 
 
 def _selects(selector: dict[str, str], labels: dict[str, str]) -> bool:

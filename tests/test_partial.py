@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from generator.config import checks, load, partial
+from generator.config import checks, fullload, partial
 from generator.config.models import Benchmark
-from generator.config.names import resolve_namespace
+from generator.config.names import build_names, resolve_namespace
 from generator.errors import ConfigError
 from tests.conftest import EXAMPLE, GOLDEN
 
@@ -30,12 +30,14 @@ def _model_or_none(config: Path) -> Benchmark | None:
 def problems(document: dict[str, Any], namespace: str | None = None) -> set[tuple[str, str]]:
     """(path, message) of every problem the full loader reports on a document."""
     with pytest.raises(ConfigError) as caught:
-        load._load_document(copy.deepcopy(document), load._Located(), "config.yaml", namespace)
+        fullload._load_document(
+            copy.deepcopy(document), fullload._Located(), "config.yaml", namespace
+        )
     return {(p.path, p.message) for p in caught.value.problems}
 
 
 def document(config: Path) -> dict[str, Any]:
-    doc, _ = load._parse(config.read_bytes(), str(config))
+    doc, _ = fullload._parse(config.read_bytes(), str(config))
     assert isinstance(doc, dict)
     return doc
 
@@ -94,7 +96,7 @@ def test_an_unknown_field_hides_no_cross_field_problem(config: Path) -> None:
     doc = document(config)
     bench = _model_or_none(config)
     assert bench is not None
-    want = set(checks.check(bench, resolve_namespace(bench)))
+    want = set(checks.check(bench, build_names(bench, resolve_namespace(bench))))
     doc["spec"]["poll"] = {**doc["spec"].get("poll", {}), "typoField": 1}
     assert problems(doc) == want | {("spec.poll.typoField", "unknown field 'typoField'")}
 
@@ -106,7 +108,9 @@ def test_checks_see_the_same_config_through_the_watch(config: Path) -> None:
     assert bench is not None
     ns = resolve_namespace(bench)
     reads = partial._Reads()
-    watched = checks.every_check(partial._Watched(bench, (), reads), ns)
-    for plain, seen in zip(checks.every_check(bench, ns), watched, strict=True):
+    wrapper: Any = partial._Watched(bench, (), reads)
+    names: Any = partial._WatchedNames(wrapper, ns)
+    watched = checks.every_check(wrapper, names)
+    for plain, seen in zip(checks.every_check(bench, build_names(bench, ns)), watched, strict=True):
         assert list(seen()) == list(plain())
     assert reads.values  # and it recorded what they read

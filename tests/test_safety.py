@@ -15,10 +15,12 @@ from typing import Any
 import pytest
 
 from generator.compile import build, cel
-from generator.config.checks import label_safe_params, run_params
-from generator.config.load import load_file, load_text
+from generator.config.facts import label_safe_params, run_params
+from generator.config.fullload import load_text
+from generator.config.load import load_file
 from generator.config.models import Benchmark
 from generator.config.names import COMPONENT_LABEL, build_names, resolve_namespace
+from generator.contract import customtask
 from tests.conftest import EXAMPLE, GOLDEN
 
 CONFIGS = [
@@ -33,8 +35,8 @@ HOSTILE = "$(touch /tmp/pwned) `id` \"; rm -rf / #' \\ ${HOME} \n x"
 
 
 def rendered(config: Any) -> tuple[Benchmark, list[dict[str, Any]]]:
-    bench = load_file(config) if not isinstance(config, Benchmark) else config
-    return bench, build(bench, resolve_namespace(bench)).manifests
+    bench = load_file(config, fast=False).bench if not isinstance(config, Benchmark) else config
+    return bench, build(bench, build_names(bench, resolve_namespace(bench))).manifests
 
 
 def webhook_objects(bench: Benchmark, objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -205,7 +207,8 @@ def test_one_param_list_drives_everything(config: Any) -> None:
     binding, template = webhook["TriggerBinding"], webhook["TriggerTemplate"]
     listener = webhook["EventListener"]
     (pipeline,) = by_kind(objects, "Pipeline")
-    submit = next(t for t in by_kind(objects, "Task") if t["metadata"]["name"].endswith("-submit"))
+    custom = bench.spec.poll.mode == "controller"
+    submit_task = [t for t in by_kind(objects, "Task") if t["metadata"]["name"].endswith("-submit")]
     run = template["spec"]["resourcetemplates"][0]
     assert [p["name"] for p in binding["spec"]["params"]] == names
     assert [p["name"] for p in template["spec"]["params"]] == names
@@ -213,7 +216,10 @@ def test_one_param_list_drives_everything(config: Any) -> None:
     used = [p.name for p in bench.spec.params if p.name in run_params(bench)]
     assert [p["name"] for p in pipeline["spec"]["params"]] == used
     assert [p["name"] for p in run["spec"]["params"]] == used
-    assert [p["name"] for p in submit["spec"]["params"]] == requested
+    # Controller mode: no submit Task; the custom task takes the pipeline task's params.
+    assert [[p["name"] for p in t["spec"]["params"]] for t in submit_task] == (
+        [] if custom else [requested]
+    )
     assert [p["name"] for p in pipeline["spec"]["tasks"][0]["params"]] == requested
     validate = next(
         i
@@ -224,7 +230,14 @@ def test_one_param_list_drives_everything(config: Any) -> None:
     keys = [o["key"] for o in overlays]
     assert [f"$(extensions.{k})" for k in keys] == [p["value"] for p in binding["spec"]["params"]]
     assert run["spec"]["pipelineRef"]["name"] == pipeline["metadata"]["name"]
+    # The user's own Tasks (spec.pipeline.tasks) exist in the cluster, not in the output.
+    own = {t.name for t in bench.spec.pipeline.tasks}
     for task in pipeline["spec"]["tasks"] + pipeline["spec"]["finally"]:
+        if custom and task["name"] in ("submit", "wait"):
+            assert task["taskRef"]["apiVersion"] == customtask.API_VERSION
+            continue
+        if task["name"] in own:
+            continue
         assert task["taskRef"]["name"] in {t["metadata"]["name"] for t in by_kind(objects, "Task")}
 
 
@@ -240,7 +253,7 @@ def test_hostile_values_stay_data() -> None:
         "      default: eventlistener-webhook\n",
         "      default: " + json.dumps(HOSTILE) + "\n",
     )
-    bench = load_text(text, "hostile.yaml")
+    bench = load_text(text, "hostile.yaml").bench
     assert bench.spec.params[0].default_text == HOSTILE
     _, objects = rendered(bench)
     (listener,) = by_kind(objects, "EventListener")

@@ -17,48 +17,50 @@ from typing import TypeVar
 
 import pytest
 
-from generator.event_key import event_key
+from generator.contract.event_key import event_key
 from tests.conftest import EXAMPLE, GOLDEN, ROOT
 
 SECRET = "s3cret-value"
-REQUIRED = [
-    "--field",
-    "dvc-data-version=v1.0.0",
-    "--field",
-    "prompts-version=v1.0.0",
-    "--field",
-    "known-non-issues-version=v1.0.0",
-]
+
+
+def fields(*pairs: str) -> list[str]:
+    """``--field`` arguments, one per ``name=value``."""
+    return [arg for pair in pairs for arg in ("--field", pair)]
+
+
+REQUIRED = fields(
+    "dvc-data-version=v1.0.0", "prompts-version=v1.0.0", "known-non-issues-version=v1.0.0"
+)
 
 
 class Recording(ThreadingHTTPServer):
-    received: list[tuple[dict[str, str], bytes]]  # (headers, body) of each request
+    """Serves one test on loopback; records each POST: (method, path, version, headers, body)."""
 
+    requests: list[tuple[str, str, str, list[tuple[str, str]], bytes]]
 
-S = TypeVar("S", bound=Recording)
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
 
+    @property
+    def received(self) -> list[tuple[dict[str, str], bytes]]:
+        return [(dict(headers), body) for _, _, _, headers, body in self.requests]
 
-class Listener(Recording):
-    """Answers like a Triggers EventListener: 202 with an eventID, 403 on a bad signature."""
+    def answer(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        return 202, {}, b"{}"
 
 
 class Handler(BaseHTTPRequestHandler):
-    server: Listener
+    server: Recording
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.received.append((dict(self.headers), body))
-        want = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-        if self.headers.get("X-Hub-Signature-256") != want:
-            self.send_response(403)
-            self.end_headers()
-            self.wfile.write(b"signature mismatch")
-            return
-        answer = json.dumps(
-            {"eventListener": "benchmark-mlop-listener", "eventID": "abc-123"}
-        ).encode()
-        self.send_response(202)
-        self.send_header("Content-Type", "application/json")
+        headers = list(self.headers.items())
+        self.server.requests.append((self.command, self.path, self.request_version, headers, body))
+        status, answer_headers, answer = self.server.answer(dict(headers), body)
+        self.send_response(status)
+        for name, value in answer_headers.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(answer)
 
@@ -66,9 +68,13 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
-def _serve(server: S) -> Iterator[S]:
+S = TypeVar("S", bound=Recording)
+
+
+def _serve(server_class: type[S]) -> Iterator[S]:
     """Serve on a thread for one test, recording what it received."""
-    server.received = []
+    server = server_class(("127.0.0.1", 0), Handler)
+    server.requests = []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -76,9 +82,20 @@ def _serve(server: S) -> Iterator[S]:
     server.server_close()
 
 
+class Listener(Recording):
+    """Answers like a Triggers EventListener: 202 with an eventID, 403 on a bad signature."""
+
+    def answer(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        want = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        if headers.get("X-Hub-Signature-256") != want:
+            return 403, {}, b"signature mismatch"
+        answer = {"eventListener": "benchmark-mlop-listener", "eventID": "abc-123"}
+        return 202, {"Content-Type": "application/json"}, json.dumps(answer).encode()
+
+
 @pytest.fixture
 def listener() -> Iterator[Listener]:
-    yield from _serve(Listener(("127.0.0.1", 0), Handler))
+    yield from _serve(Listener)
 
 
 def trigger(*args: str, secret: str | None = SECRET) -> subprocess.CompletedProcess[str]:
@@ -96,10 +113,8 @@ def trigger(*args: str, secret: str | None = SECRET) -> subprocess.CompletedProc
 
 
 def test_signed_event_is_accepted(listener: Listener) -> None:
-    url = f"http://127.0.0.1:{listener.server_address[1]}"
-    proc = trigger(
-        str(EXAMPLE), "--url", url, *REQUIRED, "--field", "use-known-false-positive-file=false"
-    )
+    extra = fields("use-known-false-positive-file=false")
+    proc = trigger(str(EXAMPLE), "--url", listener.url, *REQUIRED, *extra)
     assert proc.returncode == 0, proc.stderr
     assert "HTTP 202" in proc.stdout and "event id: abc-123" in proc.stderr
     ((headers, body),) = listener.received
@@ -113,15 +128,13 @@ def test_signed_event_is_accepted(listener: Listener) -> None:
 
 
 def test_wrong_secret_is_reported_as_failure(listener: Listener) -> None:
-    url = f"http://127.0.0.1:{listener.server_address[1]}"
-    proc = trigger(str(EXAMPLE), "--url", url, *REQUIRED, secret="wrong")
+    proc = trigger(str(EXAMPLE), "--url", listener.url, *REQUIRED, secret="wrong")
     assert proc.returncode == 1
     assert "HTTP 403: signature mismatch" in proc.stdout
 
 
 def test_missing_required_field_is_refused_locally(listener: Listener) -> None:
-    url = f"http://127.0.0.1:{listener.server_address[1]}"
-    proc = trigger(str(EXAMPLE), "--url", url, "--field", "dvc-data-version=v1")
+    proc = trigger(str(EXAMPLE), "--url", listener.url, "--field", "dvc-data-version=v1")
     assert proc.returncode == 2
     assert "prompts-version is required (body.prompts_version)" in proc.stderr
     assert "known-non-issues-version is required" in proc.stderr
@@ -129,37 +142,19 @@ def test_missing_required_field_is_refused_locally(listener: Listener) -> None:
 
 
 def test_constraint_violations_are_refused_like_the_listener(listener: Listener) -> None:
-    url = f"http://127.0.0.1:{listener.server_address[1]}"
-    proc = trigger(
-        str(EXAMPLE),
-        "--url",
-        url,
-        *REQUIRED,
-        "--field",
-        "image-version=repo/evil:tag",
-        "--field",
-        "nope=1",
-    )
+    bad = fields("image-version=repo/evil:tag", "nope=1")
+    proc = trigger(str(EXAMPLE), "--url", listener.url, *REQUIRED, *bad)
     assert proc.returncode == 2
     assert "--field nope: no such param" in proc.stderr
     assert "image-version: 'repo/evil:tag' is not an image tag" in proc.stderr
-    proc = trigger(
-        str(EXAMPLE),
-        "--url",
-        url,
-        *REQUIRED[:4],
-        "--field",
-        "known-non-issues-version=$(touch x)",
-    )
+    bad = fields("known-non-issues-version=$(touch x)")
+    proc = trigger(str(EXAMPLE), "--url", listener.url, *REQUIRED[:4], *bad)
     assert proc.returncode == 2
     assert "does not match pattern" in proc.stderr
     assert listener.received == []  # refused before anything is sent
 
 
-def test_secret_is_required_and_never_a_flag(tmp_path: Path) -> None:
-    proc = trigger(str(EXAMPLE), *REQUIRED, secret=None)
-    assert proc.returncode == 2
-    assert "set BENCHGEN_WEBHOOK_SECRET or pass --secret-file" in proc.stderr
+def test_a_secret_file_is_the_key_byte_for_byte(tmp_path: Path) -> None:
     secret_file = tmp_path / "secret"
     secret_file.write_text(SECRET + "\n")
     proc = trigger(
@@ -174,20 +169,12 @@ def test_secret_is_required_and_never_a_flag(tmp_path: Path) -> None:
     assert f"X-Hub-Signature-256: sha256={want}" in headers
 
 
+TOKEN_FIELDS = fields("data-version=v1.2.3", "prompts-version=p1", "image=v2")
+
+
 def test_token_auth_and_header_params() -> None:
     config = GOLDEN / "token-auth-labels" / "config.yaml"
-    proc = trigger(
-        str(config),
-        "--dry-run",
-        "--field",
-        "data-version=v1.2.3",
-        "--field",
-        "prompts-version=p1",
-        "--field",
-        "image=v2",
-        "--field",
-        "team=perf",
-    )
+    proc = trigger(str(config), "--dry-run", *TOKEN_FIELDS, *fields("team=perf"))
     assert proc.returncode == 0, proc.stderr
     assert f"X-Bench-Token: {SECRET}" in proc.stdout
     assert "X-Prompts-Version: p1" in proc.stdout
@@ -207,26 +194,9 @@ def test_a_boolean_header_param_is_sent_as_the_listener_reads_it(tmp_path: Path)
             " annotation: benchgen.dev/flag}\n" + anchor,
         )
     )
-    proc = trigger(
-        str(config),
-        "--dry-run",
-        "--field",
-        "data-version=v1.2.3",
-        "--field",
-        "prompts-version=p1",
-        "--field",
-        "image=v2",
-        "--field",
-        "flag=True",
-    )
+    proc = trigger(str(config), "--dry-run", *TOKEN_FIELDS, *fields("flag=True"))
     assert proc.returncode == 0, proc.stderr
     assert "X-Flag: true" in proc.stdout.splitlines()
-
-
-def test_unreachable_listener_is_a_clear_error() -> None:
-    proc = trigger(str(EXAMPLE), "--url", "http://127.0.0.1:9", *REQUIRED)
-    assert proc.returncode == 2
-    assert "cannot reach http://127.0.0.1:9" in proc.stderr
 
 
 def test_namespace_comes_from_the_current_context(tmp_path: Path) -> None:
@@ -252,59 +222,26 @@ def test_namespace_comes_from_the_current_context(tmp_path: Path) -> None:
 
 
 CE_CONFIG = GOLDEN / "cloudevents-observe" / "config.yaml"
-CE_FIELDS = [
-    "--field",
-    "data=d-1",
-    "--field",
-    "prompts=p-1",
-    "--field",
-    "known=k-1",
-    "--field",
-    "request-id=r-1",
-]
+CE_FIELDS = fields("data=d-1", "prompts=p-1", "known=k-1", "request-id=r-1")
 
 
 class EventsListener(Recording):
     """Answers like Triggers' listener does a CloudEvent: 202 and a binary-mode reply event."""
 
-
-class EventsHandler(BaseHTTPRequestHandler):
-    server: EventsListener
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.received.append((dict(self.headers), body))
+    def answer(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
         answer = json.dumps({"eventListener": "ce-bench-events", "eventID": "el-42"}).encode()
-        self.send_response(202)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Ce-Id", "el-42")
-        self.send_header("Ce-Type", "dev.tekton.event.triggers.accepted.v1")
-        self.end_headers()
-        self.wfile.write(answer)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        reply = {"Ce-Id": "el-42", "Ce-Type": "dev.tekton.event.triggers.accepted.v1"}
+        return 202, {"Content-Type": "application/json", **reply}, answer
 
 
 @pytest.fixture
 def events_listener() -> Iterator[EventsListener]:
-    yield from _serve(EventsListener(("127.0.0.1", 0), EventsHandler))
+    yield from _serve(EventsListener)
 
 
 def test_cloudevent_is_sent_in_binary_mode(events_listener: EventsListener) -> None:
-    url = f"http://127.0.0.1:{events_listener.server_address[1]}"
-    proc = trigger(
-        str(CE_CONFIG),
-        "--cloudevent",
-        "--url",
-        url,
-        "--id",
-        "ci-77",
-        "--subject",
-        "bench/a",
-        *CE_FIELDS,
-        secret=None,
-    )
+    args = ("--url", events_listener.url, "--id", "ci-77", "--subject", "bench/a", *CE_FIELDS)
+    proc = trigger(str(CE_CONFIG), "--cloudevent", *args, secret=None)
     assert proc.returncode == 0, proc.stderr
     assert "HTTP 202" in proc.stdout and "event id: el-42" in proc.stderr
     assert "cloudevent id: ci-77" in proc.stderr
@@ -360,8 +297,8 @@ def test_cloudevent_default_id_is_a_fresh_uuid() -> None:
 def test_cloudevent_is_refused_locally_like_the_listener(
     events_listener: EventsListener, args: list[str], message: str | None
 ) -> None:
-    url = f"http://127.0.0.1:{events_listener.server_address[1]}"
-    proc = trigger(str(CE_CONFIG), "--cloudevent", "--url", url, *args, *CE_FIELDS, secret=None)
+    args = ["--url", events_listener.url, *args, *CE_FIELDS]
+    proc = trigger(str(CE_CONFIG), "--cloudevent", *args, secret=None)
     if message is None:
         assert proc.returncode == 0, proc.stderr
         assert len(events_listener.received) == 1
@@ -371,57 +308,21 @@ def test_cloudevent_is_refused_locally_like_the_listener(
     assert events_listener.received == []
 
 
-def test_cloudevent_needs_the_required_params_and_a_cloudevents_config() -> None:
-    proc = trigger(str(CE_CONFIG), "--cloudevent", "--dry-run", *CE_FIELDS[:6], secret=None)
-    assert proc.returncode == 2 and "request-id is required" in proc.stderr
-    proc = trigger(str(EXAMPLE), "--cloudevent", "--dry-run", *REQUIRED)
-    assert proc.returncode == 2 and "no spec.triggers.cloudEvents" in proc.stderr
-    proc = trigger(str(EXAMPLE), "--type", "x", "--dry-run", *REQUIRED)
-    assert proc.returncode == 2 and "--type describes a CloudEvent: add --cloudevent" in proc.stderr
-
-
 def test_webhook_event_id_param_is_checked_locally() -> None:
-    fields = CE_FIELDS[:6]  # without request-id
-    proc = trigger(str(CE_CONFIG), "--dry-run", *fields, "--field", "request-id=CI 4711")
-    assert proc.returncode == 2
-    assert "request-id: 'CI 4711' is not DNS-safe" in proc.stderr
-    proc = trigger(str(CE_CONFIG), "--dry-run", *fields, "--field", "request-id=ci-4711")
+    proc = trigger(str(CE_CONFIG), "--dry-run", *CE_FIELDS[:6], "--field", "request-id=ci-4711")
     assert proc.returncode == 0, proc.stderr
     assert f"X-Benchgen-Token: {SECRET}" in proc.stdout
 
 
-class Wire(Recording):
-    """Records the request line too: (method, path, HTTP version, headers, body)."""
-
-    requests: list[tuple[str, str, str, list[tuple[str, str]], bytes]]
-
-
-class WireHandler(BaseHTTPRequestHandler):
-    server: Wire
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.requests.append(
-            (self.command, self.path, self.request_version, list(self.headers.items()), body)
-        )
-        self.send_response(202)
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
-def wire() -> Iterator[Wire]:
-    server = Wire(("127.0.0.1", 0), WireHandler)
-    server.requests = []
-    yield from _serve(server)
+def wire() -> Iterator[Recording]:
+    """Answers 202 to anything."""
+    yield from _serve(Recording)
 
 
-def test_dry_run_prints_the_whole_request_that_is_sent(wire: Wire) -> None:
+def test_dry_run_prints_the_whole_request_that_is_sent(wire: Recording) -> None:
     """Method, URL, every header and the body, as a server receives them (issue 15)."""
-    url = f"http://127.0.0.1:{wire.server_address[1]}/hooks/bench"
+    url = f"{wire.url}/hooks/bench"
     args = (str(EXAMPLE), "--url", url, *REQUIRED)
     dry = trigger(*args, "--dry-run")
     assert dry.returncode == 0, dry.stderr
@@ -440,7 +341,28 @@ def test_dry_run_prints_the_whole_request_that_is_sent(wire: Wire) -> None:
     assert got_body.decode() + "\n" == body
 
 
-def test_dry_run_refuses_a_url_it_could_not_send_to() -> None:
-    proc = trigger(str(EXAMPLE), "--url", "ftp://listener", *REQUIRED, "--dry-run")
+EX, CE = str(EXAMPLE), str(CE_CONFIG)
+
+
+@pytest.mark.parametrize(
+    ("args", "secret", "message"),
+    [
+        # The secret is required, and never a flag.
+        ([EX, *REQUIRED], None, "set BENCHGEN_WEBHOOK_SECRET or pass --secret-file"),
+        # A CloudEvent needs the required params and a config with CloudEvents.
+        ([CE, "--cloudevent", "--dry-run", *CE_FIELDS[:6]], None, "request-id is required"),
+        ([EX, "--cloudevent", "--dry-run", *REQUIRED], SECRET, "no spec.triggers.cloudEvents"),
+        ([EX, "--type", "x", "--dry-run", *REQUIRED], SECRET, "--type describes a CloudEvent: add --cloudevent"),
+        # The webhook event-id param is checked locally.
+        ([CE, "--dry-run", *CE_FIELDS[:6], *fields("request-id=CI 4711")], SECRET, "request-id: 'CI 4711' is not DNS-safe"),
+        # An unreachable listener is a clear error.
+        ([EX, "--url", "http://127.0.0.1:9", *REQUIRED], SECRET, "cannot reach http://127.0.0.1:9"),
+        # A dry run refuses a URL it could not send to.
+        ([EX, "--url", "ftp://listener", *REQUIRED, "--dry-run"], SECRET, "--url 'ftp://listener': use an http:// or https:// URL"),
+    ],
+    ids=["no-secret", "ce-required", "ce-config", "type", "event-id", "unreachable", "ftp-url"],
+)  # fmt: skip
+def test_refused_with_exit_2(args: list[str], secret: str | None, message: str) -> None:
+    proc = trigger(*args, secret=secret)
     assert proc.returncode == 2
-    assert "--url 'ftp://listener': use an http:// or https:// URL" in proc.stderr
+    assert message in proc.stderr

@@ -1,49 +1,57 @@
-"""Builders: pure functions from a validated Benchmark to plain manifest dicts."""
+"""Builders: pure functions from a validated Benchmark to plain manifest dicts.
+
+One module per family of kinds: ``KINDS`` names the module that builds each
+kind (tests/test_kinds.py holds it to that), and its order is the apply order.
+Shared pieces: ``meta`` (metadata, labels), ``pods`` (security contexts,
+resources), ``cel`` (the listeners' expressions).
+"""
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
 from generator.compile import (
+    configmaps,
     controller,
-    core,
     interceptor,
     knative,
+    network,
     rbac,
     schedule,
     tekton,
     triggers,
 )
 from generator.compile.meta import Manifest
-from generator.config.names import Names, build_names
+from generator.config.names import Names
 
-# Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
-TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
+TYPE_CHECKING = False  # not typing's (a cold-start cost); lite.py's twins stand in for models
 if TYPE_CHECKING:
     from generator.config.models import Benchmark
 
-# Apply order: what others refer to comes first (one rank table, lightkube-style).
-APPLY_ORDER = (
-    "ServiceAccount",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "Role",
-    "RoleBinding",
-    "ConfigMap",
-    "Task",
-    "Pipeline",
-    "TriggerBinding",
-    "TriggerTemplate",
-    "Interceptor",  # before the EventListener whose chain names it
-    "EventListener",
-    "NetworkPolicy",
-    "Broker",
-    "Trigger",  # Knative's: after the Broker it names
-    "PingSource",  # after the Broker and the Trigger taking its events
-    "Deployment",
-    "Service",
-    "CronJob",  # last: its first run finds the listener and its RBAC in place
-)
+# Kind -> its builder module, in apply order: what others refer to comes first
+# (one rank table, lightkube-style).
+KINDS = {
+    "ServiceAccount": "rbac",
+    "ClusterRole": "rbac",
+    "ClusterRoleBinding": "rbac",
+    "Role": "rbac",
+    "RoleBinding": "rbac",
+    "ConfigMap": "configmaps",
+    "Task": "tekton",
+    "Pipeline": "tekton",
+    "TriggerBinding": "triggers",
+    "TriggerTemplate": "triggers",
+    "Interceptor": "interceptor",  # before the EventListener whose chain names it
+    "EventListener": "triggers",
+    "NetworkPolicy": "network",
+    "Broker": "knative",
+    "Trigger": "knative",  # Knative's: after the Broker it names
+    "PingSource": "schedule",  # after the Broker and the Trigger taking its events
+    "Deployment": "controller",  # the event-key interceptor's too (controller.deployment)
+    "Service": "controller",  # likewise (controller.service)
+    "CronJob": "schedule",  # last: its first run finds the listener and its RBAC in place
+}
+_RANK = {kind: i for i, kind in enumerate(KINDS)}
 
 
 # A NamedTuple, not a dataclass: dataclasses imports inspect, ~15 ms of every
@@ -51,19 +59,17 @@ APPLY_ORDER = (
 class Build(NamedTuple):
     """Everything one config compiles to."""
 
-    names: Names
     manifests: list[Manifest]
     warnings: list[str]
 
 
-def build(bench: Benchmark, namespace: str) -> Build:
-    names = build_names(bench, namespace)
+def build(bench: Benchmark, names: Names) -> Build:
+    """``names`` are the loader's (config.load.Loaded): derived once per config."""
     manifests = [
-        *core.build_service_accounts(names),
-        *core.build_listener_rbac(names),
-        core.build_config_map(bench, names),
-        tekton.build_submit_task(bench, names),
-        tekton.build_wait_task(bench, names),
+        *rbac.build(bench, names),
+        *configmaps.build(bench, names),
+        *network.build(bench, names),
+        *tekton.build_submit_and_wait_tasks(bench, names),
         tekton.build_summary_task(bench, names),
         *tekton.build_cleanup_task(bench, names),
         *tekton.build_notify_task(bench, names),
@@ -77,7 +83,6 @@ def build(bench: Benchmark, namespace: str) -> Build:
             triggers.build_events_binding(names),
             triggers.build_events_template(bench, names),
             triggers.build_events_listener(bench, names),
-            *knative.build_listener_network_policy(bench, names),
             *knative.build_broker(bench, names),
             *knative.build_triggers(bench, names),
             *interceptor.build_event_key(bench, names),
@@ -85,17 +90,15 @@ def build(bench: Benchmark, namespace: str) -> Build:
     manifests += [
         *controller.build_observer(bench, names),
         *controller.build_status_api(bench, names),
-        *rbac.build_cleanup_identity(bench, names),
-        *rbac.build_releases_identity(bench, names),
+        *controller.build_custom_tasks(bench, names),
         *schedule.build_schedules(bench, names),
         *schedule.build_releases(bench, names),
     ]
-    rank = {kind: i for i, kind in enumerate(APPLY_ORDER)}
-    manifests.sort(key=lambda m: rank[m["kind"]])  # stable: keeps builder order within a kind
+    manifests.sort(key=lambda m: _RANK[m["kind"]])  # stable: keeps builder order within a kind
     warnings = [
         *triggers.webhook_warnings(bench, names),
         *triggers.events_warnings(bench, names),
         *knative.broker_warnings(bench, names),
         *schedule.releases_warnings(bench, names),
     ]
-    return Build(names, manifests, warnings)
+    return Build(manifests, warnings)

@@ -9,12 +9,12 @@ spliced into an expression.
 
 from __future__ import annotations
 
-from generator.config.checks import IMAGE_VALUE_PATTERN
-from generator.config.kube import LABEL_VALUE_PATTERN
+from generator.config.facts import IMAGE_VALUE_PATTERN
 from generator.config.patterns import BLANK_PATTERN, listener_regex
+from generator.contract.names import LABEL_VALUE_PATTERN
+from generator.contract.params import ESCAPES as PARAM_ESCAPES
 
-# Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
-TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
+TYPE_CHECKING = False  # not typing's (a cold-start cost); lite.py's twins stand in for models
 if TYPE_CHECKING:
     from generator.config.models import ParamSpec
 
@@ -86,14 +86,13 @@ def param_check(param: ParamSpec, image: bool = False, label: bool = False) -> s
     return f"!({presence}) || ({typed} && ({value} == '' || {' && '.join(constraints)}))"
 
 
-# Every param value leaves the listener with '%' and '$' escaped, and the runtime
-# undoes it (runtime/request.py, read_param). Three layers expand what reaches a
-# step's env: Triggers (`$(tt.params.*)`, and it turns `$(` into `$$(`), Tekton
-# (`$(params.*)`, `$(context.*)`, in several passes over substituted text) and
-# the kubelet (`$(VAR)`, and `$$` becomes `$`). A value without '$' passes all
-# three untouched, so the escaped form travels byte for byte. '%' comes first so
-# that a literal '%24' in an event survives too.
-PARAM_ESCAPES = (("%", "%25"), ("$", "%24"))
+# Every param value leaves the listener with '%' and '$' escaped (PARAM_ESCAPES,
+# contract/params.py) and the runtime undoes it (read_param). Three layers expand
+# what reaches a step's env: Triggers (`$(tt.params.*)`, and it turns `$(` into
+# `$$(`), Tekton (`$(params.*)`, `$(context.*)`, in several passes over
+# substituted text) and the kubelet (`$(VAR)`, and `$$` becomes `$`). A value
+# without '$' passes all three untouched, so the escaped form travels byte for
+# byte. '%' comes first so that a literal '%24' in an event survives too.
 
 
 def escaped(expression: str) -> str:

@@ -1,72 +1,35 @@
-"""The observer controller and the status API: Deployments, identities, RBAC, Service.
+"""The observer controller, the status API and the custom-task controller: their
+Deployments and the status Service.
 
-Both run the runtime image (`benchgen-poller observe` / `serve`); their env,
-ports and RBAC are exactly those of docs/runtime-interface.md. Every Role rule
-carries its reason in the `benchgen.dev/rule-reasons` annotation (one line per
-rule), because the emitted YAML has no comments.
+They run the runtime image (`benchgen-poller observe` / `serve` / `custom-tasks`); their env
+and ports are exactly those of docs/runtime-interface.md. Their identities are
+in rbac.py, their NetworkPolicies in network.py.
 """
 
 from __future__ import annotations
 
+from generator.compile import pods
 from generator.compile.meta import Manifest, manifest, metadata
-from generator.compile.pods import (
-    TMP_MOUNT,
-    TMP_VOLUME,
-    container_resources,
-    container_security,
-    pod_security,
-)
-from generator.compile.tekton import POLLER
+from generator.compile.tekton import orchestrator_env, request_spec
 from generator.config.names import BENCHMARK_LABEL, CONCURRENCY_KEY_LABEL, Names
+from generator.contract import env as var
+from generator.contract import observe as observe_env
+from generator.contract.commands import CUSTOM_TASKS, OBSERVE, POLLER, SERVE
 
-# Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
-TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
+TYPE_CHECKING = False  # not typing's (a cold-start cost); lite.py's twins stand in for models
 if TYPE_CHECKING:
-    from generator.config.models import Benchmark, ObserveSpec
+    from generator.config.models import Benchmark, ResourcesSpec
 
-RBAC = "rbac.authorization.k8s.io/v1"
-REASONS_ANNOTATION = "benchgen.dev/rule-reasons"
-# The probes' port of both Deployments: a listener of its own, for the kubelet
+# The probes' port of every Deployment: a listener of its own, for the kubelet
 # only (no Service, and no NetworkPolicy rule admits anyone to it).
-HEALTH_PORT = 8081
-STATUS_PORT = 8080
+HEALTH_PORT = int(OBSERVE.default(var.HEALTH_PORT))
+STATUS_PORT = int(SERVE.default(var.PORT))
 AUTH_DIR = "/var/run/benchgen/auth"
-TEKTON_EVENTS_CONFIG = "config-events"
-
-Rule = tuple[list[str], list[str], list[str], str]  # groups, resources, verbs, why
 
 
 def selector(names: Names) -> str:
     """BENCHGEN_SELECTOR: this benchmark's runs (TaskRuns inherit the PipelineRun's labels)."""
     return f"{BENCHMARK_LABEL}={names.base}"
-
-
-def role_manifest(
-    names: Names, name: str, namespace: str, rules: list[Rule], names_only: list[str] | None = None
-) -> Manifest:
-    body = []
-    for groups, resources, verbs, _ in rules:
-        rule: Manifest = {"apiGroups": groups, "resources": resources}
-        if names_only:
-            rule["resourceNames"] = names_only
-        rule["verbs"] = verbs
-        body.append(rule)
-    reasons = "".join(f"rules[{i}]: {why}\n" for i, (*_, why) in enumerate(rules))
-    meta = metadata(names, name, annotations={REASONS_ANNOTATION: reasons})
-    meta["namespace"] = namespace
-    return manifest(RBAC, "Role", meta, rules=body)
-
-
-def binding_manifest(names: Names, name: str, namespace: str, account: str) -> Manifest:
-    meta = metadata(names, name)
-    meta["namespace"] = namespace
-    return manifest(
-        RBAC,
-        "RoleBinding",
-        meta,
-        roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
-        subjects=[{"kind": "ServiceAccount", "name": account, "namespace": names.namespace}],
-    )
 
 
 def probe(path: str, port: str, period: int) -> Manifest:
@@ -78,18 +41,11 @@ def probe(path: str, port: str, period: int) -> Manifest:
     }
 
 
-def network_policy(names: Names, name: str, role: str, ingress: list[Manifest]) -> Manifest:
-    """Ingress to one Deployment's pods: ``ingress`` only, none when it is empty. The
-    kubelet's probes come from the node, which NetworkPolicy does not filter in the
-    common CNIs (Calico, Cilium, Antrea allow host-local traffic), so the probes'
-    port needs no rule."""
-    spec: Manifest = {
-        "podSelector": {"matchLabels": names.role_labels(role)},
-        "policyTypes": ["Ingress"],
-    }
-    if ingress:  # `ingress: []` would be dropped by the API server (omitempty): leave it out
-        spec["ingress"] = ingress
-    return manifest("networking.k8s.io/v1", "NetworkPolicy", metadata(names, name), spec=spec)
+def service(names: Names, name: str, role: str, port: int) -> Manifest:
+    """Port ``port`` to the ``http`` port of one Deployment's pods."""
+    ports = [{"name": "http", "port": port, "targetPort": "http", "protocol": "TCP"}]
+    spec = {"selector": names.role_labels(role), "ports": ports}
+    return manifest("v1", "Service", metadata(names, name), spec=spec)
 
 
 def deployment(
@@ -105,7 +61,7 @@ def deployment(
     pod_labels = dict(sorted({**names.labels, **names.role_labels(role)}.items()))
     pod_spec: Manifest = {
         "serviceAccountName": name,
-        "securityContext": pod_security(fs_group=True),
+        "securityContext": pods.pod_security(fs_group=True),
         "containers": [container],
         "volumes": volumes,
     }
@@ -122,46 +78,6 @@ def deployment(
     )
 
 
-def _observer_rules(observe: ObserveSpec, gate: bool) -> list[Rule]:
-    assert observe.observer is not None
-    rules: list[Rule] = [
-        (
-            ["tekton.dev"],
-            ["pipelineruns", "taskruns"],
-            ["get", "list", "watch"],
-            "list and watch this benchmark's runs (label-selected), resuming from the last"
-            " resourceVersion; get re-reads a run whose annotation patch met a 409 conflict",
-        ),
-        (
-            ["tekton.dev"],
-            ["pipelineruns", "taskruns"],
-            ["patch"],
-            "record each event as sent in the annotation benchgen.dev/cloudevents-sent, only"
-            " after the sink answered 2xx (no loss, no repeat)"
-            + (
-                "; start pending runs (spec.pipeline.concurrency): remove spec.status with a"
-                " JSON patch that tests the uid and PipelineRunPending"
-                if gate
-                else ""
-            ),
-        ),
-    ]
-    if observer_logs(observe):
-        rules.append(
-            (
-                [""],
-                ["pods/log"],
-                ["get"],
-                "the bounded tail of each step's log carried by step events (logTailBytes > 0)",
-            )
-        )
-    return rules
-
-
-def observer_logs(observe: ObserveSpec) -> bool:
-    return observe.observer is not None and observe.observer.log_tail_bytes > 0
-
-
 def build_observer(bench: Benchmark, names: Names) -> list[Manifest]:
     observe = bench.spec.observe
     if observe is None or observe.observer is None:
@@ -170,88 +86,54 @@ def build_observer(bench: Benchmark, names: Names) -> list[Manifest]:
     watched = observer.namespaces or [names.namespace]
     # 'tekton' and a URL go as they are: the runtime resolves both.
     sink = names.broker_url if observer.sink == "broker" else observer.sink
-    env = [
-        {"name": "BENCHGEN_NAMESPACES", "value": ",".join(watched)},
-        {"name": "BENCHGEN_SELECTOR", "value": selector(names)},
-        {"name": "BENCHGEN_SINK", "value": sink},
-        {"name": "BENCHGEN_EVENT_SOURCE", "value": f"/benchgen/{names.namespace}/{names.base}"},
-        {"name": "BENCHGEN_LOG_TAIL_BYTES", "value": str(observer.log_tail_bytes)},
-        {"name": "BENCHGEN_HEALTH_PORT", "value": str(HEALTH_PORT)},
-    ]
-    if observer.sink == "tekton":
-        env.append({"name": "BENCHGEN_TEKTON_NAMESPACE", "value": observer.tekton_namespace})
     concurrency = bench.spec.pipeline.concurrency
-    if concurrency is not None:
+    config = observe_env.ObserveConfig(
+        namespaces=tuple(watched),
+        selector=selector(names),
+        sink=sink,
+        source=f"/benchgen/{names.namespace}/{names.base}",
+        log_tail_bytes=observer.log_tail_bytes,
+        health_port=HEALTH_PORT,
+        tekton_namespace=observer.tekton_namespace,
         # The gate: runs are created pending; the observer starts them oldest first.
-        env.append({"name": "BENCHGEN_CONCURRENCY_LIMIT", "value": str(concurrency.limit)})
-        if concurrency.key:
-            env.append({"name": "BENCHGEN_CONCURRENCY_KEY", "value": CONCURRENCY_KEY_LABEL})
+        concurrency_limit=concurrency.limit if concurrency is not None else None,
+        concurrency_key=CONCURRENCY_KEY_LABEL if concurrency and concurrency.key else None,
+    )
+    env = [{"name": name, "value": value} for name, value in observe_env.encode(config)]
+    # Recreate: two observers never run at once, so events are not sent twice.
+    # Liveness: the watch loops are alive; readiness: the initial lists are done.
+    return [
+        _watcher(bench, names, names.observer, "observer", OBSERVE.name, env, observe.resources)
+    ]
+
+
+def _watcher(
+    bench: Benchmark,
+    names: Names,
+    name: str,
+    role: str,
+    command: str,
+    env: list[Manifest],
+    resources: ResourcesSpec,
+) -> Manifest:
+    """A single-replica controller (``Recreate``) of the runtime image: its only port
+    the probes', ``/healthz`` (its threads alive) and ``/readyz`` (its first lists done)."""
     container = {
-        "name": "observer",
+        "name": role,
         "image": bench.spec.pipeline.image,
         "command": [POLLER],
-        "args": ["observe"],
+        "args": [command],
         "env": env,
         "ports": [{"name": "health", "containerPort": HEALTH_PORT, "protocol": "TCP"}],
-        # Liveness: the watch loops are alive; readiness: the initial lists are done.
         "livenessProbe": probe("/healthz", "health", 20),
         "readinessProbe": probe("/readyz", "health", 10),
-        "resources": container_resources(observe.resources),
-        "securityContext": container_security(),
-        "volumeMounts": [TMP_MOUNT],
+        "resources": pods.container_resources(resources),
+        "securityContext": pods.container_security(),
+        "volumeMounts": [pods.TMP_MOUNT],
     }
-    out = [manifest("v1", "ServiceAccount", metadata(names, names.observer))]
-    rules = _observer_rules(observe, concurrency is not None)
-    for namespace in watched:
-        role = names.observer_role(namespace)
-        out.append(role_manifest(names, role, namespace, rules))
-        out.append(binding_manifest(names, role, namespace, names.observer))
-    if observer.sink == "tekton":
-        config_rule: Rule = (
-            [""],
-            ["configmaps"],
-            ["get"],
-            f"read the sink URL from Tekton's {TEKTON_EVENTS_CONFIG} (sink 'tekton'), at start"
-            " and on every resync; no other ConfigMap",
-        )
-        role = names.observer_config_role
-        namespace = observer.tekton_namespace
-        out.append(role_manifest(names, role, namespace, [config_rule], [TEKTON_EVENTS_CONFIG]))
-        out.append(binding_manifest(names, role, namespace, names.observer))
-    out.append(
-        deployment(
-            names,
-            names.observer,
-            "observer",
-            container,
-            replicas=1,
-            # Recreate: two observers never run at once, so events are not sent twice.
-            strategy="Recreate",
-            volumes=[TMP_VOLUME],
-        )
+    return deployment(
+        names, name, role, container, replicas=1, strategy="Recreate", volumes=[pods.TMP_VOLUME]
     )
-    # Nothing connects to the observer: it only sends. Its one listener is the probes'.
-    out.append(network_policy(names, names.observer, "observer", []))
-    return out
-
-
-STATUS_RULES: list[Rule] = [
-    (
-        ["tekton.dev"],
-        ["pipelineruns", "taskruns"],
-        ["list"],
-        "/status/<run>: one list by field selector metadata.name and the label selector, so"
-        " the API server applies the selector; /logs/<run>: the run's TaskRuns by"
-        " tekton.dev/pipelineRun=<run> and the selector (no get or watch is used)",
-    ),
-    (
-        [""],
-        ["pods/log"],
-        ["get"],
-        "stream each step's container log for /logs/<run> (the pod and container names"
-        " come from the TaskRun's status: no pods access)",
-    ),
-]
 
 
 def build_status_api(bench: Benchmark, names: Names) -> list[Manifest]:
@@ -261,18 +143,18 @@ def build_status_api(bench: Benchmark, names: Names) -> list[Manifest]:
     api = observe.status_api
     ref = api.auth.secret_ref
     env = [
-        {"name": "BENCHGEN_NAMESPACE", "value": names.namespace},
-        {"name": "BENCHGEN_SELECTOR", "value": selector(names)},
-        {"name": "BENCHGEN_PORT", "value": str(STATUS_PORT)},
-        {"name": "BENCHGEN_HEALTH_PORT", "value": str(HEALTH_PORT)},
-        {"name": "BENCHGEN_AUTH_TYPE", "value": api.auth.type},
-        {"name": "BENCHGEN_AUTH_FILE", "value": f"{AUTH_DIR}/{ref.key}"},
+        {"name": var.NAMESPACE, "value": names.namespace},
+        {"name": var.SELECTOR, "value": selector(names)},
+        {"name": var.PORT, "value": str(STATUS_PORT)},
+        {"name": var.HEALTH_PORT, "value": str(HEALTH_PORT)},
+        {"name": var.AUTH_TYPE, "value": api.auth.type},
+        {"name": var.AUTH_FILE, "value": f"{AUTH_DIR}/{ref.key}"},
     ]
     container = {
         "name": "status",
         "image": bench.spec.pipeline.image,
         "command": [POLLER],
-        "args": ["serve"],
+        "args": [SERVE.name],
         "env": env,
         "ports": [
             {"name": "http", "containerPort": STATUS_PORT, "protocol": "TCP"},
@@ -282,35 +164,16 @@ def build_status_api(bench: Benchmark, names: Names) -> list[Manifest]:
         # they are answered (and a pod under attack is not restarted for it).
         "livenessProbe": probe("/health", "health", 20),
         "readinessProbe": probe("/health", "health", 10),
-        "resources": container_resources(observe.resources),
-        "securityContext": container_security(),
+        "resources": pods.container_resources(observe.resources),
+        "securityContext": pods.container_security(),
         "volumeMounts": [
             {"name": "auth", "mountPath": AUTH_DIR, "readOnly": True},
-            TMP_MOUNT,
+            pods.TMP_MOUNT,
         ],
     }
     # The Secret is referenced, never rendered: there are no default credentials.
-    auth_volume = {
-        "name": "auth",
-        "secret": {
-            "secretName": ref.name,
-            "items": [{"key": ref.key, "path": ref.key}],
-            "defaultMode": 0o440,
-        },
-    }
-    service = manifest(
-        "v1",
-        "Service",
-        metadata(names, names.status),
-        spec={
-            "selector": names.role_labels("status"),
-            "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}],
-        },
-    )
-    out = [
-        manifest("v1", "ServiceAccount", metadata(names, names.status)),
-        role_manifest(names, names.status, names.namespace, STATUS_RULES),
-        binding_manifest(names, names.status, names.namespace, names.status),
+    auth_volume = pods.secret_volume("auth", ref.name, ref.key)
+    return [
         deployment(
             names,
             names.status,
@@ -318,21 +181,33 @@ def build_status_api(bench: Benchmark, names: Names) -> list[Manifest]:
             container,
             replicas=api.replicas,
             strategy="RollingUpdate",
-            volumes=[auth_volume, TMP_VOLUME],
+            volumes=[auth_volume, pods.TMP_VOLUME],
         ),
-        service,
+        service(names, names.status, "status", 80),
     ]
-    if api.network_policy is not None:
-        peers: list[Manifest] = [
-            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": ns}}}
-            for ns in api.network_policy.from_namespaces
-        ]
-    else:
-        # Left out: pods of any namespace (an Ingress controller, CI runners in the
-        # cluster); nothing from outside the pod network. The API authenticates
-        # every request; the policy keeps every other port, the probes' one
-        # included, closed to clients.
-        peers = [{"namespaceSelector": {}}]
-    api_port = [{"protocol": "TCP", "port": STATUS_PORT}]
-    out.append(network_policy(names, names.status, "status", [{"from": peers, "ports": api_port}]))
-    return out
+
+
+def build_custom_tasks(bench: Benchmark, names: Names) -> list[Manifest]:
+    """poll.mode controller: one process reconciles every run's Submit and Wait."""
+    if not names.uses_custom_tasks:
+        return []
+    env = [
+        {"name": var.NAMESPACE, "value": names.namespace},
+        {"name": var.SELECTOR, "value": selector(names)},
+        *orchestrator_env(names),
+        {"name": var.REQUEST_SPEC, "value": request_spec(bench)},
+        {"name": var.HEALTH_PORT, "value": str(HEALTH_PORT)},
+        {"name": var.MAX_REQUESTS, "value": CUSTOM_TASKS.default(var.MAX_REQUESTS)},
+    ]
+    # Recreate: one controller at a time (its writes are conditional anyway).
+    return [
+        _watcher(
+            bench,
+            names,
+            names.custom_tasks,
+            "custom-tasks",
+            CUSTOM_TASKS.name,
+            env,
+            bench.spec.pipeline.resources,
+        )
+    ]

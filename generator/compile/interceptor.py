@@ -1,13 +1,13 @@
 """The CloudEvents listener's own interceptor: the key that names each event's run.
 
 A run is named ``<runPrefix><key>``, the key derived from the event's source and
-id (``generator.event_key``): the CloudEvents identity. Triggers' CEL has no
+id (``generator.contract.event_key``): the CloudEvents identity. Triggers' CEL has no
 hash, so ``benchgen-poller event-key`` computes it, served as a Tekton Triggers
 namespaced ``Interceptor`` (triggers.tekton.dev/v1alpha1) that the events
 listener calls after its CEL checks. Rendered only with spec.triggers.cloudEvents:
-a ServiceAccount without an API token (it reads nothing from the cluster), a
-Deployment, its Service, the Interceptor and a NetworkPolicy admitting the
-events listener's pods only.
+a Deployment, its Service and the Interceptor (its ServiceAccount, without an
+API token, is in rbac.py; its NetworkPolicy, admitting the events listener's
+pods only, in network.py).
 
 The Interceptor has no caBundle, so Triggers (v0.37.0, Interceptor.ResolveAddress)
 calls it over plain http at ``http://<service>.<namespace>.svc:80``.
@@ -15,22 +15,22 @@ calls it over plain http at ``http://<service>.<namespace>.svc:80``.
 
 from __future__ import annotations
 
-from generator.compile.controller import HEALTH_PORT, deployment, network_policy, probe
+from generator.compile.controller import HEALTH_PORT, deployment, probe, service
 from generator.compile.meta import Manifest, manifest, metadata
 from generator.compile.pods import TMP_MOUNT, TMP_VOLUME, container_resources, container_security
-from generator.compile.tekton import POLLER
 from generator.config.names import Names
-from generator.event_key import EXTENSION
+from generator.contract import env as var
+from generator.contract.commands import EVENT_KEY, POLLER
+from generator.contract.event_key import EXTENSION
 
-# Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
-TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
+TYPE_CHECKING = False  # not typing's (a cold-start cost); lite.py's twins stand in for models
 if TYPE_CHECKING:
     from generator.config.models import Benchmark
 
 INTERCEPTOR_API = "triggers.tekton.dev/v1alpha1"
 NAMESPACED_INTERCEPTOR = "NamespacedInterceptor"  # the kind an EventListener's ref names
 ROLE = "event-key"
-KEY_PORT = 8080
+KEY_PORT = int(EVENT_KEY.default(var.PORT))
 SERVICE_PORT = 80  # Triggers' default for an Interceptor without caBundle; spelled out
 REPLICAS = 2  # on the path of every event: the listener has answered 202 already
 # What the extensions annotation says: every top-level key the interceptor sets.
@@ -51,10 +51,10 @@ def build_event_key(bench: Benchmark, names: Names) -> list[Manifest]:
         "name": "event-key",
         "image": bench.spec.pipeline.image,
         "command": [POLLER],
-        "args": ["event-key"],
+        "args": [EVENT_KEY.name],
         "env": [
-            {"name": "BENCHGEN_PORT", "value": str(KEY_PORT)},
-            {"name": "BENCHGEN_HEALTH_PORT", "value": str(HEALTH_PORT)},
+            {"name": var.PORT, "value": str(KEY_PORT)},
+            {"name": var.HEALTH_PORT, "value": str(HEALTH_PORT)},
         ],
         "ports": [
             {"name": "http", "containerPort": KEY_PORT, "protocol": "TCP"},
@@ -66,17 +66,6 @@ def build_event_key(bench: Benchmark, names: Names) -> list[Manifest]:
         "securityContext": container_security(),
         "volumeMounts": [TMP_MOUNT],
     }
-    service = manifest(
-        "v1",
-        "Service",
-        metadata(names, names.event_key),
-        spec={
-            "selector": names.role_labels(ROLE),
-            "ports": [
-                {"name": "http", "port": SERVICE_PORT, "targetPort": "http", "protocol": "TCP"}
-            ],
-        },
-    )
     interceptor = manifest(
         INTERCEPTOR_API,
         "Interceptor",
@@ -92,18 +81,7 @@ def build_event_key(bench: Benchmark, names: Names) -> list[Manifest]:
             }
         },
     )
-    # Only the events listener's pods (Triggers labels them eventlistener=<name>), on
-    # the interceptor's port; the kubelet's probes come from the node.
-    listener_pods = {"podSelector": {"matchLabels": {"eventlistener": names.events_listener}}}
-    ingress = [{"from": [listener_pods], "ports": [{"protocol": "TCP", "port": KEY_PORT}]}]
     return [
-        # It reads nothing from the cluster: no API token.
-        manifest(
-            "v1",
-            "ServiceAccount",
-            metadata(names, names.event_key),
-            automountServiceAccountToken=False,
-        ),
         deployment(
             names,
             names.event_key,
@@ -113,9 +91,8 @@ def build_event_key(bench: Benchmark, names: Names) -> list[Manifest]:
             strategy="RollingUpdate",
             volumes=[TMP_VOLUME],
         ),
-        service,
+        service(names, names.event_key, ROLE, SERVICE_PORT),
         interceptor,
-        network_policy(names, names.event_key, ROLE, ingress),
     ]
 
 

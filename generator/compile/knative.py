@@ -1,5 +1,5 @@
-"""Knative Eventing objects: the Broker (+ its config), one Trigger per accepted type,
-and the NetworkPolicy that opens the CloudEvents listener to the Broker only.
+"""Knative Eventing objects: the Broker and one Trigger per accepted type (the Broker's
+ConfigMap is in configmaps.py, the listener's NetworkPolicy in network.py).
 
 Field names follow knative.dev/eventing v0.48 (pkg/apis/eventing/v1,
 pkg/apis/duck/v1 DeliverySpec); the conformance harness decodes every object
@@ -8,20 +8,15 @@ into those types strictly.
 
 from __future__ import annotations
 
-import json
+from generator.compile.meta import WARNING_ANNOTATION, Manifest, manifest, metadata
+from generator.config.names import Names, knative_trigger_name
 
-from generator.compile.meta import Manifest, manifest, metadata
-from generator.compile.triggers import WARNING_ANNOTATION
-from generator.config.names import LISTENER_PORT, Names, knative_trigger_name
-
-# Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
-TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
+TYPE_CHECKING = False  # not typing's (a cold-start cost); lite.py's twins stand in for models
 if TYPE_CHECKING:
     from generator.config.models import AcceptedEventSpec, Benchmark, DeliverySpec
 
 EVENTING = "eventing.knative.dev/v1"
 BROKER_CLASS_ANNOTATION = "eventing.knative.dev/broker.class"
-CHANNEL_TEMPLATE_KEY = "channel-template-spec"
 IN_MEMORY_CHANNEL = "InMemoryChannel"
 
 
@@ -64,7 +59,7 @@ def _delivery(spec: DeliverySpec) -> Manifest:
 
 
 def build_broker(bench: Benchmark, names: Names) -> list[Manifest]:
-    """The Broker and, with a channel template, its config ConfigMap (only when created)."""
+    """The Broker, only when benchgen creates it."""
     cloud = bench.spec.triggers.cloud_events
     if cloud is None or not cloud.broker.create:
         return []
@@ -73,18 +68,8 @@ def build_broker(bench: Benchmark, names: Names) -> list[Manifest]:
     warnings = broker_warnings(bench, names)
     if warnings:
         annotations[WARNING_ANNOTATION] = warnings[0]
-    out: list[Manifest] = []
     spec: Manifest = {}
-    if broker.channel_template is not None:
-        # Knative parses this value as YAML; JSON is YAML and keeps it one exact line each.
-        template = broker.channel_template
-        text = (
-            f"apiVersion: {json.dumps(template.api_version)}\nkind: {json.dumps(template.kind)}\n"
-        )
-        config_meta = metadata(names, names.broker_config)
-        if warnings:
-            config_meta["annotations"] = {WARNING_ANNOTATION: warnings[0]}
-        out.append(manifest("v1", "ConfigMap", config_meta, data={CHANNEL_TEMPLATE_KEY: text}))
+    if broker.channel_template is not None:  # configmaps.py renders it
         spec["config"] = {
             "apiVersion": "v1",
             "kind": "ConfigMap",
@@ -94,8 +79,7 @@ def build_broker(bench: Benchmark, names: Names) -> list[Manifest]:
     if broker.delivery is not None:
         spec["delivery"] = _delivery(broker.delivery)
     meta = metadata(names, names.broker, annotations=annotations)
-    out.append(manifest(EVENTING, "Broker", meta, spec=spec))
-    return out
+    return [manifest(EVENTING, "Broker", meta, spec=spec)]
 
 
 def _filters(accepted: AcceptedEventSpec) -> list[Manifest]:
@@ -134,42 +118,3 @@ def build_triggers(bench: Benchmark, names: Names) -> list[Manifest]:
         name = knative_trigger_name(names.base, accepted)
         out.append(manifest(EVENTING, "Trigger", metadata(names, name), spec=spec))
     return out
-
-
-def build_listener_network_policy(bench: Benchmark, names: Names) -> list[Manifest]:
-    """Only the Broker's dispatcher may reach the CloudEvents listener.
-
-    The listener has no webhook authentication (a Broker delivery carries no
-    signature), so the network is its authentication: pods in the dispatcher
-    namespace on the listener port, nothing else. It needs a CNI that enforces
-    NetworkPolicy; metrics scraping (port 9000) needs its own policy.
-    """
-    cloud = bench.spec.triggers.cloud_events
-    if cloud is None or not cloud.network_policy.enabled:
-        return []
-    dispatcher = cloud.network_policy.dispatcher_namespace
-    spec = {
-        # Triggers labels the listener's pods eventlistener=<name>.
-        "podSelector": {"matchLabels": {"eventlistener": names.events_listener}},
-        "policyTypes": ["Ingress"],
-        "ingress": [
-            {
-                "from": [
-                    {
-                        "namespaceSelector": {
-                            "matchLabels": {"kubernetes.io/metadata.name": dispatcher}
-                        }
-                    }
-                ],
-                "ports": [{"protocol": "TCP", "port": LISTENER_PORT}],
-            }
-        ],
-    }
-    return [
-        manifest(
-            "networking.k8s.io/v1",
-            "NetworkPolicy",
-            metadata(names, names.events_listener),
-            spec=spec,
-        )
-    ]

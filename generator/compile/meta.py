@@ -7,6 +7,8 @@ from typing import Any
 from generator.config.names import Names
 
 Manifest = dict[str, Any]
+# One line on an object a render warned about (the first warning), for kubectl users.
+WARNING_ANNOTATION = "benchgen.dev/warning"
 
 
 def metadata(names: Names, name: str, *, namespaced: bool = True, **extra: Any) -> Manifest:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from generator.compile.meta import Manifest
 
-# Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
-TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
+TYPE_CHECKING = False  # not typing's (a cold-start cost); lite.py's twins stand in for models
 if TYPE_CHECKING:
     from generator.config.models import ResourcesSpec
 
@@ -44,4 +43,16 @@ def container_resources(res: ResourcesSpec) -> Manifest:
     return {
         "requests": {"cpu": res.cpu_request, "memory": res.memory_request},
         "limits": {"memory": res.memory_limit},
+    }
+
+
+def secret_volume(name: str, secret: str, key: str) -> Manifest:
+    """One key of a Secret: referenced, never rendered; readable by the pod's fsGroup only."""
+    return {
+        "name": name,
+        "secret": {
+            "secretName": secret,
+            "items": [{"key": key, "path": key}],
+            "defaultMode": 0o440,
+        },
     }

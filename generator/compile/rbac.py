@@ -1,37 +1,277 @@
-"""Identities of the issue-9 jobs: the clean-up finally Task and `watch-releases`.
+"""Every identity: ServiceAccounts, Roles, RoleBindings, the listener's ClusterRole.
 
-Exactly the RBAC of docs/runtime-interface.md, each rule with its reason in the
-`benchgen.dev/rule-reasons` annotation (as controller.py does). The send
-CronJobs need no API access at all: they run as the runner ServiceAccount
-with no token.
+What each component may do, in one place: exactly the RBAC of
+docs/runtime-interface.md. The Roles of the runtime's components carry each
+rule's reason in the `benchgen.dev/rule-reasons` annotation (one line per rule),
+because the emitted YAML has no comments. Pods that read nothing from the
+cluster (the Tasks, the event-key interceptor, the send CronJobs, which run as
+the runner) get no API token.
 """
 
 from __future__ import annotations
 
-from generator.compile.controller import Rule, binding_manifest, role_manifest
 from generator.compile.meta import Manifest, manifest, metadata
 from generator.compile.tekton import cleanup_namespaces
 from generator.config.names import Names
 
-TYPE_CHECKING = False
+TYPE_CHECKING = False  # not typing's (a cold-start cost); lite.py's twins stand in for models
 if TYPE_CHECKING:
-    from generator.config.models import Benchmark
+    from generator.config.models import Benchmark, ObserveSpec
+
+RBAC = "rbac.authorization.k8s.io/v1"
+REASONS_ANNOTATION = "benchgen.dev/rule-reasons"
+TEKTON_EVENTS_CONFIG = "config-events"
+
+Rule = tuple[list[str], list[str], list[str], str]  # groups, resources, verbs, why
 
 
-def _account(names: Names, name: str) -> Manifest:
-    # Both talk to the API server, so they need a token (the default, said explicitly:
-    # every other generated pod runs without one).
+def build(bench: Benchmark, names: Names) -> list[Manifest]:
+    """Every identity, each component's objects in the order the others refer to them."""
+    return [
+        *_listener(names),
+        *_event_key(bench, names),
+        *_observer(bench, names),
+        *_status(bench, names),
+        *_custom_tasks(names),
+        *_cleanup(bench, names),
+        *_releases(bench, names),
+    ]
+
+
+def service_account(names: Names, name: str, *, token: bool | None = None) -> Manifest:
+    """``token``: automountServiceAccountToken, said explicitly; None leaves the default."""
+    body = {} if token is None else {"automountServiceAccountToken": token}
+    return manifest("v1", "ServiceAccount", metadata(names, name), **body)
+
+
+def _granted(
+    names: Names,
+    name: str,
+    namespace: str,
+    account: str,
+    rules: list[Rule],
+    names_only: list[str] | None = None,
+) -> list[Manifest]:
+    """A Role of ``rules`` (on ``names_only`` objects, if given) and its binding to ``account``."""
+    body = []
+    for groups, resources, verbs, _ in rules:
+        rule: Manifest = {"apiGroups": groups, "resources": resources}
+        if names_only:
+            rule["resourceNames"] = names_only
+        rule["verbs"] = verbs
+        body.append(rule)
+    reasons = "".join(f"rules[{i}]: {why}\n" for i, (*_, why) in enumerate(rules))
+    meta = metadata(names, name, annotations={REASONS_ANNOTATION: reasons})
+    meta["namespace"] = namespace
+    role = manifest(RBAC, "Role", meta, rules=body)
+    return [role, _binding(names, name, namespace, account)]
+
+
+def _binding(names: Names, name: str, namespace: str, account: str, kind: str = "Role") -> Manifest:
+    """A RoleBinding (ClusterRoleBinding with kind ClusterRole) of ``account`` to ``name``."""
+    meta = metadata(names, name, namespaced=kind == "Role")
+    if kind == "Role":
+        meta["namespace"] = namespace
     return manifest(
-        "v1", "ServiceAccount", metadata(names, name), automountServiceAccountToken=True
+        RBAC,
+        "RoleBinding" if kind == "Role" else "ClusterRoleBinding",
+        meta,
+        roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": name},
+        subjects=[{"kind": "ServiceAccount", "name": account, "namespace": names.namespace}],
     )
 
 
-def build_cleanup_identity(bench: Benchmark, names: Names) -> list[Manifest]:
+def _rule(groups: list[str], resources: list[str], verbs: list[str]) -> Manifest:
+    return {"apiGroups": groups, "resources": resources, "verbs": verbs}
+
+
+def _listener(names: Names) -> list[Manifest]:
+    """The listener's identity, exactly what the EventListener sink needs, and the runner's.
+
+    Tekton Triggers ships ClusterRoles for listeners, but they are broader
+    than a listener needs: tekton-triggers-eventlistener-clusterroles grants
+    reading Secrets in every namespace (only the core interceptors read
+    secrets, under their own ServiceAccount), and the namespaced role lets the
+    listener impersonate any ServiceAccount and create TaskRuns.
+    """
+    account = names.listener_service_account
+    out = [service_account(names, account)]
+    if names.runner_service_account_generated:
+        # The Tasks only talk HTTP to the orchestrator: their pods get no API token.
+        out.append(service_account(names, names.runner_service_account, token=False))
+    role_rules = [
+        # The sink watches its own EventListener and everything it references.
+        _rule(
+            ["triggers.tekton.dev"],
+            ["eventlisteners", "triggers", "triggerbindings", "triggertemplates", "interceptors"],
+            ["get", "list", "watch"],
+        ),
+        # Its logging and observability configuration.
+        _rule([""], ["configmaps"], ["get", "list", "watch"]),
+        # The one thing the TriggerTemplate creates.
+        _rule(["tekton.dev"], ["pipelineruns"], ["create"]),
+        # It records Kubernetes Events about accepted and rejected requests.
+        _rule([""], ["events"], ["create", "patch"]),
+    ]
+    cluster_rules = [
+        # The cel/github/gitlab interceptors are cluster-scoped ClusterInterceptors.
+        _rule(
+            ["triggers.tekton.dev"],
+            ["clustertriggerbindings", "clusterinterceptors"],
+            ["get", "list", "watch"],
+        ),
+    ]
+    cluster_role = names.listener_cluster_role_binding
+    role = names.listener_role_binding
+    cluster_meta = metadata(names, cluster_role, namespaced=False)
+    return [
+        *out,
+        manifest(RBAC, "ClusterRole", cluster_meta, rules=cluster_rules),
+        _binding(names, cluster_role, names.namespace, account, kind="ClusterRole"),
+        manifest(RBAC, "Role", metadata(names, role), rules=role_rules),
+        _binding(names, role, names.namespace, account),
+    ]
+
+
+def _event_key(bench: Benchmark, names: Names) -> list[Manifest]:
+    # It reads nothing from the cluster: no API token.
+    if bench.spec.triggers.cloud_events is None:
+        return []
+    return [service_account(names, names.event_key, token=False)]
+
+
+def _observer(bench: Benchmark, names: Names) -> list[Manifest]:
+    observe = bench.spec.observe
+    if observe is None or observe.observer is None:
+        return []
+    observer = observe.observer
+    out = [service_account(names, names.observer)]
+    rules = _observer_rules(observe, bench.spec.pipeline.concurrency is not None)
+    for namespace in observer.namespaces or [names.namespace]:
+        role = names.observer_role(namespace)
+        out += _granted(names, role, namespace, names.observer, rules)
+    if observer.sink == "tekton":
+        config_rule: Rule = (
+            [""],
+            ["configmaps"],
+            ["get"],
+            f"read the sink URL from Tekton's {TEKTON_EVENTS_CONFIG} (sink 'tekton'), at start"
+            " and on every resync; no other ConfigMap",
+        )
+        role = names.observer_config_role
+        namespace = observer.tekton_namespace
+        out += _granted(
+            names, role, namespace, names.observer, [config_rule], [TEKTON_EVENTS_CONFIG]
+        )
+    return out
+
+
+def _observer_rules(observe: ObserveSpec, gate: bool) -> list[Rule]:
+    assert observe.observer is not None
+    rules: list[Rule] = [
+        (
+            ["tekton.dev"],
+            ["pipelineruns", "taskruns"],
+            ["get", "list", "watch"],
+            "list and watch this benchmark's runs (label-selected), resuming from the last"
+            " resourceVersion; get re-reads a run whose annotation patch met a 409 conflict",
+        ),
+        (
+            ["tekton.dev"],
+            ["pipelineruns", "taskruns"],
+            ["patch"],
+            "record each event as sent in the annotation benchgen.dev/cloudevents-sent, only"
+            " after the sink answered 2xx (no loss, no repeat)"
+            + (
+                "; start pending runs (spec.pipeline.concurrency): remove spec.status with a"
+                " JSON patch that tests the uid and PipelineRunPending"
+                if gate
+                else ""
+            ),
+        ),
+    ]
+    if _observer_logs(observe):
+        rules.append(
+            (
+                [""],
+                ["pods/log"],
+                ["get"],
+                "the bounded tail of each step's log carried by step events (logTailBytes > 0)",
+            )
+        )
+    return rules
+
+
+def _observer_logs(observe: ObserveSpec) -> bool:
+    return observe.observer is not None and observe.observer.log_tail_bytes > 0
+
+
+STATUS_RULES: list[Rule] = [
+    (
+        ["tekton.dev"],
+        ["pipelineruns", "taskruns"],
+        ["list"],
+        "/status/<run>: one list by field selector metadata.name and the label selector, so"
+        " the API server applies the selector; /logs/<run>: the run's TaskRuns by"
+        " tekton.dev/pipelineRun=<run> and the selector (no get or watch is used)",
+    ),
+    (
+        [""],
+        ["pods/log"],
+        ["get"],
+        "stream each step's container log for /logs/<run> (the pod and container names"
+        " come from the TaskRun's status: no pods access)",
+    ),
+]
+
+
+def _status(bench: Benchmark, names: Names) -> list[Manifest]:
+    observe = bench.spec.observe
+    if observe is None or observe.status_api is None:
+        return []
+    return [
+        service_account(names, names.status),
+        *_granted(names, names.status, names.namespace, names.status, STATUS_RULES),
+    ]
+
+
+CUSTOM_TASKS_RULES: list[Rule] = [
+    (
+        ["tekton.dev"],
+        ["customruns"],
+        ["list", "watch"],
+        "the informer: list this benchmark's CustomRuns by the label selector, then watch"
+        " from the list's resourceVersion (no get: every object comes from the list or watch)",
+    ),
+    (
+        ["tekton.dev"],
+        ["customruns/status"],
+        ["patch"],
+        "write startTime, the Succeeded condition, results and retriesStatus (a merge patch"
+        " carrying the resourceVersion read); never the spec, never create or delete",
+    ),
+]
+
+
+def _custom_tasks(names: Names) -> list[Manifest]:
+    """The custom-task controller (poll.mode controller): its CustomRuns, nothing else."""
+    if not names.uses_custom_tasks:
+        return []
+    account = names.custom_tasks
+    return [
+        service_account(names, account),
+        *_granted(names, account, names.namespace, account, CUSTOM_TASKS_RULES),
+    ]
+
+
+def _cleanup(bench: Benchmark, names: Names) -> list[Manifest]:
     fin = bench.spec.pipeline.finally_
     if fin is None or fin.cleanup is None:
         return []
     params = {p.name: p for p in bench.spec.params}
-    out = [_account(names, names.cleanup)]
+    # It talks to the API server, so it needs a token (the default, said explicitly:
+    # every other generated pod runs without one); so does watch-releases.
+    out = [service_account(names, names.cleanup, token=True)]
     for namespace in cleanup_namespaces(bench, names):
         rules: list[Rule] = []
         for target in fin.cleanup.delete:
@@ -52,12 +292,11 @@ def build_cleanup_identity(bench: Benchmark, names: Names) -> list[Manifest]:
             if all(r[:2] != rule[:2] for r in rules):
                 rules.append(rule)
         role = names.cleanup_role(namespace)
-        out.append(role_manifest(names, role, namespace, rules))
-        out.append(binding_manifest(names, role, namespace, names.cleanup))
+        out += _granted(names, role, namespace, names.cleanup, rules)
     return out
 
 
-def build_releases_identity(bench: Benchmark, names: Names) -> list[Manifest]:
+def _releases(bench: Benchmark, names: Names) -> list[Manifest]:
     if bench.spec.triggers.releases is None:
         return []
     rules: list[Rule] = [
@@ -70,7 +309,8 @@ def build_releases_identity(bench: Benchmark, names: Names) -> list[Manifest]:
         )
     ]
     return [
-        _account(names, names.releases),
-        role_manifest(names, names.releases, names.namespace, rules, [names.releases_state]),
-        binding_manifest(names, names.releases, names.namespace, names.releases),
+        service_account(names, names.releases, token=True),
+        *_granted(
+            names, names.releases, names.namespace, names.releases, rules, [names.releases_state]
+        ),
     ]

@@ -16,18 +16,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from generator.compile import pods
 from generator.compile.meta import Manifest, manifest, metadata
-from generator.compile.pods import (
-    TMP_MOUNT,
-    TMP_VOLUME,
-    container_resources,
-    container_security,
-    pod_security,
-)
-from generator.compile.tekton import POLLER
-from generator.config.checks import event_id_max
-from generator.config.durations import parse_duration
+from generator.config.facts import event_id_max
 from generator.config.names import ROLE_LABEL, Names, schedule_name
+from generator.contract import env as var
+from generator.contract import releases as release_spec
+from generator.contract.commands import POLLER, SEND, WATCH_RELEASES
+from generator.contract.durations import whole_seconds
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -42,7 +38,6 @@ JOB_NAME_LABEL = "batch.kubernetes.io/job-name"
 HISTORY = 3  # finished Jobs kept, each way: enough to read why the last ones failed
 SEND_DEADLINE = 600  # one send: --timeout 2m per attempt, a few pod attempts
 WATCH_DEADLINE = 1800  # every project, with rate limits and retries
-STATE_ANNOTATION = "benchgen.dev/state"
 
 
 def _compact(value: Any) -> str:
@@ -78,40 +73,28 @@ def event_of(
 def _auth_env(bench: Benchmark) -> tuple[list[Manifest], list[Manifest], list[Manifest]]:
     """(env, volumes, mounts) authenticating like the webhook's callers."""
     auth = bench.spec.triggers.webhook.auth
-    env: list[Manifest] = [{"name": "BENCHGEN_AUTH_TYPE", "value": auth.type}]
+    env: list[Manifest] = [{"name": var.AUTH_TYPE, "value": auth.type}]
     # By tag, not isinstance: the plugin's fast path passes lite.py's twins.
     if auth.type == "none":
         return env, [], []
     ref = auth.secret_ref
-    env.append({"name": "BENCHGEN_AUTH_FILE", "value": f"{WEBHOOK_DIR}/{ref.key}"})
+    env.append({"name": var.AUTH_FILE, "value": f"{WEBHOOK_DIR}/{ref.key}"})
     if auth.type == "token":
-        env.append({"name": "BENCHGEN_AUTH_HEADER", "value": auth.header})
+        env.append({"name": var.AUTH_HEADER, "value": auth.header})
     if (auth.type == "github" or auth.type == "gitlab") and auth.event_types:
-        env.append({"name": "BENCHGEN_EVENT_TYPE", "value": auth.event_types[0]})
-    volume = _secret_volume("webhook-secret", ref.name, ref.key)
+        env.append({"name": var.EVENT_TYPE, "value": auth.event_types[0]})
+    volume = pods.secret_volume("webhook-secret", ref.name, ref.key)
     mount = {"name": "webhook-secret", "mountPath": WEBHOOK_DIR, "readOnly": True}
     return env, [volume], [mount]
-
-
-def _secret_volume(name: str, secret: str, key: str) -> Manifest:
-    # Referenced, never rendered; readable by the pod's fsGroup only.
-    return {
-        "name": name,
-        "secret": {
-            "secretName": secret,
-            "items": [{"key": key, "path": key}],
-            "defaultMode": 0o440,
-        },
-    }
 
 
 def _event_env(bench: Benchmark, values: dict[str, str | bool]) -> list[Manifest]:
     body, headers = event_of(bench, values)
     env: list[Manifest] = []
     if body:
-        env.append({"name": "BENCHGEN_EVENT_BODY", "value": _compact(body)})
+        env.append({"name": var.EVENT_BODY, "value": _compact(body)})
     if headers:
-        env.append({"name": "BENCHGEN_EVENT_HEADERS", "value": _compact(headers)})
+        env.append({"name": var.EVENT_HEADERS, "value": _compact(headers)})
     return env
 
 
@@ -121,8 +104,8 @@ def _id_env(bench: Benchmark, names: Names) -> list[Manifest]:
         return []
     param = next(p for p in bench.spec.params if p.name == id_param)
     return [
-        {"name": "BENCHGEN_EVENT_ID_FIELD", "value": param.from_},
-        {"name": "BENCHGEN_EVENT_ID_MAX", "value": str(event_id_max(bench, names.namespace))},
+        {"name": var.EVENT_ID_FIELD, "value": param.from_},
+        {"name": var.EVENT_ID_MAX, "value": str(event_id_max(bench, names))},
     ]
 
 
@@ -148,9 +131,9 @@ def _cron_job(
         "serviceAccountName": account,
         "automountServiceAccountToken": token,
         "restartPolicy": "Never",
-        "securityContext": pod_security(fs_group=True),
+        "securityContext": pods.pod_security(fs_group=True),
         "containers": [container],
-        "volumes": [*volumes, TMP_VOLUME],
+        "volumes": [*volumes, pods.TMP_VOLUME],
     }
     job_spec: Manifest = {
         "backoffLimit": backoff_limit,
@@ -175,7 +158,7 @@ def _cron_job(
         "timeZone": time_zone,
         # Never two at once: a slow send or check is not overtaken by the next one.
         "concurrencyPolicy": "Forbid",
-        "startingDeadlineSeconds": parse_duration(starting_deadline),
+        "startingDeadlineSeconds": whole_seconds(starting_deadline),
         "successfulJobsHistoryLimit": HISTORY,
         "failedJobsHistoryLimit": HISTORY,
     }
@@ -194,9 +177,9 @@ def _container(
         "command": [POLLER],
         "args": args,
         "env": env,
-        "resources": container_resources(bench.spec.pipeline.resources),
-        "securityContext": container_security(),
-        "volumeMounts": [*mounts, TMP_MOUNT],
+        "resources": pods.container_resources(bench.spec.pipeline.resources),
+        "securityContext": pods.container_security(),
+        "volumeMounts": [*mounts, pods.TMP_MOUNT],
     }
 
 
@@ -209,7 +192,7 @@ def build_schedules(bench: Benchmark, names: Names) -> list[Manifest]:
             continue
         auth_env, volumes, mounts = _auth_env(bench)
         env = [
-            {"name": "BENCHGEN_LISTENER_URL", "value": names.listener_url},
+            {"name": var.LISTENER_URL, "value": names.listener_url},
             *_event_env(bench, entry.values),
             *auth_env,
         ]
@@ -218,8 +201,8 @@ def build_schedules(bench: Benchmark, names: Names) -> list[Manifest]:
             # The Job's name is the event id: a retried pod sends the same id, so the
             # listener names the same run and the API server refuses a second one.
             id_source = {"fieldRef": {"fieldPath": f"metadata.labels['{JOB_NAME_LABEL}']"}}
-            env += [*id_env, {"name": "BENCHGEN_EVENT_ID", "valueFrom": id_source}]
-        container = _container(bench, "send", ["send"], env, mounts)
+            env += [*id_env, {"name": var.EVENT_ID, "valueFrom": id_source}]
+        container = _container(bench, SEND.name, [SEND.name], env, mounts)
         out.append(
             _cron_job(
                 bench,
@@ -266,53 +249,35 @@ def build_releases(bench: Benchmark, names: Names) -> list[Manifest]:
     if releases is None:
         return []
     params = {p.name: p for p in bench.spec.params}
-    projects = []
-    for project in releases.projects:
-        entry: dict[str, Any] = {
-            "repo": project.repo,
-            "configurations": list(project.configurations),
-        }
-        if project.name is not None:
-            entry["name"] = project.name
-        if project.tag_pattern is not None:
-            entry["tagPattern"] = project.tag_pattern
-        projects.append(entry)
-    fields = {
-        "project": params[releases.params.project].from_,
-        "version": params[releases.params.version].from_,
-    }
-    if releases.params.configuration:
-        fields["configuration"] = params[releases.params.configuration].from_
+    projects = [
+        release_spec.Project(p.repo, p.name, tuple(p.configurations), p.tag_pattern)
+        for p in releases.projects
+    ]
+    where = releases.params
+    fields = release_spec.Fields(
+        params[where.project].from_,
+        params[where.version].from_,
+        params[where.configuration].from_ if where.configuration else None,
+    )
     auth_env, volumes, mounts = _auth_env(bench)
     env: list[Manifest] = [
-        {"name": "BENCHGEN_GITHUB_API", "value": releases.api_url},
-        {"name": "BENCHGEN_RELEASES", "value": _compact(projects)},
-        {"name": "BENCHGEN_RELEASE_FIELDS", "value": _compact(fields)},
-        {"name": "BENCHGEN_STATE_CONFIGMAP", "value": names.releases_state},
-        {"name": "BENCHGEN_NAMESPACE", "value": names.namespace},
-        {"name": "BENCHGEN_LISTENER_URL", "value": names.listener_url},
+        {"name": var.GITHUB_API, "value": releases.api_url},
+        {"name": var.RELEASES, "value": release_spec.encode_projects(projects)},
+        {"name": var.RELEASE_FIELDS, "value": release_spec.encode_fields(fields)},
+        {"name": var.STATE_CONFIGMAP, "value": names.releases_state},
+        {"name": var.NAMESPACE, "value": names.namespace},
+        {"name": var.LISTENER_URL, "value": names.listener_url},
         *_event_env(bench, releases.values),
         *auth_env,
         *_id_env(bench, names),
     ]
     if releases.token_secret_ref is not None:
         ref = releases.token_secret_ref
-        env.append({"name": "BENCHGEN_GITHUB_TOKEN_FILE", "value": f"{GITHUB_DIR}/{ref.key}"})
-        volumes.append(_secret_volume("github-token", ref.name, ref.key))
+        env.append({"name": var.GITHUB_TOKEN_FILE, "value": f"{GITHUB_DIR}/{ref.key}"})
+        volumes.append(pods.secret_volume("github-token", ref.name, ref.key))
         mounts.append({"name": "github-token", "mountPath": GITHUB_DIR, "readOnly": True})
-    container = _container(bench, "watch-releases", ["watch-releases"], env, mounts)
-    state = manifest(
-        "v1",
-        "ConfigMap",
-        metadata(
-            names,
-            names.releases_state,
-            annotations={
-                STATE_ANNOTATION: "written by watch-releases; rendered without data so that"
-                " applying the manifests never resets what was already fired"
-            },
-        ),
-    )
+    name = WATCH_RELEASES.name
+    container = _container(bench, name, [name], env, mounts)
     job = _cron_job(
         bench,
         names,
@@ -330,7 +295,7 @@ def build_releases(bench: Benchmark, names: Names) -> list[Manifest]:
         backoff_limit=0,
         deadline=WATCH_DEADLINE,
     )
-    return [state, job]
+    return [job]  # its state ConfigMap is in configmaps.py
 
 
 def releases_warnings(bench: Benchmark, names: Names) -> list[str]:

@@ -8,45 +8,43 @@ sends is ever read by a shell.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from generator.compile.core import ENDPOINT_KEY, URL_KEY
+from generator.compile import pods
+from generator.compile.configmaps import ENDPOINT_KEY, URL_KEY
 from generator.compile.meta import Manifest, manifest, metadata
-from generator.compile.pods import (
-    TMP_MOUNT,
-    TMP_VOLUME,
-    container_resources,
-    container_security,
-    pod_security,
-)
-from generator.config.checks import TASK_OVERHEAD_SECONDS, is_required_field, run_params
-from generator.config.durations import format_duration, parse_duration
+from generator.config.facts import TASK_OVERHEAD_SECONDS, is_required_field, run_params
 from generator.config.names import CONCURRENCY_KEY_LABEL, TRIGGER_LABEL, Names
+from generator.contract import cleanup, customtask, request
+from generator.contract import env as var
+from generator.contract.commands import (
+    CLEANUP,
+    NOTIFY,
+    POLLER,
+    SUBMIT,
+    SUMMARY,
+    WAIT,
+    WAIT_COUNTS,
+    Command,
+)
+from generator.contract.durations import format_duration, parse_duration
 
-# Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
-TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
+TYPE_CHECKING = False  # not typing's (a cold-start cost); lite.py's twins stand in for models
 if TYPE_CHECKING:
     from generator.config.models import Benchmark, ParamSpec
 
 TEKTON = "tekton.dev/v1"
-POLLER = "benchgen-poller"
 
-SUBMIT_RESULTS = {
+# The results' descriptions; which results a command writes, and to which flag's
+# path, is the contract's (Command.results).
+RESULT_DESCRIPTIONS = {
     "batch-id": "Id of the batch the orchestrator created (or the one adopted after a retry).",
     "submit-status": "Batch status returned when the batch was created.",
-}
-WAIT_RESULTS = {
     "final-status": "Terminal BatchStatus, TIMEOUT, or UNKNOWN.",
     "total-jobs": "Jobs in the batch (0 when the orchestrator never said).",
     "completed-jobs": "Jobs completed.",
     "failed-jobs": "Jobs failed.",
+    "notify-status": "'sent', or 'failed: <reason>' (not delivered).",
 }
-
-
-def env_name(param: str) -> str:
-    """BENCHGEN_PARAM_<NAME>: how a param's value reaches the runtime."""
-    return "BENCHGEN_PARAM_" + param.upper().replace("-", "_")
+BATCH_ID = SUBMIT.results[0].name
 
 
 def pipeline_params(bench: Benchmark) -> list[ParamSpec]:
@@ -61,136 +59,135 @@ def _submit_params(bench: Benchmark) -> list[ParamSpec]:
 
 
 def request_spec(bench: Benchmark) -> str:
-    """BENCHGEN_REQUEST_SPEC: the body mapping as compact JSON with sorted keys."""
+    """BENCHGEN_REQUEST_SPEC: which param fills which field of the body."""
     params = {p.name: p for p in bench.spec.params}
-    fields: list[dict[str, Any]] = []
-    for index, spec in enumerate(bench.spec.orchestrator.request):
-        entry: dict[str, Any] = {
-            "param": spec.param,
-            "path": spec.field,
-            "required": is_required_field(bench, index),
-            "type": "image" if spec.image_repository else params[spec.param].type,
-        }
-        if spec.image_repository:
-            entry["repository"] = spec.image_repository
-        fields.append(entry)
-    return json.dumps({"fields": fields}, sort_keys=True, separators=(",", ":"))
+    return request.encode(
+        [
+            request.Field(
+                spec.param,
+                tuple(spec.field.split(".")),
+                "image" if spec.image_repository else params[spec.param].type,
+                is_required_field(bench, index),
+                spec.image_repository or None,
+            )
+            for index, spec in enumerate(bench.spec.orchestrator.request)
+        ]
+    )
+
+
+def orchestrator_env(names: Names) -> list[Manifest]:
+    """Where the orchestrator is: from the ConfigMap, so an edit needs no new render."""
+    return [
+        {
+            "name": var.ORCHESTRATOR_URL,
+            "valueFrom": {"configMapKeyRef": {"name": names.config_map, "key": URL_KEY}},
+        },
+        {
+            "name": var.BATCH_ENDPOINT,
+            "valueFrom": {"configMapKeyRef": {"name": names.config_map, "key": ENDPOINT_KEY}},
+        },
+    ]
 
 
 def _step_template(bench: Benchmark, names: Names) -> Manifest:
     return {
         "image": bench.spec.pipeline.image,
-        "env": [
-            {
-                "name": "BENCHGEN_ORCHESTRATOR_URL",
-                "valueFrom": {"configMapKeyRef": {"name": names.config_map, "key": URL_KEY}},
-            },
-            {
-                "name": "BENCHGEN_BATCH_ENDPOINT",
-                "valueFrom": {"configMapKeyRef": {"name": names.config_map, "key": ENDPOINT_KEY}},
-            },
-        ],
-        "computeResources": container_resources(bench.spec.pipeline.resources),
-        "securityContext": container_security(),
+        "env": orchestrator_env(names),
+        "computeResources": pods.container_resources(bench.spec.pipeline.resources),
+        "securityContext": pods.container_security(),
     }
 
 
-def _results(results: dict[str, str]) -> list[Manifest]:
-    return [{"name": n, "type": "string", "description": d} for n, d in results.items()]
+def _result(name: str, **value: str) -> Manifest:
+    return {"name": name, "type": "string", **value, "description": RESULT_DESCRIPTIONS[name]}
 
 
-def _result_args(results: dict[str, str], flags: dict[str, str]) -> list[str]:
+def _result_args(command: Command) -> list[str]:
+    """``--<result>-path $(results.<result>.path)`` for every result ``command`` writes."""
     args: list[str] = []
-    for name in results:
-        args += [flags[name], f"$(results.{name}.path)"]
+    for result in command.results:
+        args += [result.flag, f"$(results.{result.name}.path)"]
     return args
+
+
+def _task(
+    bench: Benchmark,
+    names: Names,
+    name: str,
+    description: str,
+    params: list[Manifest],
+    step: Manifest,
+    command: Command,
+    volumes: list[Manifest] | None = None,
+) -> Manifest:
+    """A Task of one step of the runtime image: ``command``, declaring its results."""
+    spec: Manifest = {"description": description, "params": params}
+    if command.results:
+        spec["results"] = [_result(r.name) for r in command.results]
+    spec["stepTemplate"] = _step_template(bench, names)
+    spec["steps"] = [step]
+    if volumes:
+        spec["volumes"] = volumes
+    return manifest(TEKTON, "Task", metadata(names, name), spec=spec)
 
 
 def build_submit_task(bench: Benchmark, names: Names) -> Manifest:
     params = _submit_params(bench)
     env = [
-        {"name": "BENCHGEN_REQUEST_SPEC", "value": request_spec(bench)},
+        {"name": var.REQUEST_SPEC, "value": request_spec(bench)},
         # Same for every retry of this TaskRun, unique per run: a retried
         # submit finds the batch it already created instead of making another.
-        {"name": "BENCHGEN_IDEMPOTENCY_KEY", "value": "$(context.taskRun.uid)"},
-        *({"name": env_name(p.name), "value": f"$(params.{p.name})"} for p in params),
+        {"name": var.IDEMPOTENCY_KEY, "value": "$(context.taskRun.uid)"},
+        *({"name": var.param_env(p.name), "value": f"$(params.{p.name})"} for p in params),
     ]
-    args = [
-        "submit",
-        "--timeout",
-        bench.spec.orchestrator.submit_timeout,
-        *_result_args(
-            SUBMIT_RESULTS,
-            {"batch-id": "--batch-id-path", "submit-status": "--status-path"},
-        ),
-    ]
-    return manifest(
-        TEKTON,
-        "Task",
-        metadata(names, names.task_submit),
-        spec={
-            "description": "Submit one batch to the orchestrator's batch API.",
-            "params": [_task_param(p) for p in params],
-            "results": _results(SUBMIT_RESULTS),
-            "stepTemplate": _step_template(bench, names),
-            "steps": [{"name": "submit", "command": [POLLER], "args": args, "env": env}],
-        },
-    )
+    timeout = SUBMIT.flag("--timeout").name
+    args = [SUBMIT.name, timeout, bench.spec.orchestrator.submit_timeout, *_result_args(SUBMIT)]
+    step = {"name": SUBMIT.name, "command": [POLLER], "args": args, "env": env}
+    description = "Submit one batch to the orchestrator's batch API."
+    params_ = [_task_param(p) for p in params]
+    return _task(bench, names, names.task_submit, description, params_, step, SUBMIT)
 
 
 def build_wait_task(bench: Benchmark, names: Names) -> Manifest:
     poll = bench.spec.poll
-    args = [
-        "wait",
-        "--interval",
-        poll.interval,
-        "--max-interval",
-        poll.max_interval,
-        "--timeout",
-        poll.timeout,
-        "--fail-on",
-        ",".join(poll.fail_on),
-        "--on-unknown-status",
-        poll.on_unknown_status,
-        *_result_args(WAIT_RESULTS, {n: f"--{n}-path" for n in WAIT_RESULTS}),
-    ]
-    return manifest(
-        TEKTON,
-        "Task",
-        metadata(names, names.task_wait),
-        spec={
-            "description": "Poll the batch to a terminal status; always writes every result.",
-            "params": [
-                {"name": "batch-id", "type": "string", "description": "The batch to wait for."}
-            ],
-            "results": _results(WAIT_RESULTS),
-            "stepTemplate": _step_template(bench, names),
-            "steps": [
-                {
-                    "name": "wait",
-                    "command": [POLLER],
-                    "args": args,
-                    "env": [{"name": "BENCHGEN_BATCH_ID", "value": "$(params.batch-id)"}],
-                }
-            ],
-        },
-    )
+    args: list[str] = [WAIT.name]
+    for flag, value in (
+        ("--interval", poll.interval),
+        ("--max-interval", poll.max_interval),
+        ("--timeout", poll.timeout),
+        ("--fail-on", ",".join(poll.fail_on)),
+        ("--on-unknown-status", poll.on_unknown_status),
+    ):
+        args += [WAIT.flag(flag).name, value]
+    args += _result_args(WAIT)
+    env = [{"name": var.BATCH_ID, "value": "$(params.batch-id)"}]
+    step = {"name": WAIT.name, "command": [POLLER], "args": args, "env": env}
+    description = "Poll the batch to a terminal status; always writes every result."
+    params = [{"name": "batch-id", "type": "string", "description": "The batch to wait for."}]
+    return _task(bench, names, names.task_wait, description, params, step, WAIT)
+
+
+def build_submit_and_wait_tasks(bench: Benchmark, names: Names) -> list[Manifest]:
+    """The submit and wait Tasks of poll.mode pod; controller mode has none (custom tasks)."""
+    if bench.spec.poll.mode == "controller":
+        return []
+    return [build_submit_task(bench, names), build_wait_task(bench, names)]
 
 
 SUMMARY_PARAMS = {
-    "pipeline-run": ("BENCHGEN_PIPELINE_RUN", "Name of the PipelineRun."),
-    "aggregate-status": ("BENCHGEN_AGGREGATE_STATUS", "$(tasks.status) of the run."),
-    "submit-status": ("BENCHGEN_SUBMIT_STATUS", "Execution status of the submit task."),
-    "wait-status": ("BENCHGEN_WAIT_STATUS", "Execution status of the wait task."),
-    "batch-id": ("BENCHGEN_BATCH_ID", "Batch id; empty when submit failed."),
-    "final-status": ("BENCHGEN_FINAL_STATUS", "Final batch status; empty when never known."),
-    "total-jobs": ("BENCHGEN_TOTAL_JOBS", "Jobs in the batch."),
-    "completed-jobs": ("BENCHGEN_COMPLETED_JOBS", "Jobs completed."),
-    "failed-jobs": ("BENCHGEN_FAILED_JOBS", "Jobs failed."),
+    "pipeline-run": (var.PIPELINE_RUN, "Name of the PipelineRun."),
+    "aggregate-status": (var.AGGREGATE_STATUS, "$(tasks.status) of the run."),
+    "submit-status": (var.SUBMIT_STATUS, "Execution status of the submit task."),
+    "wait-status": (var.WAIT_STATUS, "Execution status of the wait task."),
+    "batch-id": (var.BATCH_ID, "Batch id; empty when submit failed."),
+    "final-status": (var.FINAL_STATUS, "Final batch status; empty when never known."),
+    "total-jobs": (var.TOTAL_JOBS, "Jobs in the batch."),
+    "completed-jobs": (var.COMPLETED_JOBS, "Jobs completed."),
+    "failed-jobs": (var.FAILED_JOBS, "Jobs failed."),
 }
 # Params filled from results; they default to "" so the same Task also runs
 # when submit failed and no result exists.
-_RESULT_PARAMS = ("batch-id", "final-status", "total-jobs", "completed-jobs", "failed-jobs")
+_RESULT_PARAMS = ("batch-id", "final-status", *WAIT_COUNTS)
 
 
 def build_summary_task(bench: Benchmark, names: Names) -> Manifest:
@@ -201,23 +198,14 @@ def build_summary_task(bench: Benchmark, names: Names) -> Manifest:
             param["default"] = ""
         params.append(param)
     env = [{"name": var, "value": f"$(params.{name})"} for name, (var, _) in SUMMARY_PARAMS.items()]
-    return manifest(
-        TEKTON,
-        "Task",
-        metadata(names, names.task_summary),
-        spec={
-            "description": "Report how the run went; runs whether submit or wait failed or not.",
-            "params": params,
-            "stepTemplate": _step_template(bench, names),
-            "steps": [{"name": "summary", "command": [POLLER], "args": ["summary"], "env": env}],
-        },
-    )
+    step = {"name": SUMMARY.name, "command": [POLLER], "args": [SUMMARY.name], "env": env}
+    description = "Report how the run went; runs whether submit or wait failed or not."
+    return _task(bench, names, names.task_summary, description, params, step, SUMMARY)
 
 
 CLEANUP_TASK = "cleanup"
 NOTIFY_TASK = "notify"
 NOTIFY_DIR = "/var/run/benchgen/notify"
-NOTIFY_RESULTS = {"notify-status": "'sent', or 'failed: <reason>' (not delivered)."}
 
 
 def cleanup_params(bench: Benchmark) -> list[str]:
@@ -245,28 +233,24 @@ def cleanup_namespaces(bench: Benchmark, names: Names) -> list[str]:
 
 
 def cleanup_spec(bench: Benchmark, names: Names) -> str:
-    """BENCHGEN_CLEANUP_SPEC: param values are {"param": name}, resolved from env in code."""
+    """BENCHGEN_CLEANUP_SPEC: a param's value is read by the runtime, never written here."""
     fin = bench.spec.pipeline.finally_
     assert fin is not None and fin.cleanup is not None
     entries = []
     for target in fin.cleanup.delete:
-        labels: dict[str, Any] = dict(target.labels)
-        labels.update({k: {"param": v} for k, v in target.labels_from_params.items()})
-        namespace: Any = (
-            {"param": target.namespace_from_param}
+        labels: dict[str, cleanup.Value] = dict(target.labels)
+        labels.update({k: cleanup.Param(v) for k, v in target.labels_from_params.items()})
+        namespace: cleanup.Value = (
+            cleanup.Param(target.namespace_from_param)
             if target.namespace_from_param
             else target.namespace or names.namespace
         )
         entries.append(
-            {
-                "apiVersion": target.api_version,
-                "kind": target.kind,
-                "labels": labels,
-                "namespace": namespace,
-                "plural": target.resource,
-            }
+            cleanup.Entry(
+                target.api_version, target.kind, target.resource, namespace, tuple(labels.items())
+            )
         )
-    return json.dumps(entries, sort_keys=True, separators=(",", ":"))
+    return cleanup.encode(entries)
 
 
 def build_cleanup_task(bench: Benchmark, names: Names) -> list[Manifest]:
@@ -275,35 +259,26 @@ def build_cleanup_task(bench: Benchmark, names: Names) -> list[Manifest]:
         return []
     params = cleanup_params(bench)
     env = [
-        {"name": "BENCHGEN_CLEANUP_SPEC", "value": cleanup_spec(bench, names)},
-        *({"name": env_name(p), "value": f"$(params.{p})"} for p in params),
+        {"name": var.CLEANUP_SPEC, "value": cleanup_spec(bench, names)},
+        *({"name": var.param_env(p), "value": f"$(params.{p})"} for p in params),
     ]
     by_name = {p.name: p for p in bench.spec.params}
+    step = {
+        "name": CLEANUP.name,
+        "command": [POLLER],
+        "args": [CLEANUP.name, CLEANUP.flag("--timeout").name, fin.cleanup.timeout],
+        "env": env,
+        # Its discovery cache: the root filesystem is read-only.
+        "volumeMounts": [pods.TMP_MOUNT],
+    }
+    description = (
+        "Delete what the run deployed (Foreground) and wait until it is gone;"
+        " runs whether the run passed or failed."
+    )
+    task_params = [_task_param(by_name[p]) for p in params]
+    volumes = [pods.TMP_VOLUME]
     return [
-        manifest(
-            TEKTON,
-            "Task",
-            metadata(names, names.task_cleanup),
-            spec={
-                "description": (
-                    "Delete what the run deployed (Foreground) and wait until it is gone;"
-                    " runs whether the run passed or failed."
-                ),
-                "params": [_task_param(by_name[p]) for p in params],
-                "stepTemplate": _step_template(bench, names),
-                "steps": [
-                    {
-                        "name": "cleanup",
-                        "command": [POLLER],
-                        "args": ["cleanup", "--timeout", fin.cleanup.timeout],
-                        "env": env,
-                        # Its discovery cache: the root filesystem is read-only.
-                        "volumeMounts": [TMP_MOUNT],
-                    }
-                ],
-                "volumes": [TMP_VOLUME],
-            },
-        )
+        _task(bench, names, names.task_cleanup, description, task_params, step, CLEANUP, volumes)
     ]
 
 
@@ -316,52 +291,32 @@ def build_notify_task(bench: Benchmark, names: Names) -> list[Manifest]:
     summary = build_summary_task(bench, names)["spec"]
     env = [
         *summary["steps"][0]["env"],
-        {"name": "BENCHGEN_NOTIFY_URL_FILE", "value": f"{NOTIFY_DIR}/{ref.key}"},
+        {"name": var.NOTIFY_URL_FILE, "value": f"{NOTIFY_DIR}/{ref.key}"},
     ]
     args = [
-        "notify",
-        "--timeout",
+        NOTIFY.name,
+        NOTIFY.flag("--timeout").name,
         notify.timeout,
-        "--on-failure",
+        NOTIFY.flag("--on-failure").name,
         notify.on_failure,
-        *_result_args(NOTIFY_RESULTS, {"notify-status": "--status-path"}),
+        *_result_args(NOTIFY),
     ]
     step = {
-        "name": "notify",
+        "name": NOTIFY.name,
         "command": [POLLER],
         "args": args,
         "env": env,
         "volumeMounts": [{"name": "notify-url", "mountPath": NOTIFY_DIR, "readOnly": True}],
     }
-    return [
-        manifest(
-            TEKTON,
-            "Task",
-            metadata(names, names.task_notify),
-            spec={
-                "description": (
-                    "Post the run's summary to a Slack-compatible webhook; runs whether the run"
-                    " passed or failed."
-                ),
-                "params": summary["params"],
-                "results": _results(NOTIFY_RESULTS),
-                "stepTemplate": _step_template(bench, names),
-                "steps": [step],
-                # The URL is a credential (Slack's carries the token): referenced, never
-                # rendered; readable by the pod's fsGroup only (taskRunSpecs).
-                "volumes": [
-                    {
-                        "name": "notify-url",
-                        "secret": {
-                            "secretName": ref.name,
-                            "items": [{"key": ref.key, "path": ref.key}],
-                            "defaultMode": 0o440,
-                        },
-                    }
-                ],
-            },
-        )
-    ]
+    description = (
+        "Post the run's summary to a Slack-compatible webhook; runs whether the run"
+        " passed or failed."
+    )
+    # The URL is a credential (Slack's carries the token): referenced, never
+    # rendered; readable by the pod's fsGroup only (taskRunSpecs).
+    volumes = [pods.secret_volume("notify-url", ref.name, ref.key)]
+    params = summary["params"]
+    return [_task(bench, names, names.task_notify, description, params, step, NOTIFY, volumes)]
 
 
 def _task_param(param: ParamSpec) -> Manifest:
@@ -377,8 +332,6 @@ def _pipeline_param(param: ParamSpec) -> Manifest:
 
 def build_pipeline(bench: Benchmark, names: Names) -> Manifest:
     params = pipeline_params(bench)
-    submit_timeout = parse_duration(bench.spec.orchestrator.submit_timeout) + TASK_OVERHEAD_SECONDS
-    wait_timeout = parse_duration(bench.spec.poll.timeout) + TASK_OVERHEAD_SECONDS
     statuses = [
         {"name": "pipeline-run", "value": "$(context.pipelineRun.name)"},
         {"name": "aggregate-status", "value": "$(tasks.status)"},
@@ -386,8 +339,8 @@ def build_pipeline(bench: Benchmark, names: Names) -> Manifest:
         {"name": "wait-status", "value": "$(tasks.wait.status)"},
     ]
     results = [
-        {"name": "batch-id", "value": "$(tasks.submit.results.batch-id)"},
-        *({"name": n, "value": f"$(tasks.wait.results.{n})"} for n in WAIT_RESULTS),
+        {"name": BATCH_ID, "value": f"$(tasks.submit.results.{BATCH_ID})"},
+        *({"name": r.name, "value": f"$(tasks.wait.results.{r.name})"} for r in WAIT.results),
     ]
     submit_ok = {"input": "$(tasks.submit.status)", "operator": "in", "values": ["Succeeded"]}
     return manifest(
@@ -397,32 +350,8 @@ def build_pipeline(bench: Benchmark, names: Names) -> Manifest:
         spec={
             "description": f"Submit a batch to the orchestrator and wait for it ({names.base}).",
             "params": [_pipeline_param(p) for p in params],
-            "results": [
-                {"name": r["name"], "type": "string", "value": r["value"], "description": d}
-                for r, d in zip(
-                    results,
-                    [SUBMIT_RESULTS["batch-id"], *WAIT_RESULTS.values()],
-                    strict=True,
-                )
-            ],
-            "tasks": [
-                {
-                    "name": "submit",
-                    "taskRef": {"name": names.task_submit, "kind": "Task"},
-                    "params": [
-                        {"name": p.name, "value": f"$(params.{p.name})"}
-                        for p in _submit_params(bench)
-                    ],
-                    "timeout": format_duration(submit_timeout),
-                },
-                {
-                    "name": "wait",
-                    "runAfter": ["submit"],
-                    "taskRef": {"name": names.task_wait, "kind": "Task"},
-                    "params": [{"name": "batch-id", "value": "$(tasks.submit.results.batch-id)"}],
-                    "timeout": format_duration(wait_timeout),
-                },
-            ],
+            "results": [_result(r["name"], value=r["value"]) for r in results],
+            "tasks": [*_submit_and_wait(bench, names), *_user_tasks(bench)],
             # Two guarded copies of one summary Task (and of notify): Tekton
             # skips a finally task whose result params were never written, so
             # the copy that reads results runs only when submit succeeded and
@@ -433,6 +362,92 @@ def build_pipeline(bench: Benchmark, names: Names) -> Manifest:
             ],
         },
     )
+
+
+def _submit_and_wait(bench: Benchmark, names: Names) -> list[Manifest]:
+    """The two tasks: the Tasks above (poll.mode pod), or benchgen's custom tasks, whose
+    CustomRuns the custom-tasks controller reconciles (poll.mode controller)."""
+    poll = bench.spec.poll
+    submit_params = [
+        {"name": p.name, "value": f"$(params.{p.name})"} for p in _submit_params(bench)
+    ]
+    wait_params = [{"name": "batch-id", "value": "$(tasks.submit.results.batch-id)"}]
+    submit_timeout = parse_duration(bench.spec.orchestrator.submit_timeout)
+    wait_timeout = parse_duration(poll.timeout)
+    if poll.mode == "controller":
+        # The CustomRun's timeout is the wait's own (-> final-status TIMEOUT): no pod
+        # has to start first, so no overhead is added.
+        ref = {"apiVersion": customtask.API_VERSION}
+        submit_ref = {**ref, "kind": customtask.SUBMIT_KIND}
+        wait_ref = {**ref, "kind": customtask.WAIT_KIND}
+        policy = {
+            "interval": poll.interval,
+            "max-interval": poll.max_interval,
+            "fail-on": ",".join(poll.fail_on),
+            "on-unknown-status": poll.on_unknown_status,
+        }
+        wait_params += [{"name": k, "value": policy[k]} for k in customtask.WAIT_POLICY]
+    else:
+        submit_ref = {"name": names.task_submit, "kind": "Task"}
+        wait_ref = {"name": names.task_wait, "kind": "Task"}
+        submit_timeout += TASK_OVERHEAD_SECONDS
+        wait_timeout += TASK_OVERHEAD_SECONDS
+    return [
+        {
+            "name": "submit",
+            "taskRef": submit_ref,
+            "params": submit_params,
+            "timeout": format_duration(submit_timeout),
+        },
+        {
+            "name": "wait",
+            "runAfter": ["submit"],
+            "taskRef": wait_ref,
+            "params": wait_params,
+            "timeout": format_duration(wait_timeout),
+        },
+    ]
+
+
+def _user_tasks(bench: Benchmark) -> list[Manifest]:
+    """The user's own Tasks: every value is a Tekton param or result reference, the
+    names were checked (checks._user_tasks), nothing is free text."""
+    out: list[Manifest] = []
+    for task in bench.spec.pipeline.tasks:
+        ref = task.task_ref
+        task_ref: Manifest = (
+            {"name": ref.name, "kind": "Task"}
+            if ref.name is not None
+            else {
+                "resolver": ref.resolver,
+                "params": [{"name": k, "value": v} for k, v in ref.params.items()],
+            }
+        )
+        entry: Manifest = {"name": task.name}
+        if task.run_after:
+            entry["runAfter"] = list(task.run_after)
+        entry["taskRef"] = task_ref
+        if task.params:
+            entry["params"] = [
+                {
+                    "name": key,
+                    "value": f"$(params.{value.param})"
+                    if value.param is not None
+                    else f"$(tasks.{value.task}.results.{value.result})",
+                }
+                for key, value in task.params.items()
+            ]
+        if task.when:
+            entry["when"] = [
+                {"input": f"$(params.{w.param})", "operator": w.operator, "values": list(w.values)}
+                for w in task.when
+            ]
+        if task.timeout is not None:
+            entry["timeout"] = task.timeout
+        if task.retries is not None:
+            entry["retries"] = task.retries
+        out.append(entry)
+    return out
 
 
 def _guarded(
@@ -495,7 +510,7 @@ def build_pipeline_run(
     labels = {**names.labels, TRIGGER_LABEL: trigger}
     concurrency = bench.spec.pipeline.concurrency
     if concurrency is not None and concurrency.key:
-        # The listener checked the value is a label value (checks.label_safe_params).
+        # The listener checked the value is a label value (facts.label_safe_params).
         labels[CONCURRENCY_KEY_LABEL] = f"$(tt.params.{concurrency.key})"
     annotations = dict(annotations or {})
     for param in bench.spec.params:
@@ -525,7 +540,7 @@ def build_pipeline_run(
     run_spec["timeouts"] = {"pipeline": spec.timeout, "finally": spec.finally_timeout}
     run_spec["taskRunTemplate"] = {
         "serviceAccountName": names.runner_service_account,
-        "podTemplate": {"securityContext": pod_security()},
+        "podTemplate": {"securityContext": pods.pod_security()},
     }
     task_specs = _task_run_specs(bench, names)
     if task_specs:
@@ -547,7 +562,7 @@ def _task_run_specs(bench: Benchmark, names: Names) -> list[Manifest]:
             out.append(
                 {
                     "pipelineTaskName": task,
-                    "podTemplate": {"securityContext": pod_security(fs_group=True)},
+                    "podTemplate": {"securityContext": pods.pod_security(fs_group=True)},
                 }
             )
     return out

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from generator.compile import cel
 from generator.compile.interceptor import event_key_interceptor
-from generator.compile.meta import Manifest, manifest, metadata
+from generator.compile.meta import WARNING_ANNOTATION, Manifest, manifest, metadata
 from generator.compile.tekton import build_pipeline_run
-from generator.config.checks import label_safe_params
+from generator.config.facts import image_params, label_safe_params
 from generator.config.names import Names
 from generator.config.rules import RESERVED_EVENT_PREFIXES
-from generator.event_key import EXTENSION as KEY_EXTENSION
+from generator.contract.event_key import EXTENSION as KEY_EXTENSION
 
-# Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
-TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
+TYPE_CHECKING = False  # not typing's (a cold-start cost); lite.py's twins stand in for models
 if TYPE_CHECKING:
     from generator.config.models import Benchmark
 
 TRIGGERS = "triggers.tekton.dev/v1beta1"
-WARNING_ANNOTATION = "benchgen.dev/warning"
 
 
 def _interceptor(name: str, ref: str, params: list[Manifest]) -> Manifest:
@@ -51,10 +49,6 @@ def webhook_warnings(bench: Benchmark, names: Names) -> list[str]:
             f" can reach Service {names.listener_service} can start runs"
         ]
     return []
-
-
-def image_params(bench: Benchmark) -> set[str]:
-    return {f.param for f in bench.spec.orchestrator.request if f.image_repository}
 
 
 def _validate_payload(bench: Benchmark, extra_overlays: list[dict[str, str]]) -> Manifest:

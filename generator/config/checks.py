@@ -5,100 +5,78 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 
-from generator.config import kube, patterns
-from generator.config.durations import format_duration, parse_duration
+from generator.config.facts import (
+    BUILTIN_TASKS,
+    FINALLY_TASKS,
+    IMAGE_VALUE_PATTERN,
+    ORCHESTRATOR_FIELDS,
+    TASK_OVERHEAD_SECONDS,
+    event_id_max,
+    is_required_field,
+    label_safe_params,
+    listener_value_problem,
+    param_named,
+    run_params,
+)
 from generator.config.names import (
     MAX_CRONJOB_NAME,
     MIN_EVENT_ID_ROOM,
     PING_EVENT_TYPE,
     RESERVED_LABELS,
-    build_names,
+    Names,
     knative_trigger_name,
     schedule_name,
 )
 from generator.config.paths import dotted, parse
 from generator.config.rules import RESERVED_EVENT_PREFIXES, quantity_value
+from generator.contract import names as kube
+from generator.contract.commands import SUBMIT, WAIT
+from generator.contract.durations import format_duration, parse_duration
+from generator.contract.orchestrator import SUBMITTED_BY_MAX, SUBMITTED_BY_ROOM, TOKEN_FIELD
 
-# Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
-TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
+TYPE_CHECKING = False  # not typing's (a cold-start cost); lite.py's twins stand in for models
 if TYPE_CHECKING:
-    from generator.config.models import AcceptedEventSpec, Benchmark, ParamSpec
+    from generator.config.models import (
+        AcceptedEventSpec,
+        Benchmark,
+        ParamSpec,
+        TaskRefSpec,
+        UserTaskSpec,
+    )
 
-# The orchestrator's MLOps batch body (contracts/orchestrator-mlops-batch.md):
-# field -> (JSON type, required by the orchestrator).
-ORCHESTRATOR_FIELDS: dict[str, tuple[str, bool]] = {
-    "testingDataNvrsVersion": ("string", True),
-    "promptsVersion": ("string", True),
-    "knownNonIssuesVersion": ("string", True),
-    "sastAiImage": ("string", True),
-    "submittedBy": ("string", False),
-    "jobSettings.llmUrl": ("string", False),
-    "jobSettings.llmModelName": ("string", False),
-    "jobSettings.llmApiType": ("string", False),
-    "jobSettings.embeddingLlmUrl": ("string", False),
-    "jobSettings.embeddingLlmModelName": ("string", False),
-    "jobSettings.secretName": ("string", False),
-    "jobSettings.useKnownFalsePositiveFile": ("boolean", False),
-    "jobSettings.evaluateSpecificNode": ("string", False),
-}
-IMAGE_VALUE_PATTERN = r"^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|sha256:[0-9a-f]{64})$"
 # submittedBy carries the run's key: the runtime appends " (run <TaskRun uid>)"
-# (a Kubernetes uid is 36 characters) and the orchestrator stores 255
-# characters (MlOpsBatch.submittedBy, varchar(255)). The runtime's twin:
-# generator/runtime/request.py SUBMITTED_BY_MAX.
-SUBMITTED_BY_MAX = 255
-RUN_MARKER_LENGTH = len(" (run )") + 36
-SUBMITTED_BY_ROOM = SUBMITTED_BY_MAX - RUN_MARKER_LENGTH
-# Room the Pipeline needs besides the wait: pod start-up of each Task and
-# writing results before Tekton's own timeout would kill the step.
-TASK_OVERHEAD_SECONDS = 180
-
+# and the orchestrator stores SUBMITTED_BY_MAX characters (contract.orchestrator).
+RUN_MARKER_LENGTH = SUBMITTED_BY_MAX - SUBMITTED_BY_ROOM
 Finding = tuple[str, str]  # (dotted field path, message)
 
 
-def is_required_field(bench: Benchmark, index: int) -> bool:
-    spec = bench.spec.orchestrator.request[index]
-    if spec.required is not None:
-        return spec.required
-    return ORCHESTRATOR_FIELDS.get(spec.field, ("string", False))[1]
+def check(bench: Benchmark, names: Names) -> list[Finding]:
+    return [finding for run in every_check(bench, names) for finding in run()]
 
 
-def check(bench: Benchmark, namespace: str) -> list[Finding]:
-    return [finding for run in every_check(bench, namespace) for finding in run()]
-
-
-def every_check(bench: Benchmark, namespace: str) -> list[Callable[[], Iterable[Finding]]]:
+def every_check(bench: Benchmark, names: Names) -> list[Callable[[], Iterable[Finding]]]:
     """Each check, not yet run: partial.py runs them one at a time, on a config with
-    broken fields, and keeps the findings of those that read none of them."""
+    broken fields, and keeps the findings of those that read none of them.
+    ``names`` (with the namespace the objects go to) is computed once, by the loader."""
     return [
         lambda: _params(bench),
         lambda: _request(bench),
         lambda: _timeouts(bench),
-        lambda: _names(bench, namespace),
+        lambda: _names(bench, names),
         lambda: _labels(bench),
-        lambda: _events(bench, namespace),
+        lambda: _events(bench, names),
         lambda: _observe(bench),
-        lambda: _schedules(bench, namespace),
-        lambda: _releases(bench, namespace),
-        lambda: _concurrency(bench, namespace),
+        lambda: _schedules(bench, names),
+        lambda: _releases(bench, names),
+        lambda: _concurrency(bench, names.namespace),
         lambda: _finally(bench),
         lambda: _resources(bench),
+        lambda: _user_tasks(bench),
     ]
 
 
 def _index(bench: Benchmark, name: str) -> int:
     return next(i for i, p in enumerate(bench.spec.params) if p.name == name)
-
-
-def run_params(bench: Benchmark) -> set[str]:
-    """Params the run itself uses: the orchestrator's body, the clean-up's selectors."""
-    used = {f.param for f in bench.spec.orchestrator.request}
-    fin = bench.spec.pipeline.finally_
-    for target in fin.cleanup.delete if fin and fin.cleanup else []:
-        used.update(target.labels_from_params.values())
-        if target.namespace_from_param:
-            used.add(target.namespace_from_param)
-    return used
 
 
 def _params(bench: Benchmark) -> Iterator[Finding]:
@@ -156,7 +134,7 @@ def _request(bench: Benchmark) -> Iterator[Finding]:
                 f"{where}.param",
                 f"{spec.field} is a JSON {known[0]} but param {param.name!r} has type {param.type}",
             )
-        elif spec.field == "submittedBy":
+        elif spec.field == TOKEN_FIELD:
             yield from _submitted_by_room(bench, param)
         if spec.image_repository is not None:
             if param.type != "string":
@@ -223,8 +201,7 @@ def _timeouts(bench: Benchmark) -> Iterator[Finding]:
         )
 
 
-def _names(bench: Benchmark, namespace: str) -> Iterator[Finding]:
-    names = build_names(bench, namespace)
+def _names(bench: Benchmark, names: Names) -> Iterator[Finding]:
     reported: set[str] = set()
     for name, source, rule in names.checked():
         if rule == "dns1035":
@@ -273,14 +250,13 @@ def _labels(bench: Benchmark) -> Iterator[Finding]:
 CLOUDEVENT_PARAMS = ("cloudevent-id", "cloudevent-type", "cloudevent-source", "cloudevent-subject")
 
 
-def _events(bench: Benchmark, namespace: str) -> Iterator[Finding]:
+def _events(bench: Benchmark, names: Names) -> Iterator[Finding]:
     """CloudEvents and deterministic run names."""
     webhook = bench.spec.triggers.webhook
     cloud = bench.spec.triggers.cloud_events
-    names = build_names(bench, namespace)
     if webhook.event_id_param is not None:
         where = "spec.triggers.webhook.eventIdParam"
-        param = _param_named(bench, webhook.event_id_param)
+        param = param_named(bench, webhook.event_id_param)
         if param is None:
             yield where, _no_param(bench, webhook.event_id_param)
         elif param.type != "string" or not param.required:
@@ -356,43 +332,6 @@ def _observe(bench: Benchmark) -> Iterator[Finding]:
         )
 
 
-def _image_params(bench: Benchmark) -> set[str]:
-    return {f.param for f in bench.spec.orchestrator.request if f.image_repository}
-
-
-def label_safe_params(bench: Benchmark) -> set[str]:
-    """Params the listener must also check as label values (beyond ``param.label``)."""
-    concurrency = bench.spec.pipeline.concurrency
-    return {concurrency.key} if concurrency is not None and concurrency.key else set()
-
-
-def listener_value_problem(bench: Benchmark, param: ParamSpec, value: str) -> str | None:
-    """Why the listener's CEL filter would refuse this value of ``param``, or None.
-
-    ParamSpec.value_problem plus what the filter adds from elsewhere in the config:
-    the image tag check of imageRepository fields, label safety of the concurrency key,
-    and the blank check of required params.
-    """
-    if param.type == "boolean":
-        return None if value.lower() in ("true", "false") else "must be true or false"
-    if param.required and patterns.blank(value):
-        return "is blank, and the param is required"
-    if not value and not param.required:
-        return None  # the listener applies the default
-    problem = param.value_problem(value)
-    if problem:
-        return problem
-    if param.name in _image_params(bench) and not re.fullmatch(IMAGE_VALUE_PATTERN, value):
-        return "is not an image tag or sha256 digest"
-    if param.name in label_safe_params(bench) and kube.label_value_problem(value):
-        return "is not a valid label value (it is the concurrency key)"
-    return None
-
-
-def _param_named(bench: Benchmark, name: str) -> ParamSpec | None:
-    return next((p for p in bench.spec.params if p.name == name), None)
-
-
 def _no_param(bench: Benchmark, name: str) -> str:
     return f"no param named {name!r}; params are: " + ", ".join(p.name for p in bench.spec.params)
 
@@ -407,8 +346,8 @@ def _values(
 ) -> Iterator[Finding]:
     """Fixed param values of a generated event, checked as the listener checks them."""
     for name, value in values.items():
-        at = dotted((*_loc(where), "values", name))
-        param = _param_named(bench, name)
+        at = dotted((*parse(where), "values", name))
+        param = param_named(bench, name)
         if param is None:
             yield at, _no_param(bench, name)
             continue
@@ -432,30 +371,16 @@ def _values(
     for param in bench.spec.params:
         if param.required and param.name not in values and param.name not in supplied:
             yield (
-                dotted((*_loc(where), "values")) if values else where,
+                dotted((*parse(where), "values")) if values else where,
                 f"the listener requires param {param.name!r} ({param.from_}): set it in values",
             )
-
-
-def _loc(where: str) -> tuple[str | int, ...]:
-    return parse(where)
 
 
 # A Job name of a CronJob: <name>-<minutes since the epoch>, 8 digits until 2160.
 _JOB_SUFFIX = "-29999999"
 
 
-def event_id_max(bench: Benchmark, namespace: str) -> int:
-    """Longest event id the runtime may send: the run name's room, the id param's maxLength."""
-    room = build_names(bench, namespace).event_id_room
-    id_param = bench.spec.triggers.webhook.event_id_param
-    param = _param_named(bench, id_param) if id_param else None
-    if param is not None and param.max_length is not None:
-        room = min(room, param.max_length)
-    return room
-
-
-def _schedules(bench: Benchmark, namespace: str) -> Iterator[Finding]:
+def _schedules(bench: Benchmark, names: Names) -> Iterator[Finding]:
     schedules = bench.spec.triggers.schedule or []
     base = bench.metadata.name
     cloud = bench.spec.triggers.cloud_events
@@ -482,8 +407,8 @@ def _schedules(bench: Benchmark, namespace: str) -> Iterator[Finding]:
                 # The CronJob sends its Job's name as the event id.
                 supplied.add(id_param)
                 sample = name + _JOB_SUFFIX
-                param = _param_named(bench, id_param)
-                room = event_id_max(bench, namespace)
+                param = param_named(bench, id_param)
+                room = event_id_max(bench, names)
                 if len(sample) > room:
                     yield (
                         field,
@@ -506,8 +431,8 @@ def _schedules(bench: Benchmark, namespace: str) -> Iterator[Finding]:
                     "pingSource sends to the Broker of spec.triggers.cloudEvents, which is not"
                     " configured: configure it or use via: webhook",
                 )
-            elif not _accepts_ping(cloud.accept, namespace, name):
-                source = build_names(bench, namespace).ping_source(name)
+            elif not _accepts_ping(cloud.accept, names.namespace, name):
+                source = names.ping_source(name)
                 yield (
                     f"{where}.via",
                     f"no entry of spec.triggers.cloudEvents.accept takes the PingSource's"
@@ -536,12 +461,11 @@ def _accepts_ping(accept: list[AcceptedEventSpec], namespace: str, name: str) ->
 _SAMPLE_RELEASE_ID = "falco-0-39-0-modern-ebpf-1a2b3c4d"
 
 
-def _releases(bench: Benchmark, namespace: str) -> Iterator[Finding]:
+def _releases(bench: Benchmark, names: Names) -> Iterator[Finding]:
     releases = bench.spec.triggers.releases
     if releases is None:
         return
     where = "spec.triggers.releases"
-    names = build_names(bench, namespace)
     if len(names.releases) > MAX_CRONJOB_NAME:
         yield (
             "metadata.name",
@@ -556,7 +480,7 @@ def _releases(bench: Benchmark, namespace: str) -> Iterator[Finding]:
             " run, so a release fired again (its state not saved) cannot start a second run",
         )
     else:
-        param = _param_named(bench, id_param)
+        param = param_named(bench, id_param)
         if param is not None and param.type == "string":
             problem = listener_value_problem(bench, param, _SAMPLE_RELEASE_ID)
             if problem:
@@ -575,7 +499,7 @@ def _releases(bench: Benchmark, namespace: str) -> Iterator[Finding]:
         if name is None:
             continue
         at = f"{where}.params.{role}"
-        param = _param_named(bench, name)
+        param = param_named(bench, name)
         if param is None:
             yield at, _no_param(bench, name)
             continue
@@ -593,8 +517,8 @@ def _releases(bench: Benchmark, namespace: str) -> Iterator[Finding]:
             "a project has configurations: set params.configuration to the param that gets them",
         )
     repos: dict[str, int] = {}
-    project_param = _param_named(bench, roles.project)
-    config_param = _param_named(bench, roles.configuration) if roles.configuration else None
+    project_param = param_named(bench, roles.project)
+    config_param = param_named(bench, roles.configuration) if roles.configuration else None
     for i, project in enumerate(releases.projects):
         at = f"{where}.projects[{i}]"
         key = project.repo.lower()
@@ -652,7 +576,7 @@ def _concurrency(bench: Benchmark, namespace: str) -> Iterator[Finding]:
         )
     if concurrency.key is None:
         return
-    param = _param_named(bench, concurrency.key)
+    param = param_named(bench, concurrency.key)
     if param is None:
         yield f"{where}.key", _no_param(bench, concurrency.key)
     elif param.type != "string":
@@ -691,7 +615,7 @@ def _finally(bench: Benchmark) -> Iterator[Finding]:
         at = f"{where}.cleanup.delete[{i}]"
         if target.namespace_from_param is not None:
             field = f"{at}.namespaceFromParam"
-            param = _param_named(bench, target.namespace_from_param)
+            param = param_named(bench, target.namespace_from_param)
             if param is None:
                 yield field, f"no param named {target.namespace_from_param!r}"
             elif param.type != "string" or param.enum is None:
@@ -708,8 +632,8 @@ def _finally(bench: Benchmark) -> Iterator[Finding]:
                 if not param.required and not param.default_text:
                     yield field, _blank(param.name)
         for key, name in target.labels_from_params.items():
-            field = dotted((*_loc(at), "labelsFromParams", key))
-            param = _param_named(bench, name)
+            field = dotted((*parse(at), "labelsFromParams", key))
+            param = param_named(bench, name)
             if param is None:
                 yield field, f"no param named {name!r}"
                 continue
@@ -756,3 +680,227 @@ def _resources(bench: Benchmark) -> Iterator[Finding]:
                 f"{res.memory_request} is more than memoryLimit {res.memory_limit}, which"
                 " Kubernetes refuses: lower the request or raise the limit",
             )
+
+
+# Tekton's param and result names (ParamNameFormat, ResultNameFormat).
+_TEKTON_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_.-]*")
+_COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # SHA-1 or SHA-256, as Tekton's git resolver
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}")
+_HUB_VERSION = re.compile(r"\d+(\.\d+)*")
+# Each resolver's params (Tekton Pipelines docs/<resolver>-resolver.md, v1.15) and the ones
+# a pinned reference needs.
+RESOLVER_PARAMS = {
+    "cluster": ("kind", "name", "namespace", "cache"),
+    "git": (
+        "url",
+        "repo",
+        "org",
+        "token",
+        "tokenKey",
+        "gitToken",
+        "gitTokenKey",
+        "revision",
+        "pathInRepo",
+        "serverURL",
+        "scmType",
+        "cache",
+    ),
+    "bundles": ("secret", "bundle", "name", "kind", "cache"),
+    "hub": ("catalog", "type", "kind", "name", "version", "url"),
+}
+_RESOLVER_NEEDS = {
+    "cluster": ("kind", "name", "namespace"),
+    "git": ("revision", "pathInRepo"),
+    "bundles": ("bundle", "name"),
+    "hub": ("name", "version"),
+}
+
+
+def _user_tasks(bench: Benchmark) -> Iterator[Finding]:
+    """The user's own Tasks: names, references, params, ordering."""
+    tasks = bench.spec.pipeline.tasks
+    params = [p.name for p in bench.spec.params]
+    results = {"submit": [r.name for r in SUBMIT.results], "wait": [r.name for r in WAIT.results]}
+    own = [t.name for t in tasks]
+    seen: dict[str, int] = {}
+    for i, task in enumerate(tasks):
+        at = f"spec.pipeline.tasks[{i}]"
+        if task.name in BUILTIN_TASKS:
+            yield f"{at}.name", f"{task.name!r} is benchgen's own task: choose another name"
+        elif task.name in FINALLY_TASKS:
+            yield (
+                f"{at}.name",
+                f"{task.name!r} is one of benchgen's finally tasks: choose another name",
+            )
+        elif task.name in seen:
+            yield (
+                f"{at}.name",
+                f"duplicate task name {task.name!r}"
+                f" (first at spec.pipeline.tasks[{seen[task.name]}])",
+            )
+        seen.setdefault(task.name, i)
+        yield from _task_ref(f"{at}.taskRef", task.task_ref)
+        others = list(dict.fromkeys([*BUILTIN_TASKS, *(n for n in own if n != task.name)]))
+        for key, value in task.params.items():
+            field = dotted((*parse(at), "params", key))
+            if not _TEKTON_NAME.fullmatch(key):
+                yield (
+                    field,
+                    f"{key!r} is not a Tekton param name: start with a letter or '_', then"
+                    " letters, digits, '_', '-' or '.'",
+                )
+            if value.param is not None and value.param not in params:
+                yield field, f"no param named {value.param!r}; params are: " + ", ".join(params)
+            if value.task is None or value.result is None or value.task == task.name:
+                continue  # its own result: a cycle, reported below
+            if value.task in FINALLY_TASKS:
+                yield (
+                    field,
+                    f"{value.task!r} is a finally task, which runs after every task: its"
+                    " results cannot be read here",
+                )
+            elif value.task not in others:
+                yield (
+                    field,
+                    f"no task named {value.task!r} to read result {value.result!r} from; tasks"
+                    " are: " + ", ".join(others),
+                )
+            elif value.task in results and value.result not in results[value.task]:
+                yield (
+                    field,
+                    f"task {value.task!r} has no result {value.result!r}; its results are: "
+                    + ", ".join(results[value.task]),
+                )
+            elif not _TEKTON_NAME.fullmatch(value.result):
+                yield field, f"{value.result!r} is not a Tekton result name"
+        for j, after in enumerate(task.run_after):
+            if after != task.name and after not in others:
+                yield (
+                    f"{at}.runAfter[{j}]",
+                    f"no task named {after!r}; tasks are: " + ", ".join(others),
+                )
+        for j, when in enumerate(task.when):
+            param = param_named(bench, when.param)
+            if param is None:
+                yield (
+                    f"{at}.when[{j}].param",
+                    f"no param named {when.param!r}; params are: " + ", ".join(params),
+                )
+                continue
+            allowed = ["true", "false"] if param.type == "boolean" else param.enum
+            never = [v for v in when.values if allowed is not None and v not in allowed]
+            if never:
+                yield (
+                    f"{at}.when[{j}].values",
+                    f"param {param.name!r} never has the value {never[0]!r}; its values are: "
+                    + ", ".join(allowed or []),
+                )
+            for k, text in enumerate(when.values):
+                if "$(" in text:
+                    yield (
+                        f"{at}.when[{j}].values[{k}]",
+                        "a fixed value, not a $(...) substitution",
+                    )
+        if task.timeout is not None and parse_duration(task.timeout) > parse_duration(
+            bench.spec.pipeline.timeout
+        ):
+            yield (
+                f"{at}.timeout",
+                f"{task.timeout} is longer than spec.pipeline.timeout"
+                f" {bench.spec.pipeline.timeout}: shorten it or raise the Pipeline's",
+            )
+    yield from _cycles(tasks)
+
+
+def _task_ref(at: str, ref: TaskRefSpec) -> Iterator[Finding]:
+    """A resolver reference must be pinned: the same run resolves the same Task."""
+    if ref.resolver is None:
+        return
+    known = RESOLVER_PARAMS[ref.resolver]
+    for key, value in ref.params.items():
+        field = dotted((*parse(at), "params", key))
+        if key not in known:
+            yield (
+                field,
+                f"the {ref.resolver} resolver has no param {key!r}; its params: "
+                + (", ".join(known)),
+            )
+        elif "$(" in value:
+            yield field, "a fixed value, not a $(...) substitution"
+    missing = [k for k in _RESOLVER_NEEDS[ref.resolver] if k not in ref.params]
+    if missing:
+        yield (
+            f"{at}.params",
+            f"a pinned {ref.resolver} reference needs " + ", ".join(repr(k) for k in missing),
+        )
+    got = ref.params
+    kind = got.get("kind")
+    if kind is not None and kind != "task":
+        yield dotted((*parse(at), "params", "kind")), f"{kind!r}: only 'task' can be a task here"
+    if ref.resolver == "git":
+        if "url" not in got and "repo" not in got:
+            yield f"{at}.params", "set 'url' (anonymous clone) or 'repo' (with 'org')"
+        revision = got.get("revision")
+        if revision is not None and not _COMMIT.fullmatch(revision):
+            yield (
+                f"{at}.params.revision",
+                f"{revision!r} is not pinned: give the full commit SHA (40 hex digits, or 64"
+                " for SHA-256), not a branch or tag, which can move",
+            )
+    elif ref.resolver == "bundles":
+        bundle = got.get("bundle")
+        if bundle is not None and not _DIGEST.search(bundle):
+            yield (
+                f"{at}.params.bundle",
+                f"{bundle!r} is not pinned: reference the bundle by digest,"
+                " <image>@sha256:<64 hex digits>",
+            )
+    elif ref.resolver == "hub":
+        version = got.get("version")
+        if version is not None and not _HUB_VERSION.fullmatch(version):
+            yield (
+                f"{at}.params.version",
+                f"{version!r} is not pinned: give one exact version (e.g. 0.9), not a constraint",
+            )
+    elif ref.resolver == "cluster":
+        namespace = got.get("namespace")
+        problem = namespace is not None and kube.dns1123_label_problem(namespace)
+        if problem:
+            yield f"{at}.params.namespace", problem
+
+
+def _cycles(tasks: list[UserTaskSpec]) -> Iterator[Finding]:
+    """Each cycle of runAfter and result references once, at its first task in config order."""
+    index = {t.name: i for i, t in reversed(list(enumerate(tasks)))}
+    edges: dict[str, list[str]] = {}
+    for t in tasks:  # a duplicate name (reported) adds its edges to the first's
+        edges.setdefault(t.name, []).extend(
+            [*t.run_after, *(v.task for v in t.params.values() if v.task and v.result)]
+        )
+    reported: set[frozenset[str]] = set()
+    for start in index:
+        for cycle in _cycles_from(start, edges):
+            key = frozenset(cycle)
+            if key in reported or min(index[n] for n in cycle) != index[start]:
+                continue
+            reported.add(key)
+            path = " -> ".join([*cycle, cycle[0]])
+            yield (
+                f"spec.pipeline.tasks[{index[start]}]",
+                f"cycle of runAfter and result references: {path}; Tekton would never start"
+                " these tasks: remove one of the references",
+            )
+
+
+def _cycles_from(start: str, edges: dict[str, list[str]]) -> Iterator[list[str]]:
+    """Cycles through ``start``: paths start -> ... -> start along edges between user tasks."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    visited: set[str] = set()
+    while stack:
+        node, path = stack.pop()
+        for nxt in edges.get(node, []):
+            if nxt == start:
+                yield path
+            elif nxt in edges and nxt not in visited and nxt not in path:
+                visited.add(nxt)
+                stack.append((nxt, [*path, nxt]))

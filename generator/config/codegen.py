@@ -22,6 +22,7 @@ import inspect
 import types
 from collections.abc import Callable
 from pathlib import Path
+from textwrap import indent
 from typing import Any, Literal, Union, get_args, get_origin
 
 import annotated_types
@@ -83,7 +84,7 @@ from generator.config import rules
 
 TYPE_CHECKING = False  # importing typing costs start-up time the plugin must not pay
 if TYPE_CHECKING:
-    from typing import Literal
+    from typing import Literal, NoReturn
 
 
 class Doubt(Exception):
@@ -127,6 +128,10 @@ def _fields(value: object, keys: frozenset[str]) -> dict[str, object]:
     if type(value) is not dict or not keys.issuperset(value):
         raise Doubt
     return value
+
+
+def _missing() -> NoReturn:  # a required key
+    raise Doubt
 '''
 
 
@@ -136,6 +141,7 @@ class _Writer:
         self.classes: list[str] = []
         self.seen_models: set[type[BaseModel]] = set()
         self.literals: dict[tuple[str, ...], str] = {}
+        self.keys: list[str] = []  # the _KEYS_ constants, one block
 
     # -- types -------------------------------------------------------------
 
@@ -190,12 +196,15 @@ class _Writer:
         if known:
             return known, text
         name = self.literals[values] = f"_literal_{len(self.literals) + 1}"
-        # Each branch returns the constant itself, so mypy sees the Literal type.
-        branches = "".join(f"    if value == {v!r}:\n        return {v!r}\n" for v in values)
+        # Returning the constant, mypy sees the Literal; `in` does not narrow a str to one.
+        test, result = f"value == {values[0]!r}", repr(values[0])
+        if len(values) > 1:
+            test = f"value in ({', '.join(map(repr, values))})"
+            result = "value  # type: ignore[return-value]"
         self.function(
             name,
-            f"def {name}(value: object) -> {text}:\n"
-            f"    if type(value) is not str:\n        raise Doubt\n{branches}    raise Doubt\n",
+            f"def {name}(value: object) -> {text}:\n    if type(value) is str and {test}:\n"
+            f"        return {result}\n    raise Doubt\n",
         )
         return name, text
 
@@ -209,12 +218,9 @@ class _Writer:
             # which is what pydantic's smart union picks for such input too.
             text = " | ".join(m.__name__ for m in rest)
             inner = self.named("_" + "_or_".join(m.__name__ for m in rest))
-            checks = "".join(
-                f"    if type(value) is {m.__name__}:\n        return value\n" for m in rest
-            )
-            self.function(
-                inner, f"def {inner}(value: object) -> {text}:\n{checks}    raise Doubt\n"
-            )
+            test = " or ".join(f"type(value) is {m.__name__}" for m in rest)
+            body = f"    if {test}:\n        return value\n    raise Doubt\n"
+            self.function(inner, f"def {inner}(value: object) -> {text}:\n{body}")
         else:
             raise CodegenError(
                 f"{where}: unsupported union {members!r} (only scalars, X | None, or a"
@@ -289,7 +295,7 @@ class _Writer:
             model_rules.append(_rule(model_decorator.func, at))
 
         attributes: list[tuple[str, str]] = []
-        body: list[str] = []
+        body = [f"    data = _fields(value, _KEYS_{where})"]
         aliases: list[str] = []
         for name, info in model.model_fields.items():
             at = f"{where}.{name}"
@@ -303,25 +309,25 @@ class _Writer:
             else:
                 convert, text = self.converter(info.annotation, at)
             attributes.append((name, text))
-            var = f"f_{name}"
-            checks = [f"{var} = {convert}(data[{alias!r}])"]
-            optional = " | None" in text
-            for constraint in info.metadata:
-                test = _constraint(constraint, var, at)
-                guard = f"{var} is not None and " if optional else ""
-                checks.append(f"if {guard}{test}:\n    raise Doubt")
-            checks.extend(f"{var} = rules.{rule}({var})" for rule in field_rules[name])
-            lines = [line for check in checks for line in check.splitlines()]
-            if info.is_required():
-                body.append(f"    if {alias!r} not in data:\n        raise Doubt\n")
-                body.append("".join(f"    {line}\n" for line in lines))
+            var, value, calls = f"f_{name}", f"{convert}(data[{alias!r}])", field_rules[name]
+            test = " or ".join(_constraint(constraint, var, at) for constraint in info.metadata)
+            checks = []
+            if test:  # the constraints, then the validators, as pydantic orders them
+                if " | None" in text:
+                    test = f"{var} is not None and " + (f"({test})" if " or " in test else test)
+                checks = [f"if {test}:\n    raise Doubt"]
+                checks += [f"{var} = {_calls(calls, var)}"] if calls else []
             else:
-                indented = "".join(f"        {line}\n" for line in lines)
-                # pydantic does not validate defaults (validate_default is off).
-                default = self.default(info, at)
-                body.append(
-                    f"    if {alias!r} in data:\n{indented}    else:\n        {var} = {default}\n"
-                )
+                value = _calls(calls, value)
+            # pydantic does not validate defaults (validate_default is off).
+            fallback = "_missing()" if info.is_required() else self.default(info, at)
+            if checks and not info.is_required():  # the checks are not for the default
+                inner = indent("\n".join([f"{var} = {value}", *checks]), "    ")
+                lines = [f"if {alias!r} in data:", inner, "else:", f"    {var} = {fallback}"]
+            else:  # a container default gets the type, for mypy
+                target = f"{var}: {text}" if fallback[0] in "[{" else var
+                lines = [f"{target} = {value} if {alias!r} in data else {fallback}", *checks]
+            body.append(indent("\n".join(lines), "    "))
         mixins = [base for base in model.__bases__ if not issubclass(base, BaseModel)]
         for mixin in mixins:
             if mixin.__module__ != rules.__name__ or getattr(rules, mixin.__name__) is not mixin:
@@ -334,22 +340,12 @@ class _Writer:
         self.classes.append(
             f"class {where}{f'({bases})' if bases else ''}:\n"
             f'    """Twin of models.{where}."""\n\n'
-            + "".join(f"    {n}: {t}\n" for n, t in attributes)
-            + f"\n    def __init__(self, {params}) -> None:\n{assigns}"
+            f"    def __init__(self, {params}) -> None:\n{assigns}"
         )
-        keys = ", ".join(repr(a) for a in aliases)
+        self.keys.append(f"_KEYS_{where} = frozenset({{{', '.join(repr(a) for a in aliases)}}})")
         args = ", ".join(f"f_{n}" for n, _ in attributes)
-        result = f"    result = {where}({args})\n"
-        result += "".join(f"    result = rules.{rule}(result)\n" for rule in model_rules)
-        self.function(
-            f"_{where}",
-            f"_KEYS_{where} = frozenset(({keys}{',' if len(aliases) == 1 else ''}))\n\n\n"
-            f"def _{where}(value: object) -> {where}:\n"
-            f"    data = _fields(value, _KEYS_{where})\n"
-            + "".join(body)
-            + result
-            + "    return result\n",
-        )
+        body.append(f"    return {_calls(model_rules, f'{where}({args})')}\n")
+        self.function(f"_{where}", f"def _{where}(value: object) -> {where}:\n" + "\n".join(body))
 
     def default(self, info: Any, where: str) -> str:
         factory = info.default_factory
@@ -432,6 +428,13 @@ def _rule(func: Callable[..., Any], where: str) -> str:
     return name
 
 
+def _calls(names: list[str], argument: str) -> str:
+    """``rules.b(rules.a(argument))``: the validators in order."""
+    for name in names:
+        argument = f"rules.{name}({argument})"
+    return argument
+
+
 def _check_field(info: Any, where: str) -> None:
     unknown = set(info._attributes_set) - _FIELD_ATTRIBUTES
     if unknown:
@@ -464,7 +467,7 @@ def lite_text(root: type[BaseModel] = Benchmark) -> str:
     """The source of lite.py for ``root`` and every model it reaches."""
     writer = _Writer()
     writer.model(root)
-    parts = [_PRELUDE, *writer.classes, *writer.functions.values()]
+    parts = [_PRELUDE, *writer.classes, "\n".join(writer.keys), *writer.functions.values()]
     parts.append(
         f"def validate(document: object) -> {root.__name__}:\n"
         f'    """The config as twins of the models; raises Doubt unless surely valid."""\n'

@@ -7,7 +7,7 @@ This path parses with PyYAML's C parser (already needed to emit), checks with
 same cross-field ``checks``. It answers only when it is sure: on anything
 unusual (YAML features the full loader refuses or resolves differently, a
 value pydantic would coerce, any problem at all) it returns None and the
-caller takes the full path (``load.py``), which alone words the errors.
+caller (``load.py``) takes the full path (``fullload.py``), which alone words the errors.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 
 from generator.config import checks, lite
-from generator.config.names import resolve_namespace
+from generator.config.load import Loaded
+from generator.config.names import build_names, resolve_namespace
 
 TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
     from generator.config.models import Benchmark
 
-# The full loader's limits (load.py); beyond them it reports an error.
+# The full loader's limits (fullload.py); beyond them it reports an error.
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 32
 
@@ -55,7 +56,7 @@ class _Doubt(Exception):
     """Not sure the full path would read this document the same way."""
 
 
-def load_bytes(data: bytes, namespace: str | None = None) -> Benchmark | None:
+def load_bytes(data: bytes, namespace: str | None = None) -> Loaded | None:
     """The valid config, or None when only the full path can decide."""
     try:
         return load_document(_parse(data), namespace)
@@ -63,7 +64,7 @@ def load_bytes(data: bytes, namespace: str | None = None) -> Benchmark | None:
         return None
 
 
-def load_document(document: object, namespace: str | None = None) -> Benchmark | None:
+def load_document(document: object, namespace: str | None = None) -> Loaded | None:
     """A config that is already plain data (a KRM functionConfig), or None."""
     try:
         twin = lite.validate(document)
@@ -72,9 +73,10 @@ def load_document(document: object, namespace: str | None = None) -> Benchmark |
     # lite's twins have the models' fields and the same mixins (generated from
     # them; tests render every case both ways), so they stand in for the models.
     bench: Benchmark = twin  # type: ignore[assignment]
-    if checks.check(bench, resolve_namespace(bench, namespace)):
+    names = build_names(bench, resolve_namespace(bench, namespace))
+    if checks.check(bench, names):
         return None
-    return bench
+    return Loaded(bench, names)
 
 
 def _parse(data: bytes) -> object:

@@ -14,7 +14,7 @@ from generator.config import rules
 
 TYPE_CHECKING = False  # importing typing costs start-up time the plugin must not pay
 if TYPE_CHECKING:
-    from typing import Literal
+    from typing import Literal, NoReturn
 
 
 class Doubt(Exception):
@@ -60,13 +60,12 @@ def _fields(value: object, keys: frozenset[str]) -> dict[str, object]:
     return value
 
 
+def _missing() -> NoReturn:  # a required key
+    raise Doubt
+
+
 class ObjectMeta:
     """Twin of models.ObjectMeta."""
-
-    name: str
-    namespace: str
-    labels: dict[str, str]
-    annotations: dict[str, str]
 
     def __init__(self, name: str, namespace: str, labels: dict[str, str], annotations: dict[str, str]) -> None:
         self.name = name
@@ -78,11 +77,6 @@ class ObjectMeta:
 class RequestFieldSpec:
     """Twin of models.RequestFieldSpec."""
 
-    field: str
-    param: str
-    image_repository: str | None
-    required: bool | None
-
     def __init__(self, field: str, param: str, image_repository: str | None, required: bool | None) -> None:
         self.field = field
         self.param = param
@@ -93,11 +87,6 @@ class RequestFieldSpec:
 class OrchestratorSpec:
     """Twin of models.OrchestratorSpec."""
 
-    url: str
-    batch_endpoint: str
-    submit_timeout: str
-    request: list[RequestFieldSpec]
-
     def __init__(self, url: str, batch_endpoint: str, submit_timeout: str, request: list[RequestFieldSpec]) -> None:
         self.url = url
         self.batch_endpoint = batch_endpoint
@@ -107,18 +96,6 @@ class OrchestratorSpec:
 
 class ParamSpec(rules.ParamMixin):
     """Twin of models.ParamSpec."""
-
-    name: str
-    from_: str
-    type: Literal['string', 'boolean']
-    required: bool
-    default: str | bool | None
-    description: str
-    pattern: str | None
-    enum: list[str] | None
-    max_length: int | None
-    label: str | None
-    annotation: str | None
 
     def __init__(self, name: str, from_: str, type: Literal['string', 'boolean'], required: bool, default: str | bool | None, description: str, pattern: str | None, enum: list[str] | None, max_length: int | None, label: str | None, annotation: str | None) -> None:
         self.name = name
@@ -137,9 +114,6 @@ class ParamSpec(rules.ParamMixin):
 class SecretKeyRef:
     """Twin of models.SecretKeyRef."""
 
-    name: str
-    key: str
-
     def __init__(self, name: str, key: str) -> None:
         self.name = name
         self.key = key
@@ -147,10 +121,6 @@ class SecretKeyRef:
 
 class GitHubAuth:
     """Twin of models.GitHubAuth."""
-
-    type: Literal['github']
-    secret_ref: SecretKeyRef
-    event_types: list[str] | None
 
     def __init__(self, type: Literal['github'], secret_ref: SecretKeyRef, event_types: list[str] | None) -> None:
         self.type = type
@@ -161,10 +131,6 @@ class GitHubAuth:
 class GitLabAuth:
     """Twin of models.GitLabAuth."""
 
-    type: Literal['gitlab']
-    secret_ref: SecretKeyRef
-    event_types: list[str] | None
-
     def __init__(self, type: Literal['gitlab'], secret_ref: SecretKeyRef, event_types: list[str] | None) -> None:
         self.type = type
         self.secret_ref = secret_ref
@@ -173,10 +139,6 @@ class GitLabAuth:
 
 class TokenAuth:
     """Twin of models.TokenAuth."""
-
-    type: Literal['token']
-    secret_ref: SecretKeyRef
-    header: str
 
     def __init__(self, type: Literal['token'], secret_ref: SecretKeyRef, header: str) -> None:
         self.type = type
@@ -187,17 +149,12 @@ class TokenAuth:
 class NoAuth:
     """Twin of models.NoAuth."""
 
-    type: Literal['none']
-
     def __init__(self, type: Literal['none']) -> None:
         self.type = type
 
 
 class WebhookSpec:
     """Twin of models.WebhookSpec."""
-
-    auth: GitHubAuth | GitLabAuth | TokenAuth | NoAuth
-    event_id_param: str | None
 
     def __init__(self, auth: GitHubAuth | GitLabAuth | TokenAuth | NoAuth, event_id_param: str | None) -> None:
         self.auth = auth
@@ -207,9 +164,6 @@ class WebhookSpec:
 class ChannelTemplateSpec:
     """Twin of models.ChannelTemplateSpec."""
 
-    api_version: str
-    kind: str
-
     def __init__(self, api_version: str, kind: str) -> None:
         self.api_version = api_version
         self.kind = kind
@@ -217,11 +171,6 @@ class ChannelTemplateSpec:
 
 class KReference:
     """Twin of models.KReference."""
-
-    api_version: str
-    kind: str
-    name: str
-    namespace: str | None
 
     def __init__(self, api_version: str, kind: str, name: str, namespace: str | None) -> None:
         self.api_version = api_version
@@ -233,9 +182,6 @@ class KReference:
 class DeadLetterSinkSpec:
     """Twin of models.DeadLetterSinkSpec."""
 
-    uri: str | None
-    ref: KReference | None
-
     def __init__(self, uri: str | None, ref: KReference | None) -> None:
         self.uri = uri
         self.ref = ref
@@ -243,11 +189,6 @@ class DeadLetterSinkSpec:
 
 class DeliverySpec:
     """Twin of models.DeliverySpec."""
-
-    retry: int | None
-    backoff_policy: Literal['exponential', 'linear'] | None
-    backoff_delay: str | None
-    dead_letter_sink: DeadLetterSinkSpec | None
 
     def __init__(self, retry: int | None, backoff_policy: Literal['exponential', 'linear'] | None, backoff_delay: str | None, dead_letter_sink: DeadLetterSinkSpec | None) -> None:
         self.retry = retry
@@ -258,12 +199,6 @@ class DeliverySpec:
 
 class BrokerSpec:
     """Twin of models.BrokerSpec."""
-
-    name: str
-    create: bool
-    broker_class: str
-    channel_template: ChannelTemplateSpec | None
-    delivery: DeliverySpec | None
 
     def __init__(self, name: str, create: bool, broker_class: str, channel_template: ChannelTemplateSpec | None, delivery: DeliverySpec | None) -> None:
         self.name = name
@@ -276,12 +211,6 @@ class BrokerSpec:
 class AcceptedEventSpec(rules.AcceptedEventMixin):
     """Twin of models.AcceptedEventSpec."""
 
-    type: str | None
-    type_prefix: str | None
-    source: str | None
-    cesql: str | None
-    name: str | None
-
     def __init__(self, type: str | None, type_prefix: str | None, source: str | None, cesql: str | None, name: str | None) -> None:
         self.type = type
         self.type_prefix = type_prefix
@@ -293,9 +222,6 @@ class AcceptedEventSpec(rules.AcceptedEventMixin):
 class ListenerNetworkPolicySpec:
     """Twin of models.ListenerNetworkPolicySpec."""
 
-    enabled: bool
-    dispatcher_namespace: str
-
     def __init__(self, enabled: bool, dispatcher_namespace: str) -> None:
         self.enabled = enabled
         self.dispatcher_namespace = dispatcher_namespace
@@ -303,11 +229,6 @@ class ListenerNetworkPolicySpec:
 
 class CloudEventsSpec:
     """Twin of models.CloudEventsSpec."""
-
-    broker: BrokerSpec
-    accept: list[AcceptedEventSpec]
-    delivery: DeliverySpec | None
-    network_policy: ListenerNetworkPolicySpec
 
     def __init__(self, broker: BrokerSpec, accept: list[AcceptedEventSpec], delivery: DeliverySpec | None, network_policy: ListenerNetworkPolicySpec) -> None:
         self.broker = broker
@@ -318,14 +239,6 @@ class CloudEventsSpec:
 
 class ScheduleSpec:
     """Twin of models.ScheduleSpec."""
-
-    name: str | None
-    cron: str
-    time_zone: str
-    via: Literal['webhook', 'pingSource']
-    values: dict[str, str | bool]
-    starting_deadline: str
-    suspend: bool
 
     def __init__(self, name: str | None, cron: str, time_zone: str, via: Literal['webhook', 'pingSource'], values: dict[str, str | bool], starting_deadline: str, suspend: bool) -> None:
         self.name = name
@@ -340,11 +253,6 @@ class ScheduleSpec:
 class ReleaseProjectSpec(rules.ReleaseProjectMixin):
     """Twin of models.ReleaseProjectSpec."""
 
-    repo: str
-    name: str | None
-    configurations: list[str]
-    tag_pattern: str | None
-
     def __init__(self, repo: str, name: str | None, configurations: list[str], tag_pattern: str | None) -> None:
         self.repo = repo
         self.name = name
@@ -355,10 +263,6 @@ class ReleaseProjectSpec(rules.ReleaseProjectMixin):
 class ReleaseParamsSpec:
     """Twin of models.ReleaseParamsSpec."""
 
-    project: str
-    version: str
-    configuration: str | None
-
     def __init__(self, project: str, version: str, configuration: str | None) -> None:
         self.project = project
         self.version = version
@@ -367,15 +271,6 @@ class ReleaseParamsSpec:
 
 class ReleasesSpec:
     """Twin of models.ReleasesSpec."""
-
-    projects: list[ReleaseProjectSpec]
-    params: ReleaseParamsSpec
-    values: dict[str, str | bool]
-    cron: str
-    time_zone: str
-    api_url: str
-    token_secret_ref: SecretKeyRef | None
-    starting_deadline: str
 
     def __init__(self, projects: list[ReleaseProjectSpec], params: ReleaseParamsSpec, values: dict[str, str | bool], cron: str, time_zone: str, api_url: str, token_secret_ref: SecretKeyRef | None, starting_deadline: str) -> None:
         self.projects = projects
@@ -391,11 +286,6 @@ class ReleasesSpec:
 class TriggersSpec:
     """Twin of models.TriggersSpec."""
 
-    webhook: WebhookSpec
-    cloud_events: CloudEventsSpec | None
-    schedule: list[ScheduleSpec] | None
-    releases: ReleasesSpec | None
-
     def __init__(self, webhook: WebhookSpec, cloud_events: CloudEventsSpec | None, schedule: list[ScheduleSpec] | None, releases: ReleasesSpec | None) -> None:
         self.webhook = webhook
         self.cloud_events = cloud_events
@@ -406,13 +296,8 @@ class TriggersSpec:
 class PollSpec:
     """Twin of models.PollSpec."""
 
-    interval: str
-    max_interval: str
-    timeout: str
-    fail_on: list[Literal['COMPLETED', 'COMPLETED_WITH_ERRORS', 'COMPLETED_EMPTY', 'FAILED', 'CANCELLED']]
-    on_unknown_status: Literal['fail', 'wait']
-
-    def __init__(self, interval: str, max_interval: str, timeout: str, fail_on: list[Literal['COMPLETED', 'COMPLETED_WITH_ERRORS', 'COMPLETED_EMPTY', 'FAILED', 'CANCELLED']], on_unknown_status: Literal['fail', 'wait']) -> None:
+    def __init__(self, mode: Literal['pod', 'controller'], interval: str, max_interval: str, timeout: str, fail_on: list[Literal['COMPLETED', 'COMPLETED_WITH_ERRORS', 'COMPLETED_EMPTY', 'FAILED', 'CANCELLED']], on_unknown_status: Literal['fail', 'wait']) -> None:
+        self.mode = mode
         self.interval = interval
         self.max_interval = max_interval
         self.timeout = timeout
@@ -423,10 +308,6 @@ class PollSpec:
 class ResourcesSpec:
     """Twin of models.ResourcesSpec."""
 
-    cpu_request: str
-    memory_request: str
-    memory_limit: str
-
     def __init__(self, cpu_request: str, memory_request: str, memory_limit: str) -> None:
         self.cpu_request = cpu_request
         self.memory_request = memory_request
@@ -436,9 +317,6 @@ class ResourcesSpec:
 class ConcurrencySpec:
     """Twin of models.ConcurrencySpec."""
 
-    limit: int
-    key: str | None
-
     def __init__(self, limit: int, key: str | None) -> None:
         self.limit = limit
         self.key = key
@@ -446,14 +324,6 @@ class ConcurrencySpec:
 
 class CleanupTargetSpec(rules.CleanupTargetMixin):
     """Twin of models.CleanupTargetSpec."""
-
-    api_version: str
-    kind: str
-    plural: str | None
-    namespace: str | None
-    namespace_from_param: str | None
-    labels: dict[str, str]
-    labels_from_params: dict[str, str]
 
     def __init__(self, api_version: str, kind: str, plural: str | None, namespace: str | None, namespace_from_param: str | None, labels: dict[str, str], labels_from_params: dict[str, str]) -> None:
         self.api_version = api_version
@@ -468,9 +338,6 @@ class CleanupTargetSpec(rules.CleanupTargetMixin):
 class CleanupSpec:
     """Twin of models.CleanupSpec."""
 
-    delete: list[CleanupTargetSpec]
-    timeout: str
-
     def __init__(self, delete: list[CleanupTargetSpec], timeout: str) -> None:
         self.delete = delete
         self.timeout = timeout
@@ -478,10 +345,6 @@ class CleanupSpec:
 
 class NotifySpec:
     """Twin of models.NotifySpec."""
-
-    url_secret_ref: SecretKeyRef
-    on_failure: Literal['report', 'fail']
-    timeout: str
 
     def __init__(self, url_secret_ref: SecretKeyRef, on_failure: Literal['report', 'fail'], timeout: str) -> None:
         self.url_secret_ref = url_secret_ref
@@ -492,26 +355,56 @@ class NotifySpec:
 class FinallySpec:
     """Twin of models.FinallySpec."""
 
-    cleanup: CleanupSpec | None
-    notify: NotifySpec | None
-
     def __init__(self, cleanup: CleanupSpec | None, notify: NotifySpec | None) -> None:
         self.cleanup = cleanup
         self.notify = notify
 
 
+class TaskRefSpec:
+    """Twin of models.TaskRefSpec."""
+
+    def __init__(self, name: str | None, kind: Literal['Task'] | None, resolver: Literal['cluster', 'git', 'bundles', 'hub'] | None, params: dict[str, str]) -> None:
+        self.name = name
+        self.kind = kind
+        self.resolver = resolver
+        self.params = params
+
+
+class TaskParamValueSpec:
+    """Twin of models.TaskParamValueSpec."""
+
+    def __init__(self, param: str | None, task: str | None, result: str | None) -> None:
+        self.param = param
+        self.task = task
+        self.result = result
+
+
+class WhenSpec:
+    """Twin of models.WhenSpec."""
+
+    def __init__(self, param: str, operator: Literal['in', 'notin'], values: list[str]) -> None:
+        self.param = param
+        self.operator = operator
+        self.values = values
+
+
+class UserTaskSpec:
+    """Twin of models.UserTaskSpec."""
+
+    def __init__(self, name: str, task_ref: TaskRefSpec, params: dict[str, TaskParamValueSpec], run_after: list[str], when: list[WhenSpec], timeout: str | None, retries: int | None) -> None:
+        self.name = name
+        self.task_ref = task_ref
+        self.params = params
+        self.run_after = run_after
+        self.when = when
+        self.timeout = timeout
+        self.retries = retries
+
+
 class PipelineSpec:
     """Twin of models.PipelineSpec."""
 
-    image: str
-    timeout: str
-    finally_timeout: str
-    service_account_name: str | None
-    resources: ResourcesSpec
-    concurrency: ConcurrencySpec | None
-    finally_: FinallySpec | None
-
-    def __init__(self, image: str, timeout: str, finally_timeout: str, service_account_name: str | None, resources: ResourcesSpec, concurrency: ConcurrencySpec | None, finally_: FinallySpec | None) -> None:
+    def __init__(self, image: str, timeout: str, finally_timeout: str, service_account_name: str | None, resources: ResourcesSpec, concurrency: ConcurrencySpec | None, finally_: FinallySpec | None, tasks: list[UserTaskSpec]) -> None:
         self.image = image
         self.timeout = timeout
         self.finally_timeout = finally_timeout
@@ -519,17 +412,11 @@ class PipelineSpec:
         self.resources = resources
         self.concurrency = concurrency
         self.finally_ = finally_
+        self.tasks = tasks
 
 
 class NamesSpec:
     """Twin of models.NamesSpec."""
-
-    listener: str | None
-    config_map: str | None
-    pipeline: str | None
-    binding: str | None
-    template: str | None
-    run_prefix: str | None
 
     def __init__(self, listener: str | None, config_map: str | None, pipeline: str | None, binding: str | None, template: str | None, run_prefix: str | None) -> None:
         self.listener = listener
@@ -543,11 +430,6 @@ class NamesSpec:
 class ObserverSpec:
     """Twin of models.ObserverSpec."""
 
-    sink: str
-    namespaces: list[str] | None
-    tekton_namespace: str
-    log_tail_bytes: int
-
     def __init__(self, sink: str, namespaces: list[str] | None, tekton_namespace: str, log_tail_bytes: int) -> None:
         self.sink = sink
         self.namespaces = namespaces
@@ -558,9 +440,6 @@ class ObserverSpec:
 class StatusAuthSpec:
     """Twin of models.StatusAuthSpec."""
 
-    type: Literal['bearer', 'basic']
-    secret_ref: SecretKeyRef
-
     def __init__(self, type: Literal['bearer', 'basic'], secret_ref: SecretKeyRef) -> None:
         self.type = type
         self.secret_ref = secret_ref
@@ -569,18 +448,12 @@ class StatusAuthSpec:
 class StatusNetworkPolicySpec:
     """Twin of models.StatusNetworkPolicySpec."""
 
-    from_namespaces: list[str]
-
     def __init__(self, from_namespaces: list[str]) -> None:
         self.from_namespaces = from_namespaces
 
 
 class StatusApiSpec:
     """Twin of models.StatusApiSpec."""
-
-    auth: StatusAuthSpec
-    replicas: int
-    network_policy: StatusNetworkPolicySpec | None
 
     def __init__(self, auth: StatusAuthSpec, replicas: int, network_policy: StatusNetworkPolicySpec | None) -> None:
         self.auth = auth
@@ -591,10 +464,6 @@ class StatusApiSpec:
 class ObserveSpec:
     """Twin of models.ObserveSpec."""
 
-    observer: ObserverSpec | None
-    status_api: StatusApiSpec | None
-    resources: ResourcesSpec
-
     def __init__(self, observer: ObserverSpec | None, status_api: StatusApiSpec | None, resources: ResourcesSpec) -> None:
         self.observer = observer
         self.status_api = status_api
@@ -603,15 +472,6 @@ class ObserveSpec:
 
 class BenchmarkSpec:
     """Twin of models.BenchmarkSpec."""
-
-    orchestrator: OrchestratorSpec
-    params: list[ParamSpec]
-    triggers: TriggersSpec
-    poll: PollSpec
-    pipeline: PipelineSpec
-    names: NamesSpec
-    observe: ObserveSpec | None
-    labels: dict[str, str]
 
     def __init__(self, orchestrator: OrchestratorSpec, params: list[ParamSpec], triggers: TriggersSpec, poll: PollSpec, pipeline: PipelineSpec, names: NamesSpec, observe: ObserveSpec | None, labels: dict[str, str]) -> None:
         self.orchestrator = orchestrator
@@ -627,11 +487,6 @@ class BenchmarkSpec:
 class Benchmark:
     """Twin of models.Benchmark."""
 
-    api_version: Literal['benchgen.dev/v1alpha1']
-    kind: Literal['Benchmark']
-    metadata: ObjectMeta
-    spec: BenchmarkSpec
-
     def __init__(self, api_version: Literal['benchgen.dev/v1alpha1'], kind: Literal['Benchmark'], metadata: ObjectMeta, spec: BenchmarkSpec) -> None:
         self.api_version = api_version
         self.kind = kind
@@ -639,18 +494,59 @@ class Benchmark:
         self.spec = spec
 
 
+_KEYS_ObjectMeta = frozenset({'name', 'namespace', 'labels', 'annotations'})
+_KEYS_RequestFieldSpec = frozenset({'field', 'param', 'imageRepository', 'required'})
+_KEYS_OrchestratorSpec = frozenset({'url', 'batchEndpoint', 'submitTimeout', 'request'})
+_KEYS_ParamSpec = frozenset({'name', 'from', 'type', 'required', 'default', 'description', 'pattern', 'enum', 'maxLength', 'label', 'annotation'})
+_KEYS_SecretKeyRef = frozenset({'name', 'key'})
+_KEYS_GitHubAuth = frozenset({'type', 'secretRef', 'eventTypes'})
+_KEYS_GitLabAuth = frozenset({'type', 'secretRef', 'eventTypes'})
+_KEYS_TokenAuth = frozenset({'type', 'secretRef', 'header'})
+_KEYS_NoAuth = frozenset({'type'})
+_KEYS_WebhookSpec = frozenset({'auth', 'eventIdParam'})
+_KEYS_ChannelTemplateSpec = frozenset({'apiVersion', 'kind'})
+_KEYS_KReference = frozenset({'apiVersion', 'kind', 'name', 'namespace'})
+_KEYS_DeadLetterSinkSpec = frozenset({'uri', 'ref'})
+_KEYS_DeliverySpec = frozenset({'retry', 'backoffPolicy', 'backoffDelay', 'deadLetterSink'})
+_KEYS_BrokerSpec = frozenset({'name', 'create', 'class', 'channelTemplate', 'delivery'})
+_KEYS_AcceptedEventSpec = frozenset({'type', 'typePrefix', 'source', 'cesql', 'name'})
+_KEYS_ListenerNetworkPolicySpec = frozenset({'enabled', 'dispatcherNamespace'})
+_KEYS_CloudEventsSpec = frozenset({'broker', 'accept', 'delivery', 'networkPolicy'})
+_KEYS_ScheduleSpec = frozenset({'name', 'cron', 'timeZone', 'via', 'values', 'startingDeadline', 'suspend'})
+_KEYS_ReleaseProjectSpec = frozenset({'repo', 'name', 'configurations', 'tagPattern'})
+_KEYS_ReleaseParamsSpec = frozenset({'project', 'version', 'configuration'})
+_KEYS_ReleasesSpec = frozenset({'projects', 'params', 'values', 'cron', 'timeZone', 'apiUrl', 'tokenSecretRef', 'startingDeadline'})
+_KEYS_TriggersSpec = frozenset({'webhook', 'cloudEvents', 'schedule', 'releases'})
+_KEYS_PollSpec = frozenset({'mode', 'interval', 'maxInterval', 'timeout', 'failOn', 'onUnknownStatus'})
+_KEYS_ResourcesSpec = frozenset({'cpuRequest', 'memoryRequest', 'memoryLimit'})
+_KEYS_ConcurrencySpec = frozenset({'limit', 'key'})
+_KEYS_CleanupTargetSpec = frozenset({'apiVersion', 'kind', 'plural', 'namespace', 'namespaceFromParam', 'labels', 'labelsFromParams'})
+_KEYS_CleanupSpec = frozenset({'delete', 'timeout'})
+_KEYS_NotifySpec = frozenset({'urlSecretRef', 'onFailure', 'timeout'})
+_KEYS_FinallySpec = frozenset({'cleanup', 'notify'})
+_KEYS_TaskRefSpec = frozenset({'name', 'kind', 'resolver', 'params'})
+_KEYS_TaskParamValueSpec = frozenset({'param', 'task', 'result'})
+_KEYS_WhenSpec = frozenset({'param', 'operator', 'values'})
+_KEYS_UserTaskSpec = frozenset({'name', 'taskRef', 'params', 'runAfter', 'when', 'timeout', 'retries'})
+_KEYS_PipelineSpec = frozenset({'image', 'timeout', 'finallyTimeout', 'serviceAccountName', 'resources', 'concurrency', 'finally', 'tasks'})
+_KEYS_NamesSpec = frozenset({'listener', 'configMap', 'pipeline', 'binding', 'template', 'runPrefix'})
+_KEYS_ObserverSpec = frozenset({'sink', 'namespaces', 'tektonNamespace', 'logTailBytes'})
+_KEYS_StatusAuthSpec = frozenset({'type', 'secretRef'})
+_KEYS_StatusNetworkPolicySpec = frozenset({'fromNamespaces'})
+_KEYS_StatusApiSpec = frozenset({'auth', 'replicas', 'networkPolicy'})
+_KEYS_ObserveSpec = frozenset({'observer', 'statusApi', 'resources'})
+_KEYS_BenchmarkSpec = frozenset({'orchestrator', 'params', 'triggers', 'poll', 'pipeline', 'names', 'observe', 'labels'})
+_KEYS_Benchmark = frozenset({'apiVersion', 'kind', 'metadata', 'spec'})
+
+
 def _literal_1(value: object) -> Literal['benchgen.dev/v1alpha1']:
-    if type(value) is not str:
-        raise Doubt
-    if value == 'benchgen.dev/v1alpha1':
+    if type(value) is str and value == 'benchgen.dev/v1alpha1':
         return 'benchgen.dev/v1alpha1'
     raise Doubt
 
 
 def _literal_2(value: object) -> Literal['Benchmark']:
-    if type(value) is not str:
-        raise Doubt
-    if value == 'Benchmark':
+    if type(value) is str and value == 'Benchmark':
         return 'Benchmark'
     raise Doubt
 
@@ -659,30 +555,13 @@ def _dict_str_str(value: object) -> dict[str, str]:
     return {_str(k): _str(v) for k, v in _dict(value).items()}
 
 
-_KEYS_ObjectMeta = frozenset(('name', 'namespace', 'labels', 'annotations'))
-
-
 def _ObjectMeta(value: object) -> ObjectMeta:
     data = _fields(value, _KEYS_ObjectMeta)
-    if 'name' not in data:
-        raise Doubt
-    f_name = _str(data['name'])
-    f_name = rules.dns1123_label(f_name)
-    if 'namespace' in data:
-        f_namespace = _str(data['namespace'])
-        f_namespace = rules.dns1123_label(f_namespace)
-    else:
-        f_namespace = ''
-    if 'labels' in data:
-        f_labels = _dict_str_str(data['labels'])
-    else:
-        f_labels = {}
-    if 'annotations' in data:
-        f_annotations = _dict_str_str(data['annotations'])
-    else:
-        f_annotations = {}
-    result = ObjectMeta(f_name, f_namespace, f_labels, f_annotations)
-    return result
+    f_name = rules.dns1123_label(_str(data['name'])) if 'name' in data else _missing()
+    f_namespace = rules.dns1123_label(_str(data['namespace'])) if 'namespace' in data else ''
+    f_labels: dict[str, str] = _dict_str_str(data['labels']) if 'labels' in data else {}
+    f_annotations: dict[str, str] = _dict_str_str(data['annotations']) if 'annotations' in data else {}
+    return ObjectMeta(f_name, f_namespace, f_labels, f_annotations)
 
 
 def _optional_str(value: object) -> str | None:
@@ -693,78 +572,38 @@ def _optional_bool(value: object) -> bool | None:
     return None if value is None else _bool(value)
 
 
-_KEYS_RequestFieldSpec = frozenset(('field', 'param', 'imageRepository', 'required'))
-
-
 def _RequestFieldSpec(value: object) -> RequestFieldSpec:
     data = _fields(value, _KEYS_RequestFieldSpec)
-    if 'field' not in data:
-        raise Doubt
-    f_field = _str(data['field'])
-    f_field = rules.json_path(f_field)
-    if 'param' not in data:
-        raise Doubt
-    f_param = _str(data['param'])
-    if 'imageRepository' in data:
-        f_image_repository = _optional_str(data['imageRepository'])
-        f_image_repository = rules.image_repository(f_image_repository)
-    else:
-        f_image_repository = None
-    if 'required' in data:
-        f_required = _optional_bool(data['required'])
-    else:
-        f_required = None
-    result = RequestFieldSpec(f_field, f_param, f_image_repository, f_required)
-    return result
+    f_field = rules.json_path(_str(data['field'])) if 'field' in data else _missing()
+    f_param = _str(data['param']) if 'param' in data else _missing()
+    f_image_repository = rules.image_repository(_optional_str(data['imageRepository'])) if 'imageRepository' in data else None
+    f_required = _optional_bool(data['required']) if 'required' in data else None
+    return RequestFieldSpec(f_field, f_param, f_image_repository, f_required)
 
 
 def _list_RequestFieldSpec(value: object) -> list[RequestFieldSpec]:
     return [_RequestFieldSpec(item) for item in _list(value)]
 
 
-_KEYS_OrchestratorSpec = frozenset(('url', 'batchEndpoint', 'submitTimeout', 'request'))
-
-
 def _OrchestratorSpec(value: object) -> OrchestratorSpec:
     data = _fields(value, _KEYS_OrchestratorSpec)
-    if 'url' in data:
-        f_url = _str(data['url'])
-        f_url = rules.orchestrator_url(f_url)
-    else:
-        f_url = 'http://sast-ai-orchestrator.{namespace}.svc.cluster.local:80'
-    if 'batchEndpoint' in data:
-        f_batch_endpoint = _str(data['batchEndpoint'])
-        f_batch_endpoint = rules.batch_endpoint(f_batch_endpoint)
-    else:
-        f_batch_endpoint = '/api/v1/mlops-batch'
-    if 'submitTimeout' in data:
-        f_submit_timeout = _str(data['submitTimeout'])
-        f_submit_timeout = rules.duration(f_submit_timeout)
-    else:
-        f_submit_timeout = '5m'
-    if 'request' not in data:
-        raise Doubt
-    f_request = _list_RequestFieldSpec(data['request'])
+    f_url = rules.orchestrator_url(_str(data['url'])) if 'url' in data else 'http://sast-ai-orchestrator.{namespace}.svc.cluster.local:80'
+    f_batch_endpoint = rules.batch_endpoint(_str(data['batchEndpoint'])) if 'batchEndpoint' in data else '/api/v1/mlops-batch'
+    f_submit_timeout = rules.duration(_str(data['submitTimeout'])) if 'submitTimeout' in data else '5m'
+    f_request = _list_RequestFieldSpec(data['request']) if 'request' in data else _missing()
     if len(f_request) < 1:
         raise Doubt
-    result = OrchestratorSpec(f_url, f_batch_endpoint, f_submit_timeout, f_request)
-    return result
+    return OrchestratorSpec(f_url, f_batch_endpoint, f_submit_timeout, f_request)
 
 
 def _literal_3(value: object) -> Literal['string', 'boolean']:
-    if type(value) is not str:
-        raise Doubt
-    if value == 'string':
-        return 'string'
-    if value == 'boolean':
-        return 'boolean'
+    if type(value) is str and value in ('string', 'boolean'):
+        return value  # type: ignore[return-value]
     raise Doubt
 
 
 def _str_or_bool(value: object) -> str | bool:
-    if type(value) is str:
-        return value
-    if type(value) is bool:
+    if type(value) is str or type(value) is bool:
         return value
     raise Doubt
 
@@ -785,40 +624,15 @@ def _optional_int(value: object) -> int | None:
     return None if value is None else _int(value)
 
 
-_KEYS_ParamSpec = frozenset(('name', 'from', 'type', 'required', 'default', 'description', 'pattern', 'enum', 'maxLength', 'label', 'annotation'))
-
-
 def _ParamSpec(value: object) -> ParamSpec:
     data = _fields(value, _KEYS_ParamSpec)
-    if 'name' not in data:
-        raise Doubt
-    f_name = _str(data['name'])
-    f_name = rules.param_name(f_name)
-    if 'from' not in data:
-        raise Doubt
-    f_from_ = _str(data['from'])
-    f_from_ = rules.param_source(f_from_)
-    if 'type' in data:
-        f_type = _literal_3(data['type'])
-    else:
-        f_type = 'string'
-    if 'required' in data:
-        f_required = _bool(data['required'])
-    else:
-        f_required = False
-    if 'default' in data:
-        f_default = _optional_str_or_bool(data['default'])
-    else:
-        f_default = None
-    if 'description' in data:
-        f_description = _str(data['description'])
-    else:
-        f_description = ''
-    if 'pattern' in data:
-        f_pattern = _optional_str(data['pattern'])
-        f_pattern = rules.re2_pattern(f_pattern)
-    else:
-        f_pattern = None
+    f_name = rules.param_name(_str(data['name'])) if 'name' in data else _missing()
+    f_from_ = rules.param_source(_str(data['from'])) if 'from' in data else _missing()
+    f_type = _literal_3(data['type']) if 'type' in data else 'string'
+    f_required = _bool(data['required']) if 'required' in data else False
+    f_default = _optional_str_or_bool(data['default']) if 'default' in data else None
+    f_description = _str(data['description']) if 'description' in data else ''
+    f_pattern = rules.re2_pattern(_optional_str(data['pattern'])) if 'pattern' in data else None
     if 'enum' in data:
         f_enum = _optional_list_str(data['enum'])
         if f_enum is not None and len(f_enum) < 1:
@@ -827,25 +641,13 @@ def _ParamSpec(value: object) -> ParamSpec:
         f_enum = None
     if 'maxLength' in data:
         f_max_length = _optional_int(data['maxLength'])
-        if f_max_length is not None and f_max_length < 1:
-            raise Doubt
-        if f_max_length is not None and f_max_length > 65536:
+        if f_max_length is not None and (f_max_length < 1 or f_max_length > 65536):
             raise Doubt
     else:
         f_max_length = None
-    if 'label' in data:
-        f_label = _optional_str(data['label'])
-        f_label = rules.label_key(f_label)
-    else:
-        f_label = None
-    if 'annotation' in data:
-        f_annotation = _optional_str(data['annotation'])
-        f_annotation = rules.label_key(f_annotation)
-    else:
-        f_annotation = None
-    result = ParamSpec(f_name, f_from_, f_type, f_required, f_default, f_description, f_pattern, f_enum, f_max_length, f_label, f_annotation)
-    result = rules.param_consistent(result)
-    return result
+    f_label = rules.label_key(_optional_str(data['label'])) if 'label' in data else None
+    f_annotation = rules.label_key(_optional_str(data['annotation'])) if 'annotation' in data else None
+    return rules.param_consistent(ParamSpec(f_name, f_from_, f_type, f_required, f_default, f_description, f_pattern, f_enum, f_max_length, f_label, f_annotation))
 
 
 def _list_ParamSpec(value: object) -> list[ParamSpec]:
@@ -853,123 +655,64 @@ def _list_ParamSpec(value: object) -> list[ParamSpec]:
 
 
 def _literal_4(value: object) -> Literal['github']:
-    if type(value) is not str:
-        raise Doubt
-    if value == 'github':
+    if type(value) is str and value == 'github':
         return 'github'
     raise Doubt
 
 
-_KEYS_SecretKeyRef = frozenset(('name', 'key'))
-
-
 def _SecretKeyRef(value: object) -> SecretKeyRef:
     data = _fields(value, _KEYS_SecretKeyRef)
-    if 'name' not in data:
-        raise Doubt
-    f_name = _str(data['name'])
-    f_name = rules.dns1123_subdomain(f_name)
-    if 'key' in data:
-        f_key = _str(data['key'])
-        f_key = rules.secret_key(f_key)
-    else:
-        f_key = 'token'
-    result = SecretKeyRef(f_name, f_key)
-    return result
-
-
-_KEYS_GitHubAuth = frozenset(('type', 'secretRef', 'eventTypes'))
+    f_name = rules.dns1123_subdomain(_str(data['name'])) if 'name' in data else _missing()
+    f_key = rules.secret_key(_str(data['key'])) if 'key' in data else 'token'
+    return SecretKeyRef(f_name, f_key)
 
 
 def _GitHubAuth(value: object) -> GitHubAuth:
     data = _fields(value, _KEYS_GitHubAuth)
-    if 'type' not in data:
-        raise Doubt
-    f_type = _literal_4(data['type'])
-    if 'secretRef' not in data:
-        raise Doubt
-    f_secret_ref = _SecretKeyRef(data['secretRef'])
-    if 'eventTypes' in data:
-        f_event_types = _optional_list_str(data['eventTypes'])
-    else:
-        f_event_types = None
-    result = GitHubAuth(f_type, f_secret_ref, f_event_types)
-    return result
+    f_type = _literal_4(data['type']) if 'type' in data else _missing()
+    f_secret_ref = _SecretKeyRef(data['secretRef']) if 'secretRef' in data else _missing()
+    f_event_types = _optional_list_str(data['eventTypes']) if 'eventTypes' in data else None
+    return GitHubAuth(f_type, f_secret_ref, f_event_types)
 
 
 def _literal_5(value: object) -> Literal['gitlab']:
-    if type(value) is not str:
-        raise Doubt
-    if value == 'gitlab':
+    if type(value) is str and value == 'gitlab':
         return 'gitlab'
     raise Doubt
 
 
-_KEYS_GitLabAuth = frozenset(('type', 'secretRef', 'eventTypes'))
-
-
 def _GitLabAuth(value: object) -> GitLabAuth:
     data = _fields(value, _KEYS_GitLabAuth)
-    if 'type' not in data:
-        raise Doubt
-    f_type = _literal_5(data['type'])
-    if 'secretRef' not in data:
-        raise Doubt
-    f_secret_ref = _SecretKeyRef(data['secretRef'])
-    if 'eventTypes' in data:
-        f_event_types = _optional_list_str(data['eventTypes'])
-    else:
-        f_event_types = None
-    result = GitLabAuth(f_type, f_secret_ref, f_event_types)
-    return result
+    f_type = _literal_5(data['type']) if 'type' in data else _missing()
+    f_secret_ref = _SecretKeyRef(data['secretRef']) if 'secretRef' in data else _missing()
+    f_event_types = _optional_list_str(data['eventTypes']) if 'eventTypes' in data else None
+    return GitLabAuth(f_type, f_secret_ref, f_event_types)
 
 
 def _literal_6(value: object) -> Literal['token']:
-    if type(value) is not str:
-        raise Doubt
-    if value == 'token':
+    if type(value) is str and value == 'token':
         return 'token'
     raise Doubt
 
 
-_KEYS_TokenAuth = frozenset(('type', 'secretRef', 'header'))
-
-
 def _TokenAuth(value: object) -> TokenAuth:
     data = _fields(value, _KEYS_TokenAuth)
-    if 'type' not in data:
-        raise Doubt
-    f_type = _literal_6(data['type'])
-    if 'secretRef' not in data:
-        raise Doubt
-    f_secret_ref = _SecretKeyRef(data['secretRef'])
-    if 'header' in data:
-        f_header = _str(data['header'])
-        f_header = rules.header_name(f_header)
-    else:
-        f_header = 'X-Benchgen-Token'
-    result = TokenAuth(f_type, f_secret_ref, f_header)
-    return result
+    f_type = _literal_6(data['type']) if 'type' in data else _missing()
+    f_secret_ref = _SecretKeyRef(data['secretRef']) if 'secretRef' in data else _missing()
+    f_header = rules.header_name(_str(data['header'])) if 'header' in data else 'X-Benchgen-Token'
+    return TokenAuth(f_type, f_secret_ref, f_header)
 
 
 def _literal_7(value: object) -> Literal['none']:
-    if type(value) is not str:
-        raise Doubt
-    if value == 'none':
+    if type(value) is str and value == 'none':
         return 'none'
     raise Doubt
 
 
-_KEYS_NoAuth = frozenset(('type',))
-
-
 def _NoAuth(value: object) -> NoAuth:
     data = _fields(value, _KEYS_NoAuth)
-    if 'type' not in data:
-        raise Doubt
-    f_type = _literal_7(data['type'])
-    result = NoAuth(f_type)
-    return result
+    f_type = _literal_7(data['type']) if 'type' in data else _missing()
+    return NoAuth(f_type)
 
 
 def _tagged_GitHubAuth_GitLabAuth_TokenAuth_NoAuth(value: object) -> GitHubAuth | GitLabAuth | TokenAuth | NoAuth:
@@ -985,37 +728,18 @@ def _tagged_GitHubAuth_GitLabAuth_TokenAuth_NoAuth(value: object) -> GitHubAuth 
     raise Doubt
 
 
-_KEYS_WebhookSpec = frozenset(('auth', 'eventIdParam'))
-
-
 def _WebhookSpec(value: object) -> WebhookSpec:
     data = _fields(value, _KEYS_WebhookSpec)
-    if 'auth' not in data:
-        raise Doubt
-    f_auth = _tagged_GitHubAuth_GitLabAuth_TokenAuth_NoAuth(data['auth'])
-    if 'eventIdParam' in data:
-        f_event_id_param = _optional_str(data['eventIdParam'])
-    else:
-        f_event_id_param = None
-    result = WebhookSpec(f_auth, f_event_id_param)
-    return result
-
-
-_KEYS_ChannelTemplateSpec = frozenset(('apiVersion', 'kind'))
+    f_auth = _tagged_GitHubAuth_GitLabAuth_TokenAuth_NoAuth(data['auth']) if 'auth' in data else _missing()
+    f_event_id_param = _optional_str(data['eventIdParam']) if 'eventIdParam' in data else None
+    return WebhookSpec(f_auth, f_event_id_param)
 
 
 def _ChannelTemplateSpec(value: object) -> ChannelTemplateSpec:
     data = _fields(value, _KEYS_ChannelTemplateSpec)
-    if 'apiVersion' in data:
-        f_api_version = _str(data['apiVersion'])
-    else:
-        f_api_version = 'messaging.knative.dev/v1'
-    if 'kind' not in data:
-        raise Doubt
-    f_kind = _str(data['kind'])
-    f_kind = rules.channel_kind(f_kind)
-    result = ChannelTemplateSpec(f_api_version, f_kind)
-    return result
+    f_api_version = _str(data['apiVersion']) if 'apiVersion' in data else 'messaging.knative.dev/v1'
+    f_kind = rules.channel_kind(_str(data['kind'])) if 'kind' in data else _missing()
+    return ChannelTemplateSpec(f_api_version, f_kind)
 
 
 def _optional_ChannelTemplateSpec(value: object) -> ChannelTemplateSpec | None:
@@ -1023,12 +747,8 @@ def _optional_ChannelTemplateSpec(value: object) -> ChannelTemplateSpec | None:
 
 
 def _literal_8(value: object) -> Literal['exponential', 'linear']:
-    if type(value) is not str:
-        raise Doubt
-    if value == 'exponential':
-        return 'exponential'
-    if value == 'linear':
-        return 'linear'
+    if type(value) is str and value in ('exponential', 'linear'):
+        return value  # type: ignore[return-value]
     raise Doubt
 
 
@@ -1036,204 +756,88 @@ def _optional_literal_8(value: object) -> Literal['exponential', 'linear'] | Non
     return None if value is None else _literal_8(value)
 
 
-_KEYS_KReference = frozenset(('apiVersion', 'kind', 'name', 'namespace'))
-
-
 def _KReference(value: object) -> KReference:
     data = _fields(value, _KEYS_KReference)
-    if 'apiVersion' not in data:
-        raise Doubt
-    f_api_version = _str(data['apiVersion'])
-    if 'kind' not in data:
-        raise Doubt
-    f_kind = _str(data['kind'])
-    f_kind = rules.object_kind(f_kind)
-    if 'name' not in data:
-        raise Doubt
-    f_name = _str(data['name'])
-    f_name = rules.dns1123_subdomain(f_name)
-    if 'namespace' in data:
-        f_namespace = _optional_str(data['namespace'])
-        f_namespace = rules.dns1123_label(f_namespace)
-    else:
-        f_namespace = None
-    result = KReference(f_api_version, f_kind, f_name, f_namespace)
-    return result
+    f_api_version = _str(data['apiVersion']) if 'apiVersion' in data else _missing()
+    f_kind = rules.object_kind(_str(data['kind'])) if 'kind' in data else _missing()
+    f_name = rules.dns1123_subdomain(_str(data['name'])) if 'name' in data else _missing()
+    f_namespace = rules.dns1123_label(_optional_str(data['namespace'])) if 'namespace' in data else None
+    return KReference(f_api_version, f_kind, f_name, f_namespace)
 
 
 def _optional_KReference(value: object) -> KReference | None:
     return None if value is None else _KReference(value)
 
 
-_KEYS_DeadLetterSinkSpec = frozenset(('uri', 'ref'))
-
-
 def _DeadLetterSinkSpec(value: object) -> DeadLetterSinkSpec:
     data = _fields(value, _KEYS_DeadLetterSinkSpec)
-    if 'uri' in data:
-        f_uri = _optional_str(data['uri'])
-        f_uri = rules.absolute_url(f_uri)
-    else:
-        f_uri = None
-    if 'ref' in data:
-        f_ref = _optional_KReference(data['ref'])
-    else:
-        f_ref = None
-    result = DeadLetterSinkSpec(f_uri, f_ref)
-    result = rules.one_sink(result)
-    return result
+    f_uri = rules.absolute_url(_optional_str(data['uri'])) if 'uri' in data else None
+    f_ref = _optional_KReference(data['ref']) if 'ref' in data else None
+    return rules.one_sink(DeadLetterSinkSpec(f_uri, f_ref))
 
 
 def _optional_DeadLetterSinkSpec(value: object) -> DeadLetterSinkSpec | None:
     return None if value is None else _DeadLetterSinkSpec(value)
 
 
-_KEYS_DeliverySpec = frozenset(('retry', 'backoffPolicy', 'backoffDelay', 'deadLetterSink'))
-
-
 def _DeliverySpec(value: object) -> DeliverySpec:
     data = _fields(value, _KEYS_DeliverySpec)
     if 'retry' in data:
         f_retry = _optional_int(data['retry'])
-        if f_retry is not None and f_retry < 0:
-            raise Doubt
-        if f_retry is not None and f_retry > 100:
+        if f_retry is not None and (f_retry < 0 or f_retry > 100):
             raise Doubt
     else:
         f_retry = None
-    if 'backoffPolicy' in data:
-        f_backoff_policy = _optional_literal_8(data['backoffPolicy'])
-    else:
-        f_backoff_policy = None
-    if 'backoffDelay' in data:
-        f_backoff_delay = _optional_str(data['backoffDelay'])
-        f_backoff_delay = rules.iso_duration(f_backoff_delay)
-    else:
-        f_backoff_delay = None
-    if 'deadLetterSink' in data:
-        f_dead_letter_sink = _optional_DeadLetterSinkSpec(data['deadLetterSink'])
-    else:
-        f_dead_letter_sink = None
-    result = DeliverySpec(f_retry, f_backoff_policy, f_backoff_delay, f_dead_letter_sink)
-    return result
+    f_backoff_policy = _optional_literal_8(data['backoffPolicy']) if 'backoffPolicy' in data else None
+    f_backoff_delay = rules.iso_duration(_optional_str(data['backoffDelay'])) if 'backoffDelay' in data else None
+    f_dead_letter_sink = _optional_DeadLetterSinkSpec(data['deadLetterSink']) if 'deadLetterSink' in data else None
+    return DeliverySpec(f_retry, f_backoff_policy, f_backoff_delay, f_dead_letter_sink)
 
 
 def _optional_DeliverySpec(value: object) -> DeliverySpec | None:
     return None if value is None else _DeliverySpec(value)
 
 
-_KEYS_BrokerSpec = frozenset(('name', 'create', 'class', 'channelTemplate', 'delivery'))
-
-
 def _BrokerSpec(value: object) -> BrokerSpec:
     data = _fields(value, _KEYS_BrokerSpec)
-    if 'name' in data:
-        f_name = _str(data['name'])
-        f_name = rules.dns1123_label(f_name)
-    else:
-        f_name = 'default'
-    if 'create' in data:
-        f_create = _bool(data['create'])
-    else:
-        f_create = False
-    if 'class' in data:
-        f_broker_class = _str(data['class'])
-    else:
-        f_broker_class = 'MTChannelBasedBroker'
-    if 'channelTemplate' in data:
-        f_channel_template = _optional_ChannelTemplateSpec(data['channelTemplate'])
-    else:
-        f_channel_template = None
-    if 'delivery' in data:
-        f_delivery = _optional_DeliverySpec(data['delivery'])
-    else:
-        f_delivery = None
-    result = BrokerSpec(f_name, f_create, f_broker_class, f_channel_template, f_delivery)
-    result = rules.broker_created(result)
-    return result
-
-
-_KEYS_AcceptedEventSpec = frozenset(('type', 'typePrefix', 'source', 'cesql', 'name'))
+    f_name = rules.dns1123_label(_str(data['name'])) if 'name' in data else 'default'
+    f_create = _bool(data['create']) if 'create' in data else False
+    f_broker_class = _str(data['class']) if 'class' in data else 'MTChannelBasedBroker'
+    f_channel_template = _optional_ChannelTemplateSpec(data['channelTemplate']) if 'channelTemplate' in data else None
+    f_delivery = _optional_DeliverySpec(data['delivery']) if 'delivery' in data else None
+    return rules.broker_created(BrokerSpec(f_name, f_create, f_broker_class, f_channel_template, f_delivery))
 
 
 def _AcceptedEventSpec(value: object) -> AcceptedEventSpec:
     data = _fields(value, _KEYS_AcceptedEventSpec)
-    if 'type' in data:
-        f_type = _optional_str(data['type'])
-        f_type = rules.event_attribute(f_type)
-    else:
-        f_type = None
-    if 'typePrefix' in data:
-        f_type_prefix = _optional_str(data['typePrefix'])
-        f_type_prefix = rules.event_attribute(f_type_prefix)
-    else:
-        f_type_prefix = None
-    if 'source' in data:
-        f_source = _optional_str(data['source'])
-        f_source = rules.event_attribute(f_source)
-    else:
-        f_source = None
-    if 'cesql' in data:
-        f_cesql = _optional_str(data['cesql'])
-        f_cesql = rules.cesql_filter(f_cesql)
-    else:
-        f_cesql = None
-    if 'name' in data:
-        f_name = _optional_str(data['name'])
-        f_name = rules.dns1123_label(f_name)
-    else:
-        f_name = None
-    result = AcceptedEventSpec(f_type, f_type_prefix, f_source, f_cesql, f_name)
-    result = rules.one_event_type(result)
-    return result
+    f_type = rules.event_attribute(_optional_str(data['type'])) if 'type' in data else None
+    f_type_prefix = rules.event_attribute(_optional_str(data['typePrefix'])) if 'typePrefix' in data else None
+    f_source = rules.event_attribute(_optional_str(data['source'])) if 'source' in data else None
+    f_cesql = rules.cesql_filter(_optional_str(data['cesql'])) if 'cesql' in data else None
+    f_name = rules.dns1123_label(_optional_str(data['name'])) if 'name' in data else None
+    return rules.one_event_type(AcceptedEventSpec(f_type, f_type_prefix, f_source, f_cesql, f_name))
 
 
 def _list_AcceptedEventSpec(value: object) -> list[AcceptedEventSpec]:
     return [_AcceptedEventSpec(item) for item in _list(value)]
 
 
-_KEYS_ListenerNetworkPolicySpec = frozenset(('enabled', 'dispatcherNamespace'))
-
-
 def _ListenerNetworkPolicySpec(value: object) -> ListenerNetworkPolicySpec:
     data = _fields(value, _KEYS_ListenerNetworkPolicySpec)
-    if 'enabled' in data:
-        f_enabled = _bool(data['enabled'])
-    else:
-        f_enabled = True
-    if 'dispatcherNamespace' in data:
-        f_dispatcher_namespace = _str(data['dispatcherNamespace'])
-        f_dispatcher_namespace = rules.dns1123_label(f_dispatcher_namespace)
-    else:
-        f_dispatcher_namespace = 'knative-eventing'
-    result = ListenerNetworkPolicySpec(f_enabled, f_dispatcher_namespace)
-    return result
-
-
-_KEYS_CloudEventsSpec = frozenset(('broker', 'accept', 'delivery', 'networkPolicy'))
+    f_enabled = _bool(data['enabled']) if 'enabled' in data else True
+    f_dispatcher_namespace = rules.dns1123_label(_str(data['dispatcherNamespace'])) if 'dispatcherNamespace' in data else 'knative-eventing'
+    return ListenerNetworkPolicySpec(f_enabled, f_dispatcher_namespace)
 
 
 def _CloudEventsSpec(value: object) -> CloudEventsSpec:
     data = _fields(value, _KEYS_CloudEventsSpec)
-    if 'broker' in data:
-        f_broker = _BrokerSpec(data['broker'])
-    else:
-        f_broker = _BrokerSpec({})
-    if 'accept' not in data:
-        raise Doubt
-    f_accept = _list_AcceptedEventSpec(data['accept'])
+    f_broker = _BrokerSpec(data['broker']) if 'broker' in data else _BrokerSpec({})
+    f_accept = _list_AcceptedEventSpec(data['accept']) if 'accept' in data else _missing()
     if len(f_accept) < 1:
         raise Doubt
-    if 'delivery' in data:
-        f_delivery = _optional_DeliverySpec(data['delivery'])
-    else:
-        f_delivery = None
-    if 'networkPolicy' in data:
-        f_network_policy = _ListenerNetworkPolicySpec(data['networkPolicy'])
-    else:
-        f_network_policy = _ListenerNetworkPolicySpec({})
-    result = CloudEventsSpec(f_broker, f_accept, f_delivery, f_network_policy)
-    return result
+    f_delivery = _optional_DeliverySpec(data['delivery']) if 'delivery' in data else None
+    f_network_policy = _ListenerNetworkPolicySpec(data['networkPolicy']) if 'networkPolicy' in data else _ListenerNetworkPolicySpec({})
+    return CloudEventsSpec(f_broker, f_accept, f_delivery, f_network_policy)
 
 
 def _optional_CloudEventsSpec(value: object) -> CloudEventsSpec | None:
@@ -1241,12 +845,8 @@ def _optional_CloudEventsSpec(value: object) -> CloudEventsSpec | None:
 
 
 def _literal_9(value: object) -> Literal['webhook', 'pingSource']:
-    if type(value) is not str:
-        raise Doubt
-    if value == 'webhook':
-        return 'webhook'
-    if value == 'pingSource':
-        return 'pingSource'
+    if type(value) is str and value in ('webhook', 'pingSource'):
+        return value  # type: ignore[return-value]
     raise Doubt
 
 
@@ -1254,44 +854,16 @@ def _dict_str_str_or_bool(value: object) -> dict[str, str | bool]:
     return {_str(k): _str_or_bool(v) for k, v in _dict(value).items()}
 
 
-_KEYS_ScheduleSpec = frozenset(('name', 'cron', 'timeZone', 'via', 'values', 'startingDeadline', 'suspend'))
-
-
 def _ScheduleSpec(value: object) -> ScheduleSpec:
     data = _fields(value, _KEYS_ScheduleSpec)
-    if 'name' in data:
-        f_name = _optional_str(data['name'])
-        f_name = rules.dns1123_label(f_name)
-    else:
-        f_name = None
-    if 'cron' not in data:
-        raise Doubt
-    f_cron = _str(data['cron'])
-    f_cron = rules.cron(f_cron)
-    if 'timeZone' in data:
-        f_time_zone = _str(data['timeZone'])
-        f_time_zone = rules.time_zone(f_time_zone)
-    else:
-        f_time_zone = 'Etc/UTC'
-    if 'via' in data:
-        f_via = _literal_9(data['via'])
-    else:
-        f_via = 'webhook'
-    if 'values' in data:
-        f_values = _dict_str_str_or_bool(data['values'])
-    else:
-        f_values = {}
-    if 'startingDeadline' in data:
-        f_starting_deadline = _str(data['startingDeadline'])
-        f_starting_deadline = rules.duration(f_starting_deadline)
-    else:
-        f_starting_deadline = '30m'
-    if 'suspend' in data:
-        f_suspend = _bool(data['suspend'])
-    else:
-        f_suspend = False
-    result = ScheduleSpec(f_name, f_cron, f_time_zone, f_via, f_values, f_starting_deadline, f_suspend)
-    return result
+    f_name = rules.dns1123_label(_optional_str(data['name'])) if 'name' in data else None
+    f_cron = rules.cron(_str(data['cron'])) if 'cron' in data else _missing()
+    f_time_zone = rules.time_zone(_str(data['timeZone'])) if 'timeZone' in data else 'Etc/UTC'
+    f_via = _literal_9(data['via']) if 'via' in data else 'webhook'
+    f_values: dict[str, str | bool] = _dict_str_str_or_bool(data['values']) if 'values' in data else {}
+    f_starting_deadline = rules.whole_duration(_str(data['startingDeadline'])) if 'startingDeadline' in data else '30m'
+    f_suspend = _bool(data['suspend']) if 'suspend' in data else False
+    return ScheduleSpec(f_name, f_cron, f_time_zone, f_via, f_values, f_starting_deadline, f_suspend)
 
 
 def _list_ScheduleSpec(value: object) -> list[ScheduleSpec]:
@@ -1302,453 +874,285 @@ def _optional_list_ScheduleSpec(value: object) -> list[ScheduleSpec] | None:
     return None if value is None else _list_ScheduleSpec(value)
 
 
-_KEYS_ReleaseProjectSpec = frozenset(('repo', 'name', 'configurations', 'tagPattern'))
-
-
 def _ReleaseProjectSpec(value: object) -> ReleaseProjectSpec:
     data = _fields(value, _KEYS_ReleaseProjectSpec)
-    if 'repo' not in data:
-        raise Doubt
-    f_repo = _str(data['repo'])
-    f_repo = rules.github_repo(f_repo)
-    if 'name' in data:
-        f_name = _optional_str(data['name'])
-    else:
-        f_name = None
-    if 'configurations' in data:
-        f_configurations = _list_str(data['configurations'])
-    else:
-        f_configurations = []
-    if 'tagPattern' in data:
-        f_tag_pattern = _optional_str(data['tagPattern'])
-        f_tag_pattern = rules.python_pattern(f_tag_pattern)
-    else:
-        f_tag_pattern = None
-    result = ReleaseProjectSpec(f_repo, f_name, f_configurations, f_tag_pattern)
-    return result
+    f_repo = rules.github_repo(_str(data['repo'])) if 'repo' in data else _missing()
+    f_name = _optional_str(data['name']) if 'name' in data else None
+    f_configurations: list[str] = _list_str(data['configurations']) if 'configurations' in data else []
+    f_tag_pattern = rules.python_pattern(_optional_str(data['tagPattern'])) if 'tagPattern' in data else None
+    return ReleaseProjectSpec(f_repo, f_name, f_configurations, f_tag_pattern)
 
 
 def _list_ReleaseProjectSpec(value: object) -> list[ReleaseProjectSpec]:
     return [_ReleaseProjectSpec(item) for item in _list(value)]
 
 
-_KEYS_ReleaseParamsSpec = frozenset(('project', 'version', 'configuration'))
-
-
 def _ReleaseParamsSpec(value: object) -> ReleaseParamsSpec:
     data = _fields(value, _KEYS_ReleaseParamsSpec)
-    if 'project' not in data:
-        raise Doubt
-    f_project = _str(data['project'])
-    if 'version' not in data:
-        raise Doubt
-    f_version = _str(data['version'])
-    if 'configuration' in data:
-        f_configuration = _optional_str(data['configuration'])
-    else:
-        f_configuration = None
-    result = ReleaseParamsSpec(f_project, f_version, f_configuration)
-    return result
+    f_project = _str(data['project']) if 'project' in data else _missing()
+    f_version = _str(data['version']) if 'version' in data else _missing()
+    f_configuration = _optional_str(data['configuration']) if 'configuration' in data else None
+    return ReleaseParamsSpec(f_project, f_version, f_configuration)
 
 
 def _optional_SecretKeyRef(value: object) -> SecretKeyRef | None:
     return None if value is None else _SecretKeyRef(value)
 
 
-_KEYS_ReleasesSpec = frozenset(('projects', 'params', 'values', 'cron', 'timeZone', 'apiUrl', 'tokenSecretRef', 'startingDeadline'))
-
-
 def _ReleasesSpec(value: object) -> ReleasesSpec:
     data = _fields(value, _KEYS_ReleasesSpec)
-    if 'projects' not in data:
-        raise Doubt
-    f_projects = _list_ReleaseProjectSpec(data['projects'])
+    f_projects = _list_ReleaseProjectSpec(data['projects']) if 'projects' in data else _missing()
     if len(f_projects) < 1:
         raise Doubt
-    if 'params' not in data:
-        raise Doubt
-    f_params = _ReleaseParamsSpec(data['params'])
-    if 'values' in data:
-        f_values = _dict_str_str_or_bool(data['values'])
-    else:
-        f_values = {}
-    if 'cron' in data:
-        f_cron = _str(data['cron'])
-        f_cron = rules.cron(f_cron)
-    else:
-        f_cron = '0 * * * *'
-    if 'timeZone' in data:
-        f_time_zone = _str(data['timeZone'])
-        f_time_zone = rules.time_zone(f_time_zone)
-    else:
-        f_time_zone = 'Etc/UTC'
-    if 'apiUrl' in data:
-        f_api_url = _str(data['apiUrl'])
-        f_api_url = rules.http_url(f_api_url)
-    else:
-        f_api_url = 'https://api.github.com'
-    if 'tokenSecretRef' in data:
-        f_token_secret_ref = _optional_SecretKeyRef(data['tokenSecretRef'])
-    else:
-        f_token_secret_ref = None
-    if 'startingDeadline' in data:
-        f_starting_deadline = _str(data['startingDeadline'])
-        f_starting_deadline = rules.duration(f_starting_deadline)
-    else:
-        f_starting_deadline = '30m'
-    result = ReleasesSpec(f_projects, f_params, f_values, f_cron, f_time_zone, f_api_url, f_token_secret_ref, f_starting_deadline)
-    return result
+    f_params = _ReleaseParamsSpec(data['params']) if 'params' in data else _missing()
+    f_values: dict[str, str | bool] = _dict_str_str_or_bool(data['values']) if 'values' in data else {}
+    f_cron = rules.cron(_str(data['cron'])) if 'cron' in data else '0 * * * *'
+    f_time_zone = rules.time_zone(_str(data['timeZone'])) if 'timeZone' in data else 'Etc/UTC'
+    f_api_url = rules.http_url(_str(data['apiUrl'])) if 'apiUrl' in data else 'https://api.github.com'
+    f_token_secret_ref = _optional_SecretKeyRef(data['tokenSecretRef']) if 'tokenSecretRef' in data else None
+    f_starting_deadline = rules.whole_duration(_str(data['startingDeadline'])) if 'startingDeadline' in data else '30m'
+    return ReleasesSpec(f_projects, f_params, f_values, f_cron, f_time_zone, f_api_url, f_token_secret_ref, f_starting_deadline)
 
 
 def _optional_ReleasesSpec(value: object) -> ReleasesSpec | None:
     return None if value is None else _ReleasesSpec(value)
 
 
-_KEYS_TriggersSpec = frozenset(('webhook', 'cloudEvents', 'schedule', 'releases'))
-
-
 def _TriggersSpec(value: object) -> TriggersSpec:
     data = _fields(value, _KEYS_TriggersSpec)
-    if 'webhook' not in data:
-        raise Doubt
-    f_webhook = _WebhookSpec(data['webhook'])
-    if 'cloudEvents' in data:
-        f_cloud_events = _optional_CloudEventsSpec(data['cloudEvents'])
-    else:
-        f_cloud_events = None
+    f_webhook = _WebhookSpec(data['webhook']) if 'webhook' in data else _missing()
+    f_cloud_events = _optional_CloudEventsSpec(data['cloudEvents']) if 'cloudEvents' in data else None
     if 'schedule' in data:
         f_schedule = _optional_list_ScheduleSpec(data['schedule'])
         if f_schedule is not None and len(f_schedule) < 1:
             raise Doubt
     else:
         f_schedule = None
-    if 'releases' in data:
-        f_releases = _optional_ReleasesSpec(data['releases'])
-    else:
-        f_releases = None
-    result = TriggersSpec(f_webhook, f_cloud_events, f_schedule, f_releases)
-    return result
+    f_releases = _optional_ReleasesSpec(data['releases']) if 'releases' in data else None
+    return TriggersSpec(f_webhook, f_cloud_events, f_schedule, f_releases)
 
 
-def _literal_10(value: object) -> Literal['COMPLETED', 'COMPLETED_WITH_ERRORS', 'COMPLETED_EMPTY', 'FAILED', 'CANCELLED']:
-    if type(value) is not str:
-        raise Doubt
-    if value == 'COMPLETED':
-        return 'COMPLETED'
-    if value == 'COMPLETED_WITH_ERRORS':
-        return 'COMPLETED_WITH_ERRORS'
-    if value == 'COMPLETED_EMPTY':
-        return 'COMPLETED_EMPTY'
-    if value == 'FAILED':
-        return 'FAILED'
-    if value == 'CANCELLED':
-        return 'CANCELLED'
+def _literal_10(value: object) -> Literal['pod', 'controller']:
+    if type(value) is str and value in ('pod', 'controller'):
+        return value  # type: ignore[return-value]
     raise Doubt
 
 
-def _list_literal_10(value: object) -> list[Literal['COMPLETED', 'COMPLETED_WITH_ERRORS', 'COMPLETED_EMPTY', 'FAILED', 'CANCELLED']]:
-    return [_literal_10(item) for item in _list(value)]
-
-
-def _literal_11(value: object) -> Literal['fail', 'wait']:
-    if type(value) is not str:
-        raise Doubt
-    if value == 'fail':
-        return 'fail'
-    if value == 'wait':
-        return 'wait'
+def _literal_11(value: object) -> Literal['COMPLETED', 'COMPLETED_WITH_ERRORS', 'COMPLETED_EMPTY', 'FAILED', 'CANCELLED']:
+    if type(value) is str and value in ('COMPLETED', 'COMPLETED_WITH_ERRORS', 'COMPLETED_EMPTY', 'FAILED', 'CANCELLED'):
+        return value  # type: ignore[return-value]
     raise Doubt
 
 
-_KEYS_PollSpec = frozenset(('interval', 'maxInterval', 'timeout', 'failOn', 'onUnknownStatus'))
+def _list_literal_11(value: object) -> list[Literal['COMPLETED', 'COMPLETED_WITH_ERRORS', 'COMPLETED_EMPTY', 'FAILED', 'CANCELLED']]:
+    return [_literal_11(item) for item in _list(value)]
+
+
+def _literal_12(value: object) -> Literal['fail', 'wait']:
+    if type(value) is str and value in ('fail', 'wait'):
+        return value  # type: ignore[return-value]
+    raise Doubt
 
 
 def _PollSpec(value: object) -> PollSpec:
     data = _fields(value, _KEYS_PollSpec)
-    if 'interval' in data:
-        f_interval = _str(data['interval'])
-        f_interval = rules.duration(f_interval)
-    else:
-        f_interval = '10s'
-    if 'maxInterval' in data:
-        f_max_interval = _str(data['maxInterval'])
-        f_max_interval = rules.duration(f_max_interval)
-    else:
-        f_max_interval = '5m'
-    if 'timeout' in data:
-        f_timeout = _str(data['timeout'])
-        f_timeout = rules.duration(f_timeout)
-    else:
-        f_timeout = '8h'
-    if 'failOn' in data:
-        f_fail_on = _list_literal_10(data['failOn'])
-    else:
-        f_fail_on = ['FAILED', 'CANCELLED']
-    if 'onUnknownStatus' in data:
-        f_on_unknown_status = _literal_11(data['onUnknownStatus'])
-    else:
-        f_on_unknown_status = 'fail'
-    result = PollSpec(f_interval, f_max_interval, f_timeout, f_fail_on, f_on_unknown_status)
-    result = rules.poll_ordered(result)
-    return result
-
-
-_KEYS_ResourcesSpec = frozenset(('cpuRequest', 'memoryRequest', 'memoryLimit'))
+    f_mode = _literal_10(data['mode']) if 'mode' in data else 'pod'
+    f_interval = rules.duration(_str(data['interval'])) if 'interval' in data else '10s'
+    f_max_interval = rules.duration(_str(data['maxInterval'])) if 'maxInterval' in data else '5m'
+    f_timeout = rules.duration(_str(data['timeout'])) if 'timeout' in data else '8h'
+    f_fail_on: list[Literal['COMPLETED', 'COMPLETED_WITH_ERRORS', 'COMPLETED_EMPTY', 'FAILED', 'CANCELLED']] = _list_literal_11(data['failOn']) if 'failOn' in data else ['FAILED', 'CANCELLED']
+    f_on_unknown_status = _literal_12(data['onUnknownStatus']) if 'onUnknownStatus' in data else 'fail'
+    return rules.poll_ordered(PollSpec(f_mode, f_interval, f_max_interval, f_timeout, f_fail_on, f_on_unknown_status))
 
 
 def _ResourcesSpec(value: object) -> ResourcesSpec:
     data = _fields(value, _KEYS_ResourcesSpec)
-    if 'cpuRequest' in data:
-        f_cpu_request = _str(data['cpuRequest'])
-        f_cpu_request = rules.quantity(f_cpu_request)
-    else:
-        f_cpu_request = '10m'
-    if 'memoryRequest' in data:
-        f_memory_request = _str(data['memoryRequest'])
-        f_memory_request = rules.memory_quantity(f_memory_request)
-    else:
-        f_memory_request = '64Mi'
-    if 'memoryLimit' in data:
-        f_memory_limit = _str(data['memoryLimit'])
-        f_memory_limit = rules.memory_limit(f_memory_limit)
-    else:
-        f_memory_limit = '128Mi'
-    result = ResourcesSpec(f_cpu_request, f_memory_request, f_memory_limit)
-    return result
-
-
-_KEYS_ConcurrencySpec = frozenset(('limit', 'key'))
+    f_cpu_request = rules.quantity(_str(data['cpuRequest'])) if 'cpuRequest' in data else '10m'
+    f_memory_request = rules.memory_quantity(_str(data['memoryRequest'])) if 'memoryRequest' in data else '64Mi'
+    f_memory_limit = rules.memory_limit(_str(data['memoryLimit'])) if 'memoryLimit' in data else '128Mi'
+    return ResourcesSpec(f_cpu_request, f_memory_request, f_memory_limit)
 
 
 def _ConcurrencySpec(value: object) -> ConcurrencySpec:
     data = _fields(value, _KEYS_ConcurrencySpec)
-    if 'limit' not in data:
+    f_limit = _int(data['limit']) if 'limit' in data else _missing()
+    if f_limit < 1 or f_limit > 1000:
         raise Doubt
-    f_limit = _int(data['limit'])
-    if f_limit < 1:
-        raise Doubt
-    if f_limit > 1000:
-        raise Doubt
-    if 'key' in data:
-        f_key = _optional_str(data['key'])
-    else:
-        f_key = None
-    result = ConcurrencySpec(f_limit, f_key)
-    return result
+    f_key = _optional_str(data['key']) if 'key' in data else None
+    return ConcurrencySpec(f_limit, f_key)
 
 
 def _optional_ConcurrencySpec(value: object) -> ConcurrencySpec | None:
     return None if value is None else _ConcurrencySpec(value)
 
 
-_KEYS_CleanupTargetSpec = frozenset(('apiVersion', 'kind', 'plural', 'namespace', 'namespaceFromParam', 'labels', 'labelsFromParams'))
-
-
 def _CleanupTargetSpec(value: object) -> CleanupTargetSpec:
     data = _fields(value, _KEYS_CleanupTargetSpec)
-    if 'apiVersion' not in data:
-        raise Doubt
-    f_api_version = _str(data['apiVersion'])
-    f_api_version = rules.api_version(f_api_version)
-    if 'kind' not in data:
-        raise Doubt
-    f_kind = _str(data['kind'])
-    f_kind = rules.object_kind(f_kind)
-    if 'plural' in data:
-        f_plural = _optional_str(data['plural'])
-        f_plural = rules.resource_plural(f_plural)
-    else:
-        f_plural = None
-    if 'namespace' in data:
-        f_namespace = _optional_str(data['namespace'])
-        f_namespace = rules.dns1123_label(f_namespace)
-    else:
-        f_namespace = None
-    if 'namespaceFromParam' in data:
-        f_namespace_from_param = _optional_str(data['namespaceFromParam'])
-    else:
-        f_namespace_from_param = None
-    if 'labels' in data:
-        f_labels = _dict_str_str(data['labels'])
-        f_labels = rules.label_selector(f_labels)
-    else:
-        f_labels = {}
-    if 'labelsFromParams' in data:
-        f_labels_from_params = _dict_str_str(data['labelsFromParams'])
-        f_labels_from_params = rules.label_keys(f_labels_from_params)
-    else:
-        f_labels_from_params = {}
-    result = CleanupTargetSpec(f_api_version, f_kind, f_plural, f_namespace, f_namespace_from_param, f_labels, f_labels_from_params)
-    result = rules.cleanup_selects(result)
-    return result
+    f_api_version = rules.api_version(_str(data['apiVersion'])) if 'apiVersion' in data else _missing()
+    f_kind = rules.object_kind(_str(data['kind'])) if 'kind' in data else _missing()
+    f_plural = rules.resource_plural(_optional_str(data['plural'])) if 'plural' in data else None
+    f_namespace = rules.dns1123_label(_optional_str(data['namespace'])) if 'namespace' in data else None
+    f_namespace_from_param = _optional_str(data['namespaceFromParam']) if 'namespaceFromParam' in data else None
+    f_labels: dict[str, str] = rules.label_selector(_dict_str_str(data['labels'])) if 'labels' in data else {}
+    f_labels_from_params: dict[str, str] = rules.label_keys(_dict_str_str(data['labelsFromParams'])) if 'labelsFromParams' in data else {}
+    return rules.cleanup_selects(CleanupTargetSpec(f_api_version, f_kind, f_plural, f_namespace, f_namespace_from_param, f_labels, f_labels_from_params))
 
 
 def _list_CleanupTargetSpec(value: object) -> list[CleanupTargetSpec]:
     return [_CleanupTargetSpec(item) for item in _list(value)]
 
 
-_KEYS_CleanupSpec = frozenset(('delete', 'timeout'))
-
-
 def _CleanupSpec(value: object) -> CleanupSpec:
     data = _fields(value, _KEYS_CleanupSpec)
-    if 'delete' not in data:
-        raise Doubt
-    f_delete = _list_CleanupTargetSpec(data['delete'])
+    f_delete = _list_CleanupTargetSpec(data['delete']) if 'delete' in data else _missing()
     if len(f_delete) < 1:
         raise Doubt
-    if 'timeout' in data:
-        f_timeout = _str(data['timeout'])
-        f_timeout = rules.duration(f_timeout)
-    else:
-        f_timeout = '5m'
-    result = CleanupSpec(f_delete, f_timeout)
-    return result
+    f_timeout = rules.duration(_str(data['timeout'])) if 'timeout' in data else '5m'
+    return CleanupSpec(f_delete, f_timeout)
 
 
 def _optional_CleanupSpec(value: object) -> CleanupSpec | None:
     return None if value is None else _CleanupSpec(value)
 
 
-def _literal_12(value: object) -> Literal['report', 'fail']:
-    if type(value) is not str:
-        raise Doubt
-    if value == 'report':
-        return 'report'
-    if value == 'fail':
-        return 'fail'
+def _literal_13(value: object) -> Literal['report', 'fail']:
+    if type(value) is str and value in ('report', 'fail'):
+        return value  # type: ignore[return-value]
     raise Doubt
-
-
-_KEYS_NotifySpec = frozenset(('urlSecretRef', 'onFailure', 'timeout'))
 
 
 def _NotifySpec(value: object) -> NotifySpec:
     data = _fields(value, _KEYS_NotifySpec)
-    if 'urlSecretRef' not in data:
-        raise Doubt
-    f_url_secret_ref = _SecretKeyRef(data['urlSecretRef'])
-    if 'onFailure' in data:
-        f_on_failure = _literal_12(data['onFailure'])
-    else:
-        f_on_failure = 'report'
-    if 'timeout' in data:
-        f_timeout = _str(data['timeout'])
-        f_timeout = rules.duration(f_timeout)
-    else:
-        f_timeout = '1m'
-    result = NotifySpec(f_url_secret_ref, f_on_failure, f_timeout)
-    return result
+    f_url_secret_ref = _SecretKeyRef(data['urlSecretRef']) if 'urlSecretRef' in data else _missing()
+    f_on_failure = _literal_13(data['onFailure']) if 'onFailure' in data else 'report'
+    f_timeout = rules.duration(_str(data['timeout'])) if 'timeout' in data else '1m'
+    return NotifySpec(f_url_secret_ref, f_on_failure, f_timeout)
 
 
 def _optional_NotifySpec(value: object) -> NotifySpec | None:
     return None if value is None else _NotifySpec(value)
 
 
-_KEYS_FinallySpec = frozenset(('cleanup', 'notify'))
-
-
 def _FinallySpec(value: object) -> FinallySpec:
     data = _fields(value, _KEYS_FinallySpec)
-    if 'cleanup' in data:
-        f_cleanup = _optional_CleanupSpec(data['cleanup'])
-    else:
-        f_cleanup = None
-    if 'notify' in data:
-        f_notify = _optional_NotifySpec(data['notify'])
-    else:
-        f_notify = None
-    result = FinallySpec(f_cleanup, f_notify)
-    return result
+    f_cleanup = _optional_CleanupSpec(data['cleanup']) if 'cleanup' in data else None
+    f_notify = _optional_NotifySpec(data['notify']) if 'notify' in data else None
+    return FinallySpec(f_cleanup, f_notify)
 
 
 def _optional_FinallySpec(value: object) -> FinallySpec | None:
     return None if value is None else _FinallySpec(value)
 
 
-_KEYS_PipelineSpec = frozenset(('image', 'timeout', 'finallyTimeout', 'serviceAccountName', 'resources', 'concurrency', 'finally'))
+def _literal_14(value: object) -> Literal['Task']:
+    if type(value) is str and value == 'Task':
+        return 'Task'
+    raise Doubt
+
+
+def _optional_literal_14(value: object) -> Literal['Task'] | None:
+    return None if value is None else _literal_14(value)
+
+
+def _literal_15(value: object) -> Literal['cluster', 'git', 'bundles', 'hub']:
+    if type(value) is str and value in ('cluster', 'git', 'bundles', 'hub'):
+        return value  # type: ignore[return-value]
+    raise Doubt
+
+
+def _optional_literal_15(value: object) -> Literal['cluster', 'git', 'bundles', 'hub'] | None:
+    return None if value is None else _literal_15(value)
+
+
+def _TaskRefSpec(value: object) -> TaskRefSpec:
+    data = _fields(value, _KEYS_TaskRefSpec)
+    f_name = rules.dns1123_subdomain(_optional_str(data['name'])) if 'name' in data else None
+    f_kind = _optional_literal_14(data['kind']) if 'kind' in data else None
+    f_resolver = _optional_literal_15(data['resolver']) if 'resolver' in data else None
+    f_params: dict[str, str] = _dict_str_str(data['params']) if 'params' in data else {}
+    return rules.one_task_ref(TaskRefSpec(f_name, f_kind, f_resolver, f_params))
+
+
+def _TaskParamValueSpec(value: object) -> TaskParamValueSpec:
+    data = _fields(value, _KEYS_TaskParamValueSpec)
+    f_param = _optional_str(data['param']) if 'param' in data else None
+    f_task = _optional_str(data['task']) if 'task' in data else None
+    f_result = _optional_str(data['result']) if 'result' in data else None
+    return rules.one_param_value(TaskParamValueSpec(f_param, f_task, f_result))
+
+
+def _dict_str_TaskParamValueSpec(value: object) -> dict[str, TaskParamValueSpec]:
+    return {_str(k): _TaskParamValueSpec(v) for k, v in _dict(value).items()}
+
+
+def _literal_16(value: object) -> Literal['in', 'notin']:
+    if type(value) is str and value in ('in', 'notin'):
+        return value  # type: ignore[return-value]
+    raise Doubt
+
+
+def _WhenSpec(value: object) -> WhenSpec:
+    data = _fields(value, _KEYS_WhenSpec)
+    f_param = _str(data['param']) if 'param' in data else _missing()
+    f_operator = _literal_16(data['operator']) if 'operator' in data else _missing()
+    f_values = _list_str(data['values']) if 'values' in data else _missing()
+    if len(f_values) < 1:
+        raise Doubt
+    return WhenSpec(f_param, f_operator, f_values)
+
+
+def _list_WhenSpec(value: object) -> list[WhenSpec]:
+    return [_WhenSpec(item) for item in _list(value)]
+
+
+def _UserTaskSpec(value: object) -> UserTaskSpec:
+    data = _fields(value, _KEYS_UserTaskSpec)
+    f_name = rules.dns1123_label(_str(data['name'])) if 'name' in data else _missing()
+    f_task_ref = _TaskRefSpec(data['taskRef']) if 'taskRef' in data else _missing()
+    f_params: dict[str, TaskParamValueSpec] = _dict_str_TaskParamValueSpec(data['params']) if 'params' in data else {}
+    f_run_after: list[str] = _list_str(data['runAfter']) if 'runAfter' in data else []
+    f_when: list[WhenSpec] = _list_WhenSpec(data['when']) if 'when' in data else []
+    f_timeout = rules.optional_duration(_optional_str(data['timeout'])) if 'timeout' in data else None
+    if 'retries' in data:
+        f_retries = _optional_int(data['retries'])
+        if f_retries is not None and (f_retries < 0 or f_retries > 10):
+            raise Doubt
+    else:
+        f_retries = None
+    return UserTaskSpec(f_name, f_task_ref, f_params, f_run_after, f_when, f_timeout, f_retries)
+
+
+def _list_UserTaskSpec(value: object) -> list[UserTaskSpec]:
+    return [_UserTaskSpec(item) for item in _list(value)]
 
 
 def _PipelineSpec(value: object) -> PipelineSpec:
     data = _fields(value, _KEYS_PipelineSpec)
-    if 'image' not in data:
-        raise Doubt
-    f_image = _str(data['image'])
-    f_image = rules.pinned_image(f_image)
-    if 'timeout' in data:
-        f_timeout = _str(data['timeout'])
-        f_timeout = rules.duration(f_timeout)
-    else:
-        f_timeout = '8h30m'
-    if 'finallyTimeout' in data:
-        f_finally_timeout = _str(data['finallyTimeout'])
-        f_finally_timeout = rules.duration(f_finally_timeout)
-    else:
-        f_finally_timeout = '10m'
-    if 'serviceAccountName' in data:
-        f_service_account_name = _optional_str(data['serviceAccountName'])
-        f_service_account_name = rules.dns1123_subdomain(f_service_account_name)
-    else:
-        f_service_account_name = None
-    if 'resources' in data:
-        f_resources = _ResourcesSpec(data['resources'])
-    else:
-        f_resources = _ResourcesSpec({})
-    if 'concurrency' in data:
-        f_concurrency = _optional_ConcurrencySpec(data['concurrency'])
-    else:
-        f_concurrency = None
-    if 'finally' in data:
-        f_finally_ = _optional_FinallySpec(data['finally'])
-    else:
-        f_finally_ = None
-    result = PipelineSpec(f_image, f_timeout, f_finally_timeout, f_service_account_name, f_resources, f_concurrency, f_finally_)
-    return result
-
-
-_KEYS_NamesSpec = frozenset(('listener', 'configMap', 'pipeline', 'binding', 'template', 'runPrefix'))
+    f_image = rules.pinned_image(_str(data['image'])) if 'image' in data else _missing()
+    f_timeout = rules.duration(_str(data['timeout'])) if 'timeout' in data else '8h30m'
+    f_finally_timeout = rules.duration(_str(data['finallyTimeout'])) if 'finallyTimeout' in data else '10m'
+    f_service_account_name = rules.dns1123_subdomain(_optional_str(data['serviceAccountName'])) if 'serviceAccountName' in data else None
+    f_resources = _ResourcesSpec(data['resources']) if 'resources' in data else _ResourcesSpec({})
+    f_concurrency = _optional_ConcurrencySpec(data['concurrency']) if 'concurrency' in data else None
+    f_finally_ = _optional_FinallySpec(data['finally']) if 'finally' in data else None
+    f_tasks: list[UserTaskSpec] = _list_UserTaskSpec(data['tasks']) if 'tasks' in data else []
+    return PipelineSpec(f_image, f_timeout, f_finally_timeout, f_service_account_name, f_resources, f_concurrency, f_finally_, f_tasks)
 
 
 def _NamesSpec(value: object) -> NamesSpec:
     data = _fields(value, _KEYS_NamesSpec)
-    if 'listener' in data:
-        f_listener = _optional_str(data['listener'])
-    else:
-        f_listener = None
-    if 'configMap' in data:
-        f_config_map = _optional_str(data['configMap'])
-    else:
-        f_config_map = None
-    if 'pipeline' in data:
-        f_pipeline = _optional_str(data['pipeline'])
-    else:
-        f_pipeline = None
-    if 'binding' in data:
-        f_binding = _optional_str(data['binding'])
-    else:
-        f_binding = None
-    if 'template' in data:
-        f_template = _optional_str(data['template'])
-    else:
-        f_template = None
-    if 'runPrefix' in data:
-        f_run_prefix = _optional_str(data['runPrefix'])
-        f_run_prefix = rules.run_prefix(f_run_prefix)
-    else:
-        f_run_prefix = None
-    result = NamesSpec(f_listener, f_config_map, f_pipeline, f_binding, f_template, f_run_prefix)
-    return result
-
-
-_KEYS_ObserverSpec = frozenset(('sink', 'namespaces', 'tektonNamespace', 'logTailBytes'))
+    f_listener = _optional_str(data['listener']) if 'listener' in data else None
+    f_config_map = _optional_str(data['configMap']) if 'configMap' in data else None
+    f_pipeline = _optional_str(data['pipeline']) if 'pipeline' in data else None
+    f_binding = _optional_str(data['binding']) if 'binding' in data else None
+    f_template = _optional_str(data['template']) if 'template' in data else None
+    f_run_prefix = rules.run_prefix(_optional_str(data['runPrefix'])) if 'runPrefix' in data else None
+    return NamesSpec(f_listener, f_config_map, f_pipeline, f_binding, f_template, f_run_prefix)
 
 
 def _ObserverSpec(value: object) -> ObserverSpec:
     data = _fields(value, _KEYS_ObserverSpec)
-    if 'sink' not in data:
-        raise Doubt
-    f_sink = _str(data['sink'])
-    f_sink = rules.observer_sink(f_sink)
+    f_sink = rules.observer_sink(_str(data['sink'])) if 'sink' in data else _missing()
     if 'namespaces' in data:
         f_namespaces = _optional_list_str(data['namespaces'])
         if f_namespaces is not None and len(f_namespaces) < 1:
@@ -1756,182 +1160,97 @@ def _ObserverSpec(value: object) -> ObserverSpec:
         f_namespaces = rules.namespaces(f_namespaces)
     else:
         f_namespaces = None
-    if 'tektonNamespace' in data:
-        f_tekton_namespace = _str(data['tektonNamespace'])
-        f_tekton_namespace = rules.dns1123_label(f_tekton_namespace)
-    else:
-        f_tekton_namespace = 'tekton-pipelines'
+    f_tekton_namespace = rules.dns1123_label(_str(data['tektonNamespace'])) if 'tektonNamespace' in data else 'tekton-pipelines'
     if 'logTailBytes' in data:
         f_log_tail_bytes = _int(data['logTailBytes'])
-        if f_log_tail_bytes < 0:
-            raise Doubt
-        if f_log_tail_bytes > 65536:
+        if f_log_tail_bytes < 0 or f_log_tail_bytes > 65536:
             raise Doubt
     else:
         f_log_tail_bytes = 4096
-    result = ObserverSpec(f_sink, f_namespaces, f_tekton_namespace, f_log_tail_bytes)
-    return result
+    return ObserverSpec(f_sink, f_namespaces, f_tekton_namespace, f_log_tail_bytes)
 
 
 def _optional_ObserverSpec(value: object) -> ObserverSpec | None:
     return None if value is None else _ObserverSpec(value)
 
 
-def _literal_13(value: object) -> Literal['bearer', 'basic']:
-    if type(value) is not str:
-        raise Doubt
-    if value == 'bearer':
-        return 'bearer'
-    if value == 'basic':
-        return 'basic'
+def _literal_17(value: object) -> Literal['bearer', 'basic']:
+    if type(value) is str and value in ('bearer', 'basic'):
+        return value  # type: ignore[return-value]
     raise Doubt
-
-
-_KEYS_StatusAuthSpec = frozenset(('type', 'secretRef'))
 
 
 def _StatusAuthSpec(value: object) -> StatusAuthSpec:
     data = _fields(value, _KEYS_StatusAuthSpec)
-    if 'type' not in data:
-        raise Doubt
-    f_type = _literal_13(data['type'])
-    if 'secretRef' not in data:
-        raise Doubt
-    f_secret_ref = _SecretKeyRef(data['secretRef'])
-    result = StatusAuthSpec(f_type, f_secret_ref)
-    return result
-
-
-_KEYS_StatusNetworkPolicySpec = frozenset(('fromNamespaces',))
+    f_type = _literal_17(data['type']) if 'type' in data else _missing()
+    f_secret_ref = _SecretKeyRef(data['secretRef']) if 'secretRef' in data else _missing()
+    return StatusAuthSpec(f_type, f_secret_ref)
 
 
 def _StatusNetworkPolicySpec(value: object) -> StatusNetworkPolicySpec:
     data = _fields(value, _KEYS_StatusNetworkPolicySpec)
-    if 'fromNamespaces' not in data:
-        raise Doubt
-    f_from_namespaces = _list_str(data['fromNamespaces'])
+    f_from_namespaces = _list_str(data['fromNamespaces']) if 'fromNamespaces' in data else _missing()
     if len(f_from_namespaces) < 1:
         raise Doubt
     f_from_namespaces = rules.namespaces(f_from_namespaces)
-    result = StatusNetworkPolicySpec(f_from_namespaces)
-    return result
+    return StatusNetworkPolicySpec(f_from_namespaces)
 
 
 def _optional_StatusNetworkPolicySpec(value: object) -> StatusNetworkPolicySpec | None:
     return None if value is None else _StatusNetworkPolicySpec(value)
 
 
-_KEYS_StatusApiSpec = frozenset(('auth', 'replicas', 'networkPolicy'))
-
-
 def _StatusApiSpec(value: object) -> StatusApiSpec:
     data = _fields(value, _KEYS_StatusApiSpec)
-    if 'auth' not in data:
-        raise Doubt
-    f_auth = _StatusAuthSpec(data['auth'])
+    f_auth = _StatusAuthSpec(data['auth']) if 'auth' in data else _missing()
     if 'replicas' in data:
         f_replicas = _int(data['replicas'])
-        if f_replicas < 1:
-            raise Doubt
-        if f_replicas > 10:
+        if f_replicas < 1 or f_replicas > 10:
             raise Doubt
     else:
         f_replicas = 1
-    if 'networkPolicy' in data:
-        f_network_policy = _optional_StatusNetworkPolicySpec(data['networkPolicy'])
-    else:
-        f_network_policy = None
-    result = StatusApiSpec(f_auth, f_replicas, f_network_policy)
-    return result
+    f_network_policy = _optional_StatusNetworkPolicySpec(data['networkPolicy']) if 'networkPolicy' in data else None
+    return StatusApiSpec(f_auth, f_replicas, f_network_policy)
 
 
 def _optional_StatusApiSpec(value: object) -> StatusApiSpec | None:
     return None if value is None else _StatusApiSpec(value)
 
 
-_KEYS_ObserveSpec = frozenset(('observer', 'statusApi', 'resources'))
-
-
 def _ObserveSpec(value: object) -> ObserveSpec:
     data = _fields(value, _KEYS_ObserveSpec)
-    if 'observer' in data:
-        f_observer = _optional_ObserverSpec(data['observer'])
-    else:
-        f_observer = None
-    if 'statusApi' in data:
-        f_status_api = _optional_StatusApiSpec(data['statusApi'])
-    else:
-        f_status_api = None
-    if 'resources' in data:
-        f_resources = _ResourcesSpec(data['resources'])
-    else:
-        f_resources = ResourcesSpec('20m', '96Mi', '256Mi')
-    result = ObserveSpec(f_observer, f_status_api, f_resources)
-    return result
+    f_observer = _optional_ObserverSpec(data['observer']) if 'observer' in data else None
+    f_status_api = _optional_StatusApiSpec(data['statusApi']) if 'statusApi' in data else None
+    f_resources = _ResourcesSpec(data['resources']) if 'resources' in data else ResourcesSpec('20m', '96Mi', '256Mi')
+    return ObserveSpec(f_observer, f_status_api, f_resources)
 
 
 def _optional_ObserveSpec(value: object) -> ObserveSpec | None:
     return None if value is None else _ObserveSpec(value)
 
 
-_KEYS_BenchmarkSpec = frozenset(('orchestrator', 'params', 'triggers', 'poll', 'pipeline', 'names', 'observe', 'labels'))
-
-
 def _BenchmarkSpec(value: object) -> BenchmarkSpec:
     data = _fields(value, _KEYS_BenchmarkSpec)
-    if 'orchestrator' not in data:
-        raise Doubt
-    f_orchestrator = _OrchestratorSpec(data['orchestrator'])
-    if 'params' not in data:
-        raise Doubt
-    f_params = _list_ParamSpec(data['params'])
+    f_orchestrator = _OrchestratorSpec(data['orchestrator']) if 'orchestrator' in data else _missing()
+    f_params = _list_ParamSpec(data['params']) if 'params' in data else _missing()
     if len(f_params) < 1:
         raise Doubt
-    if 'triggers' not in data:
-        raise Doubt
-    f_triggers = _TriggersSpec(data['triggers'])
-    if 'poll' in data:
-        f_poll = _PollSpec(data['poll'])
-    else:
-        f_poll = _PollSpec({})
-    if 'pipeline' not in data:
-        raise Doubt
-    f_pipeline = _PipelineSpec(data['pipeline'])
-    if 'names' in data:
-        f_names = _NamesSpec(data['names'])
-    else:
-        f_names = _NamesSpec({})
-    if 'observe' in data:
-        f_observe = _optional_ObserveSpec(data['observe'])
-    else:
-        f_observe = None
-    if 'labels' in data:
-        f_labels = _dict_str_str(data['labels'])
-    else:
-        f_labels = {}
-    result = BenchmarkSpec(f_orchestrator, f_params, f_triggers, f_poll, f_pipeline, f_names, f_observe, f_labels)
-    return result
-
-
-_KEYS_Benchmark = frozenset(('apiVersion', 'kind', 'metadata', 'spec'))
+    f_triggers = _TriggersSpec(data['triggers']) if 'triggers' in data else _missing()
+    f_poll = _PollSpec(data['poll']) if 'poll' in data else _PollSpec({})
+    f_pipeline = _PipelineSpec(data['pipeline']) if 'pipeline' in data else _missing()
+    f_names = _NamesSpec(data['names']) if 'names' in data else _NamesSpec({})
+    f_observe = _optional_ObserveSpec(data['observe']) if 'observe' in data else None
+    f_labels: dict[str, str] = _dict_str_str(data['labels']) if 'labels' in data else {}
+    return BenchmarkSpec(f_orchestrator, f_params, f_triggers, f_poll, f_pipeline, f_names, f_observe, f_labels)
 
 
 def _Benchmark(value: object) -> Benchmark:
     data = _fields(value, _KEYS_Benchmark)
-    if 'apiVersion' not in data:
-        raise Doubt
-    f_api_version = _literal_1(data['apiVersion'])
-    if 'kind' not in data:
-        raise Doubt
-    f_kind = _literal_2(data['kind'])
-    if 'metadata' not in data:
-        raise Doubt
-    f_metadata = _ObjectMeta(data['metadata'])
-    if 'spec' not in data:
-        raise Doubt
-    f_spec = _BenchmarkSpec(data['spec'])
-    result = Benchmark(f_api_version, f_kind, f_metadata, f_spec)
-    return result
+    f_api_version = _literal_1(data['apiVersion']) if 'apiVersion' in data else _missing()
+    f_kind = _literal_2(data['kind']) if 'kind' in data else _missing()
+    f_metadata = _ObjectMeta(data['metadata']) if 'metadata' in data else _missing()
+    f_spec = _BenchmarkSpec(data['spec']) if 'spec' in data else _missing()
+    return Benchmark(f_api_version, f_kind, f_metadata, f_spec)
 
 
 def validate(document: object) -> Benchmark:

@@ -18,23 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic.alias_generators import to_camel
 
 from generator.config import rules
+from generator.contract import observe as observer_env
+from generator.contract.commands import NOTIFY, SUBMIT, WAIT
+from generator.contract.orchestrator import DEFAULT_FAIL_ON, TerminalStatus
 
 API_VERSION = "benchgen.dev/v1alpha1"
 KIND = "Benchmark"
-
-# Every BatchStatus of the orchestrator (contracts/orchestrator-mlops-batch.md).
-TERMINAL_STATUSES = (
-    "COMPLETED",
-    "COMPLETED_WITH_ERRORS",
-    "COMPLETED_EMPTY",
-    "FAILED",
-    "CANCELLED",
-)
-TerminalStatus = Literal[
-    "COMPLETED", "COMPLETED_WITH_ERRORS", "COMPLETED_EMPTY", "FAILED", "CANCELLED"
-]
-
-DEFAULT_FAIL_ON: tuple[TerminalStatus, ...] = ("FAILED", "CANCELLED")
 
 # Validators are plain functions from rules.py, attached here: lite.py (the
 # plugin's pydantic-free twin, generated from these models) calls the same ones.
@@ -137,7 +126,9 @@ class OrchestratorSpec(_Model):
         description="Base URL; {namespace} is replaced by the benchmark's namespace.",
     )
     batch_endpoint: str = Field("/api/v1/mlops-batch", description="Path of the batch API.")
-    submit_timeout: Duration = Field("5m", description="Deadline for submitting, retries included.")
+    submit_timeout: Duration = Field(
+        SUBMIT.default("--timeout"), description="Deadline for submitting, retries included."
+    )
     request: list[RequestFieldSpec] = Field(
         min_length=1, description="How params map into the orchestrator's JSON body."
     )
@@ -368,7 +359,7 @@ class ScheduleSpec(_Model):
     _name = field_validator("name")(rules.dns1123_label)
     _cron = field_validator("cron")(rules.cron)
     _time_zone = field_validator("time_zone")(rules.time_zone)
-    _deadline = field_validator("starting_deadline")(rules.duration)
+    _deadline = field_validator("starting_deadline")(rules.whole_duration)
 
 
 class ReleaseProjectSpec(_Model, rules.ReleaseProjectMixin):
@@ -429,7 +420,7 @@ class ReleasesSpec(_Model):
     _cron = field_validator("cron")(rules.cron)
     _time_zone = field_validator("time_zone")(rules.time_zone)
     _api_url = field_validator("api_url")(rules.http_url)
-    _deadline = field_validator("starting_deadline")(rules.duration)
+    _deadline = field_validator("starting_deadline")(rules.whole_duration)
 
 
 class TriggersSpec(_Model):
@@ -444,19 +435,32 @@ class TriggersSpec(_Model):
 
 
 class PollSpec(_Model):
-    interval: Duration = Field("10s", description="First delay between two status polls.")
+    mode: Literal["pod", "controller"] = Field(
+        "pod",
+        description=(
+            "pod: the submit and wait Tasks run the poller, one pod per run while its"
+            " batch runs. controller: they are custom tasks (benchgen.dev/v1alpha1"
+            " Submit, Wait) that one benchgen-custom-tasks Deployment reconciles for"
+            " every run of the benchmark; no pod waits."
+        ),
+    )
+    interval: Duration = Field(
+        WAIT.default("--interval"), description="First delay between two status polls."
+    )
     max_interval: Duration = Field(
-        "5m", description="Longest delay between two polls (backoff ceiling)."
+        WAIT.default("--max-interval"),
+        description="Longest delay between two polls (backoff ceiling).",
     )
     timeout: Duration = Field(
-        "8h", description="Give up waiting after this long (final-status TIMEOUT)."
+        WAIT.default("--timeout"),
+        description="Give up waiting after this long (final-status TIMEOUT).",
     )
     fail_on: list[TerminalStatus] = Field(
         default_factory=lambda: list(DEFAULT_FAIL_ON),
         description="Terminal batch statuses that fail the wait Task.",
     )
     on_unknown_status: Literal["fail", "wait"] = Field(
-        "fail",
+        WAIT.default("--on-unknown-status"),  # type: ignore[arg-type]  # a str in the contract
         description=(
             "A status the poller does not know: fail at once, or keep waiting until the timeout."
         ),
@@ -543,13 +547,15 @@ class NotifySpec(_Model):
 
     url_secret_ref: SecretKeyRef = Field(description="Secret key holding the webhook URL.")
     on_failure: Literal["report", "fail"] = Field(
-        "report",
+        NOTIFY.default("--on-failure"),  # type: ignore[arg-type]  # a str in the contract
         description=(
             "A message that cannot be delivered: report it (the run keeps its status) or fail"
             " the run."
         ),
     )
-    timeout: Duration = Field("1m", description="All delivery attempts together.")
+    timeout: Duration = Field(
+        NOTIFY.default("--timeout"), description="All delivery attempts together."
+    )
 
     _timeout = field_validator("timeout")(rules.duration)
 
@@ -559,6 +565,73 @@ class FinallySpec(_Model):
 
     cleanup: CleanupSpec | None = None
     notify: NotifySpec | None = None
+
+
+class TaskRefSpec(_Model):
+    """The user's Task: one in the namespace by name, or a pinned resolver reference."""
+
+    name: str | None = Field(
+        None, description="A Task in the benchmark's namespace (set 'kind: Task' or leave it out)."
+    )
+    kind: Literal["Task"] | None = Field(None, description="Only Task (with 'name').")
+    resolver: Literal["cluster", "git", "bundles", "hub"] | None = Field(
+        None,
+        description=(
+            "Tekton remote resolution, pinned: cluster (name, kind, namespace), git (revision"
+            " a full commit SHA), bundles (bundle by @sha256 digest), hub (a version)."
+        ),
+    )
+    params: dict[str, str] = Field(
+        default_factory=dict,
+        description="The resolver's params as Tekton's resolver documentation names them.",
+    )
+
+    _name = field_validator("name")(rules.dns1123_subdomain)
+    _one = model_validator(mode="after")(rules.one_task_ref)
+
+
+class TaskParamValueSpec(_Model):
+    """Where a param of the user's Task gets its value: never free text."""
+
+    param: str | None = Field(None, description="A param of spec.params: $(params.<param>).")
+    task: str | None = Field(
+        None, description="An earlier task (a user task, submit or wait) whose result it is."
+    )
+    result: str | None = Field(None, description="The result of 'task': $(tasks.<t>.results.<r>).")
+
+    _one = model_validator(mode="after")(rules.one_param_value)
+
+
+class WhenSpec(_Model):
+    """Run the task only when a param's value is (or is not) one of the values."""
+
+    param: str = Field(description="A param of spec.params.")
+    operator: Literal["in", "notin"]
+    values: list[str] = Field(min_length=1)
+
+
+class UserTaskSpec(_Model):
+    """One of the user's own Tasks in the Pipeline, after submit and wait in config order."""
+
+    name: str = Field(description="Pipeline task name (DNS-1123 label), unique in the Pipeline.")
+    task_ref: TaskRefSpec
+    params: dict[str, TaskParamValueSpec] = Field(
+        default_factory=dict,
+        description="Task param name -> {param: <config param>} or {task: <t>, result: <r>}.",
+    )
+    run_after: list[str] = Field(
+        default_factory=list, description="Tasks this one runs after: user tasks, submit, wait."
+    )
+    when: list[WhenSpec] = Field(
+        default_factory=list, description="Run only when every expression holds; else skipped."
+    )
+    timeout: str | None = Field(
+        None, description="Timeout of the task's TaskRun (Go duration: 30s, 5m, 1h30m)."
+    )
+    retries: int | None = Field(None, ge=0, le=10, description="Retries after a failed attempt.")
+
+    _name = field_validator("name")(rules.dns1123_label)
+    _timeout = field_validator("timeout")(rules.optional_duration)
 
 
 class PipelineSpec(_Model):
@@ -584,6 +657,14 @@ class PipelineSpec(_Model):
     )
     finally_: FinallySpec | None = Field(
         None, alias="finally", description="Clean-up and notification after every run."
+    )
+
+    tasks: list[UserTaskSpec] = Field(
+        default_factory=list,
+        description=(
+            "Your own Tasks, after submit and wait in config order; their params come from"
+            " spec.params or earlier tasks' results."
+        ),
     )
 
     _durations = field_validator("timeout", "finally_timeout")(rules.duration)
@@ -625,12 +706,13 @@ class ObserverSpec(_Model):
         None, min_length=1, description="Namespaces to watch; default: the benchmark's."
     )
     tekton_namespace: str = Field(
-        "tekton-pipelines", description="Where Tekton's config-events lives (sink 'tekton')."
+        observer_env.DEFAULT_TEKTON_NAMESPACE,
+        description="Where Tekton's config-events lives (sink 'tekton').",
     )
     log_tail_bytes: int = Field(
-        4096,
+        observer_env.DEFAULT_LOG_TAIL_BYTES,
         ge=0,
-        le=65536,
+        le=observer_env.MAX_TAIL_BYTES,
         description=(
             "Size of the step log tail in step events; 0 sends no logs (no pods/log access)."
         ),

@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-# Annotations only: the plugin's fast path passes lite.py's pydantic-free twins.
-TYPE_CHECKING = False  # typing costs start-up time on the plugin's cold path
+TYPE_CHECKING = False  # not typing's (a cold-start cost); lite.py's twins stand in for models
 if TYPE_CHECKING:
     from generator.config.models import AcceptedEventSpec, Benchmark, ScheduleSpec
 
@@ -78,6 +77,7 @@ class Names(NamedTuple):
     broker_config: str
     observer: str
     status: str
+    custom_tasks: str  # poll.mode controller: its Deployment, ServiceAccount, Role, binding
     observer_tekton_role: str  # its Roles away from home: see observer_role
     task_cleanup: str
     task_notify: str
@@ -88,6 +88,7 @@ class Names(NamedTuple):
     uses_cloud_events: bool = False
     uses_observer: bool = False
     uses_status: bool = False
+    uses_custom_tasks: bool = False
 
     @property
     def event_id_room(self) -> int:
@@ -165,6 +166,8 @@ class Names(NamedTuple):
             out.append((self.observer, "metadata.name", "dns1123"))
         if self.uses_status:
             out.append((self.status, "metadata.name", "dns1035"))
+        if self.uses_custom_tasks:
+            out.append((self.custom_tasks, "metadata.name", "dns1123"))
         return out
 
 
@@ -215,6 +218,7 @@ def build_names(bench: Benchmark, namespace: str) -> Names:
         broker_config=f"{base}-broker-config",
         observer=f"{base}-observer",
         status=f"{base}-status",
+        custom_tasks=f"{base}-custom-tasks",
         observer_tekton_role=f"benchgen-{namespace}-{base}-observer",
         task_cleanup=f"{base}-cleanup",
         task_notify=f"{base}-notify",
@@ -224,6 +228,7 @@ def build_names(bench: Benchmark, namespace: str) -> Names:
         uses_cloud_events=cloud_events is not None,
         uses_observer=observe is not None and observe.observer is not None,
         uses_status=observe is not None and observe.status_api is not None,
+        uses_custom_tasks=bench.spec.poll.mode == "controller",
         labels=dict(sorted(labels.items())),
     )
 

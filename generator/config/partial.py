@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from generator.config import checks
-from generator.config.names import resolve_namespace
+from generator.config.names import Names, build_names, resolve_namespace
 from generator.config.paths import Loc
 
 # Rounds of setting aside before giving up (each round handles every error pydantic
@@ -43,7 +43,8 @@ def check(document: dict[str, Any], broken: list[Broken], namespace: str | None)
     reads = _Reads()
     watched: Any = _Watched(bench, (), reads)  # stands in for the model
     findings: list[Any] = []
-    for run in checks.every_check(watched, ns):
+    names: Any = _WatchedNames(watched, ns)  # stands in for Names
+    for run in checks.every_check(watched, names):
         reads.values.clear()
         reads.shapes.clear()
         found = list(run())
@@ -268,6 +269,18 @@ class _Watched:
             return types.MethodType(attribute, self)
         self._reads.values.add(self._path)  # anything else: the model as a whole
         return getattr(model, name)
+
+
+class _WatchedNames:
+    """Names derived anew on each read: what a name comes from counts as read by the check."""
+
+    def __init__(self, watched: Any, namespace: str) -> None:
+        self._watched = watched
+        self.namespace = namespace  # the caller's, not read from the model
+
+    def __getattr__(self, name: str) -> Any:
+        names: Names = build_names(self._watched, self.namespace)
+        return getattr(names, name)
 
 
 class _WatchedList:

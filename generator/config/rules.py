@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import re
 
-from generator.config import kube, patterns
-from generator.config.durations import parse_duration
+from generator.config import patterns
+from generator.contract import names as kube
+from generator.contract.durations import parse_duration, whole_seconds
 
 TYPE_CHECKING = False  # importing typing costs start-up time the plugin must not pay
 if TYPE_CHECKING:
@@ -52,6 +53,26 @@ if TYPE_CHECKING:
         @property
         def broker_class(self) -> str: ...
 
+    class _TaskRefLike(Protocol):
+        @property
+        def name(self) -> str | None: ...
+        @property
+        def kind(self) -> str | None: ...
+        @property
+        def resolver(self) -> str | None: ...
+        @property
+        def params(self) -> dict[str, str]: ...
+
+    class _ValueLike(Protocol):
+        @property
+        def param(self) -> str | None: ...
+        @property
+        def task(self) -> str | None: ...
+        @property
+        def result(self) -> str | None: ...
+
+    _TaskRef = TypeVar("_TaskRef", bound=_TaskRefLike)
+    _Value = TypeVar("_Value", bound=_ValueLike)
     _Sink = TypeVar("_Sink", bound=_SinkLike)
     _Broker = TypeVar("_Broker", bound=_BrokerLike)
     _Accepted = TypeVar("_Accepted", bound="AcceptedEventMixin")
@@ -70,6 +91,8 @@ if TYPE_CHECKING:
     _Target = TypeVar("_Target", bound=_TargetLike)
 
 _PARAM_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+# Stricter than contract.signing.source_problem (CEL field names, no RFC 9110 symbols), but it
+# accepts benchgen-poller's reserved headers, which a listener reads from any caller.
 _BODY_SOURCE = re.compile(r"body(\.[A-Za-z_][A-Za-z0-9_]*)+")
 _HEADER_SOURCE = re.compile(r"header\.[A-Za-z0-9][A-Za-z0-9-]*")
 _JSON_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
@@ -83,7 +106,6 @@ _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _URL = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s{}]*)?")
 _ENDPOINT = re.compile(r"/[A-Za-z0-9._~/-]*")
 _QUANTITY = re.compile(r"[0-9]+(\.[0-9]+)?(m|k|M|G|Ki|Mi|Gi)?")
-_KIND = re.compile(r"[A-Z][A-Za-z0-9]*")
 _ABSOLUTE_URL = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/\S*)?")
 _RUN_PREFIX = re.compile(r"[a-z][-a-z0-9]*")
 _EVENT_ATTRIBUTE = re.compile(r"[\x21-\x7e]+")
@@ -105,6 +127,18 @@ RESERVED_EVENT_PREFIXES = {
 
 def duration(value: str) -> str:
     parse_duration(value)
+    return value
+
+
+def optional_duration(value: _Text) -> _Text:
+    if value is not None:
+        parse_duration(value)
+    return value
+
+
+def whole_duration(value: str) -> str:
+    """A duration Kubernetes keeps in whole seconds (a CronJob's startingDeadlineSeconds)."""
+    whole_seconds(value)
     return value
 
 
@@ -310,14 +344,12 @@ def pinned_image(value: str) -> str:
 
 
 def object_kind(value: str) -> str:
-    if not _KIND.fullmatch(value):
-        raise ValueError(f"{value!r} is not a Kubernetes kind (e.g. Service)")
+    _kube(kube.kind_problem(value))
     return value
 
 
 def channel_kind(value: str) -> str:
-    if not _KIND.fullmatch(value):
-        raise ValueError(f"{value!r} is not a Kubernetes kind (e.g. KafkaChannel)")
+    _kube(kube.kind_problem(value, "KafkaChannel"))
     return value
 
 
@@ -386,8 +418,6 @@ _CRON_FIELDS = (
 )
 _TIME_ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*")
 _REPO = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+")
-_API_VERSION = re.compile(r"([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?v[0-9]+((alpha|beta)[0-9]+)?")
-_PLURAL = re.compile(r"[a-z][a-z0-9]*")
 
 
 def _cron_number(text: str, name: str, low: int, high: int, words: tuple[str, ...]) -> int | str:
@@ -505,14 +535,13 @@ def http_url(value: str) -> str:
 
 
 def api_version(value: str) -> str:
-    if not _API_VERSION.fullmatch(value):
-        raise ValueError(f"{value!r} is not an apiVersion like v1 or group/v1")
+    _kube(kube.api_version_problem(value))
     return value
 
 
 def resource_plural(value: _Text) -> _Text:
-    if value is not None and not _PLURAL.fullmatch(value):
-        raise ValueError(f"{value!r} is not a resource name like helmreleases")
+    if value is not None:
+        _kube(kube.plural_problem(value))
     return value
 
 
@@ -690,3 +719,30 @@ def cleanup_selects(target: _Target) -> _Target:
     if target.namespace and target.namespace_from_param:
         raise ValueError("set 'namespace' or 'namespaceFromParam', not both")
     return target
+
+
+def one_task_ref(ref: _TaskRef) -> _TaskRef:
+    """A Task in the namespace (name, kind) or a resolver reference (resolver, params)."""
+    if (ref.name is None) == (ref.resolver is None):
+        raise ValueError(
+            "set 'name' (a Task in the benchmark's namespace) or 'resolver' with 'params'"
+            " (cluster, git, bundles, hub), not both"
+        )
+    if ref.name is not None and ref.params:
+        raise ValueError("'params' go with 'resolver'; a Task named by 'name' takes none")
+    if ref.resolver is not None and ref.kind is not None:
+        raise ValueError("'kind' goes with 'name'; a resolver takes the kind in 'params'")
+    return ref
+
+
+def one_param_value(value: _Value) -> _Value:
+    """A config param ({param}) or an earlier task's result ({task, result}); no free text."""
+    if value.param is not None:
+        if value.task is not None or value.result is not None:
+            raise ValueError("set 'param', or 'task' and 'result', not both")
+    elif value.task is None or value.result is None:
+        raise ValueError(
+            "set 'param' (a param of spec.params) or both 'task' and 'result' (a result of an"
+            " earlier task)"
+        )
+    return value

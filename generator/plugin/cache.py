@@ -69,32 +69,28 @@ def key(mode: str, data: bytes, version: str) -> str:
 def plain_name(version: str, data: bytes) -> str:
     """The name of a plain entry: what the plugin's shell shim looks up (install.py).
 
-    The shim hashes the config file with `sha256sum` and puts the version it
-    was installed with in front; it cannot read the source signature, so a
-    plain entry is only served while no compiler file changed after it was
-    written (`find -cnewer`, see install.py).
+    A plain entry is two files, ``<name>.err`` (stderr: the warnings, often
+    empty) and ``<name>.out`` (stdout). The shim hashes the config file with
+    `sha256sum` and puts the version it was installed with in front; it cannot
+    read the source signature, so it serves an entry only while no compiler
+    file changed after either file was written (`find -cnewer`, see install.py).
+    A shim installed before stderr was stored looks up ``<name>`` alone, which
+    is no longer written: it runs Python, never prints stdout without warnings.
     """
     return f"plain-{version}-{_sha256(data).hexdigest()}"
 
 
-def put_plain(directory: str, name: str, stdout: bytes, written_at_ns: int) -> None:
-    """Store stdout alone, dated ``written_at_ns`` (when rendering started).
+def put_plain(directory: str, name: str, stdout: bytes, stderr: bytes, written_at_ns: int) -> None:
+    """Store stderr, then stdout, both dated ``written_at_ns`` (when rendering started).
 
-    The shim serves it only while every compiler file's ctime is older than
-    this date, so a file changed during the render makes the entry stale at once.
+    The shim serves them only while every compiler file's ctime is older than
+    both dates, so a file changed during the render makes the entry stale at
+    once, and a ``.err`` left by a render of another compiler is never paired
+    with this ``.out``. stderr is written even when empty, and first: a shim
+    that finds ``.out`` finds the ``.err`` of this render or of a later one.
     """
-    tmp = os.path.join(directory, f".tmp-{os.getpid()}-{name}")
-    try:
-        os.makedirs(directory, exist_ok=True)
-        with open(tmp, "wb") as out:
-            out.write(stdout)
-        os.utime(tmp, ns=(written_at_ns, written_at_ns))  # rename keeps the date
-        os.replace(tmp, os.path.join(directory, name))
-    except OSError:
-        try:  # noqa: SIM105 - contextlib would cost start-up time
-            os.unlink(tmp)
-        except OSError:
-            pass
+    if _write(directory, name + ".err", stderr, written_at_ns):
+        _write(directory, name + ".out", stdout, written_at_ns)
 
 
 def get(directory: str, name: str) -> tuple[bytes, bytes] | None:
@@ -112,15 +108,24 @@ def get(directory: str, name: str) -> tuple[bytes, bytes] | None:
 
 
 def put(directory: str, name: str, stdout: bytes, stderr: bytes) -> None:
-    """Store an answer atomically (write, then rename); an unwritable cache is skipped."""
+    """Store an answer (its stderr's length, stderr, stdout) in one entry."""
+    _write(directory, name, b"%d\n" % len(stderr) + stderr + stdout)
+
+
+def _write(directory: str, name: str, data: bytes, written_at_ns: int | None = None) -> bool:
+    """Write an entry atomically (write, then rename); an unwritable cache is skipped (False)."""
     tmp = os.path.join(directory, f".tmp-{os.getpid()}-{name}")
     try:
         os.makedirs(directory, exist_ok=True)
         with open(tmp, "wb") as out:
-            out.write(b"%d\n" % len(stderr) + stderr + stdout)
+            out.write(data)
+        if written_at_ns is not None:
+            os.utime(tmp, ns=(written_at_ns, written_at_ns))  # rename keeps the date
         os.replace(tmp, os.path.join(directory, name))
     except OSError:
         try:  # noqa: SIM105 - contextlib would cost start-up time
             os.unlink(tmp)
         except OSError:
             pass
+        return False
+    return True

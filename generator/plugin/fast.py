@@ -61,9 +61,10 @@ def answer(mode: str, data: bytes, path: str = "") -> int:
     sys.stdout.buffer.write(out)
     if code == 0 and directory:
         cache.put(directory, name, out, messages)
-        if mode == "exec" and not messages:
+        if mode == "exec":
             # What the shell shim serves without starting Python (install.py).
-            cache.put_plain(directory, cache.plain_name(__version__, data), out, started)
+            plain = cache.plain_name(__version__, data)
+            cache.put_plain(directory, plain, out, messages, started)
     return code
 
 

@@ -15,10 +15,12 @@ warm build without starting Python at all: Python's start-up alone (~15 ms)
 is most of a cache hit, and kustomize's exec of any plugin already costs
 ~10 ms, which leaves no room under the 20 ms warm target. The shell looks up
 the "plain" entry the last render left for exactly these config bytes and
-this version (cache.plain_name), and serves it only while no file of the
-compiler has a ctime newer than the entry (ctime cannot be set back, so an
-edit, a reinstall or an extracted old file all count). Anything else, a miss
-included, execs Python, which checks the full key.
+this version (cache.plain_name: its stderr, the warnings, and its stdout),
+and serves it only while no file of the compiler has a ctime newer than the
+entry (ctime cannot be set back, so an edit, a reinstall or an extracted old
+file all count; directories do not, so a removed file alone goes unseen).
+It prints the stored stderr, then the stdout, as Python would. Anything else,
+a miss included, execs Python, which checks the full key.
 """
 
 from __future__ import annotations
@@ -76,18 +78,25 @@ _HEADER = (
 
 
 # The shell fast path (see the module docstring). $1 is the config file
-# kustomize wrote; the entry name and the pruned directories match cache.py.
-# A cat that cannot open the entry (removed meanwhile) wrote nothing: Python answers.
+# kustomize wrote; the entry names and the pruned directories match cache.py.
+# Stale: any file (not a directory: creating __pycache__ changes its parent's
+# ctime) with a ctime newer than .out or .err; a find that fails counts as stale.
+# The group opens .out on fd 3 before writing anything: if that fails (removed
+# meanwhile), nothing was written and Python answers; once it is open, the shell
+# exits with cat's status whatever happens, so stdout is never written twice, and
+# a rewrite (rename) of .out meanwhile cannot mix two files. Inside the group fd 2
+# is /dev/null (the shell's own message if the open fails) and fd 4 is stderr.
 _SHELL_HIT = """\
 if [ $# -eq 1 ] && [ -z "${{BENCHGEN_NO_CACHE-}}" ] && [ -r "$1" ]; then
   d=${{BENCHGEN_CACHE_DIR:-}}
   if [ -z "$d" ]; then
     d=${{XDG_CACHE_HOME:-${{HOME-/nonexistent}}/.cache}}/benchgen/render
   fi
-  h=$(sha256sum < "$1") && e="$d/plain-{version}-${{h%% *}}" && [ -f "$e" ] &&
-    [ -z "$(find {package} \\( -name __pycache__ -o -name runtime \\) -prune \\
-            -o -cnewer "$e" -print -quit)" ] &&
-    cat "$e" 2>/dev/null && exit 0
+  h=$(sha256sum < "$1") && e="$d/plain-{version}-${{h%% *}}" &&
+    [ -f "$e.out" ] && [ -f "$e.err" ] &&
+    s=$(find {package} \\( -name __pycache__ -o -name runtime \\) -prune -o ! -type d \\
+        \\( -cnewer "$e.out" -o -cnewer "$e.err" \\) -print -quit 2>/dev/null) && [ -z "$s" ] &&
+    {{ {{ [ ! -s "$e.err" ] || cat "$e.err" >&4; cat <&3; exit; }} 3<"$e.out"; }} 4>&2 2>/dev/null
 fi
 """
 

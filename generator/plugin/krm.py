@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.config import fastload
-from generator.config.load import load_node, load_resource_list, plain_document
+from generator.config.fullload import load_resource_list
+from generator.config.load import load
 from generator.errors import ConfigError, Problem
 from generator.render.emit import dump_round_trip
-from generator.render.pipeline import render_built
+from generator.render.output import render
 
 PATH_ANNOTATIONS = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")
 
@@ -66,14 +66,10 @@ def run_krm(data: bytes) -> tuple[int, bytes, bytes]:
         return _failed(
             items, [Problem("stdin", 0, 0, "functionConfig", "missing: it must be the Benchmark")]
         )
-    document = plain_document(function_config)
-    bench = None if document is None else fastload.load_document(document)
-    if bench is None:  # not surely valid: the full loader decides and words the problems
-        try:
-            bench = load_node(function_config, source)
-        except ConfigError as err:
-            return _failed(items, err.problems)
-    rendered = render_built(bench)
+    try:
+        rendered = render(load(function_config, source))
+    except ConfigError as err:
+        return _failed(items, err.problems)
     results = [
         _result(Problem(source, 0, 0, "", warning), severity="warning")
         for warning in rendered.warnings

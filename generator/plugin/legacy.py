@@ -8,8 +8,9 @@ non-zero exit, which kustomize reports with the plugin's message.
 
 from __future__ import annotations
 
+from generator.config.load import load
 from generator.errors import ConfigError
-from generator.render.pipeline import render_bytes
+from generator.render.output import render
 
 # kustomize hands us a temporary copy of the config, whose name changes on
 # every build; problems are reported against this fixed name instead (the
@@ -21,7 +22,7 @@ def run_exec(path: str, data: bytes) -> tuple[int, bytes, bytes]:
     """(exit code, stdout, stderr) for one plugin call; never reads the cluster."""
     del path  # only its content matters (see CONFIG_NAME)
     try:
-        rendered = render_bytes(data, CONFIG_NAME)
+        rendered = render(load(data, CONFIG_NAME))
     except ConfigError as err:
         lines = "".join(f"{p}\n" for p in err.problems)
         return 2, b"", lines.encode()

@@ -1,8 +1,9 @@
 """HTTP listeners that hostile clients cannot exhaust: aiohttp's server with its
 limits set, a deadline for receiving each request, and a cap on connections.
 
-Every listener of the runtime goes through here: ``serve``'s API port, and the
-probes' port of ``serve`` and ``observe`` (``ProbeServer``: its own thread, event
+Every listener of the runtime goes through here: ``serve``'s and ``event-key``'s
+ports (a :class:`Service` each, run by :func:`serve_until_stopped`), and the
+probes' port of those and ``observe`` (``ProbeServer``: its own thread, event
 loop, connections and cap, so the kubelet's probes never wait behind a client).
 
 What a connection can cost before its request has been authenticated:
@@ -26,18 +27,29 @@ import asyncio
 import contextlib
 import json
 import logging
+import signal
 import sys
 import threading
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
+from generator.contract.env import HEALTH_PORT
+from generator.runtime.errors import InputError
+
 MAX_LINE = 8190  # request line, and one header line (aiohttp's default)
 MAX_HEADERS = 64  # curl sends 4; an ingress and a mesh add 10-20
 RETRY_AFTER = "5"
 SERVER = "benchgen"
+# The loop notes the time every HEARTBEAT; the probes fail once it is older than
+# STALLED (a loop that no longer turns answers nobody: restart the pod).
+HEARTBEAT = 1.0
+STALLED = 10.0
+# After SIGTERM: how long requests in flight may finish.
+SHUTDOWN_GRACE = 5.0
 
 Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 
@@ -219,3 +231,92 @@ class ProbeServer:
             return web.Response(status=404, text="not found\n")
         ok = check()
         return web.Response(status=200 if ok else 503, text="ok\n" if ok else "not ready\n")
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class Service:
+    """A port's handler skeleton (serve's API, event-key): one log line per
+    request, the requests in flight counted for the shutdown, and a heartbeat
+    that the probes check. Subclasses answer in ``route``."""
+
+    name = ""  # the command, in the start and stop lines
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.beat = time.monotonic()
+
+    def responsive(self) -> bool:
+        """The probes' check (from their thread): this loop turned recently."""
+        return time.monotonic() - self.beat < STALLED
+
+    async def heartbeat(self) -> None:
+        while True:
+            self.beat = time.monotonic()
+            await asyncio.sleep(HEARTBEAT)
+
+    async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        self.in_flight += 1
+        response: web.StreamResponse | None = None
+        note = ""
+        try:
+            response, note = await self.route(request)
+            return response
+        finally:
+            self.in_flight -= 1
+            # One line per request; the Authorization header is never logged.
+            status = response.status if response is not None else "-"
+            log(f'{request.remote} "{request.method} {request.raw_path}" {status} {note}'.rstrip())
+
+    async def route(self, request: web.BaseRequest) -> tuple[web.StreamResponse, str]:
+        """The answer, and a note for the log line."""
+        raise NotImplementedError
+
+    def unfinished(self) -> int:
+        """The requests in flight that a shutdown waits for."""
+        return self.in_flight
+
+    async def shutdown(self) -> None:
+        """After SIGTERM (no new connections): let requests in flight finish,
+        for SHUTDOWN_GRACE at most."""
+        deadline = time.monotonic() + SHUTDOWN_GRACE
+        while self.unfinished() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+
+
+async def serve_until_stopped(
+    service: Service,
+    listener: Listener,
+    port: int,
+    health_port: int,
+    banner: str,
+    stop: asyncio.Event | None = None,
+) -> int:
+    """Serve ``service`` on ``port`` and its probes (``/health``) on ``health_port``
+    until ``stop`` (SIGTERM/SIGINT when not given); 0. A port that cannot be
+    listened on is bad configuration (InputError)."""
+    try:
+        server = await start_listener(listener, port)
+    except OSError as exc:
+        raise InputError(f"cannot listen on port {port}: {exc}") from None
+    try:
+        probes = ProbeServer(health_port, {"/health": service.responsive}).start()
+    except OSError as exc:
+        server.close()
+        raise InputError(f"cannot listen on {HEALTH_PORT} {health_port}: {exc}") from None
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+    heartbeat = asyncio.create_task(service.heartbeat())
+    log(f"benchgen-poller {service.name}: listening on :{port} (probes :{health_port}), {banner}")
+    await stop.wait()
+    log(f"benchgen-poller {service.name}: stopping")
+    server.close()  # no new connections
+    await service.shutdown()
+    probes.stop()
+    heartbeat.cancel()
+    return 0

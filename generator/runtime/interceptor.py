@@ -8,7 +8,7 @@ The CloudEvents listener calls it after its CEL checks, as the namespaced
 
 - ``Ce-Source`` and ``Ce-Id`` each present once and non-empty:
   ``{"extensions": {"cloudevent_key": <key>}, "continue": true}``, the key of
-  ``generator.event_key`` (32 hex digits of SHA-256 of the pair);
+  ``generator.contract.event_key`` (32 hex digits of SHA-256 of the pair);
 - otherwise ``{"continue": false, "status": {"code": 3, "message": ...}}``
   (3 is gRPC's InvalidArgument, as Triggers' own interceptors answer).
 
@@ -27,11 +27,9 @@ their own.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
-import os
-import signal
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -39,20 +37,23 @@ from typing import Any
 
 from aiohttp import web
 
-from generator.event_key import EXTENSION, ID_HEADER, SOURCE_HEADER, event_key
-from generator.runtime.bounded_http import Listener, ProbeServer, json_response, start_listener
-from generator.runtime.errors import InputError
+from generator.contract import env as var
+from generator.contract.commands import EVENT_KEY
+from generator.contract.event_key import EXTENSION, ID_HEADER, KEY_LENGTH, SOURCE_HEADER, event_key
+from generator.runtime.args import env_help
+from generator.runtime.bounded_http import (
+    Listener,
+    Service,
+    json_response,
+    log,
+    serve_until_stopped,
+)
+from generator.runtime.clock import Clock
+from generator.runtime.env import number, ports
+from generator.runtime.errors import InputError, PermanentError
 
-DEFAULT_PORT = 8080
-DEFAULT_HEALTH_PORT = 8081
-# An InterceptorRequest carries the event's data as a JSON string: 1 MiB holds
-# any event a Kafka-backed Broker delivers by default (1 MB messages).
-DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024
 MAX_CONNECTIONS = 32  # with the body cap: well under the container's memory limit
 REQUEST_DEADLINE = 10.0  # connect to the end of the headers; and again for the body
-SHUTDOWN_GRACE = 5.0
-HEARTBEAT = 1.0
-STALLED = 10.0
 INVALID_ARGUMENT = 3  # google.rpc.Code, as Triggers' interceptors use it
 LOG_VALUE_CHARS = 120
 
@@ -68,39 +69,18 @@ class KeyConfig:
 def load_config(env: Mapping[str, str]) -> KeyConfig:
     """The BENCHGEN_* env of ``event-key``; InputError (exit 2) with every problem."""
     problems: list[str] = []
-    port = _number(env, "BENCHGEN_PORT", DEFAULT_PORT, 1, 65535, problems)
-    health_port = _number(env, "BENCHGEN_HEALTH_PORT", DEFAULT_HEALTH_PORT, 1, 65535, problems)
-    if port == health_port:
-        problems.append(
-            f"BENCHGEN_HEALTH_PORT {health_port} is BENCHGEN_PORT: the probes need a port of"
-            " their own"
-        )
-    max_bytes = _number(
-        env,
-        "BENCHGEN_MAX_REQUEST_BYTES",
-        DEFAULT_MAX_REQUEST_BYTES,
-        1024,
-        64 * 1024 * 1024,
-        problems,
+    port, health_port = ports(env, EVENT_KEY, problems)
+    # The default, 1 MiB, holds any event a Kafka-backed Broker delivers by default
+    # (1 MB messages): an InterceptorRequest carries the event's data as a JSON string.
+    max_bytes = number(
+        env, EVENT_KEY, var.MAX_REQUEST_BYTES, problems, low=1024, high=64 * 1024 * 1024
     )
     if problems:
         raise InputError("; ".join(problems))
     return KeyConfig(port, health_port, max_bytes)
 
 
-def _number(
-    env: Mapping[str, str], name: str, default: int, low: int, high: int, problems: list[str]
-) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    if raw.isdigit() and low <= int(raw) <= high:
-        return int(raw)
-    problems.append(f"{name} {raw!r} is not a number in {low}..{high}")
-    return default
-
-
-class BadRequest(ValueError):
+class BadRequest(PermanentError):
     """The request is not an InterceptorRequest."""
 
 
@@ -143,33 +123,14 @@ def _short(value: object) -> str:
     return text if len(text) <= LOG_VALUE_CHARS else text[:LOG_VALUE_CHARS] + "..."
 
 
-class _Interceptor:
+class _Interceptor(Service):
+    name = "event-key"
+
     def __init__(self, config: KeyConfig) -> None:
+        super().__init__()
         self.config = config
-        self.in_flight = 0
-        self.beat = time.monotonic()
 
-    def responsive(self) -> bool:
-        return time.monotonic() - self.beat < STALLED
-
-    async def heartbeat(self) -> None:
-        while True:
-            self.beat = time.monotonic()
-            await asyncio.sleep(HEARTBEAT)
-
-    async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
-        self.in_flight += 1
-        note = ""
-        response: web.StreamResponse | None = None
-        try:
-            response, note = await self._route(request)
-            return response
-        finally:
-            self.in_flight -= 1
-            status = response.status if response is not None else "-"
-            log(f'{request.remote} "{request.method} {request.raw_path}" {status} {note}'.rstrip())
-
-    async def _route(self, request: web.BaseRequest) -> tuple[web.Response, str]:
+    async def route(self, request: web.BaseRequest) -> tuple[web.StreamResponse, str]:
         if request.method != "POST":
             return json_response(405, {"error": "POST only"}, {"Allow": "POST"}), ""
         if request.rel_url.path != "/":
@@ -183,7 +144,7 @@ class _Interceptor:
         try:
             decoded = json.loads(body)
             result = answer(decoded)
-        except (ValueError, RecursionError) as exc:  # JSONDecodeError, BadRequest
+        except (ValueError, RecursionError, BadRequest) as exc:  # JSONDecodeError too
             message = str(exc) if isinstance(exc, BadRequest) else "the body is not JSON"
             return json_response(400, {"error": f"not an InterceptorRequest: {message}"}), ""
         if result["continue"]:
@@ -202,7 +163,7 @@ class _Interceptor:
         limit = self.config.max_request_bytes
         return json_response(
             413,
-            _refuse(f"the InterceptorRequest is over {limit} bytes (BENCHGEN_MAX_REQUEST_BYTES)"),
+            _refuse(f"the InterceptorRequest is over {limit} bytes ({var.MAX_REQUEST_BYTES})"),
         )
 
     @staticmethod
@@ -234,14 +195,23 @@ class _BodyDeadline(Listener):
             return json_response(408, {"error": "the request did not arrive in time"})
 
 
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+DESCRIPTION = (
+    "Answer the CloudEvents EventListener's InterceptorRequests (POST /) with"
+    f" extensions.{EXTENSION}: {KEY_LENGTH} hex digits of SHA-256 over the event's"
+    f" {SOURCE_HEADER} and {ID_HEADER} (length-prefixed), so the same event always names the"
+    " same run and the same id from another source names another; continue false without"
+    f" both headers. Stateless. {env_help(EVENT_KEY)}. Exit 2 on bad configuration,"
+    " 0 after SIGTERM."
+)
 
 
-def run_event_key(env: Mapping[str, str] | None = None) -> int:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """No flags: the Deployment configures it through env (load_config)."""
+
+
+def run(args: argparse.Namespace, env: Mapping[str, str], clock: Clock) -> int:
     """Serve until SIGTERM/SIGINT; exit 0. Bad config: InputError (exit 2)."""
-    config = load_config(os.environ if env is None else env)
-    return asyncio.run(serve(config))
+    return asyncio.run(serve(load_config(env)))
 
 
 async def serve(config: KeyConfig, stop: asyncio.Event | None = None) -> int:
@@ -250,33 +220,7 @@ async def serve(config: KeyConfig, stop: asyncio.Event | None = None) -> int:
     listener = _BodyDeadline(
         interceptor.handle, max_connections=MAX_CONNECTIONS, deadline=config.request_deadline
     )
-    try:
-        server = await start_listener(listener, config.port)
-    except OSError as exc:
-        raise InputError(f"cannot listen on port {config.port}: {exc}") from None
-    try:
-        probes = ProbeServer(config.health_port, {"/health": interceptor.responsive}).start()
-    except OSError as exc:
-        server.close()
-        raise InputError(
-            f"cannot listen on BENCHGEN_HEALTH_PORT {config.health_port}: {exc}"
-        ) from None
-    if stop is None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-    heartbeat = asyncio.create_task(interceptor.heartbeat())
-    log(
-        f"benchgen-poller event-key: listening on :{config.port} (probes :{config.health_port}),"
-        f" requests up to {config.max_request_bytes} bytes"
+    banner = f"requests up to {config.max_request_bytes} bytes"
+    return await serve_until_stopped(
+        interceptor, listener, config.port, config.health_port, banner, stop
     )
-    await stop.wait()
-    log("benchgen-poller event-key: stopping")
-    server.close()
-    deadline = time.monotonic() + SHUTDOWN_GRACE
-    while interceptor.in_flight and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    probes.stop()
-    heartbeat.cancel()
-    return 0

@@ -7,40 +7,16 @@ the server, which is what decides if a POST can be re-sent blindly.
 """
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import urllib3
-from urllib3.exceptions import ConnectTimeoutError, HTTPError
 
-from generator import __version__
+from generator.contract import env as var
+from generator.runtime import http
 from generator.runtime.errors import InputError
-from generator.runtime.retry import retry_after_seconds, transport_reason
-
-# A long HTML error page is no use in a Task log.
-_MAX_MESSAGE = 300
-
-
-class TransientError(Exception):
-    """An answer worth retrying later (network, 5xx, 429, unreadable body)."""
-
-    def __init__(self, message: str, *, maybe_sent: bool, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        # True when the request may have reached the server and been acted on.
-        self.maybe_sent = maybe_sent
-        self.retry_after = retry_after
-
-
-class NotFoundError(Exception):
-    """404: the batch (or, on POST, the endpoint) does not exist."""
-
-
-class ClientError(Exception):
-    """A 4xx other than 404/408/429: the request itself is wrong."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+from generator.runtime.http import Refused, Unavailable, short
 
 
 @dataclass(frozen=True)
@@ -83,24 +59,20 @@ def parse_batch(data: Any) -> Batch | None:
     )
 
 
-def _short(body: bytes) -> str:
-    text = body.decode("utf-8", errors="replace").strip()
-    text = " ".join(text.split())
-    return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE] + "..."
-
-
-def batches_url(base_url: str, endpoint: str) -> str:
-    """``{url}{endpoint}`` with exactly one slash between, after checking both look sane."""
+def batches_url(env: Mapping[str, str]) -> str:
+    """``{url}{endpoint}`` from the env, with exactly one slash between, after checking
+    both look sane."""
+    base_url, endpoint = env.get(var.ORCHESTRATOR_URL, ""), env.get(var.BATCH_ENDPOINT, "")
     base = base_url.strip()
     if not base:
-        raise InputError("BENCHGEN_ORCHESTRATOR_URL is empty")
+        raise InputError(f"{var.ORCHESTRATOR_URL} is empty")
     if not base.startswith(("http://", "https://")):
-        raise InputError(f"BENCHGEN_ORCHESTRATOR_URL: {base_url!r} is not an http(s) URL")
+        raise InputError(f"{var.ORCHESTRATOR_URL}: {base_url!r} is not an http(s) URL")
     path = endpoint.strip()
     if not path:
-        raise InputError("BENCHGEN_BATCH_ENDPOINT is empty")
+        raise InputError(f"{var.BATCH_ENDPOINT} is empty")
     if any(c in path for c in "?#") or any(c.isspace() for c in path):
-        raise InputError(f"BENCHGEN_BATCH_ENDPOINT: {endpoint!r} must be a plain path")
+        raise InputError(f"{var.BATCH_ENDPOINT}: {endpoint!r} must be a plain path")
     return base.rstrip("/") + "/" + path.strip("/")
 
 
@@ -109,60 +81,41 @@ class Orchestrator:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._pool = urllib3.PoolManager(
-            retries=False,
-            headers={"Accept": "application/json", "User-Agent": f"benchgen-poller/{__version__}"},
-        )
+        self._pool = http.pool(Accept="application/json")
 
     def _request(
         self, method: str, url: str, timeout: float, body: bytes | None = None
     ) -> urllib3.BaseHTTPResponse:
         headers = {"Content-Type": "application/json"} if body is not None else None
-        try:
-            return self._pool.request(
-                method,
-                url,
-                body=body,
-                headers=headers,
-                timeout=urllib3.Timeout(connect=timeout, read=timeout),
-                redirect=False,
-            )
-        except ConnectTimeoutError as exc:
-            # Includes "connection refused": the request never left this pod.
-            raise TransientError(
-                f"cannot connect: {transport_reason(exc)}", maybe_sent=False
-            ) from exc
-        except HTTPError as exc:
-            raise TransientError(f"no answer: {transport_reason(exc)}", maybe_sent=True) from exc
+        return http.request(self._pool, method, url, timeout=timeout, body=body, headers=headers)
 
     def _check(self, resp: urllib3.BaseHTTPResponse, *, sent: bool) -> None:
         status = resp.status
         if status == 429:
-            raise TransientError(
-                f"429 Too Many Requests: {_short(resp.data)}",
+            raise Unavailable(
+                f"429 Too Many Requests: {short(resp.data)}",
                 maybe_sent=False,
-                retry_after=retry_after_seconds(resp.headers.get("Retry-After")),
+                retry_after=http.retry_after(resp),
             )
         if status >= 500:
-            raise TransientError(
-                f"{status}: {_short(resp.data)}",
-                maybe_sent=sent,
-                retry_after=retry_after_seconds(resp.headers.get("Retry-After")),
+            raise Unavailable(
+                f"{status}: {short(resp.data)}", maybe_sent=sent, retry_after=http.retry_after(resp)
             )
         if status == 408:
-            raise TransientError("408 Request Timeout", maybe_sent=False)
+            raise Unavailable("408 Request Timeout", maybe_sent=False)
         if status == 404:
-            raise NotFoundError(_short(resp.data) or "404 Not Found")
+            # The batch (or, on POST, the endpoint) does not exist.
+            raise Refused(short(resp.data) or "404 Not Found", status)
         if status >= 300:
-            raise ClientError(status, _short(resp.data) or f"HTTP {status}")
+            raise Refused(short(resp.data) or f"HTTP {status}", status)
 
     @staticmethod
     def _json(resp: urllib3.BaseHTTPResponse, *, sent: bool) -> Any:
         try:
             return json.loads(resp.data)
         except ValueError:
-            raise TransientError(
-                f"{resp.status} with a body that is not JSON: {_short(resp.data)!r}",
+            raise Unavailable(
+                f"{resp.status} with a body that is not JSON: {short(resp.data)!r}",
                 maybe_sent=sent,
             ) from None
 
@@ -172,10 +125,10 @@ class Orchestrator:
         resp = self._request("POST", self.url, timeout, payload)
         self._check(resp, sent=True)
         if resp.status != 201:
-            raise TransientError(f"expected 201, got {resp.status}", maybe_sent=True)
+            raise Unavailable(f"expected 201, got {resp.status}", maybe_sent=True)
         batch = parse_batch(self._json(resp, sent=True))
         if batch is None:
-            raise TransientError(f"201 without a batchId: {_short(resp.data)!r}", maybe_sent=True)
+            raise Unavailable(f"201 without a batchId: {short(resp.data)!r}", maybe_sent=True)
         return batch
 
     def get(self, batch_id: int, timeout: float) -> Batch:
@@ -185,8 +138,8 @@ class Orchestrator:
         data = self._json(resp, sent=False)
         batch = parse_batch(data)
         if batch is None or batch.batch_id != batch_id:
-            raise TransientError(
-                f"200 that is not batch {batch_id}: {_short(resp.data)!r}", maybe_sent=False
+            raise Unavailable(
+                f"200 that is not batch {batch_id}: {short(resp.data)!r}", maybe_sent=False
             )
         return batch
 
@@ -203,7 +156,5 @@ class Orchestrator:
                     data = data[key]
                     break
         if not isinstance(data, list):
-            raise TransientError(
-                f"list answer is not a list: {_short(resp.data)!r}", maybe_sent=False
-            )
+            raise Unavailable(f"list answer is not a list: {short(resp.data)!r}", maybe_sent=False)
         return [b for b in (parse_batch(item) for item in data) if b is not None]

@@ -1,115 +1,30 @@
-"""Building the orchestrator's JSON body from ``BENCHGEN_REQUEST_SPEC`` and the params.
+"""Building the orchestrator's JSON body from ``BENCHGEN_REQUEST_SPEC`` (decoded by
+``contract.request``) and the params.
 
 The body is a dict serialised by ``json``; no value is ever pasted into a
 string template, so quotes, ``$(...)`` and backticks arrive verbatim.
 """
 
-import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from generator.contract import env as var
+from generator.contract.env import param_env
+from generator.contract.orchestrator import (
+    REQUIRED_FIELDS,
+    SUBMITTED_BY_MAX,
+    TOKEN_FIELD,
+    tag_submitted_by,
+    token_marker,
+)
+from generator.contract.params import read_param
+from generator.contract.request import Field
 from generator.runtime.errors import InputError
 
-# The orchestrator rejects a blank value in these (MlOpsBatchSubmissionDto).
-ORCHESTRATOR_REQUIRED = (
-    "testingDataNvrsVersion",
-    "promptsVersion",
-    "knownNonIssuesVersion",
-    "sastAiImage",
-)
-# The one free-text field the orchestrator stores and returns: it carries the
-# idempotency key so a retried submit can find the batch it already created.
-TOKEN_FIELD = "submittedBy"  # noqa: S105 - a field name, not a secret
-# Its column holds 255 characters (MlOpsBatch.submittedBy, JPA's default
-# length): the value and the marker must fit, or the orchestrator refuses the
-# batch, or a cut marker lets the look-up miss it. The compiler's twin is
-# generator/config/checks.py SUBMITTED_BY_MAX.
-SUBMITTED_BY_MAX = 255
-
-_TYPES = ("string", "boolean", "integer", "image")
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
-_PATH_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-@dataclass(frozen=True)
-class Field:
-    """One ``fields[]`` entry: which param goes where in the body, and how."""
-
-    param: str
-    path: tuple[str, ...]
-    type: str
-    required: bool
-    repository: str | None
-
-
-def param_env(param: str) -> str:
-    """``dvc-data-version`` -> ``BENCHGEN_PARAM_DVC_DATA_VERSION``."""
-    return "BENCHGEN_PARAM_" + param.upper().replace("-", "_")
-
-
-# The listener escapes '%' as %25 and '$' as %24 in every param value
-# (compile/cel.py, PARAM_ESCAPES), so that Triggers', Tekton's and the kubelet's
-# `$(...)`/`$$` expansions find nothing to expand on the way to the step's env.
-_ESCAPE = re.compile("%2[45]")
-_UNESCAPED = {"%24": "$", "%25": "%"}
-
-
-def unescape(value: str) -> str:
-    """A param value as the event carried it (one left-to-right pass)."""
-    return _ESCAPE.sub(lambda m: _UNESCAPED[m.group()], value)
-
-
-def read_param(env: Mapping[str, str], param: str) -> str | None:
-    """The value of ``param`` from BENCHGEN_PARAM_<NAME>, unescaped; None if unset."""
-    raw = env.get(param_env(param))
-    return None if raw is None else unescape(raw)
-
-
-def parse_spec(text: str | None) -> list[Field]:
-    """The fields of ``BENCHGEN_REQUEST_SPEC``; an InputError for anything malformed."""
-    if not text or not text.strip():
-        raise InputError("BENCHGEN_REQUEST_SPEC is empty")
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise InputError(f"BENCHGEN_REQUEST_SPEC is not JSON: {exc}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("fields"), list):
-        raise InputError('BENCHGEN_REQUEST_SPEC must be an object with a "fields" list')
-    fields: list[Field] = []
-    seen: dict[tuple[str, ...], str] = {}
-    for i, item in enumerate(data["fields"]):
-        where = f"BENCHGEN_REQUEST_SPEC fields[{i}]"
-        if not isinstance(item, dict):
-            raise InputError(f"{where}: must be an object")
-        param, path, ftype = item.get("param"), item.get("path"), item.get("type", "string")
-        required, repository = item.get("required", False), item.get("repository")
-        if not isinstance(param, str) or not param:
-            raise InputError(f"{where}.param: must be a non-empty string")
-        if not isinstance(path, str) or not all(_PATH_PART.fullmatch(p) for p in path.split(".")):
-            raise InputError(f"{where}.path: {path!r} is not a dotted field path")
-        if ftype not in _TYPES:
-            raise InputError(f"{where}.type: {ftype!r} is not one of {', '.join(_TYPES)}")
-        if not isinstance(required, bool):
-            raise InputError(f"{where}.required: must be true or false")
-        if ftype == "image" and (not isinstance(repository, str) or not repository):
-            raise InputError(f"{where}.repository: an image field needs a repository")
-        parts = tuple(path.split("."))
-        for other, other_param in seen.items():
-            shorter = min(len(other), len(parts))
-            if other[:shorter] == parts[:shorter]:
-                raise InputError(
-                    f"{where}.path: {path!r} collides with param {other_param!r}"
-                    f" ({'.'.join(other)!r})"
-                )
-        seen[parts] = param
-        fields.append(
-            Field(param, parts, ftype, required, repository if ftype == "image" else None)
-        )
-    return fields
 
 
 def _convert(field: Field, value: str) -> Any:
@@ -159,11 +74,11 @@ def build_body(fields: list[Field], env: Mapping[str, str], token: str) -> dict[
         node[field.path[-1]] = converted
     if not problems:
         by_path = {".".join(f.path): f.param for f in fields}
-        for name in ORCHESTRATOR_REQUIRED:
+        for name in REQUIRED_FIELDS:
             if name not in body:
                 if name not in by_path:
                     problems.append(
-                        f"the orchestrator requires {name!r} but BENCHGEN_REQUEST_SPEC maps"
+                        f"the orchestrator requires {name!r} but {var.REQUEST_SPEC} maps"
                         " no param to it"
                     )
                 else:
@@ -190,13 +105,3 @@ def build_body(fields: list[Field], env: Mapping[str, str], token: str) -> dict[
             " listener refuses longer values)"
         )
     return body
-
-
-def token_marker(token: str) -> str:
-    """The text that identifies this run's batch in ``submittedBy``."""
-    return f"(run {token})"
-
-
-def tag_submitted_by(value: str | None, token: str) -> str:
-    """``submittedBy`` with the run's idempotency key appended."""
-    return f"{value} {token_marker(token)}" if value else token_marker(token)

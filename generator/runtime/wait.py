@@ -1,19 +1,13 @@
 """``benchgen-poller wait``: poll a batch to a terminal status, then write the results.
 
-The loop is a tenacity ``Retrying`` whose wait strategy decides when to look
-next: with no progress counts it backs off from ``--interval`` to
-``--max-interval``; once ``completedJobs``/``totalJobs`` move, it predicts when
-the last job will finish and halves the distance to that moment, so a long
-batch costs few requests and the end is still noticed within about one
-``--interval``. Errors back off with jitter and are bounded by an error
-budget; the whole wait is bounded by ``--timeout``. Whatever happens, every
-result file is written before the process exits.
+The loop is a tenacity ``Retrying`` whose wait strategy is the shared
+:class:`~generator.runtime.poller.Poller`'s schedule (the custom-task
+controller uses the same one); the whole wait is bounded by ``--timeout``.
+Whatever happens, every result file is written before the process exits.
 """
 
-import os
-import random
+import argparse
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from tenacity import (
     RetryCallState,
@@ -23,285 +17,121 @@ from tenacity import (
     retry_if_result,
 )
 
-from generator.runtime.clock import Clock, SystemClock
-from generator.runtime.durations import format_duration
-from generator.runtime.errors import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_TIMEOUT,
-    InfraError,
-    InputError,
-    PollerError,
-)
-from generator.runtime.orchestrator import (
-    Batch,
-    ClientError,
-    NotFoundError,
-    Orchestrator,
-    TransientError,
-    batches_url,
+from generator.contract import env as var
+from generator.contract.commands import WAIT
+from generator.contract.durations import describe_duration
+from generator.contract.orchestrator import TIMEOUT, UNKNOWN
+from generator.runtime.args import add_flag, duration, env_help
+from generator.runtime.clock import Clock
+from generator.runtime.errors import EXIT_TIMEOUT, REPORTED, InputError
+from generator.runtime.http import Unavailable
+from generator.runtime.orchestrator import Batch, Orchestrator, batches_url
+from generator.runtime.poller import (
+    Outcome,
+    Poller,
+    WaitOptions,
+    count,
+    parse_batch_id,
+    parse_fail_on,
 )
 from generator.runtime.results import write_result
 
-PROCESSING = "PROCESSING"
-TERMINAL = ("COMPLETED", "COMPLETED_WITH_ERRORS", "COMPLETED_EMPTY", "FAILED", "CANCELLED")
-DEFAULT_FAIL_ON = ("FAILED", "CANCELLED")
-TIMEOUT = "TIMEOUT"
-UNKNOWN = "UNKNOWN"
-_MAX_BATCH_ID = 2**63 - 1
-# Once past the predicted end (a slow last job), look again after this share of
-# the time overdue, between --interval and _OVERDUE_CAP x --interval: a long tail
-# costs some requests, but its end is still noticed within about one interval.
-_OVERDUE_FACTOR = 0.1
-_OVERDUE_CAP = 2.0
+DESCRIPTION = (
+    f"Poll GET {{url}}{{endpoint}}/{{{var.BATCH_ID}}} until a terminal status or"
+    f" --timeout. {env_help(WAIT)}."
+)
 
 
-@dataclass(frozen=True)
-class WaitOptions:
-    """The parsed arguments of ``wait``."""
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    for name, help in (
+        ("--interval", "first delay"),
+        ("--max-interval", "delay ceiling"),
+        ("--timeout", "whole wait"),
+        ("--request-timeout", "per request"),
+        ("--not-found-grace", "404s tolerated after submit"),
+        ("--error-budget", "failing polls tolerated in a row"),
+    ):
+        add_flag(parser, WAIT, name, help, metavar="D")
+    add_flag(parser, WAIT, "--fail-on", "terminal statuses that exit 1", metavar="S1,S2")
+    add_flag(
+        parser,
+        WAIT,
+        "--on-unknown-status",
+        "fail: exit 1 at once; wait: keep polling until --timeout",
+        choices=("fail", "wait"),
+    )
+    for result in WAIT.results:
+        add_flag(parser, WAIT, result.flag, f"write {result.name} here", metavar="PATH")
 
-    interval: float
-    max_interval: float
-    timeout: float
-    fail_on: frozenset[str]
-    on_unknown: str  # "fail" or "wait"
-    request_timeout: float
-    not_found_grace: float
-    error_budget: float
-    final_status_path: str | None = None
-    total_jobs_path: str | None = None
-    completed_jobs_path: str | None = None
-    failed_jobs_path: str | None = None
 
-
-def parse_fail_on(text: str) -> frozenset[str]:
-    """``FAILED,CANCELLED`` -> a set of terminal statuses; InputError for anything else."""
-    names = {part.strip().upper() for part in text.split(",") if part.strip()}
-    bad = sorted(names - set(TERMINAL))
-    if bad:
-        raise InputError(
-            f"--fail-on: {', '.join(bad)} is not a terminal status (one of {', '.join(TERMINAL)})"
+def run(args: argparse.Namespace, env: Mapping[str, str], clock: Clock) -> int:
+    try:
+        opts = WaitOptions(
+            interval=duration(args.interval, "--interval"),
+            max_interval=duration(args.max_interval, "--max-interval"),
+            timeout=duration(args.timeout, "--timeout"),
+            fail_on=parse_fail_on(args.fail_on),
+            on_unknown=args.on_unknown_status,
+            request_timeout=duration(args.request_timeout, "--request-timeout"),
+            not_found_grace=duration(args.not_found_grace, "--not-found-grace"),
+            error_budget=duration(args.error_budget, "--error-budget"),
+            final_status_path=args.final_status_path,
+            total_jobs_path=args.total_jobs_path,
+            completed_jobs_path=args.completed_jobs_path,
+            failed_jobs_path=args.failed_jobs_path,
         )
-    return frozenset(names)
+        if opts.max_interval < opts.interval:
+            raise InputError("--max-interval must not be shorter than --interval")
+    except InputError:
+        # The finally summary still gets every result.
+        write_result(args.final_status_path, UNKNOWN)
+        for path in (args.total_jobs_path, args.completed_jobs_path, args.failed_jobs_path):
+            write_result(path, "0")
+        raise
+    return run_wait(opts, env, clock)
 
 
-def parse_batch_id(text: str) -> int:
-    """The 64-bit batch id from ``BENCHGEN_BATCH_ID``."""
-    value = text.strip()
-    if not value.isdigit() or not value.isascii() or int(value) > _MAX_BATCH_ID:
-        raise InputError(f"BENCHGEN_BATCH_ID: {text!r} is not a batch id (a positive integer)")
-    return int(value)
-
-
-@dataclass
-class ProgressModel:
-    """Predicts when the last job finishes from the done-job counts seen so far."""
-
-    first: tuple[float, int] | None = None  # (time, done) when counts first appeared
-    changed_at: float | None = None  # best guess of when `done` reached its current value
-    last: tuple[float, int] | None = None
-    total: int | None = None
-
-    def observe(self, now: float, batch: Batch) -> None:
-        if batch.total_jobs is None:
-            return
-        done = min(batch.total_jobs, (batch.completed_jobs or 0) + (batch.failed_jobs or 0))
-        self.total = batch.total_jobs
-        if self.first is None or self.last is None:
-            self.first = self.last = (now, done)
-            self.changed_at = now
-            return
-        if done != self.last[1]:
-            # It changed somewhere between the two polls.
-            self.changed_at = (self.last[0] + now) / 2
-        self.last = (now, done)
-
-    def predicted_end(self) -> float | None:
-        if self.first is None or self.last is None or self.changed_at is None:
-            return None
-        if self.total is None:
-            return None
-        t0, done0 = self.first
-        done = self.last[1]
-        if done >= self.total:
-            return self.changed_at
-        if done <= done0 or self.changed_at <= t0:
-            return None
-        rate = (done - done0) / (self.changed_at - t0)
-        return self.changed_at + (self.total - done) / rate
-
-
-@dataclass
-class _Outcome:
-    final_status: str
-    exit_code: int
-    message: str
-
-
-@dataclass
-class _Poller:
-    api: Orchestrator
-    batch_id: int
-    opts: WaitOptions
-    clock: Clock
-    start: float
-    model: ProgressModel = field(default_factory=ProgressModel)
-    last: Batch | None = None
-    seen: bool = False
-    polls: int = 0
-    good_polls: int = 0
-    errors_since: float | None = None
-    consecutive_errors: int = 0
-    line: str = ""
-
-    def elapsed(self) -> str:
-        return format_duration(self.clock.monotonic() - self.start)
-
-    def poll(self) -> _Outcome | None:
-        """One GET: a final outcome, None to keep waiting, or TransientError to retry."""
-        self.polls += 1
-        now = self.clock.monotonic()
-        timeout = min(self.opts.request_timeout, max(self.start + self.opts.timeout - now, 0.0))
-        timeout = max(timeout, min(self.opts.request_timeout, 1.0))
-        try:
-            batch = self.api.get(self.batch_id, timeout)
-        except TransientError as exc:
-            self._error(now, str(exc))
-            raise
-        except NotFoundError as exc:
-            if not self.seen and now - self.start < self.opts.not_found_grace:
-                # The batch may not be readable yet right after submit.
-                self.line = f"[{self.elapsed():>7}] batch {self.batch_id} not found yet (404)"
-                self.consecutive_errors += 1
-                raise TransientError("404", maybe_sent=False) from exc
-            if not self.seen:
-                raise InfraError(
-                    f"batch {self.batch_id} not found (404 for {self.elapsed()}): {exc}"
-                ) from exc
-            self._error(now, f"404 for a batch seen before: {exc}")
-            raise TransientError(str(exc), maybe_sent=False) from exc
-        except ClientError as exc:
-            raise InfraError(f"GET batch {self.batch_id}: {exc.status} {exc}") from exc
-
-        self.seen, self.last = True, batch
-        self.errors_since, self.consecutive_errors = None, 0
-        self.good_polls += 1
-        self.model.observe(now, batch)
-        status = batch.status or UNKNOWN
-        self.line = f"[{self.elapsed():>7}] {status:<21} {_progress(batch)}"
-        if status in TERMINAL:
-            if status in self.opts.fail_on:
-                return _Outcome(status, EXIT_FAILED, f"batch {self.batch_id} ended {status}")
-            return _Outcome(status, EXIT_OK, f"batch {self.batch_id} ended {status}")
-        if status != PROCESSING:
-            self.line += f" (unknown status {batch.status!r})"
-            if self.opts.on_unknown == "fail":
-                return _Outcome(
-                    UNKNOWN,
-                    EXIT_FAILED,
-                    f"batch {self.batch_id} reported unknown status {batch.status!r};"
-                    " --on-unknown-status fail",
-                )
-        return None
-
-    def _error(self, now: float, message: str) -> None:
-        self.consecutive_errors += 1
-        if self.errors_since is None:
-            self.errors_since = now
-        self.line = f"[{self.elapsed():>7}] poll failed: {message}"
-        if now - self.errors_since >= self.opts.error_budget:
-            raise InfraError(
-                f"the orchestrator kept failing for {format_duration(now - self.errors_since)}"
-                f" ({self.consecutive_errors} polls in a row): {message}"
-            )
-
-    def next_delay(self, state: RetryCallState) -> float:
-        now = self.clock.monotonic()
-        remaining = self.start + self.opts.timeout - now
-        opts = self.opts
-        exc = state.outcome.exception() if state.outcome else None
-        if exc is not None:
-            base = min(
-                opts.max_interval, opts.interval * 2.0 ** max(self.consecutive_errors - 1, 0)
-            )
-            delay = base / 2 + random.uniform(0, base / 2)  # noqa: S311 - jitter, not crypto
-            if isinstance(exc, TransientError) and exc.retry_after is not None:
-                delay = max(delay, exc.retry_after)
-        else:
-            end = self.model.predicted_end()
-            if end is None:
-                delay = opts.interval * 2.0 ** max(self.good_polls - 1, 0)
-            elif end > now:
-                # Halve the distance to the predicted end.
-                delay = (end - now) / 2
-            else:
-                delay = min((now - end) * _OVERDUE_FACTOR, opts.interval * _OVERDUE_CAP)
-            delay = min(max(delay, opts.interval), opts.max_interval)
-        return max(0.0, min(delay, remaining))
-
-    def stop(self, state: RetryCallState) -> bool:
-        return self.clock.monotonic() >= self.start + self.opts.timeout
-
-    def before_sleep(self, state: RetryCallState) -> None:
-        print(f"{self.line}; next poll in {format_duration(state.upcoming_sleep)}", flush=True)
-
-
-def _progress(batch: Batch) -> str:
-    def show(n: int | None) -> str:
-        return "?" if n is None else str(n)
-
-    text = f"{show(batch.completed_jobs)}/{show(batch.total_jobs)} jobs completed"
-    if batch.failed_jobs:
-        text += f", {batch.failed_jobs} failed"
-    return text
-
-
-def _count(n: int | None) -> str:
-    return "0" if n is None else str(n)
-
-
-def run_wait(
-    opts: WaitOptions, env: Mapping[str, str] | None = None, clock: Clock | None = None
-) -> int:
+def run_wait(opts: WaitOptions, env: Mapping[str, str], clock: Clock) -> int:
     """Wait for the batch; always write the four results; the exit code."""
-    env = os.environ if env is None else env
-    clock = clock or SystemClock()
     final_status, poller = UNKNOWN, None
     try:
-        batch_id = parse_batch_id(env.get("BENCHGEN_BATCH_ID", ""))
-        url = batches_url(
-            env.get("BENCHGEN_ORCHESTRATOR_URL", ""), env.get("BENCHGEN_BATCH_ENDPOINT", "")
-        )
-        poller = _Poller(Orchestrator(url), batch_id, opts, clock, clock.monotonic())
+        batch_id = parse_batch_id(env.get(var.BATCH_ID, ""))
+        url = batches_url(env)
+        poller = Poller(Orchestrator(url), batch_id, opts, clock, clock.monotonic())
         print(
             f"waiting for batch {batch_id} at {url}/{batch_id} (timeout"
-            f" {format_duration(opts.timeout)}, polls every {format_duration(opts.interval)}"
-            f" to {format_duration(opts.max_interval)})",
+            f" {describe_duration(opts.timeout)}, polls every {describe_duration(opts.interval)}"
+            f" to {describe_duration(opts.max_interval)})",
             flush=True,
         )
+
+        def before_sleep(state: RetryCallState) -> None:
+            sleep = describe_duration(state.upcoming_sleep)
+            print(f"{poller.line}; next poll in {sleep}", flush=True)
+
         retrying = Retrying(
             sleep=clock.sleep,
-            wait=poller.next_delay,
-            stop=poller.stop,
-            retry=retry_if_exception_type(TransientError) | retry_if_result(lambda o: o is None),
-            before_sleep=poller.before_sleep,
+            wait=lambda s: poller.next_delay(s.outcome.exception() if s.outcome else None),
+            stop=lambda s: poller.timed_out(),
+            retry=retry_if_exception_type(Unavailable) | retry_if_result(lambda o: o is None),
+            before_sleep=before_sleep,
         )
         try:
-            outcome: _Outcome | None = retrying(poller.poll)
+            outcome: Outcome | None = retrying(poller.poll)
         except RetryError:
             outcome = None
         print(poller.line, flush=True)
         if outcome is None:
-            outcome = _Outcome(
+            outcome = Outcome(
                 TIMEOUT,
                 EXIT_TIMEOUT,
-                f"batch {batch_id} did not finish within {format_duration(opts.timeout)}",
+                f"batch {batch_id} did not finish within {describe_duration(opts.timeout)}",
             )
         final_status = outcome.final_status
         summary = f"{outcome.message} after {poller.elapsed()}, {poller.polls} polls"
         print(f"{summary}; exit {outcome.exit_code}", flush=True)
         return outcome.exit_code
-    except PollerError:
+    except REPORTED:
         if poller is not None and poller.line:
             print(poller.line, flush=True)
         raise
@@ -311,6 +141,6 @@ def run_wait(
 
 def _write_all(opts: WaitOptions, final_status: str, last: Batch | None) -> None:
     write_result(opts.final_status_path, final_status)
-    write_result(opts.total_jobs_path, _count(last.total_jobs if last else None))
-    write_result(opts.completed_jobs_path, _count(last.completed_jobs if last else None))
-    write_result(opts.failed_jobs_path, _count(last.failed_jobs if last else None))
+    write_result(opts.total_jobs_path, count(last.total_jobs if last else None))
+    write_result(opts.completed_jobs_path, count(last.completed_jobs if last else None))
+    write_result(opts.failed_jobs_path, count(last.failed_jobs if last else None))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.runtime.request import unescape
+from generator.contract.params import unescape
 from tests.cluster.conftest import Orchestrator
 from tests.cluster.flow import deploy
 from tests.cluster.stack import Stack

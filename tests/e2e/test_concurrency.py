@@ -14,7 +14,7 @@ points the test looks.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -48,28 +48,27 @@ def recorder(env: Env) -> Iterator[Recorder]:
     rec.stop()
 
 
-def gated(env: Env, limit: int, key: str | None = None) -> ObserverProcess:
-    extra = {"BENCHGEN_CONCURRENCY_LIMIT": str(limit), "BENCHGEN_LOG_TAIL_BYTES": "0"}
-    if key:
-        extra["BENCHGEN_CONCURRENCY_KEY"] = key
-    return env.observer(**extra)
-
-
 @pytest.fixture
-def cleanup_procs() -> Iterator[list[ObserverProcess]]:
+def gated(env: Env) -> Iterator[Callable[..., ObserverProcess]]:
+    """Starts an observer gating at ``limit`` runs (per ``key``); killed after the test."""
     procs: list[ObserverProcess] = []
-    yield procs
+
+    def start(limit: int, key: str | None = None) -> ObserverProcess:
+        extra = {"BENCHGEN_CONCURRENCY_LIMIT": str(limit), "BENCHGEN_LOG_TAIL_BYTES": "0"}
+        procs.append(env.observer(**extra, **({"BENCHGEN_CONCURRENCY_KEY": key} if key else {})))
+        return procs[-1].start()
+
+    yield start
     for p in procs:
         if p.proc and p.proc.poll() is None:
             p.kill()
 
 
 def test_limit_1_runs_one_after_another_in_arrival_order_across_a_kill(
-    env: Env, recorder: Recorder, cleanup_procs: list[ObserverProcess]
+    env: Env, recorder: Recorder, gated: Callable[..., ObserverProcess]
 ) -> None:
     t = Tekton(env.cluster, env.ns)
-    obs = gated(env, 1).start()
-    cleanup_procs.append(obs)
+    obs = gated(1)
     # Three events within the same second; names sort against arrival, so only
     # the order the observer saw them arrive can get this right.
     for name in ("run-c", "run-b", "run-a"):
@@ -106,11 +105,10 @@ def test_limit_1_runs_one_after_another_in_arrival_order_across_a_kill(
 
 
 def test_keyed_limits_count_each_key_apart(
-    env: Env, recorder: Recorder, cleanup_procs: list[ObserverProcess]
+    env: Env, recorder: Recorder, gated: Callable[..., ObserverProcess]
 ) -> None:
     t = Tekton(env.cluster, env.ns)
-    obs = gated(env, 1, KEY).start()
-    cleanup_procs.append(obs)
+    obs = gated(1, KEY)
     t.create("falco-1", "falco")
     t.create("falco-2", "falco")
     t.create("kepler-1", "kepler")
@@ -129,11 +127,10 @@ def test_keyed_limits_count_each_key_apart(
 
 
 def test_a_deleted_active_run_frees_its_slot_and_a_cancelled_pending_run_never_runs(
-    env: Env, recorder: Recorder, cleanup_procs: list[ObserverProcess]
+    env: Env, recorder: Recorder, gated: Callable[..., ObserverProcess]
 ) -> None:
     t = Tekton(env.cluster, env.ns)
-    obs = gated(env, 1).start()
-    cleanup_procs.append(obs)
+    gated(1)
     t.create("first")
     wait_for(lambda: t.released("first"), timeout=20, what="first released")
     t.start("first")

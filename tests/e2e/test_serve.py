@@ -103,6 +103,17 @@ def _start_serve(env: dict[str, str], tmp_path: Path) -> tuple[subprocess.Popen[
     return proc, url
 
 
+def _serve_env(kubeconfig: Path, namespace: str, token_file: Path, **extra: str) -> dict[str, str]:
+    return {
+        "KUBECONFIG": str(kubeconfig),
+        "BENCHGEN_NAMESPACE": namespace,
+        "BENCHGEN_SELECTOR": SELECTOR,
+        "BENCHGEN_AUTH_TYPE": "bearer",
+        "BENCHGEN_AUTH_FILE": str(token_file),
+        **extra,
+    }
+
+
 def _stop(proc: subprocess.Popen[str]) -> int:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -118,45 +129,24 @@ def _stop(proc: subprocess.Popen[str]) -> int:
 def served(
     cluster: Cluster, upstream: Upstream, kubelet: FakeKubelet, namespace: str, tmp_path: Path
 ) -> Iterator[Served]:
-    ns = namespace
-    cluster.create(
+    ns, rbac = namespace, "rbac.authorization.k8s.io"
+    meta = {"name": "status", "namespace": ns}
+    for obj in (
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta},
+        {"apiVersion": f"{rbac}/v1", "kind": "Role", "metadata": meta, "rules": SERVE_RULES},
         {
-            "apiVersion": "v1",
-            "kind": "ServiceAccount",
-            "metadata": {"name": "status", "namespace": ns},
-        }
-    )
-    cluster.create(
-        {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "Role",
-            "metadata": {"name": "status", "namespace": ns},
-            "rules": SERVE_RULES,
-        }
-    )
-    cluster.create(
-        {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "apiVersion": f"{rbac}/v1",
             "kind": "RoleBinding",
-            "metadata": {"name": "status", "namespace": ns},
-            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "status"},
+            "metadata": meta,
+            "roleRef": {"apiGroup": rbac, "kind": "Role", "name": "status"},
             "subjects": [{"kind": "ServiceAccount", "name": "status", "namespace": ns}],
-        }
-    )
-    kubeconfig = token_kubeconfig(cluster, tmp_path / "kubeconfig", cluster.token_for(ns, "status"))
-    token_file = tmp_path / "token"
-    token_file.write_text(TOKEN + "\n")
-    proc, url = _start_serve(
-        {
-            "KUBECONFIG": str(kubeconfig),
-            "BENCHGEN_NAMESPACE": ns,
-            "BENCHGEN_SELECTOR": SELECTOR,
-            "BENCHGEN_AUTH_TYPE": "bearer",
-            "BENCHGEN_AUTH_FILE": str(token_file),
-            "BENCHGEN_POLL_INTERVAL": "200ms",
         },
-        tmp_path,
-    )
+    ):
+        cluster.create(obj)
+    kubeconfig = token_kubeconfig(cluster, tmp_path / "kubeconfig", cluster.token_for(ns, "status"))
+    (tmp_path / "token").write_text(TOKEN + "\n")
+    env = _serve_env(kubeconfig, ns, tmp_path / "token", BENCHGEN_POLL_INTERVAL="200ms")
+    proc, url = _start_serve(env, tmp_path)
     try:
         yield Served(url, proc, ns)
     finally:
@@ -278,16 +268,8 @@ def test_api_server_unreachable_is_503(cluster: Cluster, tmp_path: Path) -> None
     token_file = tmp_path / "token"
     token_file.write_text(TOKEN)
     dead = f"https://127.0.0.1:{_free_port()}"  # nothing listens there
-    proc, url = _start_serve(
-        {
-            "KUBECONFIG": str(token_kubeconfig(cluster, tmp_path / "kc", "t", server=dead)),
-            "BENCHGEN_NAMESPACE": "x",
-            "BENCHGEN_SELECTOR": SELECTOR,
-            "BENCHGEN_AUTH_TYPE": "bearer",
-            "BENCHGEN_AUTH_FILE": str(token_file),
-        },
-        tmp_path,
-    )
+    kubeconfig = token_kubeconfig(cluster, tmp_path / "kc", "t", server=dead)
+    proc, url = _start_serve(_serve_env(kubeconfig, "x", token_file), tmp_path)
     try:
         pool = urllib3.PoolManager(retries=False, timeout=30)
         resp = pool.request(

@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.conftest import EXAMPLE, ROOT
+
+NO_AUTH = ROOT / "tests" / "golden" / "no-auth" / "config.yaml"
 
 ITEM = """\
 apiVersion: v1
@@ -76,7 +79,7 @@ def test_krm_reports_problems_with_field_paths_and_exit_1() -> None:
 
 
 def test_krm_warnings_are_results() -> None:
-    config = (ROOT / "tests" / "golden" / "no-auth" / "config.yaml").read_text()
+    config = NO_AUTH.read_text()
     proc = krm(resource_list(config))
     assert proc.returncode == 0
     (result,) = yaml.safe_load(proc.stdout)["results"]
@@ -135,7 +138,7 @@ def test_cache_hits_are_identical_and_never_stale(tmp_path: Path) -> None:
 
 def test_cache_keeps_warnings_and_skips_failures(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    config = ROOT / "tests" / "golden" / "no-auth" / "config.yaml"
+    config = NO_AUTH
     first = plugin(config, cache)
     second = plugin(config, cache)
     assert b"authentication is off" in first.stderr and second.stderr == first.stderr
@@ -172,27 +175,28 @@ def plugin_modules(env: dict[str, str], stdin: str | None = None) -> list[str]:
     return proc.stderr.rsplit("MODULES ", 1)[1].split()
 
 
-def test_plugin_never_imports_kubernetes() -> None:
-    modules = plugin_modules({"BENCHGEN_NO_CACHE": "1"})
-    assert "generator.compile" in modules
-    assert not [m for m in modules if m.split(".")[0] == "kubernetes"]
-
-
-def test_successful_plugin_render_imports_no_pydantic() -> None:
-    """The cold path validates with the generated lite.py; pydantic is only for errors."""
-    exec_mode = {m.split(".")[0] for m in plugin_modules({"BENCHGEN_NO_CACHE": "1"})}
-    assert "generator" in exec_mode and "yaml" in exec_mode  # it did render
-    # The legacy plugin needs neither pydantic nor ruamel.yaml (parsed by PyYAML's C parser).
-    assert not exec_mode & {"pydantic", "pydantic_core", "ruamel", "kubernetes"}
-    krm_mode = plugin_modules({"BENCHGEN_NO_CACHE": "1"}, resource_list(EXAMPLE.read_text()))
-    assert not {m.split(".")[0] for m in krm_mode} & {"pydantic", "pydantic_core"}
-
-
-def test_cache_hit_imports_nothing_heavy(tmp_path: Path) -> None:
-    cache = tmp_path / "cache"
-    assert plugin(EXAMPLE, cache).returncode == 0
-    modules = {m.split(".")[0] for m in plugin_modules({"BENCHGEN_CACHE_DIR": str(cache)})}
-    assert not modules & {"pydantic", "ruamel", "yaml", "kubernetes"}
+@pytest.mark.parametrize(
+    ("mode", "heavy"),
+    [
+        # The cold path validates with the generated lite.py (pydantic is only for errors)
+        # and parses with PyYAML's C parser: no ruamel.yaml either, and never kubernetes.
+        ("exec", {"pydantic", "pydantic_core", "ruamel", "kubernetes"}),
+        ("krm", {"pydantic", "pydantic_core"}),
+        ("cache-hit", {"pydantic", "ruamel", "yaml", "kubernetes"}),
+    ],
+)
+def test_successful_plugin_render_imports_nothing_heavy(
+    tmp_path: Path, mode: str, heavy: set[str]
+) -> None:
+    env = {"BENCHGEN_NO_CACHE": "1"}
+    if mode == "cache-hit":
+        assert plugin(EXAMPLE, tmp_path / "cache").returncode == 0
+        env = {"BENCHGEN_CACHE_DIR": str(tmp_path / "cache")}
+    modules = plugin_modules(env, resource_list(EXAMPLE.read_text()) if mode == "krm" else None)
+    tops = {m.split(".")[0] for m in modules}
+    assert not tops & heavy
+    if mode == "exec":
+        assert "generator.compile" in modules and "yaml" in tops  # it did render
 
 
 def test_both_shim_forms_answer(tmp_path: Path) -> None:
@@ -202,99 +206,195 @@ def test_both_shim_forms_answer(tmp_path: Path) -> None:
     spaced = tmp_path / "a dir" / "python"
     spaced.parent.mkdir()
     spaced.symlink_to(sys.executable)
-    expected = plugin(EXAMPLE, tmp_path / "c0", {"BENCHGEN_NO_CACHE": "1"}).stdout.decode()
+    expected = plugin(EXAMPLE, tmp_path / "c0", {"BENCHGEN_NO_CACHE": "1"}).stdout
     for name, python in (("direct", sys.executable), ("via-sh", str(spaced))):
         shim = tmp_path / name
         shim.write_text(shim_text(python, shell_hits=False))
         shim.chmod(0o755)
         first = shim.read_text().splitlines()[0]
         assert first == ("#!/bin/sh" if name == "via-sh" else f"#!{sys.executable} -SI")
-        proc = subprocess.run(
-            [str(shim), str(EXAMPLE)],
-            capture_output=True,
-            text=True,
-            env={**os.environ, "BENCHGEN_NO_CACHE": "1"},
-            timeout=60,
-        )
+        proc = _run(shim, EXAMPLE, BENCHGEN_NO_CACHE="1")
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout == expected
 
 
-def _shell_shim(tmp_path: Path, package: Path, python: str) -> Path:
+def _shell_shim(tmp: Path, python: str = sys.executable, name: str = "shim") -> Path:
+    """tmp/<name> with shell hits, over the compiler files in tmp/package."""
     from generator.plugin.install import shim_text
 
-    shim = tmp_path / "shim"
-    shim.write_text(shim_text(python, package=str(package), shell_hits=True))
+    shim = tmp / name
+    shim.write_text(shim_text(python, package=str(tmp / "package"), shell_hits=True))
     shim.chmod(0o755)
     return shim
 
 
-def _run(shim: Path, config: Path, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+def _no_python(tmp: Path) -> Path:
+    """tmp/no-python: a shell shim whose Python does not exist (exit 127 if it is reached)."""
+    return _shell_shim(tmp, str(tmp / "no-such-python"), "no-python")
+
+
+def _run(shim: Path, config: Path | None = None, **env: str) -> subprocess.CompletedProcess[bytes]:
+    """The shim on config (its tmp/benchmark.yaml), with the cache in tmp/cache."""
+    env = {**os.environ, "BENCHGEN_CACHE_DIR": str(shim.parent / "cache"), **env}
+    config = config or shim.parent / "benchmark.yaml"
     return subprocess.run([str(shim), str(config)], capture_output=True, env=env, timeout=60)
 
 
-def test_shell_shim_serves_a_hit_without_python(tmp_path: Path) -> None:
-    """A warm build costs a shell, sha256sum and cat: with no Python to run it still answers."""
-    cache = tmp_path / "cache"
-    env = {**os.environ, "BENCHGEN_CACHE_DIR": str(cache)}
-    config = tmp_path / "benchmark.yaml"
-    config.write_bytes(EXAMPLE.read_bytes())
-    package = tmp_path / "package"
-    package.mkdir()
-    (package / "models.py").write_text("# stands in for the compiler's files\n")
+@pytest.fixture
+def shell(tmp_path: Path) -> Path:
+    """tmp_path with benchmark.yaml (the example) and an empty package/."""
+    (tmp_path / "benchmark.yaml").write_bytes(EXAMPLE.read_bytes())
+    (tmp_path / "package").mkdir()
+    return tmp_path
 
-    first = _run(_shell_shim(tmp_path, package, sys.executable), config, env)
+
+def _render(shell: Path) -> subprocess.CompletedProcess[bytes]:
+    """A render by Python through tmp/shim, as after a real compiler edit.
+
+    Editing the stand-in tmp/package leaves Python's key (the real compiler's
+    files) unchanged, and a full-key hit does not rewrite the plain entry: the
+    full-key entries are removed so that Python renders.
+    """
+    for entry in keyed(shell / "cache") if (shell / "cache").exists() else []:
+        entry.unlink()
+    proc = _run(_shell_shim(shell))
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def _plain(shell: Path) -> list[str]:
+    """The plain entries' files (for the shell shim) in tmp/cache, sorted."""
+    return sorted(p.name for p in (shell / "cache").iterdir() if p.name.startswith("plain-"))
+
+
+def test_shell_shim_serves_a_hit_without_python(shell: Path) -> None:
+    """A warm build costs a shell, sha256sum, find and cat: with no Python to run it still answers."""
+    (shell / "package" / "models.py").write_text("# stands in for the compiler's files\n")
+    first = _run(_shell_shim(shell))
     assert first.returncode == 0, first.stderr
-    plain = [p.name for p in cache.iterdir() if p.name.startswith("plain-")]
-    assert len(plain) == 1
-
-    no_python = _shell_shim(tmp_path, package, str(tmp_path / "no-such-python"))
-    hit = _run(no_python, config, env)
+    assert first.stderr == b""
+    plain = _plain(shell)
+    assert [name.rsplit(".", 1)[1] for name in plain] == ["err", "out"]
+    assert (shell / "cache" / plain[0]).read_bytes() == b""  # no warnings: an empty .err
+    hit = _run(_no_python(shell))
     assert hit.returncode == 0, hit.stderr
-    assert hit.stdout == first.stdout
+    assert hit.stdout == first.stdout and hit.stderr == b""
 
 
-def test_shell_shim_never_serves_a_stale_answer(tmp_path: Path) -> None:
+def test_shell_shim_never_serves_a_stale_answer(shell: Path) -> None:
     """Changed config bytes, a changed compiler file, or BENCHGEN_NO_CACHE: Python answers."""
-    cache = tmp_path / "cache"
-    env = {**os.environ, "BENCHGEN_CACHE_DIR": str(cache)}
-    config = tmp_path / "benchmark.yaml"
-    config.write_bytes(EXAMPLE.read_bytes())
-    package = tmp_path / "package"
-    (package / "compile").mkdir(parents=True)
-    source = package / "compile" / "tekton.py"
+    config = shell / "benchmark.yaml"
+    (shell / "package" / "compile").mkdir()
+    source = shell / "package" / "compile" / "tekton.py"
     source.write_text("# v1\n")
-    assert _run(_shell_shim(tmp_path, package, sys.executable), config, env).returncode == 0
-    no_python = _shell_shim(tmp_path, package, str(tmp_path / "no-such-python"))
-    assert _run(no_python, config, env).returncode == 0  # the hit
+    assert _run(_shell_shim(shell)).returncode == 0
+    no_python = _no_python(shell)
+    assert _run(no_python).returncode == 0  # the hit
 
     # Each change below must reach Python, which here does not exist: exit 127.
-    assert _run(no_python, config, {**env, "BENCHGEN_NO_CACHE": "1"}).returncode == 127
+    assert _run(no_python, BENCHGEN_NO_CACHE="1").returncode == 127
     config.write_bytes(EXAMPLE.read_bytes() + b"\n# edited\n")
-    assert _run(no_python, config, env).returncode == 127
+    assert _run(no_python).returncode == 127
     config.write_bytes(EXAMPLE.read_bytes())
-    assert _run(no_python, config, env).returncode == 0
+    assert _run(no_python).returncode == 0
     # A compiler file put back with an OLD mtime (tar, cp -p) still has a new ctime.
     old = source.stat().st_mtime_ns - 10**12
     source.write_text("# v2\n")
     os.utime(source, ns=(old, old))
-    assert _run(no_python, config, env).returncode == 127
-    # Files under __pycache__ (written by every import) do not count.
-    assert _run(_shell_shim(tmp_path, package, sys.executable), config, env).returncode == 0
-    (package / "__pycache__").mkdir()
-    (package / "__pycache__" / "tekton.cpython-311.pyc").write_bytes(b"")
-    assert _run(no_python, config, env).returncode == 0
+    assert _run(no_python).returncode == 127
+    # A new file in a new directory counts too.
+    _render(shell)
+    assert _run(no_python).returncode == 0
+    (shell / "package" / "render").mkdir()
+    (shell / "package" / "render" / "emit.py").write_text("# new\n")
+    assert _run(no_python).returncode == 127
+    # Directories do not count (creating package/__pycache__ changes package/'s
+    # ctime), nor do files under __pycache__ (written by every import).
+    _render(shell)
+    assert _run(no_python).returncode == 0
+    (shell / "package" / "__pycache__").mkdir()
+    (shell / "package" / "__pycache__" / "tekton.cpython-311.pyc").write_bytes(b"")
+    (shell / "package" / "compile" / "__pycache__").mkdir()
+    assert _run(no_python).returncode == 0
 
 
-def test_shell_shim_does_not_cache_answers_with_warnings(tmp_path: Path) -> None:
-    """The plain entry holds stdout only: an answer with stderr (warnings) is Python's to give."""
-    cache = tmp_path / "cache"
-    env = {**os.environ, "BENCHGEN_CACHE_DIR": str(cache)}
-    config = tmp_path / "benchmark.yaml"
-    # auth none renders with a warning on stderr
-    config.write_bytes((ROOT / "tests" / "golden" / "no-auth" / "config.yaml").read_bytes())
-    package = tmp_path / "package"
-    package.mkdir()
-    first = _run(_shell_shim(tmp_path, package, sys.executable), config, env)
-    assert first.returncode == 0 and first.stderr
-    assert not [p for p in cache.iterdir() if p.name.startswith("plain-")]
+EXAMPLE_AUTH = """\
+      auth:
+        type: github
+        secretRef:
+          name: benchmark-mlop-webhook
+          key: token
+"""
+
+
+def _with_auth_off(config: Path) -> None:
+    """The example with webhook authentication off: renders, with a warning."""
+    text = EXAMPLE.read_text()
+    assert EXAMPLE_AUTH in text
+    config.write_text(text.replace(EXAMPLE_AUTH, "      auth: {type: none}\n"))
+
+
+def test_shell_shim_serves_warnings_as_python_prints_them(shell: Path) -> None:
+    """A config whose render warns is served by the shell too: same stderr, byte for byte."""
+    config = shell / "benchmark.yaml"
+    _with_auth_off(config)
+    python = plugin(config, shell / "uncached", {"BENCHGEN_NO_CACHE": "1"})
+    assert python.returncode == 0 and b"benchgen: warning: " in python.stderr
+    first = _run(_shell_shim(shell))  # the render, by Python
+    assert (first.returncode, first.stdout, first.stderr) == (0, python.stdout, python.stderr)
+    hit = _run(_no_python(shell))  # no Python to start: the shell answered
+    assert (hit.returncode, hit.stdout, hit.stderr) == (0, python.stdout, python.stderr)
+    # Python's own cache hit prints the same.
+    again = _run(_shell_shim(shell), BENCHGEN_NO_CACHE="")
+    assert (again.stdout, again.stderr) == (python.stdout, python.stderr)
+
+    # The config edited so it no longer warns: no stale warning, from Python or the shell.
+    config.write_bytes(EXAMPLE.read_bytes())
+    fixed = _run(_shell_shim(shell))
+    assert fixed.returncode == 0 and fixed.stderr == b""
+    fixed_hit = _run(_no_python(shell))
+    assert (fixed_hit.returncode, fixed_hit.stdout, fixed_hit.stderr) == (0, fixed.stdout, b"")
+    # And back: the warning config's entry is still there, warnings included.
+    _with_auth_off(config)
+    back = _run(_no_python(shell))
+    assert (back.returncode, back.stdout, back.stderr) == (0, python.stdout, python.stderr)
+
+
+def test_shell_shim_pairs_stdout_with_its_own_stderr(shell: Path) -> None:
+    """A .err older than a compiler change is stale even when .out is fresh; no .err, no hit."""
+    (shell / "package" / "models.py").write_text("# v1\n")
+    assert _run(_shell_shim(shell)).returncode == 0  # the example: no warnings
+    no_python = _no_python(shell)
+    err, out = (shell / "cache" / name for name in _plain(shell))
+    # A .err left by a render of an older compiler (a warning this one no longer
+    # gives), next to a fresh .out: Python answers.
+    err.write_bytes(b"benchgen: warning: from an older compiler\n")
+    old = (shell / "package" / "models.py").stat().st_ctime_ns - 10**9
+    os.utime(err, ns=(old, old))
+    proc = _run(no_python)
+    assert proc.returncode == 127 and proc.stdout == b"" and b"older compiler" not in proc.stderr
+    # Python's next render rewrites both (an empty .err), and the shell serves again.
+    (shell / "package" / "models.py").write_text("# v2\n")
+    _render(shell)
+    assert err.read_bytes() == b""
+    assert _run(no_python).stderr == b""
+    # Without its .err, the .out alone is not served.
+    err.unlink()
+    proc = _run(no_python)
+    assert proc.returncode == 127 and proc.stdout == b""
+    assert out.exists()
+
+
+def test_shell_shim_writes_stdout_once(shell: Path) -> None:
+    """Once the entry is open, a failing cat is the answer: the shell never goes on to Python."""
+    assert _run(_shell_shim(shell)).returncode == 0
+    with open(os.devnull, "rb") as stdin, open("/dev/full", "wb") as full:
+        proc = subprocess.run(
+            [str(_no_python(shell)), str(shell / "benchmark.yaml")],
+            stdin=stdin,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "BENCHGEN_CACHE_DIR": str(shell / "cache")},
+            timeout=60,
+        )
+    assert proc.returncode == 1, proc.stderr  # cat's write error; 127 would be Python

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from ruamel.yaml import YAML
 
@@ -49,25 +50,16 @@ def _objects(output: str) -> list[object]:
     return list(YAML(typ="safe").load_all(io.StringIO(output)))
 
 
-def test_kustomize_reads_as_many_objects_as_rendered(tmp_path: Path, kustomize: Path) -> None:
+@pytest.mark.parametrize(("tool", "command"), [("kustomize", "build"), ("kubectl", "kustomize")])
+def test_kustomize_reads_as_many_objects_as_rendered(
+    tmp_path: Path, request: pytest.FixtureRequest, tool: str, command: str
+) -> None:
+    """kustomize build and kubectl's kustomize (tools from the conftest fixtures)."""
+    binary: Path = request.getfixturevalue(tool)
     text = stream()
     want = sum(1 for _ in yaml.safe_load_all(text))
     proc = subprocess.run(
-        [str(kustomize), "build", str(_as_resource(tmp_path, text))],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr
-    objects = _objects(proc.stdout)
-    assert len(objects) == want and all(isinstance(o, dict) and o.get("kind") for o in objects)
-
-
-def test_kubectl_kustomize_reads_as_many_objects_as_rendered(tmp_path: Path, kubectl: Path) -> None:
-    text = stream()
-    want = sum(1 for _ in yaml.safe_load_all(text))
-    proc = subprocess.run(
-        [str(kubectl), "kustomize", str(_as_resource(tmp_path, text))],
+        [str(binary), command, str(_as_resource(tmp_path, text))],
         capture_output=True,
         text=True,
         timeout=120,

@@ -1,5 +1,5 @@
-"""``BENCHGEN_CLEANUP_SPEC`` parsing: params resolved in code, validated, every
-problem reported at once (generator/runtime/cleanup.py)."""
+"""``BENCHGEN_CLEANUP_SPEC`` as cleanup reads it: params resolved in code, validated,
+every problem reported at once (generator/contract/cleanup.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from generator.runtime.cleanup import Target, parse_spec
-from generator.runtime.errors import InputError
+from generator.contract.cleanup import Target
+from generator.contract.cleanup import decode as parse_spec
+from generator.contract.errors import ContractError
 
 ITEM = {
     "apiVersion": "helm.toolkit.fluxcd.io/v2",
@@ -33,13 +34,13 @@ def test_params_are_read_from_env_and_the_selector_is_built_in_code() -> None:
     "value", ["falco,tier!=bench", "falco in (a)", "", "-x", "a" * 64, "$(params.project)"]
 )
 def test_a_param_value_that_is_not_a_label_value_is_refused(value: str) -> None:
-    with pytest.raises(InputError, match=r"labels\[app.kubernetes.io/instance\]"):
+    with pytest.raises(ContractError, match=r"labels\[app.kubernetes.io/instance\]"):
         parse_spec(json.dumps([ITEM]), {**ENV, "BENCHGEN_PARAM_PROJECT": value})
 
 
 def test_every_problem_at_once() -> None:
     bad = {"apiVersion": "nope", "kind": "lower", "namespace": "Bad_NS", "labels": {}, "x": 1}
-    with pytest.raises(InputError) as info:
+    with pytest.raises(ContractError) as info:
         parse_spec(json.dumps([bad, dict(ITEM, namespace={"param": "missing"})]), ENV)
     text = str(info.value)
     for part in (
@@ -55,5 +56,5 @@ def test_every_problem_at_once() -> None:
 
 @pytest.mark.parametrize("text", [None, "", "{}", "[]", "not json"])
 def test_the_spec_itself(text: str | None) -> None:
-    with pytest.raises(InputError, match="BENCHGEN_CLEANUP_SPEC"):
+    with pytest.raises(ContractError, match="BENCHGEN_CLEANUP_SPEC"):
         parse_spec(text, ENV)

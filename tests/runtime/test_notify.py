@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from generator.runtime.__main__ import main
 from generator.runtime.notify import build_message
+from tests.runtime.fake_orchestrator import FakeClock
 from tests.runtime.slack_hook import TOKEN_PATH, SlackHook
 
 POLLER = Path(sys.executable).with_name("benchgen-poller")
@@ -67,14 +69,23 @@ def test_the_summary_is_posted_as_slack_json(tmp_path: Path, hook: SlackHook) ->
     assert "10 of 10 completed" in text and text.endswith("```")
 
 
-def test_5xx_and_429_are_retried_honouring_retry_after(tmp_path: Path, hook: SlackHook) -> None:
+def test_5xx_and_429_are_retried_honouring_retry_after(
+    tmp_path: Path, hook: SlackHook, capsys: pytest.CaptureFixture[str]
+) -> None:
     hook.script = [(503, "", {}), (429, "rate_limited", {"Retry-After": "1"}), (200, "ok", {})]
     hook.drop_next = 0
-    proc, status = notify(tmp_path, hook.url)
-    assert proc.returncode == 0 and status == "sent"
+    (tmp_path / "url").write_text(hook.url + "\n")
+    env = {**RUN_ENV, "BENCHGEN_NOTIFY_URL_FILE": str(tmp_path / "url")}
+    status = tmp_path / "notify-status"
+    clock = FakeClock()  # the waits are checked, not slept
+    args = ["notify", "--backoff", "50ms", "--status-path", str(status)]
+    assert main(args, env=env, clock=clock) == 0
+    assert status.read_text() == "sent"
     assert len(hook.received) == 3
-    assert "retrying in 1.0s" in proc.stdout  # Retry-After beat the 50ms backoff
-    assert "sent (attempt 3)" in proc.stdout
+    assert clock.sleeps == [0.05, 1.0]  # Retry-After beat the doubled 50ms backoff
+    out = capsys.readouterr().out
+    assert "retrying in 1.0s" in out
+    assert "sent (attempt 3)" in out
 
 
 def test_a_dropped_connection_is_retried(tmp_path: Path, hook: SlackHook) -> None:

@@ -9,9 +9,10 @@ import time
 
 import pytest
 
+from generator.contract.errors import ContractError
+from generator.contract.observe import decode as load_config
 from generator.runtime.__main__ import main
-from generator.runtime.errors import InputError
-from generator.runtime.observe.config import load_config
+from generator.runtime.clock import Stopped
 from generator.runtime.observe.delivery import Deliverer, DeliveryError
 from generator.runtime.observe.events import Due
 from tests.runtime.observe_sink import CloudEventSink
@@ -46,7 +47,7 @@ def test_every_config_problem_is_reported_at_once() -> None:
         "BENCHGEN_HEALTH_PORT": "http",
         "BENCHGEN_RESYNC_PERIOD": "soon",
     }
-    with pytest.raises(InputError) as info:
+    with pytest.raises(ContractError) as info:
         load_config(env)
     message = str(info.value)
     for expected in (
@@ -152,6 +153,6 @@ def test_stop_interrupts_the_backoff() -> None:
         sink.failing = 500
         threading.Timer(0.3, stop.set).start()
         started = time.monotonic()
-        with pytest.raises(DeliveryError):
+        with pytest.raises(Stopped):
             Deliverer("/s", 60.0, stop).send(sink.url, due())
         assert time.monotonic() - started < 3

@@ -11,11 +11,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from generator.runtime import releases_state as state
 from generator.runtime.errors import InputError
-from generator.runtime.releases import load_config, release_event_id
-from generator.runtime.releases_github import GitHub, GitHubError, RateLimitedError, Release
-from generator.runtime.send import SendOptions
+from generator.runtime.releases import load_config, release_event_id, state
+from generator.runtime.releases.github import GitHub, GitHubError, RateLimitedError, Release
+from generator.runtime.retry import RetryOptions
 from tests.runtime.fake_github import FakeGitHub, Fault
 from tests.runtime.fake_orchestrator import FakeClock
 
@@ -37,7 +36,7 @@ def gh(clock: FakeClock) -> Iterator[FakeGitHub]:
 def client(
     gh: FakeGitHub, clock: FakeClock, token: str = "ghp_test", max_wait: float = 60
 ) -> GitHub:
-    opts = SendOptions(timeout=120, request_timeout=5, backoff=1, max_backoff=10)
+    opts = RetryOptions(timeout=120, request_timeout=5, backoff=1, max_backoff=10)
     return GitHub(
         gh.url, token, opts, clock, max_wait=max_wait, now=lambda: EPOCH + clock.monotonic()
     )

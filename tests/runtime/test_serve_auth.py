@@ -6,7 +6,7 @@ import hashlib
 import pytest
 
 from generator.runtime.errors import InputError
-from generator.runtime.serve_auth import load_credentials
+from generator.runtime.serve.auth import load_credentials
 
 TOKEN = "s3cr3t-token-0123456789"
 
@@ -15,24 +15,42 @@ def _basic(user_pass: str) -> str:
     return "Basic " + base64.b64encode(user_pass.encode()).decode()
 
 
-def test_bearer_token_accepted_and_anything_else_refused(tmp_path):
-    path = tmp_path / "token"
-    path.write_text(TOKEN + "\n")  # a Secret key written with a newline
-    creds = load_credentials("bearer", str(path))
-    assert creds.accepts(f"Bearer {TOKEN}")
-    assert creds.accepts(f"bearer  {TOKEN} ")  # scheme is case-insensitive
-    for header in (
-        None,
-        "",
-        "Bearer",
-        f"Bearer {TOKEN}x",
-        f"Bearer {TOKEN[:-1]}",
-        f"Basic {TOKEN}",
-        _basic(f"user:{TOKEN}"),
-        TOKEN,
-    ):
-        assert not creds.accepts(header), header
-    assert creds.challenge == 'Bearer realm="benchgen"'
+@pytest.mark.parametrize(
+    ("auth_type", "content", "accepted", "refused"),
+    [
+        # A Secret key written with a newline; the scheme is case-insensitive.
+        (
+            "bearer",
+            TOKEN + "\n",
+            [f"Bearer {TOKEN}", f"bearer  {TOKEN} "],
+            [None, "", "Bearer", f"Bearer {TOKEN}x", f"Bearer {TOKEN[:-1]}", f"Basic {TOKEN}",
+             _basic(f"user:{TOKEN}"), TOKEN],
+        ),
+        # Several tokens let a rotation overlap; a comment is no token.
+        (
+            "bearer",
+            f"# old, remove after 2025-01\n{TOKEN}\n\nnew-token-abcdefghijkl\n",
+            [f"Bearer {TOKEN}", "Bearer new-token-abcdefghijkl"],
+            ["Bearer # old, remove after 2025-01"],
+        ),
+        # user:password lines; a password may hold colons, and is only its user's.
+        (
+            "basic",
+            "ci:correct horse battery\nadmin:pa:ss:word\n",
+            [_basic("ci:correct horse battery"), _basic("admin:pa:ss:word")],
+            [_basic("ci:correct horse batter"), _basic("ci:"), _basic("admin:correct horse battery"),
+             "Basic not-base64!", "Bearer " + base64.b64encode(b"ci:correct horse battery").decode()],
+        ),
+    ],
+    ids=["bearer", "rotation", "basic"],
+)  # fmt: skip
+def test_credentials_accept_exactly_their_own(tmp_path, auth_type, content, accepted, refused):
+    path = tmp_path / "creds"
+    path.write_text(content)
+    creds = load_credentials(auth_type, str(path))
+    assert [h for h in accepted if not creds.accepts(h)] == []
+    assert [h for h in refused if creds.accepts(h)] == []
+    assert creds.challenge == f'{auth_type.title()} realm="benchgen"'
 
 
 def test_only_digests_are_kept(tmp_path):
@@ -41,32 +59,6 @@ def test_only_digests_are_kept(tmp_path):
     creds = load_credentials("bearer", str(path))
     assert creds.digests == (hashlib.sha256(TOKEN.encode()).digest(),)
     assert TOKEN.encode() not in repr(creds).encode()
-
-
-def test_several_tokens_let_a_rotation_overlap(tmp_path):
-    path = tmp_path / "token"
-    path.write_text(f"# old, remove after 2025-01\n{TOKEN}\n\nnew-token-abcdefghijkl\n")
-    creds = load_credentials("bearer", str(path))
-    assert creds.accepts(f"Bearer {TOKEN}")
-    assert creds.accepts("Bearer new-token-abcdefghijkl")
-    assert not creds.accepts("Bearer # old, remove after 2025-01")
-
-
-def test_basic_user_password_lines(tmp_path):
-    path = tmp_path / "users"
-    path.write_text("ci:correct horse battery\nadmin:pa:ss:word\n")
-    creds = load_credentials("basic", str(path))
-    assert creds.accepts(_basic("ci:correct horse battery"))
-    assert creds.accepts(_basic("admin:pa:ss:word"))  # a password may hold colons
-    for header in (
-        _basic("ci:correct horse batter"),
-        _basic("ci:"),
-        _basic("admin:correct horse battery"),  # a password of another user
-        "Basic not-base64!",
-        "Bearer " + base64.b64encode(b"ci:correct horse battery").decode(),
-    ):
-        assert not creds.accepts(header), header
-    assert creds.challenge == 'Basic realm="benchgen"'
 
 
 @pytest.mark.parametrize(

@@ -25,43 +25,33 @@ def _serve(env):
     )
 
 
-def _good(tmp_path):
-    token = tmp_path / "token"
-    token.write_text(TOKEN)
+def _good(tmp_path, token=TOKEN):
+    (tmp_path / "token").write_text(token)
     return {
         "BENCHGEN_NAMESPACE": "bench",
         "BENCHGEN_SELECTOR": "benchgen.dev/benchmark=demo",
         "BENCHGEN_AUTH_TYPE": "bearer",
-        "BENCHGEN_AUTH_FILE": str(token),
+        "BENCHGEN_AUTH_FILE": str(tmp_path / "token"),
     }
 
 
-def test_no_configuration_at_all_names_every_missing_piece():
-    proc = _serve({})
+@pytest.mark.parametrize(
+    ("token", "messages"),
+    [
+        (None, ["BENCHGEN_NAMESPACE is required", "BENCHGEN_SELECTOR is required",
+                "BENCHGEN_AUTH_TYPE must be 'bearer' or 'basic'", "there are no default credentials"]),
+        ("\n", ["no credentials in it; refusing to start"]),
+        (TOKEN, ["no Kubernetes credentials"]),
+    ],
+    ids=["no-configuration", "no-credentials", "no-cluster-credentials"],
+)  # fmt: skip
+def test_refuses_to_start_naming_every_problem_in_one_line(tmp_path, token, messages):
+    proc = _serve({} if token is None else _good(tmp_path, token))
     assert proc.returncode == 2
-    assert proc.stderr.count("\n") == 1, proc.stderr  # one line
-    for needed in (
-        "BENCHGEN_NAMESPACE is required",
-        "BENCHGEN_SELECTOR is required",
-        "BENCHGEN_AUTH_TYPE must be 'bearer' or 'basic'",
-        "there are no default credentials",
-    ):
-        assert needed in proc.stderr
-
-
-def test_without_credentials_it_refuses_to_start(tmp_path):
-    env = _good(tmp_path)
-    (tmp_path / "token").write_text("\n")
-    proc = _serve(env)
-    assert proc.returncode == 2
-    assert "no credentials in it; refusing to start" in proc.stderr
     assert proc.stderr.startswith("benchgen-poller serve: error: ")
-
-
-def test_no_cluster_credentials_is_exit_2(tmp_path):
-    proc = _serve(_good(tmp_path))
-    assert proc.returncode == 2
-    assert "no Kubernetes credentials" in proc.stderr
+    assert proc.stderr.count("\n") == 1, proc.stderr  # one line
+    for needed in messages:
+        assert needed in proc.stderr
 
 
 @pytest.mark.parametrize(

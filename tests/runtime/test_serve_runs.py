@@ -2,9 +2,9 @@
 
 import pytest
 
-from generator.runtime.serve_runs import (
+from generator.contract.names import dns1123_subdomain_problem
+from generator.runtime.serve.runs import (
     Step,
-    is_object_name,
     ordered_steps,
     run_status,
     status_line,
@@ -148,4 +148,4 @@ def test_steps_in_execution_order():
     ],
 )
 def test_only_object_names_reach_the_api(name, ok):
-    assert is_object_name(name) is ok
+    assert (dns1123_subdomain_problem(name) is None) is ok

@@ -168,18 +168,49 @@ def test_429_honours_retry_after(fake, submit_env, clock, tmp_path):
     assert [r.method for r in fake.requests] == ["GET", "POST", "POST"]
 
 
-def test_dropped_connection_without_a_batch_looks_then_resends(fake, submit_env, clock, tmp_path):
-    fake.add_fault("POST", Fault.drop())
-    assert submit(submit_env, clock, tmp_path) == 0
-    methods = [(r.method, r.path) for r in fake.requests]
-    assert methods == [
-        ("GET", fake.endpoint),
-        ("POST", fake.endpoint),
-        ("GET", fake.endpoint),
-        ("POST", fake.endpoint),
-    ]
-    assert fake.requests[2].query == {"page": ["0"], "size": ["1000"]}
+def _requests(fake: FakeOrchestrator) -> str:
+    """The requests fake received, in order: 'GET0' is a list of page 0."""
+    return " ".join(r.method + r.query.get("page", [""])[0] for r in fake.requests)
+
+
+CREATE_THEN_DROP = [Fault.create_then_drop()]
+PAGE_0 = {"page": ["0"], "size": ["1000"]}
+LOOK_UPS_FAIL = [Fault.http(500, "db down"), Fault.garbage()]
+
+
+@pytest.mark.parametrize(
+    ("posts", "lists", "key", "requests"),
+    [
+        # With a key, the first request is one look-up.
+        pytest.param([], [], KEY, "GET0 POST", id="no-fault"),
+        # A dropped connection without a batch: look it up, then send again.
+        pytest.param([Fault.drop()], [], KEY, "GET0 POST GET0 POST", id="dropped"),
+        # The first look-up failing is retried, never skipped.
+        pytest.param([], [Fault.drop(), Fault.http(503)], KEY, "GET0 GET0 GET0 POST", id="list"),
+        # An unreadable 201 is resolved by looking it up.
+        pytest.param(
+            [Fault.garbage(201, "<html>proxy</html>")], [], KEY, "GET0 POST GET0", id="201"
+        ),
+        # Look-up failures never lead to a blind resend (without a key, all after the POST).
+        pytest.param(CREATE_THEN_DROP, LOOK_UPS_FAIL, KEY, "GET0 GET0 GET0 POST GET0", id="looks"),
+        pytest.param(CREATE_THEN_DROP, LOOK_UPS_FAIL, "", "POST GET0 GET0 GET0", id="no-key"),
+        # No key, no look-up before the POST; a 404 on the one after it is retried.
+        pytest.param(
+            CREATE_THEN_DROP, [Fault.http(404, "Not Found")], "", "POST GET0 GET0", id="404"
+        ),
+    ],
+)
+def test_faults_end_in_exactly_one_batch(
+    fake, submit_env, clock, tmp_path, posts, lists, key, requests
+):
+    fake.add_fault("POST", *posts)
+    fake.add_fault("LIST", *lists)
+    assert submit({**submit_env, "BENCHGEN_IDEMPOTENCY_KEY": key}, clock, tmp_path) == 0
     assert fake.created == 1
+    assert results(tmp_path) == ("12", "PROCESSING")
+    assert _requests(fake) == requests
+    for r in fake.requests:  # every GET a look-up of the first page of 1000
+        assert (r.path, r.query) == (fake.endpoint, PAGE_0 if r.method == "GET" else {})
 
 
 def test_batch_created_then_connection_dropped_is_adopted(
@@ -193,48 +224,32 @@ def test_batch_created_then_connection_dropped_is_adopted(
     assert "adopting" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("order", ["oldest", "newest"])
-def test_adoption_finds_the_batch_behind_a_thousand_older_ones(submit_env, clock, tmp_path, order):
-    """Issue 14: 1,000 older batches and a dropped answer made a duplicate (50 pages of 20)."""
+@pytest.mark.parametrize(
+    ("order", "others", "decoy", "requests"),
+    [
+        # Issue 14: 1,000 older batches and a dropped answer made a duplicate (50 pages of 20).
+        ("oldest", 1000, False, "GET0 GET1 POST GET0 GET1"),
+        ("newest", 1000, False, "GET0 GET1 POST GET0"),
+        # The contract names no order, not even a stable one: a list that fits one page is
+        # read by one request, one consistent answer, so its order cannot hide the batch.
+        ("shuffled", 998, False, "GET0 POST GET0"),
+        # Every page is read (a short page ends the list), before the POST and after it;
+        # other runs' keys, and one naming ours but not at the end, are ignored.
+        ("oldest", 2500, True, "GET0 GET1 GET2 POST GET0 GET1 GET2"),
+    ],
+)
+def test_adoption_finds_the_batch_among_many(
+    submit_env, clock, tmp_path, order, others, decoy, requests
+):
     with FakeOrchestrator(clock=clock, list_order=order) as fake:
-        for i in range(1000):
-            fake.add_batch(submittedBy=f"ci (run other-{i})")
-        fake.add_fault("POST", Fault.create_then_drop())
-        env = {**submit_env, **fake.env()}
-        assert submit(env, clock, tmp_path) == 0
-        assert fake.created == 1001
-        assert len(fake.posts()) == 1
-        assert results(tmp_path) == ("1012", "PROCESSING")
-
-
-def test_one_page_answers_exactly_whatever_the_order(submit_env, clock, tmp_path):
-    """The contract names no order, not even a stable one: a list that fits one page is
-    read by one request, one consistent answer, so its order cannot hide the batch."""
-    with FakeOrchestrator(clock=clock, list_order="shuffled") as fake:
-        for i in range(998):
-            fake.add_batch(submittedBy=f"ci (run other-{i})")
-        fake.add_fault("POST", Fault.create_then_drop())
-        env = {**submit_env, **fake.env()}
-        assert submit(env, clock, tmp_path) == 0
-        assert fake.created == 999
-        assert results(tmp_path)[0] == "1010"
-        assert [r.method for r in fake.requests] == ["GET", "POST", "GET"]
-
-
-def test_the_search_reads_every_page_and_ignores_other_runs(submit_env, clock, tmp_path):
-    with FakeOrchestrator(clock=clock) as fake:
-        for i in range(2500):
-            # The key of another run, and one naming ours but not at the end.
-            by = f"ci (run other-{i})" if i != 7 else f"(run {KEY}) was here"
+        for i in range(others):
+            by = f"(run {KEY}) was here" if decoy and i == 7 else f"ci (run other-{i})"
             fake.add_batch(submittedBy=by)
         fake.add_fault("POST", Fault.create_then_drop())
-        env = {**submit_env, **fake.env()}
-        assert submit(env, clock, tmp_path) == 0
-        assert fake.created == 2501
-        assert results(tmp_path)[0] == str(12 + 2500)
-        pages = [r.query["page"][0] for r in fake.requests if r.method == "GET"]
-        # Before the POST: the whole list (a short page ends it); after it: the same.
-        assert pages == ["0", "1", "2", "0", "1", "2"]
+        assert submit({**submit_env, **fake.env()}, clock, tmp_path) == 0
+        assert fake.created == others + 1
+        assert results(tmp_path) == (str(12 + others), "PROCESSING")
+        assert _requests(fake) == requests
 
 
 def test_a_list_that_ignores_page_ends_the_submit_without_a_blind_post(
@@ -269,39 +284,9 @@ def test_a_second_process_with_the_same_key_adopts_instead_of_posting(
     assert "adopted batch 12" in capsys.readouterr().out
 
 
-def test_with_a_key_the_first_request_is_one_look_up(fake, submit_env, clock, tmp_path):
-    assert submit(submit_env, clock, tmp_path) == 0
-    assert [(r.method, r.query) for r in fake.requests] == [
-        ("GET", {"page": ["0"], "size": ["1000"]}),
-        ("POST", {}),
-    ]
-
-
-def test_the_first_look_up_failing_is_retried_never_skipped(fake, submit_env, clock, tmp_path):
-    fake.add_fault("LIST", Fault.drop(), Fault.http(503))
-    assert submit(submit_env, clock, tmp_path) == 0
-    assert [r.method for r in fake.requests] == ["GET", "GET", "GET", "POST"]
-    assert fake.created == 1
-
-
-def test_unreadable_201_is_resolved_by_looking_it_up(fake, submit_env, clock, tmp_path):
-    fake.add_fault("POST", Fault.garbage(201, "<html>proxy</html>"))
-    assert submit(submit_env, clock, tmp_path) == 0
-    assert fake.created == 1
-    assert results(tmp_path)[0] == "12"
-
-
 def test_slow_answer_times_out_and_the_batch_is_adopted(fake, submit_env, clock, tmp_path):
     fake.add_fault("POST", Fault.slow(0.5))
     assert submit(submit_env, clock, tmp_path, "--request-timeout=0.1s") == 0
-    assert fake.created == 1
-    assert len(fake.posts()) == 1
-
-
-def test_lookup_failures_never_lead_to_a_blind_resend(fake, submit_env, clock, tmp_path):
-    fake.add_fault("POST", Fault.create_then_drop())
-    fake.add_fault("LIST", Fault.http(500, "db down"), Fault.garbage())
-    assert submit(submit_env, clock, tmp_path) == 0
     assert fake.created == 1
     assert len(fake.posts()) == 1
 
@@ -338,15 +323,6 @@ def test_wrong_endpoint_is_not_retried(fake, submit_env, clock, tmp_path, capsys
     assert "404" in capsys.readouterr().err
     # With a key, the first look-up finds the endpoint wrong, before anything is sent.
     assert [r.method for r in fake.requests] == [first]
-
-
-def test_a_404_on_the_look_up_after_a_post_is_retried(fake, submit_env, clock, tmp_path):
-    env = {**submit_env, "BENCHGEN_IDEMPOTENCY_KEY": ""}  # no look-up before the POST
-    fake.add_fault("POST", Fault.create_then_drop())
-    fake.add_fault("LIST", Fault.http(404, "Not Found"))
-    assert submit(env, clock, tmp_path) == 0
-    assert fake.created == 1
-    assert [r.method for r in fake.requests] == ["POST", "GET", "GET"]
 
 
 def test_without_an_idempotency_key_a_fresh_one_is_used(fake, submit_env, clock, tmp_path):

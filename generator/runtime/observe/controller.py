@@ -19,6 +19,7 @@ patched, and nothing else sends.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import signal
 import threading
@@ -27,14 +28,13 @@ import traceback
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from generator.contract import env as var
+from generator.contract import observe
+from generator.contract.observe import ObserveConfig
 from generator.runtime import kube
+from generator.runtime.clock import StoppableClock, Stopped
 from generator.runtime.errors import EXIT_OK, InputError
-from generator.runtime.observe.config import (
-    TEKTON_EVENTS_CONFIG_MAP,
-    TEKTON_EVENTS_SINK_KEY,
-    ObserveConfig,
-)
-from generator.runtime.observe.delivery import Deliverer, DeliveryError, Stopping
+from generator.runtime.observe.delivery import Deliverer, DeliveryError
 from generator.runtime.observe.events import (
     ANNOTATION,
     PIPELINE_RUN,
@@ -53,14 +53,18 @@ from generator.runtime.observe.events import (
 )
 from generator.runtime.observe.gate import Gate
 from generator.runtime.observe.logtail import build_tail, read_window
+from generator.runtime.retry import deadline_retrying
 
 if TYPE_CHECKING:
-    from kubernetes.client import ApiClient
+    from tenacity import Retrying
 
 Obj = dict[str, Any]
 Group = tuple[str, str, str]  # (PIPELINE_RUN|TASK_RUN, namespace, name)
 
 PLURALS = {PIPELINE_RUN: kube.PIPELINE_RUNS, TASK_RUN: kube.TASK_RUNS}
+# Tekton Pipelines v1.15: pkg/apis/config/events.go GetEventsConfigName() and sinkKey.
+TEKTON_EVENTS_CONFIG_MAP = "config-events"
+TEKTON_EVENTS_SINK_KEY = "sink"
 # The server ends each watch after this long (spread so loops do not reconnect
 # in step); the loop resumes from the last resourceVersion.
 WATCH_TIMEOUT = (240, 300)
@@ -71,9 +75,6 @@ MAX_BACKOFF = 30.0
 PATCH_ATTEMPTS = 5
 # Sending waits while a record is pending, so retry the patch sooner than watches.
 RECORD_MAX_BACKOFF = 10.0
-# Client-side errors the initial list cannot outwait: bad selector, no
-# permission, Tekton not installed. Everything else is retried.
-_CONFIG_ERRORS = (400, 401, 403, 404)
 
 
 def log(message: str) -> None:
@@ -112,10 +113,11 @@ class _Queue:
 class Observer:
     """The controller; ``run()`` returns when ``stop`` is set."""
 
-    def __init__(self, cfg: ObserveConfig, api: ApiClient, stop: threading.Event) -> None:
+    def __init__(self, cfg: ObserveConfig, api: kube.ApiClient, stop: threading.Event) -> None:
         self.cfg = cfg
         self.api = api
         self.stop = stop
+        self.clock = StoppableClock(stop)
         self.deliverer = Deliverer(cfg.source, cfg.delivery_timeout, stop)
         self.sink_url = cfg.sink_url
         self.ready = threading.Event()
@@ -124,6 +126,8 @@ class Observer:
         self._acked: dict[str, list[str]] = {}  # uid -> keys the sink acknowledged
         self._finish_seen: dict[str, float] = {}  # PipelineRun uid -> first seen done
         self._queue = _Queue()
+        # (kind, namespace) -> the last resourceVersion seen: where a watch resumes.
+        self._versions: dict[tuple[str, str], str] = {}
         # (kind, namespace, name, uid) acknowledged by the sink, annotation not yet patched.
         self._unrecorded: set[tuple[str, str, str, str]] = set()
         self._record_backoff = 1.0
@@ -139,19 +143,23 @@ class Observer:
 
     # -- start-up -------------------------------------------------------------
 
+    def _retrying(self, what: Callable[[BaseException], str], **kwargs: Any) -> Retrying:
+        """Retries until they work (no deadline: a controller waits for its API
+        server), 1 s doubling to MAX_BACKOFF, ended by SIGTERM (Stopped)."""
+        return deadline_retrying(
+            self.clock,
+            initial=1.0,
+            max_backoff=MAX_BACKOFF,
+            announce=lambda _, exc, wait: f"observe: {what(exc)}; retrying in {wait:.0f}s",
+            **kwargs,
+        )
+
     def _retry_start(self, what: str, call: Callable[[], Any]) -> Any:
-        """``call`` until it works; a client error is bad configuration (exit 2)."""
-        backoff = 1.0
-        while True:
-            try:
-                return call()
-            except kube.KubeError as exc:
-                if exc.status in _CONFIG_ERRORS:
-                    raise InputError(f"{what}: {exc}") from exc
-                log(f"{what}: {exc}; retrying in {backoff:.0f}s")
-            if self.stop.wait(backoff):
-                raise _Stopped
-            backoff = min(backoff * 2, MAX_BACKOFF)
+        """``call`` until it works; a refusal is bad configuration (exit 2)."""
+        try:
+            return self._retrying(lambda exc: f"{what}: {exc}")(call)
+        except kube.KubeError as exc:
+            raise InputError(f"{what}: {exc}") from exc
 
     def _read_tekton_sink(self) -> str | None:
         ns = self.cfg.tekton_namespace
@@ -179,20 +187,19 @@ class Observer:
                 log(f"{where} has no '{TEKTON_EVENTS_SINK_KEY}': events wait until it does")
             else:
                 log(f"sink from {where}: {self.sink_url}")
-        versions: dict[tuple[str, str], str] = {}
         for ns in self.cfg.namespaces:
             for kind in (PIPELINE_RUN, TASK_RUN):
-                versions[(kind, ns)] = self._retry_start(
+                self._versions[(kind, ns)] = self._retry_start(
                     f"list {PLURALS[kind]} in {ns} ({self.cfg.selector})",
                     lambda k=kind, n=ns: self._relist(k, n),  # type: ignore[misc]
                 )
         self.ready.set()
         log(f"watching {', '.join(self.cfg.namespaces)} ({self.cfg.selector})")
-        for (kind, ns), rv in versions.items():
-            self._spawn(f"watch-{PLURALS[kind]}-{ns}", self._watch_loop, kind, ns, rv)
+        for kind, ns in list(self._versions):
+            self._spawn(f"watch-{PLURALS[kind]}-{ns}", self._watch_loop, kind, ns)
         worker = self._spawn("worker", self._work)
         if self.gate is not None:  # after the first lists: it decides from the whole picture
-            self._spawn("gate", self.gate.loop, self.stop, self.cfg.resync)
+            self._spawn("gate", self.gate.loop, self.clock, self.cfg.resync)
         self.stop.wait()
         # SIGTERM: the worker ends after the event in flight (sent and recorded).
         worker.join(timeout=self.cfg.delivery_timeout + 60)
@@ -253,32 +260,36 @@ class Observer:
                     self.gate.notice(obj)  # in watch order: creations in storage order
         self._queue.put(group_of(kind, obj))
 
-    def _watch_loop(self, kind: str, ns: str, rv: str) -> None:
+    def _watch_loop(self, kind: str, ns: str) -> None:
+        """Watch until SIGTERM; any API error is retried (a long-running watch
+        outlives RBAC and API server restarts)."""
         plural = PLURALS[kind]
-        backoff = 1.0
-        while not self.stop.is_set():
-            try:
-                timeout = random.randint(*WATCH_TIMEOUT)  # noqa: S311 - spreading, not security
-                for event, obj in kube.watch_runs(
-                    self.api, plural, ns, self.cfg.selector, rv, timeout
-                ):
-                    rv = str(meta(obj).get("resourceVersion") or rv)
-                    if event != "BOOKMARK":
-                        self._apply(kind, event, obj)
-                    backoff = 1.0
-            except kube.KubeError as exc:
-                if exc.status == 410:
-                    log(f"watch {plural} in {ns}: 410 Gone ({exc.message}); relisting")
-                    try:
-                        rv = self._relist(kind, ns)
-                        log(f"relisted {plural} in {ns} at resourceVersion {rv}")
-                        continue
-                    except kube.KubeError as again:
-                        exc = again
-                log(f"watch {plural} in {ns}: {exc}; retrying in {backoff:.0f}s")
-                if self.stop.wait(backoff):
-                    return
-                backoff = min(backoff * 2, MAX_BACKOFF)
+        retrying = self._retrying(
+            lambda exc: f"watch {plural} in {ns}: {exc}", retry_on=kube.KubeError
+        )
+        with contextlib.suppress(Stopped):
+            while not self.stop.is_set():
+                retrying(self._watch, kind, ns)
+
+    def _watch(self, kind: str, ns: str) -> None:
+        """One watch from the last resourceVersion seen (events and bookmarks) until
+        the server ends it; on 410 Gone, relist."""
+        plural = PLURALS[kind]
+        timeout = random.randint(*WATCH_TIMEOUT)  # noqa: S311 - spreading, not security
+        try:
+            events = kube.watch_runs(
+                self.api, plural, ns, self.cfg.selector, self._versions[(kind, ns)], timeout
+            )
+            for event, obj in events:
+                self._versions[(kind, ns)] = str(
+                    meta(obj).get("resourceVersion") or self._versions[(kind, ns)]
+                )
+                if event != "BOOKMARK":
+                    self._apply(kind, event, obj)
+        except kube.Gone as exc:
+            log(f"watch {plural} in {ns}: 410 Gone ({exc.message}); relisting")
+            self._versions[(kind, ns)] = rv = self._relist(kind, ns)
+            log(f"relisted {plural} in {ns} at resourceVersion {rv}")
 
     # -- worker ---------------------------------------------------------------------
 
@@ -298,7 +309,7 @@ class Observer:
             group = next_group
             try:
                 self._reconcile(group)
-            except _Stopped:
+            except Stopped:
                 return
             except Exception:  # never let one bad object stop the observer
                 log(f"reconcile {group}: unexpected error\n{traceback.format_exc()}")
@@ -383,14 +394,12 @@ class Observer:
     def _deliver(self, due: Due) -> bool:
         """Send ``due`` and record it; False when it stays unsent for now."""
         if self.stop.is_set():
-            raise _Stopped
+            raise Stopped
         if not self.sink_url:
             log(f"{due.id}: no sink configured; left for the next resync")
             return False
         try:
             attempts = self.deliverer.send(self.sink_url, self._with_log(due))
-        except Stopping as exc:
-            raise _Stopped from exc
         except DeliveryError as exc:
             log(f"{due.type} {due.id} not delivered ({exc}); left for the next change or resync")
             return False
@@ -451,19 +460,10 @@ def _created(obj: Obj) -> tuple[str, str]:
     return (str(m.get("creationTimestamp") or ""), str(m.get("name") or ""))
 
 
-class _Stopped(Exception):
-    """SIGTERM: leave quietly."""
-
-
 def run_observe(env: Mapping[str, str]) -> int:
-    """The ``observe`` subcommand: runs until SIGTERM/SIGINT, then exits 0."""
-    from generator.runtime.observe.config import load_config
-
-    cfg = load_config(env)
-    try:
-        api = kube.api_client()
-    except Exception as exc:  # kubernetes' ConfigException and file errors
-        raise InputError(f"no usable kubeconfig or in-cluster config: {exc}") from exc
+    """Runs until SIGTERM/SIGINT, then exits 0."""
+    cfg = observe.decode(env)
+    api = kube.api_client()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -482,10 +482,10 @@ def run_observe(env: Mapping[str, str]) -> int:
     try:
         probes.start()
     except OSError as exc:
-        raise InputError(f"BENCHGEN_HEALTH_PORT {cfg.health_port}: {exc.strerror}") from exc
+        raise InputError(f"{var.HEALTH_PORT} {cfg.health_port}: {exc.strerror}") from exc
     try:
         observer.run()
-    except _Stopped:
+    except Stopped:
         pass
     finally:
         probes.stop()

@@ -13,34 +13,23 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
-import urllib3
 from cloudevents.core.bindings.http import HTTPMessage, to_binary
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_delay,
-    wait_exponential_jitter,
-)
 
+from generator.runtime import http
+from generator.runtime.clock import StoppableClock, Stopped
+from generator.runtime.errors import PermanentError, TemporaryError
 from generator.runtime.observe.events import Due
+from generator.runtime.retry import deadline_retrying
 
 CONTENT_TYPE = "application/json"
 REQUEST_TIMEOUT = 10.0
 
 
-class DeliveryError(Exception):
-    """The sink did not acknowledge the event; it stays unsent."""
-
-
-class _Retryable(DeliveryError):
-    """A failure worth trying again soon (no answer, 408, 429, 5xx)."""
-
-
-class Stopping(DeliveryError):
-    """SIGTERM arrived while waiting to retry."""
+class DeliveryError(PermanentError):
+    """The sink did not acknowledge the event (refused, or failing past the budget);
+    it stays unsent."""
 
 
 def _parse_time(value: str | None) -> datetime:
@@ -75,51 +64,46 @@ class Deliverer:
     def __init__(self, source: str, budget: float, stop: threading.Event) -> None:
         self.source = source
         self.budget = budget
-        self.stop = stop
-        self._pool = urllib3.PoolManager(
-            retries=False,  # one layer decides what to repeat: this one
-            timeout=urllib3.Timeout(connect=5.0, read=REQUEST_TIMEOUT),
-        )
+        # SIGTERM ends a wait between attempts (clock.Stopped).
+        self.clock = StoppableClock(stop)
+        self._pool = http.pool()
 
     def _attempt(self, url: str, message: HTTPMessage) -> None:
-        if self.stop.is_set():
-            raise Stopping("stopping")
-        try:
-            resp = self._pool.request("POST", url, body=message.body, headers=message.headers)
-        except urllib3.exceptions.HTTPError as exc:
-            raise _Retryable(f"{url}: {exc}") from exc
+        if self.clock.stop.is_set():
+            raise Stopped("stopping")
+        resp = http.request(
+            self._pool,
+            "POST",
+            url,
+            timeout=REQUEST_TIMEOUT,
+            connect_timeout=5.0,
+            body=message.body,
+            headers=message.headers,
+        )
         if 200 <= resp.status < 300:
             return
         text = resp.data[:200].decode(errors="replace").strip()
-        error = _Retryable if resp.status in (408, 429) or resp.status >= 500 else DeliveryError
-        raise error(f"{url}: HTTP {resp.status} {text}".rstrip())
+        problem = f"{url}: HTTP {resp.status} {text}".rstrip()
+        if http.is_temporary(resp.status):
+            raise http.Unavailable(problem)
+        raise DeliveryError(problem)
 
     def send(self, url: str, due: Due) -> int:
         """Deliver ``due``; the number of attempts it took. DeliveryError when
-        the sink refused it or kept failing past the budget."""
+        the sink refused it or kept failing past the budget; clock.Stopped at SIGTERM."""
         message = build_message(due, self.source)
-
-        def log_retry(state: RetryCallState) -> None:
-            exc = state.outcome.exception() if state.outcome else None
-            wait = state.next_action.sleep if state.next_action else 0.0
-            print(
-                f"observe: delivery of {due.id} failed ({exc}); retry in {wait:.1f}s",
-                flush=True,
-            )
-
-        retrying = Retrying(
-            retry=retry_if_exception_type(_Retryable),
-            wait=wait_exponential_jitter(multiplier=0.5, max=10.0, jitter=0.5),
-            stop=stop_after_delay(self.budget),
-            sleep=self._sleep,
-            before_sleep=log_retry,
-            reraise=True,
+        retrying = deadline_retrying(
+            self.clock,
+            self.clock.monotonic() + self.budget,
+            initial=0.5,
+            max_backoff=10.0,
+            jitter=0.5,
+            announce=lambda _, exc, wait: (
+                f"observe: delivery of {due.id} failed ({exc}); retry in {wait:.1f}s"
+            ),
         )
-        for attempt in retrying:
-            with attempt:
-                self._attempt(url, message)
+        try:
+            retrying(self._attempt, url, message)
+        except TemporaryError as exc:
+            raise DeliveryError(str(exc)) from exc
         return int(retrying.statistics.get("attempt_number", 1))
-
-    def _sleep(self, seconds: float) -> None:
-        if self.stop.wait(seconds):
-            raise Stopping("stopping")

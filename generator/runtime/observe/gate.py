@@ -32,16 +32,17 @@ started by us. Nothing here ever cancels or deletes a run.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from generator.runtime import kube
+from generator.runtime.clock import StoppableClock, Stopped
+from generator.runtime.errors import TemporaryError
 from generator.runtime.observe.events import is_done, meta
-
-if TYPE_CHECKING:
-    from kubernetes.client import ApiClient
+from generator.runtime.retry import deadline_retrying
 
 Obj = dict[str, Any]
 
@@ -49,6 +50,10 @@ Obj = dict[str, Any]
 PENDING = "PipelineRunPending"
 CANCEL_STATES = frozenset({"Cancelled", "CancelledRunFinally", "StoppedRunFinally"})
 MAX_BACKOFF = 30.0
+
+
+class ReleaseFailed(TemporaryError):
+    """The API server refused a release or was away (logged): evaluate again later."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,7 @@ class Gate:
 
     def __init__(
         self,
-        api: ApiClient,
+        api: kube.ApiClient,
         limit: int,
         key_label: str | None,
         snapshot: Callable[[], list[Obj]],
@@ -169,30 +174,28 @@ class Gate:
 
     # -- the gate thread --------------------------------------------------------------
 
-    def loop(self, stop: threading.Event, period: float) -> None:
-        """Re-evaluate on every change (and every ``period``) until ``stop``."""
-        backoff = 1.0
-        while not stop.is_set():
-            self._wake.wait(timeout=period)
-            self._wake.clear()
-            if stop.is_set():
-                return
-            if self.reconcile():
-                backoff = 1.0
-                continue
-            if stop.wait(backoff):  # the API server refused or is away: retry
-                return
-            backoff = min(backoff * 2, MAX_BACKOFF)
-            self._wake.set()
+    def loop(self, clock: StoppableClock, period: float) -> None:
+        """Re-evaluate on every change (and every ``period``) until the clock's stop;
+        a failed release is retried (1 s doubling to MAX_BACKOFF)."""
+        retrying = deadline_retrying(
+            clock, initial=1.0, max_backoff=MAX_BACKOFF, announce=lambda *_: None
+        )
+        with contextlib.suppress(Stopped):
+            while not clock.stop.is_set():
+                self._wake.wait(timeout=period)
+                self._wake.clear()
+                if not clock.stop.is_set():
+                    retrying(self.reconcile)
 
-    def reconcile(self) -> bool:
-        """Release what may run now; False when a release must be retried."""
+    def reconcile(self) -> None:
+        """Release what may run now; ReleaseFailed when a release must be retried."""
         slots = self.slots(self._snapshot())
         self._log_queued(slots)
         ok = True
         for slot in plan(slots, self.limit):
             ok = self._release(slot) and ok
-        return ok
+        if not ok:
+            raise ReleaseFailed("a release failed")
 
     def _log_queued(self, slots: list[Slot]) -> None:
         for slot in slots:

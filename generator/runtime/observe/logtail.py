@@ -12,7 +12,6 @@ import re
 from typing import Any
 
 MASK = "[REDACTED]"
-MAX_TAIL_BYTES = 65536
 
 _KEYWORDS = (
     r"passw(?:or)?d|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key"

@@ -1,0 +1,67 @@
+"""Every ConfigMap: the orchestrator address the Tasks read, the Broker's channel
+template, and the state `watch-releases` keeps."""
+
+from __future__ import annotations
+
+import json
+
+from generator.compile.knative import broker_warnings
+from generator.compile.meta import WARNING_ANNOTATION, Manifest, manifest, metadata
+from generator.config.names import Names, orchestrator_url
+
+TYPE_CHECKING = False  # not typing's (a cold-start cost); lite.py's twins stand in for models
+if TYPE_CHECKING:
+    from generator.config.models import Benchmark
+
+URL_KEY = "orchestrator-api-url"
+ENDPOINT_KEY = "api-batch-endpoint"
+CHANNEL_TEMPLATE_KEY = "channel-template-spec"
+STATE_ANNOTATION = "benchgen.dev/state"
+
+
+def build(bench: Benchmark, names: Names) -> list[Manifest]:
+    return [
+        _orchestrator(bench, names),
+        *_broker_config(bench, names),
+        *_releases_state(bench, names),
+    ]
+
+
+def _config_map(
+    names: Names, name: str, data: dict[str, str] | None, annotations: dict[str, str] | None
+) -> Manifest:
+    meta = metadata(names, name)
+    if annotations:
+        meta["annotations"] = annotations
+    return manifest("v1", "ConfigMap", meta, **({} if data is None else {"data": data}))
+
+
+def _orchestrator(bench: Benchmark, names: Names) -> Manifest:
+    data = {
+        URL_KEY: orchestrator_url(bench, names.namespace),
+        ENDPOINT_KEY: bench.spec.orchestrator.batch_endpoint,
+    }
+    return _config_map(names, names.config_map, data, None)
+
+
+def _broker_config(bench: Benchmark, names: Names) -> list[Manifest]:
+    """The channel template of a Broker benchgen creates (knative.py refers to it)."""
+    cloud = bench.spec.triggers.cloud_events
+    if cloud is None or not cloud.broker.create or cloud.broker.channel_template is None:
+        return []
+    # Knative parses this value as YAML; JSON is YAML and keeps it one exact line each.
+    template = cloud.broker.channel_template
+    text = f"apiVersion: {json.dumps(template.api_version)}\nkind: {json.dumps(template.kind)}\n"
+    warnings = broker_warnings(bench, names)
+    annotations = {WARNING_ANNOTATION: warnings[0]} if warnings else None
+    return [_config_map(names, names.broker_config, {CHANNEL_TEMPLATE_KEY: text}, annotations)]
+
+
+def _releases_state(bench: Benchmark, names: Names) -> list[Manifest]:
+    if bench.spec.triggers.releases is None:
+        return []
+    why = (
+        "written by watch-releases; rendered without data so that applying the manifests"
+        " never resets what was already fired"
+    )
+    return [_config_map(names, names.releases_state, None, {STATE_ANNOTATION: why})]

@@ -1,0 +1,116 @@
+"""Facts derived from a config, read by the checks and the builders alike: what is
+checked is what is rendered. No findings here (that is checks.py)."""
+
+from __future__ import annotations
+
+import re
+
+from generator.config import patterns
+from generator.contract import names as kube
+from generator.contract.orchestrator import REQUIRED_FIELDS
+
+TYPE_CHECKING = False  # not typing's (a cold-start cost); lite.py's twins stand in for models
+if TYPE_CHECKING:
+    from generator.config.models import Benchmark, ParamSpec
+    from generator.config.names import Names
+
+# The orchestrator's MLOps batch body (contracts/orchestrator-mlops-batch.md):
+# field -> (JSON type, required by the orchestrator: contract.orchestrator's REQUIRED_FIELDS).
+_FIELD_TYPES = {
+    **dict.fromkeys(REQUIRED_FIELDS, "string"),
+    "submittedBy": "string",
+    "jobSettings.llmUrl": "string",
+    "jobSettings.llmModelName": "string",
+    "jobSettings.llmApiType": "string",
+    "jobSettings.embeddingLlmUrl": "string",
+    "jobSettings.embeddingLlmModelName": "string",
+    "jobSettings.secretName": "string",
+    "jobSettings.useKnownFalsePositiveFile": "boolean",
+    "jobSettings.evaluateSpecificNode": "string",
+}
+ORCHESTRATOR_FIELDS: dict[str, tuple[str, bool]] = {
+    field: (kind, field in REQUIRED_FIELDS) for field, kind in _FIELD_TYPES.items()
+}
+# Pipeline task names benchgen itself uses: submit and wait, and the finally tasks.
+BUILTIN_TASKS = ("submit", "wait")
+FINALLY_TASKS = (
+    "summary",
+    "summary-submit-failed",
+    "cleanup",
+    "notify",
+    "notify-submit-failed",
+)
+IMAGE_VALUE_PATTERN = r"^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|sha256:[0-9a-f]{64})$"
+# Room the Pipeline needs besides the wait: pod start-up of each Task and
+# writing results before Tekton's own timeout would kill the step.
+TASK_OVERHEAD_SECONDS = 180
+
+
+def param_named(bench: Benchmark, name: str) -> ParamSpec | None:
+    return next((p for p in bench.spec.params if p.name == name), None)
+
+
+def is_required_field(bench: Benchmark, index: int) -> bool:
+    spec = bench.spec.orchestrator.request[index]
+    if spec.required is not None:
+        return spec.required
+    return ORCHESTRATOR_FIELDS.get(spec.field, ("string", False))[1]
+
+
+def run_params(bench: Benchmark) -> set[str]:
+    """Params the run itself uses: the orchestrator's body, the clean-up's selectors, the
+    params and when expressions of the user's own Tasks."""
+    used = {f.param for f in bench.spec.orchestrator.request}
+    for task in bench.spec.pipeline.tasks:
+        used.update(v.param for v in task.params.values() if v.param is not None)
+        used.update(w.param for w in task.when)
+    fin = bench.spec.pipeline.finally_
+    for target in fin.cleanup.delete if fin and fin.cleanup else []:
+        used.update(target.labels_from_params.values())
+        if target.namespace_from_param:
+            used.add(target.namespace_from_param)
+    return used
+
+
+def image_params(bench: Benchmark) -> set[str]:
+    """Params that fill an imageRepository field: the listener checks them as image tags."""
+    return {f.param for f in bench.spec.orchestrator.request if f.image_repository}
+
+
+def label_safe_params(bench: Benchmark) -> set[str]:
+    """Params the listener must also check as label values (beyond ``param.label``)."""
+    concurrency = bench.spec.pipeline.concurrency
+    return {concurrency.key} if concurrency is not None and concurrency.key else set()
+
+
+def event_id_max(bench: Benchmark, names: Names) -> int:
+    """Longest event id the runtime may send: the run name's room, the id param's maxLength."""
+    room = names.event_id_room
+    id_param = bench.spec.triggers.webhook.event_id_param
+    param = param_named(bench, id_param) if id_param else None
+    if param is not None and param.max_length is not None:
+        room = min(room, param.max_length)
+    return room
+
+
+def listener_value_problem(bench: Benchmark, param: ParamSpec, value: str) -> str | None:
+    """Why the listener's CEL filter would refuse this value of ``param``, or None.
+
+    ParamSpec.value_problem plus what the filter adds from elsewhere in the config:
+    the image tag check of imageRepository fields, label safety of the concurrency key,
+    and the blank check of required params.
+    """
+    if param.type == "boolean":
+        return None if value.lower() in ("true", "false") else "must be true or false"
+    if param.required and patterns.blank(value):
+        return "is blank, and the param is required"
+    if not value and not param.required:
+        return None  # the listener applies the default
+    problem = param.value_problem(value)
+    if problem:
+        return problem
+    if param.name in image_params(bench) and not re.fullmatch(IMAGE_VALUE_PATTERN, value):
+        return "is not an image tag or sha256 digest"
+    if param.name in label_safe_params(bench) and kube.label_value_problem(value):
+        return "is not a valid label value (it is the concurrency key)"
+    return None

@@ -1,0 +1,229 @@
+"""The commands of ``benchgen-poller``: their names, flags with defaults, the
+results they write, the env they read with its defaults, and the exit codes.
+
+The runtime builds its argument parser from these records and the compiler
+writes its ``args`` and ``env`` from them, so a default exists once; the config
+models take theirs from here too (``poll.interval`` is ``WAIT.flag("--interval")``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.contract import env
+
+POLLER = "benchgen-poller"  # the image's entry point
+
+# -- exit codes shared by every command ------------------------------------------
+EXIT_OK = 0
+EXIT_FAILED = 1  # the work was refused or failed (a batch FAILED, a 4xx)
+EXIT_INPUT = 2  # bad env, args or params: nothing was sent
+EXIT_TIMEOUT = 3  # wait: --timeout before the batch finished
+EXIT_INFRA = 4  # a dependency unreachable or failing past the retry budget
+
+
+@dataclass(frozen=True)
+class Flag:
+    name: str  # "--interval"
+    default: str | None = None  # None: optional, or set by the compiler every time
+
+
+@dataclass(frozen=True)
+class Setting:
+    """An env variable a command reads, and its default when unset or blank."""
+
+    name: str
+    default: str | None = None  # None: required, or optional without a default
+
+
+@dataclass(frozen=True)
+class Result:
+    """A Tekton result a command writes: to the path given by ``flag``."""
+
+    name: str
+    flag: str
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    flags: tuple[Flag, ...] = ()
+    settings: tuple[Setting, ...] = ()
+    results: tuple[Result, ...] = ()
+    # The command also reads BENCHGEN_PARAM_<NAME> for the params its spec names.
+    reads_params: bool = False
+
+    def flag(self, name: str) -> Flag:
+        return next(f for f in self.flags if f.name == name)
+
+    def default(self, name: str) -> str:
+        """The default of flag or setting ``name``; KeyError if it has none."""
+        items: tuple[Flag | Setting, ...] = (*self.flags, *self.settings)
+        for item in items:
+            if item.name == name and item.default is not None:
+                return item.default
+        raise KeyError(f"{self.name}: {name} has no default")
+
+
+def _retry_flags(timeout: str) -> tuple[Flag, ...]:
+    return (
+        Flag("--timeout", timeout),
+        Flag("--request-timeout", "30s"),
+        Flag("--backoff", "1s"),
+        Flag("--max-backoff", "30s"),
+    )
+
+
+_ORCHESTRATOR = (Setting(env.ORCHESTRATOR_URL), Setting(env.BATCH_ENDPOINT))
+_OUTCOME = tuple(
+    Setting(name)
+    for name in (
+        env.PIPELINE_RUN,
+        env.AGGREGATE_STATUS,
+        env.SUBMIT_STATUS,
+        env.WAIT_STATUS,
+        env.BATCH_ID,
+        env.FINAL_STATUS,
+        env.TOTAL_JOBS,
+        env.COMPLETED_JOBS,
+        env.FAILED_JOBS,
+    )
+)
+_EVENT = tuple(
+    Setting(name)
+    for name in (
+        env.LISTENER_URL,
+        env.AUTH_TYPE,
+        env.AUTH_FILE,
+        env.AUTH_HEADER,
+        env.EVENT_TYPE,
+        env.EVENT_BODY,
+        env.EVENT_HEADERS,
+        env.EVENT_ID_FIELD,
+        env.EVENT_ID_MAX,
+    )
+)
+
+SUBMIT = Command(
+    "submit",
+    flags=(Flag("--batch-id-path"), Flag("--status-path"), *_retry_flags("5m")),
+    settings=(*_ORCHESTRATOR, Setting(env.REQUEST_SPEC), Setting(env.IDEMPOTENCY_KEY)),
+    results=(Result("batch-id", "--batch-id-path"), Result("submit-status", "--status-path")),
+    reads_params=True,
+)
+WAIT_COUNTS = ("total-jobs", "completed-jobs", "failed-jobs")
+WAIT = Command(
+    "wait",
+    flags=(
+        Flag("--interval", "10s"),
+        Flag("--max-interval", "5m"),
+        Flag("--timeout", "8h"),
+        Flag("--fail-on", "FAILED,CANCELLED"),
+        Flag("--on-unknown-status", "fail"),
+        Flag("--request-timeout", "30s"),
+        Flag("--not-found-grace", "2m"),
+        Flag("--error-budget", "15m"),
+        *(Flag(f"--{name}-path") for name in ("final-status", *WAIT_COUNTS)),
+    ),
+    settings=(*_ORCHESTRATOR, Setting(env.BATCH_ID)),
+    results=tuple(Result(name, f"--{name}-path") for name in ("final-status", *WAIT_COUNTS)),
+)
+SUMMARY = Command("summary", settings=_OUTCOME)
+OBSERVE = Command(
+    "observe",
+    settings=(
+        Setting(env.NAMESPACES),
+        Setting(env.SELECTOR),
+        Setting(env.SINK),
+        Setting(env.TEKTON_NAMESPACE, "tekton-pipelines"),
+        Setting(env.EVENT_SOURCE),
+        Setting(env.LOG_TAIL_BYTES, "4096"),
+        Setting(env.HEALTH_PORT, "8081"),
+        Setting(env.RESYNC_PERIOD, "5m"),
+        Setting(env.DELIVERY_TIMEOUT, "30s"),
+        Setting(env.CONCURRENCY_LIMIT),
+        Setting(env.CONCURRENCY_KEY),
+    ),
+)
+SERVE = Command(
+    "serve",
+    settings=(
+        Setting(env.NAMESPACE),
+        Setting(env.SELECTOR),
+        Setting(env.AUTH_TYPE),
+        Setting(env.AUTH_FILE),
+        Setting(env.PORT, "8080"),
+        Setting(env.HEALTH_PORT, "8081"),
+        Setting(env.POLL_INTERVAL, "2s"),
+        Setting(env.MAX_STREAMS, "32"),
+    ),
+)
+EVENT_KEY = Command(
+    "event-key",
+    settings=(
+        Setting(env.PORT, "8080"),
+        Setting(env.HEALTH_PORT, "8081"),
+        Setting(env.MAX_REQUEST_BYTES, "1048576"),
+    ),
+)
+CUSTOM_TASKS = Command(
+    "custom-tasks",
+    settings=(
+        *_ORCHESTRATOR,
+        Setting(env.REQUEST_SPEC),
+        Setting(env.NAMESPACE),
+        Setting(env.SELECTOR),
+        Setting(env.HEALTH_PORT, "8081"),
+        Setting(env.MAX_REQUESTS, "8"),
+    ),
+)
+SEND = Command("send", flags=_retry_flags("2m"), settings=(*_EVENT, Setting(env.EVENT_ID)))
+WATCH_RELEASES = Command(
+    "watch-releases",
+    flags=(*_retry_flags("2m"), Flag("--max-rate-limit-wait", "1m")),
+    settings=(
+        *_EVENT,
+        Setting(env.GITHUB_API),
+        Setting(env.GITHUB_TOKEN_FILE),
+        Setting(env.RELEASES),
+        Setting(env.RELEASE_FIELDS),
+        Setting(env.STATE_CONFIGMAP),
+        Setting(env.NAMESPACE),
+    ),
+)
+CLEANUP = Command(
+    "cleanup",
+    flags=(Flag("--timeout", "10m"), Flag("--interval", "5s")),
+    settings=(Setting(env.CLEANUP_SPEC),),
+    reads_params=True,
+)
+NOTIFY = Command(
+    "notify",
+    flags=(
+        Flag("--timeout", "1m"),
+        Flag("--attempts", "5"),
+        Flag("--request-timeout", "10s"),
+        Flag("--backoff", "1s"),
+        Flag("--status-path"),
+        Flag("--on-failure", "report"),
+    ),
+    settings=(*_OUTCOME, Setting(env.NOTIFY_URL_FILE)),
+    results=(Result("notify-status", "--status-path"),),
+)
+
+COMMANDS: dict[str, Command] = {
+    c.name: c
+    for c in (
+        SUBMIT,
+        WAIT,
+        SUMMARY,
+        OBSERVE,
+        SERVE,
+        EVENT_KEY,
+        CUSTOM_TASKS,
+        SEND,
+        WATCH_RELEASES,
+        CLEANUP,
+        NOTIFY,
+    )
+}

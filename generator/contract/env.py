@@ -1,0 +1,80 @@
+"""Every environment variable the generated manifests set and ``benchgen-poller``
+reads (docs/runtime-interface.md). The compiler writes these names; the runtime
+reads them; neither spells one out itself.
+"""
+
+from __future__ import annotations
+
+# -- the orchestrator (submit, wait) -------------------------------------------
+ORCHESTRATOR_URL = "BENCHGEN_ORCHESTRATOR_URL"
+BATCH_ENDPOINT = "BENCHGEN_BATCH_ENDPOINT"
+REQUEST_SPEC = "BENCHGEN_REQUEST_SPEC"  # contract.request
+IDEMPOTENCY_KEY = "BENCHGEN_IDEMPOTENCY_KEY"
+BATCH_ID = "BENCHGEN_BATCH_ID"
+
+# -- the run's outcome (summary, notify) -----------------------------------------
+PIPELINE_RUN = "BENCHGEN_PIPELINE_RUN"
+AGGREGATE_STATUS = "BENCHGEN_AGGREGATE_STATUS"
+SUBMIT_STATUS = "BENCHGEN_SUBMIT_STATUS"
+WAIT_STATUS = "BENCHGEN_WAIT_STATUS"
+FINAL_STATUS = "BENCHGEN_FINAL_STATUS"
+TOTAL_JOBS = "BENCHGEN_TOTAL_JOBS"
+COMPLETED_JOBS = "BENCHGEN_COMPLETED_JOBS"
+FAILED_JOBS = "BENCHGEN_FAILED_JOBS"
+NOTIFY_URL_FILE = "BENCHGEN_NOTIFY_URL_FILE"
+
+# -- clean-up ----------------------------------------------------------------------
+CLEANUP_SPEC = "BENCHGEN_CLEANUP_SPEC"  # contract.cleanup
+
+# -- events to the listener (send, watch-releases) -------------------------------
+LISTENER_URL = "BENCHGEN_LISTENER_URL"
+EVENT_BODY = "BENCHGEN_EVENT_BODY"
+EVENT_HEADERS = "BENCHGEN_EVENT_HEADERS"
+EVENT_TYPE = "BENCHGEN_EVENT_TYPE"
+EVENT_ID = "BENCHGEN_EVENT_ID"
+EVENT_ID_FIELD = "BENCHGEN_EVENT_ID_FIELD"
+EVENT_ID_MAX = "BENCHGEN_EVENT_ID_MAX"
+AUTH_HEADER = "BENCHGEN_AUTH_HEADER"
+GITHUB_API = "BENCHGEN_GITHUB_API"
+GITHUB_TOKEN_FILE = "BENCHGEN_GITHUB_TOKEN_FILE"  # noqa: S105 - a variable's name
+RELEASES = "BENCHGEN_RELEASES"  # contract.releases
+RELEASE_FIELDS = "BENCHGEN_RELEASE_FIELDS"  # contract.releases
+STATE_CONFIGMAP = "BENCHGEN_STATE_CONFIGMAP"
+
+# -- credentials (send, watch-releases, serve) -----------------------------------
+AUTH_TYPE = "BENCHGEN_AUTH_TYPE"
+AUTH_FILE = "BENCHGEN_AUTH_FILE"
+
+# -- the long-running processes (observe, serve, event-key, custom-tasks) --------
+NAMESPACE = "BENCHGEN_NAMESPACE"
+NAMESPACES = "BENCHGEN_NAMESPACES"
+SELECTOR = "BENCHGEN_SELECTOR"
+SINK = "BENCHGEN_SINK"
+TEKTON_NAMESPACE = "BENCHGEN_TEKTON_NAMESPACE"
+EVENT_SOURCE = "BENCHGEN_EVENT_SOURCE"
+LOG_TAIL_BYTES = "BENCHGEN_LOG_TAIL_BYTES"
+RESYNC_PERIOD = "BENCHGEN_RESYNC_PERIOD"
+DELIVERY_TIMEOUT = "BENCHGEN_DELIVERY_TIMEOUT"
+CONCURRENCY_LIMIT = "BENCHGEN_CONCURRENCY_LIMIT"
+CONCURRENCY_KEY = "BENCHGEN_CONCURRENCY_KEY"
+PORT = "BENCHGEN_PORT"
+HEALTH_PORT = "BENCHGEN_HEALTH_PORT"
+POLL_INTERVAL = "BENCHGEN_POLL_INTERVAL"
+MAX_STREAMS = "BENCHGEN_MAX_STREAMS"
+MAX_REQUEST_BYTES = "BENCHGEN_MAX_REQUEST_BYTES"
+MAX_REQUESTS = "BENCHGEN_MAX_REQUESTS"  # custom-tasks: requests in flight to the orchestrator
+
+# -- one per param: BENCHGEN_PARAM_<NAME> -----------------------------------------
+PARAM_PREFIX = "BENCHGEN_PARAM_"
+
+
+def param_env(param: str) -> str:
+    """``dvc-data-version`` -> ``BENCHGEN_PARAM_DVC_DATA_VERSION``."""
+    return PARAM_PREFIX + param.upper().replace("-", "_")
+
+
+ALL: frozenset[str] = frozenset(
+    value
+    for key, value in dict(globals()).items()
+    if key.isupper() and key != "PARAM_PREFIX" and isinstance(value, str)
+)

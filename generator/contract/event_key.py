@@ -1,0 +1,43 @@
+"""The key that names a CloudEvent's PipelineRun: one per (source, id).
+
+The CloudEvents spec makes ``source`` + ``id`` the identity of an event: the
+same id from two sources are two events, the same pair sent again is the same
+event. A run name holds at most 63 characters and Triggers' CEL has no hash
+function, so the run is named ``<runPrefix><key>``, the key computed by the
+``benchgen-poller event-key`` interceptor (the runtime) and by ``benchgen
+trigger`` (the compiler side, to print the run name). Part of
+``generator.contract`` (standard library only).
+
+The key is the first ``KEY_LENGTH`` hex digits of SHA-256 over a length-prefixed
+encoding of the pair: a version tag, then for source and id the byte length of
+its UTF-8 form as 8 bytes big-endian, then those bytes. No two pairs share an
+encoding (("a", "bc") and ("ab", "c") differ in their first length), so two
+different events share a key only by a 128-bit hash collision. Lower-case hex
+is DNS-safe and starts and ends with a letter or digit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+VERSION = b"benchgen.dev/cloudevent-key/v1\x00"
+KEY_LENGTH = 32  # hex digits: 128 bits; fits the 36 characters a runPrefix must leave
+# The top-level key of the interceptor's extensions ($(extensions.cloudevent_key)).
+# Its own top-level key: Triggers merges each interceptor's extensions into the
+# chain's by top-level key, so sharing the CEL overlays' "cloudevent" map would
+# replace it.
+EXTENSION = "cloudevent_key"
+SOURCE_HEADER = "Ce-Source"
+ID_HEADER = "Ce-Id"
+
+
+def _field(text: str) -> bytes:
+    # surrogatepass: a JSON "\ud800" decodes to a lone surrogate; it still has one encoding.
+    data = text.encode("utf-8", "surrogatepass")
+    return len(data).to_bytes(8, "big") + data
+
+
+def event_key(source: str, ident: str) -> str:
+    """The key of the event (``source``, ``ident``): 32 lower-case hex digits."""
+    digest = hashlib.sha256(VERSION + _field(source) + _field(ident)).hexdigest()
+    return digest[:KEY_LENGTH]
