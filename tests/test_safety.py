@@ -21,6 +21,7 @@ from generator.config.load import load_file
 from generator.config.models import Benchmark
 from generator.config.names import COMPONENT_LABEL, build_names, resolve_namespace
 from generator.contract import customtask
+from generator.contract.env import RUN_PREFIX
 from tests.conftest import EXAMPLE, GOLDEN
 
 CONFIGS = [
@@ -136,9 +137,20 @@ def test_restricted_pod_security_and_labels(config: Any) -> None:
         assert pod_spec["securityContext"]["runAsNonRoot"] is True
         assert pod_spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
         assert pod_spec["restartPolicy"] == "Never"
-        # Only watch-releases talks to the API server; a schedule's sender has no token.
+        # Only watch-releases and a sender with an event id (it looks for the run it
+        # started) talk to the API server, each as its own ServiceAccount; a sender
+        # without an id has no token and runs as the runner.
+        job_names = build_names(bench, resolve_namespace(bench))
+        env = {e["name"] for c in pod_spec["containers"] for e in c["env"]}
+        if job["metadata"]["name"] == job_names.releases:
+            account = job_names.releases
+        elif RUN_PREFIX in env:
+            account = job_names.schedule
+        else:
+            account = job_names.runner_service_account
+        assert pod_spec["serviceAccountName"] == account
         assert pod_spec["automountServiceAccountToken"] is (
-            job["metadata"]["name"] == build_names(bench, resolve_namespace(bench)).releases
+            account != job_names.runner_service_account
         )
         for container in pod_spec["containers"]:
             ctx = container["securityContext"]

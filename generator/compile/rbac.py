@@ -4,13 +4,14 @@ What each component may do, in one place: exactly the RBAC of
 docs/runtime-interface.md. The Roles of the runtime's components carry each
 rule's reason in the `benchgen.dev/rule-reasons` annotation (one line per rule),
 because the emitted YAML has no comments. Pods that read nothing from the
-cluster (the Tasks, the event-key interceptor, the send CronJobs, which run as
-the runner) get no API token.
+cluster (the Tasks, the event-key interceptor, the send CronJobs without an
+event id, which run as the runner) get no API token.
 """
 
 from __future__ import annotations
 
 from generator.compile.meta import Manifest, manifest, metadata
+from generator.compile.schedule import uses_schedule_account
 from generator.compile.tekton import cleanup_namespaces
 from generator.config.names import Names
 
@@ -35,6 +36,7 @@ def build(bench: Benchmark, names: Names) -> list[Manifest]:
         *_custom_tasks(names),
         *_cleanup(bench, names),
         *_releases(bench, names),
+        *_schedule(bench, names),
     ]
 
 
@@ -53,14 +55,25 @@ def _granted(
     names_only: list[str] | None = None,
 ) -> list[Manifest]:
     """A Role of ``rules`` (on ``names_only`` objects, if given) and its binding to ``account``."""
+    return _granted_each(names, name, namespace, account, [(r, names_only) for r in rules])
+
+
+def _granted_each(
+    names: Names,
+    name: str,
+    namespace: str,
+    account: str,
+    rules: list[tuple[Rule, list[str] | None]],
+) -> list[Manifest]:
+    """``_granted`` with each rule on its own objects (``None``: every object)."""
     body = []
-    for groups, resources, verbs, _ in rules:
+    for (groups, resources, verbs, _), names_only in rules:
         rule: Manifest = {"apiGroups": groups, "resources": resources}
         if names_only:
             rule["resourceNames"] = names_only
         rule["verbs"] = verbs
         body.append(rule)
-    reasons = "".join(f"rules[{i}]: {why}\n" for i, (*_, why) in enumerate(rules))
+    reasons = "".join(f"rules[{i}]: {why}\n" for i, ((*_, why), _) in enumerate(rules))
     meta = metadata(names, name, annotations={REASONS_ANNOTATION: reasons})
     meta["namespace"] = namespace
     role = manifest(RBAC, "Role", meta, rules=body)
@@ -308,9 +321,39 @@ def _releases(bench: Benchmark, names: Names) -> list[Manifest]:
             f" fired, in ConfigMap {names.releases_state} only",
         )
     ]
+    runs: Rule = (
+        ["tekton.dev"],
+        ["pipelineruns"],
+        ["get"],
+        "after each event, get the PipelineRun named <runPrefix><event id> until it exists"
+        " (the listener answers 202 before it creates the run); only then is it recorded as"
+        " fired; the names are per release, so no resourceNames; no list, watch or write",
+    )
+    each = [*((rule, [names.releases_state]) for rule in rules), (runs, None)]
     return [
         service_account(names, names.releases, token=True),
-        *_granted(
-            names, names.releases, names.namespace, names.releases, rules, [names.releases_state]
-        ),
+        *_granted_each(names, names.releases, names.namespace, names.releases, each),
+    ]
+
+
+SCHEDULE_RULES: list[Rule] = [
+    (
+        ["tekton.dev"],
+        ["pipelineruns"],
+        ["get"],
+        "send: after each event, get the PipelineRun named <runPrefix><Job name> until it"
+        " exists (the listener answers 202 before it creates the run); the names are new"
+        " each tick, so no resourceNames; no list, watch or write",
+    ),
+]
+
+
+def _schedule(bench: Benchmark, names: Names) -> list[Manifest]:
+    """The send CronJobs with an event id: they look for the run each event starts."""
+    if not uses_schedule_account(bench):
+        return []
+    account = names.schedule
+    return [
+        service_account(names, account, token=True),
+        *_granted(names, account, names.namespace, account, SCHEDULE_RULES),
     ]

@@ -3,6 +3,10 @@
 A schedule with ``via: webhook`` is a CronJob running ``benchgen-poller send``:
 an event to the webhook listener, authenticated exactly like any caller (the
 webhook Secret mounted read-only), so it goes through the same CEL checks.
+With an event id the run's name is known (``runPrefix`` + the Job's name), and
+``send`` waits for that PipelineRun to exist, sending the same event again while
+it does not (Triggers answers 202 before it creates the run, and never
+retries): it runs as its own ServiceAccount, which may only get PipelineRuns.
 ``via: pingSource`` is a Knative PingSource sending a CloudEvent to the
 Broker. ``spec.triggers.releases`` is a CronJob running
 ``benchgen-poller watch-releases``, with its state in a ConfigMap rendered
@@ -36,7 +40,9 @@ GITHUB_DIR = "/var/run/benchgen/github"
 # The Job controller labels each pod with its Job's name: the same on every retry.
 JOB_NAME_LABEL = "batch.kubernetes.io/job-name"
 HISTORY = 3  # finished Jobs kept, each way: enough to read why the last ones failed
-SEND_DEADLINE = 600  # one send: --timeout 2m per attempt, a few pod attempts
+# One Job: each pod sends at most --sends (3) times, each send retried for at most
+# --timeout (2m) and followed by at most --run-wait (75s) for the run: 585 s.
+SEND_DEADLINE = 600
 WATCH_DEADLINE = 1800  # every project, with rate limits and retries
 
 
@@ -107,6 +113,22 @@ def _id_env(bench: Benchmark, names: Names) -> list[Manifest]:
         {"name": var.EVENT_ID_FIELD, "value": param.from_},
         {"name": var.EVENT_ID_MAX, "value": str(event_id_max(bench, names))},
     ]
+
+
+def _run_env(names: Names) -> list[Manifest]:
+    """Where the run of an event with an id appears (the TriggerTemplate names it)."""
+    return [
+        {"name": var.RUN_PREFIX, "value": names.run_prefix},
+        {"name": var.NAMESPACE, "value": names.namespace},
+    ]
+
+
+def uses_schedule_account(bench: Benchmark) -> bool:
+    """A CronJob sends events with an id, so it looks for their runs as ``names.schedule``."""
+    schedules = bench.spec.triggers.schedule or []
+    return bench.spec.triggers.webhook.event_id_param is not None and any(
+        entry.via != "pingSource" for entry in schedules
+    )
 
 
 def _cron_job(
@@ -201,7 +223,12 @@ def build_schedules(bench: Benchmark, names: Names) -> list[Manifest]:
             # The Job's name is the event id: a retried pod sends the same id, so the
             # listener names the same run and the API server refuses a second one.
             id_source = {"fieldRef": {"fieldPath": f"metadata.labels['{JOB_NAME_LABEL}']"}}
-            env += [*id_env, {"name": var.EVENT_ID, "valueFrom": id_source}]
+            env += [
+                *id_env,
+                {"name": var.EVENT_ID, "valueFrom": id_source},
+                # The run's name and namespace: send waits for it to exist.
+                *_run_env(names),
+            ]
         container = _container(bench, SEND.name, [SEND.name], env, mounts)
         out.append(
             _cron_job(
@@ -215,8 +242,9 @@ def build_schedules(bench: Benchmark, names: Names) -> list[Manifest]:
                 suspend=entry.suspend,
                 container=container,
                 volumes=volumes,
-                account=names.runner_service_account,
-                token=False,
+                # With an id it looks for the run (get pipelineruns); without, it reads nothing.
+                account=names.schedule if id_env else names.runner_service_account,
+                token=bool(id_env),
                 # Retrying is only safe when the id makes a repeated event harmless.
                 backoff_limit=2 if id_env else 0,
                 deadline=SEND_DEADLINE,
@@ -270,6 +298,8 @@ def build_releases(bench: Benchmark, names: Names) -> list[Manifest]:
         *_event_env(bench, releases.values),
         *auth_env,
         *_id_env(bench, names),
+        # An event counts as fired once its run exists (BENCHGEN_NAMESPACE is above).
+        {"name": var.RUN_PREFIX, "value": names.run_prefix},
     ]
     if releases.token_secret_ref is not None:
         ref = releases.token_secret_ref

@@ -26,6 +26,7 @@ from generator.contract.commands import (
     Command,
 )
 from generator.contract.durations import format_duration, parse_duration
+from generator.contract.names import run_name
 
 TYPE_CHECKING = False  # not typing's (a cold-start cost); lite.py's twins stand in for models
 if TYPE_CHECKING:
@@ -519,7 +520,7 @@ def build_pipeline_run(
         if param.annotation:
             annotations[param.annotation] = f"$(tt.params.{param.name})"
     meta: Manifest = (
-        {"name": f"{names.run_prefix}$(tt.params.{id_param})"}
+        {"name": run_name(names.run_prefix, f"$(tt.params.{id_param})")}
         if id_param
         else {"generateName": names.run_generate_name}
     )

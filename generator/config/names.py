@@ -84,6 +84,7 @@ class Names(NamedTuple):
     cleanup: str  # ServiceAccount, Roles and RoleBindings of the clean-up Task
     releases: str  # CronJob, ServiceAccount, Role and RoleBinding of watch-releases
     releases_state: str  # ConfigMap: what watch-releases already fired
+    schedule: str  # ServiceAccount, Role and RoleBinding of the send CronJobs (with an event id)
     labels: dict[str, str]
     uses_cloud_events: bool = False
     uses_observer: bool = False
@@ -225,6 +226,7 @@ def build_names(bench: Benchmark, namespace: str) -> Names:
         cleanup=f"{base}-cleanup",
         releases=f"{base}-releases",
         releases_state=f"{base}-releases-state",
+        schedule=f"{base}-schedule",
         uses_cloud_events=cloud_events is not None,
         uses_observer=observe is not None and observe.observer is not None,
         uses_status=observe is not None and observe.status_api is not None,

@@ -177,12 +177,20 @@ CUSTOM_TASKS = Command(
         Setting(env.MAX_REQUESTS, "8"),
     ),
 )
-SEND = Command("send", flags=_retry_flags("2m"), settings=(*_EVENT, Setting(env.EVENT_ID)))
+# Waiting for the run an event with an id starts (send, watch-releases): Triggers
+# answers 202 before it creates the run, and never retries.
+_RUN_WAIT = (Flag("--run-wait", "75s"), Flag("--sends", "3"))
+SEND = Command(
+    "send",
+    flags=(*_retry_flags("2m"), *_RUN_WAIT),
+    settings=(*_EVENT, Setting(env.EVENT_ID), Setting(env.RUN_PREFIX), Setting(env.NAMESPACE)),
+)
 WATCH_RELEASES = Command(
     "watch-releases",
-    flags=(*_retry_flags("2m"), Flag("--max-rate-limit-wait", "1m")),
+    flags=(*_retry_flags("2m"), Flag("--max-rate-limit-wait", "1m"), *_RUN_WAIT),
     settings=(
         *_EVENT,
+        Setting(env.RUN_PREFIX),
         Setting(env.GITHUB_API),
         Setting(env.GITHUB_TOKEN_FILE),
         Setting(env.RELEASES),

@@ -34,6 +34,9 @@ EVENT_TYPE = "BENCHGEN_EVENT_TYPE"
 EVENT_ID = "BENCHGEN_EVENT_ID"
 EVENT_ID_FIELD = "BENCHGEN_EVENT_ID_FIELD"
 EVENT_ID_MAX = "BENCHGEN_EVENT_ID_MAX"
+# The run an event with an id starts is names.run_name(<this>, <id>), in BENCHGEN_NAMESPACE:
+# send and watch-releases wait for it to exist (Triggers answers 202 before creating it).
+RUN_PREFIX = "BENCHGEN_RUN_PREFIX"
 AUTH_HEADER = "BENCHGEN_AUTH_HEADER"
 GITHUB_API = "BENCHGEN_GITHUB_API"
 GITHUB_TOKEN_FILE = "BENCHGEN_GITHUB_TOKEN_FILE"  # noqa: S105 - a variable's name

@@ -108,3 +108,10 @@ def plural_problem(value: str) -> str | None:
     if not _PLURAL.fullmatch(value):
         return f"{value!r} is not a resource name like helmreleases"
     return None
+
+
+def run_name(prefix: str, event_id: str) -> str:
+    """The PipelineRun an event with this id starts: ``<runPrefix><id>``. The
+    TriggerTemplate names the run with it (the id a ``$(tt.params.*)``
+    placeholder), and ``send`` and ``watch-releases`` look for the run by it."""
+    return prefix + event_id

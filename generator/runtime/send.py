@@ -1,6 +1,6 @@
 """``benchgen-poller send``: one event to the webhook EventListener, signed like a
-webhook (the schedule's CronJob). The listener, signing and retries are
-``webhook.py``'s, shared with ``watch-releases``."""
+webhook (the schedule's CronJob). The listener, signing, retries and the wait
+for the run are ``webhook.py``'s, shared with ``watch-releases``."""
 
 from __future__ import annotations
 
@@ -14,11 +14,14 @@ from generator.runtime.errors import EXIT_OK, InputError, RejectedError
 from generator.runtime.http import Refused
 from generator.runtime.retry import RetryOptions
 from generator.runtime.webhook import (
+    RunWait,
     Sender,
+    Starter,
     bounded_event_id,
     load_event,
     load_id_field,
     load_listener,
+    load_run_check,
     put,
 )
 
@@ -29,14 +32,20 @@ DESCRIPTION = (
     f"X-Gitlab-Event). Optional: {var.EVENT_HEADERS} (JSON object),"
     f" {var.EVENT_ID_FIELD} (body.<path> or header.<Name>) with {var.EVENT_ID} and"
     f" {var.EVENT_ID_MAX}: the id names the run, so a retried Job starts no second run."
+    f" With {var.RUN_PREFIX} and {var.NAMESPACE} too, waits --run-wait for PipelineRun"
+    " <prefix><id> to exist after each send (the listener answers 202 before it creates"
+    " the run) and sends the same event again while it does not, --sends times at most."
     " Connection errors, 408, 429 and 5xx are retried until --timeout."
-    " Exit 0 sent (2xx), 1 refused (other 3xx/4xx), 2 bad input (nothing sent),"
-    " 4 listener unreachable or failing until --timeout."
+    " Exit 0 sent (2xx; with the run prefix: the run exists), 1 refused (other 3xx/4xx;"
+    " or no run appeared after --sends sends; or the API server refused the look), 2 bad"
+    " input (nothing sent), 4 listener unreachable or failing until --timeout (or the API"
+    " server too, so whether the run exists is unknown)."
 )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     RetryOptions.add_arguments(parser, SEND)
+    RunWait.add_arguments(parser, SEND)
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str], clock: Clock) -> int:
@@ -59,12 +68,23 @@ def run(args: argparse.Namespace, env: Mapping[str, str], clock: Clock) -> int:
             ident = bounded
     elif ident and id_field is None:
         problems.append(f"{var.EVENT_ID} needs {var.EVENT_ID_FIELD} (where it goes)")
+    check = load_run_check(env, problems, id_field)
     if problems:
         raise InputError("bad input, nothing sent:\n  " + "\n  ".join(problems))
-    sender = Sender(listener, RetryOptions.from_args(args), clock)
+    opts, wait = RetryOptions.from_args(args), RunWait.from_args(args)
+    sender = Sender(listener, opts, clock)
+    starter = None
+    if check is not None:
+        from generator.runtime import kube
+
+        # Before anything is sent: without credentials the run could not be looked for.
+        starter = Starter(sender, check, wait, kube.api_client())
     label = f"event {ident}" if ident else "event"
     print(f"sending {label} to {listener.url} (auth: {listener.auth_type})", flush=True)
     try:
+        if starter is not None:
+            starter.start(event, ident, label=label)
+            return EXIT_OK
         done = sender.send(event, label=label)
     except Refused as exc:
         raise RejectedError(f"the listener refused the {label}: {exc}") from exc

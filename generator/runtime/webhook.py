@@ -10,6 +10,13 @@ deadline. An event id (the CronJob's Job name, or the release watcher's
 ``<repo>-<tag>-<configuration>``) names the PipelineRun, so a retry that
 reaches the listener twice is refused by the API server as a duplicate run
 instead of starting a second one.
+
+The listener answers ``202`` before its interceptors run and before Triggers
+creates the run, and nothing retries after that. So with the run's name known
+(``BENCHGEN_RUN_PREFIX`` + the id, in ``BENCHGEN_NAMESPACE``), :class:`Starter`
+sends until that PipelineRun exists (a GET with the pod's ServiceAccount): the
+same event again, at most ``--sends`` times, ``--run-wait`` after each. Sending
+the same id again is harmless, so no event is lost and none starts two runs.
 """
 
 from __future__ import annotations
@@ -20,9 +27,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.contract import env as var
+from generator.contract.durations import describe_duration
+from generator.contract.names import dns1123_label_problem, namespace_problem, run_name
 from generator.contract.signing import (
     AUTH_TYPES,
     RESERVED_HEADERS,
@@ -33,9 +42,16 @@ from generator.contract.signing import (
     source_problem,
 )
 from generator.runtime import http
+from generator.runtime.args import add_flag, duration
 from generator.runtime.clock import Clock
-from generator.runtime.errors import InfraError
-from generator.runtime.retry import Deadline, RetryOptions
+from generator.runtime.errors import InfraError, InputError, RejectedError
+from generator.runtime.retry import Deadline, RetryOptions, deadline_retrying
+
+if TYPE_CHECKING:
+    import argparse
+
+    from generator.contract.commands import Command
+    from generator.runtime import kube
 
 # The listener's own check on an event id (generator/compile/cel.py).
 EVENT_ID_PATTERN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -292,3 +308,162 @@ class Sender:
             lambda why: InfraError(f"{label}: listener unreachable, {why}"),
         )
         return Delivered(done.status, done.event_id, attempts)
+
+
+# --- the run it starts -------------------------------------------------------
+
+# How often a missing run is looked for again: soon at first (Triggers usually
+# creates it within a second of its 202), then every few seconds.
+_FIRST_LOOK = 1.0
+_MAX_LOOK = 5.0
+
+
+@dataclass(frozen=True)
+class RunCheck:
+    """Where the run of an event with an id appears: ``<prefix><id>`` in ``namespace``
+    (``BENCHGEN_RUN_PREFIX``, ``BENCHGEN_NAMESPACE``)."""
+
+    namespace: str
+    prefix: str
+
+    def run_for(self, ident: str) -> str:
+        return run_name(self.prefix, ident)
+
+
+def load_run_check(
+    env: Mapping[str, str], problems: list[str], id_field: IdField | None
+) -> RunCheck | None:
+    """``BENCHGEN_RUN_PREFIX`` and ``BENCHGEN_NAMESPACE``, or None when no run is waited for."""
+    prefix = env.get(var.RUN_PREFIX, "").strip()
+    if not prefix:
+        return None
+    namespace = env.get(var.NAMESPACE, "").strip()
+    if not namespace:
+        problems.append(f"{var.NAMESPACE} is required with {var.RUN_PREFIX}")
+    else:
+        problem = namespace_problem(namespace)
+        if problem:
+            problems.append(f"{var.NAMESPACE}: {problem}")
+    if id_field is None:
+        problems.append(
+            f"{var.RUN_PREFIX} needs {var.EVENT_ID_FIELD}: without an id the run has no"
+            " name to look for"
+        )
+    elif id_field.room:
+        # The longest id must still make a valid run name (a label: 63 characters).
+        problem = dns1123_label_problem(run_name(prefix, "0" * id_field.room))
+        if problem:
+            problems.append(f"{var.RUN_PREFIX} {prefix!r} with {var.EVENT_ID_MAX}: {problem}")
+    return RunCheck(namespace, prefix)
+
+
+@dataclass(frozen=True)
+class RunWait:
+    """``--run-wait`` (after each send, how long the run may take to appear) and
+    ``--sends`` (how many times the same event is sent while it does not)."""
+
+    wait: float
+    sends: int
+
+    @staticmethod
+    def add_arguments(parser: argparse.ArgumentParser, command: Command) -> None:
+        add_flag(
+            parser, command, "--run-wait", "after each send, how long the run may take to appear",
+            metavar="D",
+        )  # fmt: skip
+        add_flag(
+            parser, command, "--sends", "sends of the same event, at most, while no run appears",
+            type=int, metavar="N",
+        )  # fmt: skip
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> RunWait:
+        if args.sends < 1:
+            raise InputError(f"--sends: {args.sends} must be at least 1")
+        return cls(duration(args.run_wait, "--run-wait"), args.sends)
+
+
+class NotStarted(RejectedError):
+    """The listener accepted the event every time, and no run appeared: its interceptors
+    refused it (Triggers answers 202 first), or Triggers failed to create the run."""
+
+
+@dataclass(frozen=True)
+class Started:
+    delivered: Delivered  # the last send's answer
+    sends: int
+    run: str
+
+
+class Starter:
+    """Sends an event until the PipelineRun it names exists (RBAC: get pipelineruns)."""
+
+    def __init__(self, sender: Sender, check: RunCheck, wait: RunWait, api: kube.ApiClient) -> None:
+        self.sender, self.check, self.wait, self.api = sender, check, wait, api
+        self.clock = sender.clock
+
+    def start(self, event: Event, ident: str, *, label: str = "event") -> Started:
+        """Send ``event`` (its id ``ident`` already in it) until its run exists.
+        Started; http.Refused or InfraError from the sender; NotStarted when no run
+        appeared after ``--sends`` sends; InfraError when the API server could not
+        tell; RejectedError when it refused the look (RBAC)."""
+        run = self.check.run_for(ident)
+        where = f"PipelineRun {self.check.namespace}/{run}"
+        waited = describe_duration(self.wait.wait)
+        unknown = ""  # why the last look could not tell
+        for sends in range(1, self.wait.sends + 1):
+            done = self.sender.send(event, label=label)
+            print(f"sent {label}: HTTP {done.status}{_listener_id(done)}", flush=True)
+            found, unknown = self._appeared(run, where)
+            if found:
+                print(f"{where} exists (after {_times(sends)})", flush=True)
+                return Started(done, sends, run)
+            why = f"could not look: {unknown}" if unknown else "no such run"
+            again = "; sending the same event again" if sends < self.wait.sends else ""
+            print(f"{where}: {why} {waited} after send {sends}{again}", flush=True)
+        if unknown:
+            raise InfraError(
+                f"{label}: sent {_times(self.wait.sends)} (HTTP {done.status}), but whether"
+                f" {where} exists is unknown: the API server did not answer: {unknown}"
+            )
+        raise NotStarted(
+            f"{label}: the listener accepted it {_times(self.wait.sends)} (HTTP {done.status}),"
+            f" but {where} did not appear within {waited} of any: the listener's"
+            " interceptors refused the event (a wrong secret, a value its CEL filter"
+            " refuses) or Triggers could not create the run; the EventListener's log says"
+            " which"
+        )
+
+    def _appeared(self, run: str, where: str) -> tuple[bool, str]:
+        """(whether the run exists within ``--run-wait``, why the last look could not tell)."""
+        from generator.runtime import kube
+
+        retrying = deadline_retrying(
+            self.clock,
+            self.clock.monotonic() + self.wait.wait,
+            initial=_FIRST_LOOK,
+            max_backoff=_MAX_LOOK,
+            announce=lambda *_: None,  # one line per send says how it went
+            retry_on=(kube.NotFound, kube.Unavailable),
+        )
+        try:
+            # A gated run (spec.pipeline.concurrency) is created pending: it exists too.
+            retrying(kube.get_run, self.api, kube.PIPELINE_RUNS, self.check.namespace, run)
+        except kube.NotFound:
+            return False, ""
+        except kube.Unavailable as exc:
+            return False, str(exc)
+        except kube.KubeError as exc:  # 401, 403: the ServiceAccount may not look
+            raise RejectedError(
+                f"cannot look for {where}: {exc} (the pod's ServiceAccount needs get on"
+                " pipelineruns in its namespace: the rendered Role grants it)"
+            ) from exc
+        return True, ""
+
+
+def _listener_id(done: Delivered) -> str:
+    return f", listener eventID {done.event_id}" if done.event_id else ""
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"

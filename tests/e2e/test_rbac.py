@@ -10,8 +10,11 @@ Each case is one SelfSubjectAccessReview while impersonating the identity.
   the pinned module); creates PipelineRuns and reads Triggers objects at home only.
 - runner (the example): no bindings at all, refused everything.
 - releases, cleanup (issue 9): watch-releases may get and patch its one state
-  ConfigMap; the clean-up may list and delete exactly the kinds it deletes in
-  exactly the namespaces it names (from a param's enum too).
+  ConfigMap, and get PipelineRuns (is the run of an event there yet?); the
+  clean-up may list and delete exactly the kinds it deletes in exactly the
+  namespaces it names (from a param's enum too).
+- schedule: a send CronJob with an event id gets the PipelineRun its event
+  names, at home; nothing else.
 - observer, status: exactly what docs/runtime-interface.md says they need
   (observe: runs get/list/watch/patch, pods/log get with a log tail, Tekton's
   config-events get with sink 'tekton'; serve: runs list, pods/log get).
@@ -44,6 +47,7 @@ CONFIGS = {
     "broker": GOLDEN / "cloudevents-observe" / "config.yaml",  # sink broker, log tail, bearer
     "tekton-sink": GOLDEN / "cloudevents-existing-broker" / "config.yaml",  # no logs, 2 namespaces
     "controller": GOLDEN / "controller-mode" / "config.yaml",  # poll.mode controller
+    "webhook-ids": GOLDEN / "schedules-webhook-ids" / "config.yaml",  # a send with event ids
 }
 MANAGER = "benchgen-e2e-rbac"
 T, TT, RBAC = "tekton.dev", "triggers.tekton.dev", "rbac.authorization.k8s.io"
@@ -154,11 +158,23 @@ IDENTITIES: dict[str, tuple[str, str, list[Case]]] = {
     "runner": ("example", "runner", [*deny(HOME, *EVERYTHING), *deny(CLUSTER, *EVERYTHING)]),
     "releases": ("seed", "-releases", [
         *allow(HOME, ("get", CM, ""), ("patch", CM, ""), name="-releases-state"),
+        # Is the run of an event there yet (named by the event id, so any name)?
+        *allow(HOME, ("get", "pipelineruns", T)),
+        *deny(HOME, *[(v, "pipelineruns", T) for v in ("list", "watch", "delete", "update")]),
+        *deny(OTHER, ("get", "pipelineruns", T)),
         # A merge patch is all it writes.
         *deny(HOME, ("update", CM, ""), ("delete", CM, ""), name="-releases-state"),
         *deny(HOME, ("get", CM, ""), name="-config"),
         *deny(HOME, ("list", CM, ""), ("watch", CM, ""), ("create", CM, ""), *NEVER),
         *deny("default", ("get", CM, ""), name="-releases-state"),
+    ]),
+    # The send CronJob (an event id): the run its event names, at home, and nothing else.
+    "schedule": ("webhook-ids", "-schedule", [
+        *allow(HOME, ("get", "pipelineruns", T)),
+        *deny(HOME, *[(v, "pipelineruns", T) for v in ("list", "watch", "delete", "update")],
+              ("get", "taskruns", T), ("get", CM, ""), *NEVER),
+        *deny(OTHER, ("get", "pipelineruns", T)),
+        *deny(CLUSTER, ("get", "pipelineruns", T), ("list", "pipelineruns", T)),
     ]),
     "cleanup": ("seed", "-cleanup", [
         *allow("flux-system", *[(v, r, g) for r, g in FLUX for v in ("list", "delete")]),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,3 +235,75 @@ def test_the_role_is_enough_and_no_more_and_a_missing_state_is_bad_input(env: En
         proc.returncode == 2 and "BENCHGEN_RELEASES: must be a non-empty JSON list" in proc.stderr
     )
     assert env.gh.requests == [] and env.listener.received == []
+
+
+RUN_PREFIX = "rel-run-"
+
+
+def _wait_for_runs(env: Env) -> None:
+    """BENCHGEN_RUN_PREFIX, and the Role's rule the contract adds with it."""
+    runs = {"apiGroups": ["tekton.dev"], "resources": ["pipelineruns"], "verbs": ["get"]}
+    env.cluster.apply({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+                       "metadata": {"name": SA, "namespace": env.ns},
+                       "rules": [*RULES, runs]})  # fmt: skip
+    env.env["BENCHGEN_RUN_PREFIX"] = RUN_PREFIX
+    # The authorizer learns of the new rule from its informer: wait for it.
+    sa = env.cluster.impersonate_service_account(env.ns, SA)
+    deadline = time.monotonic() + 30
+    while not sa.can_i("get", "pipelineruns", group="tekton.dev", namespace=env.ns):
+        assert time.monotonic() < deadline, "the Role's new rule never took effect"
+        time.sleep(0.2)
+
+
+def _create_run(env: Env, ident: str) -> None:
+    """What Triggers does after its 202 (here as the admin): PipelineRun <prefix><id>."""
+    env.cluster.create({
+        "apiVersion": "tekton.dev/v1", "kind": "PipelineRun",
+        "metadata": {"name": RUN_PREFIX + ident, "namespace": env.ns},
+        "spec": {"pipelineRef": {"name": "sast-pipeline"}},
+    })  # fmt: skip
+
+
+def test_a_release_counts_as_fired_once_its_run_exists_and_is_sent_again_until_then(
+    env: Env, upstream: object
+) -> None:
+    """Triggers answers 202 before it creates the run: the first event's run never
+    comes, so the watcher (its own token, a real GET) sends the same event again."""
+    _wait_for_runs(env)
+    env.gh.publish(FALCO, "0.37.0")
+    accepted: list[str] = []
+
+    def triggers(body: dict[str, Any]) -> None:
+        accepted.append(body["event"]["id"])
+        if len(accepted) > 1:  # the first one is lost after its 202
+            _create_run(env, body["event"]["id"])
+
+    env.listener.on_accept = triggers
+    proc = env.run("--run-wait", "4s")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    first, *rest = accepted
+    assert rest[0] == first and len(rest) == 2  # sent again with the same id; then kmod
+    runs = env.cluster.list_objects("tekton.dev/v1", "PipelineRun", env.ns)
+    assert sorted(r["metadata"]["name"] for r in runs) == sorted(
+        RUN_PREFIX + i for i in set(accepted)
+    )
+    assert env.state()["falcosecurity.falco"]["fired"] == {"ebpf": ["0.37.0"], "kmod": ["0.37.0"]}
+    assert "sending the same event again" in proc.stdout
+
+
+def test_a_release_whose_run_never_appears_is_reported_and_not_recorded(
+    env: Env, upstream: object
+) -> None:
+    _wait_for_runs(env)
+    env.gh.publish(KYVERNO, "v1.12.0")
+    proc = env.run("--run-wait", "2s", "--sends", "2")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "kyverno/kyverno v1.12.0: no run started:" in proc.stdout
+    assert "the listener accepted it 2 times (HTTP 202)" in proc.stdout
+    assert len(env.listener.received) == 2
+    assert "fired" not in env.state().get("kyverno.kyverno", {})
+    # The next run sends it again; this time Triggers creates the run.
+    env.listener.on_accept = lambda body: _create_run(env, body["event"]["id"])
+    proc = env.run("--run-wait", "2s")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert env.state()["kyverno.kyverno"]["fired"] == {"": ["v1.12.0"]}

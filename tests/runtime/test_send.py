@@ -7,12 +7,14 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from generator.runtime.__main__ import main
 from generator.runtime.send import bounded_event_id
 from tests.runtime.fake_orchestrator import FakeClock
+from tests.runtime.fake_pipelineruns import FakePipelineRuns
 from tests.runtime.webhook_listener import Interceptor, WebhookListener
 
 SECRET = b"s3cr3t-webhook-value"
@@ -216,3 +218,220 @@ def test_the_process_never_prints_the_secret(
     assert proc.returncode == 0, proc.stderr
     assert SECRET.decode() not in proc.stdout + proc.stderr
     assert github_listener.received[0].accepted
+
+
+# -- waiting for the run (BENCHGEN_RUN_PREFIX): Triggers answers 202 before creating it --
+
+PREFIX, NS = "nightly-run-", "bench"
+TICK = "nightly-sweep-29012345"  # a Job's name: <cronjob>-<minutes since the epoch>
+
+
+@pytest.fixture
+def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePipelineRuns]:
+    """The API server the pod's ServiceAccount reaches (here through a kubeconfig)."""
+    with FakePipelineRuns() as server:
+        monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+        monkeypatch.setenv("KUBECONFIG", str(server.kubeconfig(tmp_path / "kubeconfig")))
+        yield server
+
+
+def creates_runs(
+    listener: WebhookListener, api: FakePipelineRuns, *, lose: int = 0, pending: bool = False
+) -> list[str]:
+    """Play Triggers behind the listener's 202: create PipelineRun <prefix><id>, except
+    for the first ``lose`` accepted events (gone after the 202, as in the flaky tick).
+    The returned list names each event's id as it arrives."""
+    seen: list[str] = []
+
+    def accept(body: dict[str, Any]) -> None:
+        seen.append(body["event"]["id"])
+        if len(seen) > lose:
+            api.create(NS, PREFIX + body["event"]["id"], pending=pending)
+
+    listener.on_accept = accept
+    return seen
+
+
+def waiting_env(listener: WebhookListener, secret_file: Path, **extra: str) -> dict[str, str]:
+    return env_for(
+        listener, secret_file, TICK, 63 - len(PREFIX),
+        BENCHGEN_RUN_PREFIX=PREFIX, BENCHGEN_NAMESPACE=NS, **extra,
+    )  # fmt: skip
+
+
+def test_a_tick_whose_run_never_appeared_is_sent_again_and_starts_exactly_one_run(
+    github_listener: WebhookListener,
+    secret_file: Path,
+    api: FakePipelineRuns,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    seen = creates_runs(github_listener, api, lose=1)
+    clock = FakeClock()
+    assert send(waiting_env(github_listener, secret_file), clock=clock) == 0
+    # The same event twice (same id, same signed bytes); the first got its 202 and no run.
+    assert seen == [TICK, TICK]
+    first, second = github_listener.received
+    assert first.accepted and second.accepted and first.body == second.body
+    assert api.names() == [PREFIX + TICK]
+    # It looked for the run by its name, in its namespace, for --run-wait (75s) the first time.
+    assert set(api.gets) == {(NS, PREFIX + TICK)} and len(api.gets) > 2
+    assert sum(clock.sleeps) == pytest.approx(75, abs=0.01)
+    out = capsys.readouterr().out
+    assert f"PipelineRun {NS}/{PREFIX}{TICK}: no such run 1m15s after send 1;" in out
+    assert "sending the same event again" in out
+    assert f"PipelineRun {NS}/{PREFIX}{TICK} exists (after 2 times)" in out
+
+
+def test_a_run_that_appears_at_once_costs_one_send_and_one_look(
+    github_listener: WebhookListener, secret_file: Path, api: FakePipelineRuns
+) -> None:
+    creates_runs(github_listener, api)
+    clock = FakeClock()
+    assert send(waiting_env(github_listener, secret_file), clock=clock) == 0
+    assert len(github_listener.received) == 1
+    assert api.gets == [(NS, PREFIX + TICK)] and clock.sleeps == []
+
+
+def test_a_gated_run_created_pending_counts_as_started(
+    github_listener: WebhookListener, secret_file: Path, api: FakePipelineRuns
+) -> None:
+    """spec.pipeline.concurrency: the run exists, pending until the observer starts it."""
+    creates_runs(github_listener, api, pending=True)
+    assert send(waiting_env(github_listener, secret_file)) == 0
+    assert len(github_listener.received) == 1
+    assert api.runs[(NS, PREFIX + TICK)]["spec"]["status"] == "PipelineRunPending"
+
+
+def test_a_retried_pod_finds_the_run_and_the_listener_refuses_the_duplicate(
+    github_listener: WebhookListener, secret_file: Path, api: FakePipelineRuns
+) -> None:
+    creates_runs(github_listener, api)
+    env = waiting_env(github_listener, secret_file)
+    assert send(env) == 0
+    assert send(env) == 0  # the Job's next pod: the same id
+    assert api.names() == [PREFIX + TICK]
+    assert github_listener.duplicates == [TICK]
+
+
+def test_an_event_the_interceptor_refuses_is_sent_a_bounded_number_of_times_then_fails(
+    secret_file: Path,
+    tmp_path: Path,
+    api: FakePipelineRuns,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A wrong secret: Triggers answers 202 anyway; sending again cannot help, so --sends
+    bounds it, and the Job fails (exit 1: podFailurePolicy FailJob) saying why."""
+    wrong = tmp_path / "wrong"
+    wrong.write_bytes(b"not-the-secret")
+    with WebhookListener(Interceptor("github", SECRET), id_path="event.id") as listener:
+        creates_runs(listener, api)
+        clock = FakeClock()
+        assert send(waiting_env(listener, wrong), "--sends", "2", clock=clock) == 1
+        assert [r.reason for r in listener.received] == ["signature mismatch"] * 2
+    assert api.names() == []
+    assert sum(clock.sleeps) == pytest.approx(2 * 75, abs=0.01)
+    err = capsys.readouterr().err
+    assert f"the listener accepted it 2 times (HTTP 202), but PipelineRun {NS}/{PREFIX}" in err
+    assert "did not appear within 1m15s of any" in err and "interceptors refused" in err
+
+
+def test_a_forbidden_look_fails_at_once_naming_the_missing_permission(
+    github_listener: WebhookListener,
+    secret_file: Path,
+    api: FakePipelineRuns,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    creates_runs(github_listener, api)
+    api.forbidden = True
+    assert send(waiting_env(github_listener, secret_file)) == 1
+    assert len(github_listener.received) == 1 and len(api.gets) == 1
+    err = capsys.readouterr().err
+    assert "HTTP 403" in err and "needs get on pipelineruns" in err
+
+
+def test_an_api_server_that_never_answers_leaves_it_unknown_exit_4(
+    github_listener: WebhookListener,
+    secret_file: Path,
+    api: FakePipelineRuns,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Exit 4, so the Job's next pod tries again (the same id: never a second run)."""
+    creates_runs(github_listener, api)
+    api.fail(*[503] * 1000)
+    env = waiting_env(github_listener, secret_file)
+    assert send(env, "--run-wait", "20s", "--sends", "2") == 4
+    assert len(github_listener.received) == 2
+    err = capsys.readouterr().err
+    assert "is unknown: the API server did not answer: HTTP 503: etcd is not answering" in err
+
+
+def test_a_look_that_fails_for_a_while_still_finds_the_run(
+    github_listener: WebhookListener, secret_file: Path, api: FakePipelineRuns
+) -> None:
+    creates_runs(github_listener, api)
+    api.fail(503, 0, 503)
+    assert send(waiting_env(github_listener, secret_file)) == 0
+    assert len(github_listener.received) == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"BENCHGEN_NAMESPACE": ""}, "BENCHGEN_NAMESPACE is required with BENCHGEN_RUN_PREFIX"),
+        ({"BENCHGEN_NAMESPACE": "Bench"}, "BENCHGEN_NAMESPACE: 'Bench' is not a valid name"),
+        ({"BENCHGEN_RUN_PREFIX": "x" * 20}, "is 71 characters long; Kubernetes allows at most 63"),
+        ({"BENCHGEN_RUN_PREFIX": "Run-"}, "BENCHGEN_RUN_PREFIX 'Run-' with BENCHGEN_EVENT_ID_MAX"),
+        ({"BENCHGEN_EVENT_ID_FIELD": ""}, "BENCHGEN_RUN_PREFIX needs BENCHGEN_EVENT_ID_FIELD"),
+    ],
+)
+def test_a_run_that_cannot_be_named_is_bad_input_and_nothing_is_sent(
+    github_listener: WebhookListener,
+    secret_file: Path,
+    api: FakePipelineRuns,
+    capsys: pytest.CaptureFixture[str],
+    change: dict[str, str],
+    problem: str,
+) -> None:
+    env = {**waiting_env(github_listener, secret_file), **change}
+    if not env["BENCHGEN_EVENT_ID_FIELD"]:
+        env["BENCHGEN_EVENT_ID"] = ""
+    assert send(env) == 2
+    assert problem in capsys.readouterr().err
+    assert github_listener.received == [] and api.gets == []
+
+
+def test_without_credentials_nothing_is_sent(
+    github_listener: WebhookListener,
+    secret_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The run could not be looked for: exit 2 before the event goes out."""
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    monkeypatch.setenv("KUBECONFIG", "/nonexistent/kubeconfig")
+    monkeypatch.setenv("HOME", "/nonexistent")
+    assert send(waiting_env(github_listener, secret_file)) == 2
+    assert "no Kubernetes credentials" in capsys.readouterr().err
+    assert github_listener.received == []
+
+
+def test_sends_must_be_at_least_one(
+    github_listener: WebhookListener, secret_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert send(waiting_env(github_listener, secret_file), "--sends", "0") == 2
+    assert "--sends: 0 must be at least 1" in capsys.readouterr().err
+    assert github_listener.received == []
+
+
+def test_the_job_deadline_holds_every_send_and_wait_of_a_pod() -> None:
+    """The CronJob's activeDeadlineSeconds covers a pod that uses all its sends, each
+    retried for --timeout and followed by --run-wait."""
+    from generator.compile.schedule import SEND_DEADLINE
+    from generator.contract.commands import SEND
+    from generator.contract.durations import parse_duration
+
+    sends = int(SEND.default("--sends"))
+    per_send = parse_duration(SEND.default("--timeout")) + parse_duration(
+        SEND.default("--run-wait")
+    )
+    assert sends * per_send <= SEND_DEADLINE

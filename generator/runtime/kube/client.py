@@ -31,7 +31,11 @@ def api_client(pool_size: int | None = None) -> ApiClient:
         if os.environ.get("KUBERNETES_SERVICE_HOST"):
             config.load_incluster_config(client_configuration=configuration)
         else:
-            config.load_kube_config(client_configuration=configuration)
+            # KUBECONFIG read now: the library reads it once, when first imported.
+            config.load_kube_config(
+                config_file=os.environ.get("KUBECONFIG") or None,
+                client_configuration=configuration,
+            )
     except Exception as exc:  # ConfigException and file errors have no common base
         raise InputError(
             f"no Kubernetes credentials (no usable kubeconfig or in-cluster config): {exc}"

@@ -6,9 +6,12 @@ was already fired (state.py), and sends what is due through
 ``webhook.Sender`` (as ``send`` does). Only a 2xx from the listener is recorded, at once, with a
 patch carrying the ConfigMap's resourceVersion (a ``409`` re-reads and
 merges), so a failed fire is retried on the next run and a release seen twice
-fires nothing. The event id ``<repo>-<tag>-<configuration>-<hash>`` names the
-PipelineRun: an event that was accepted but could not be recorded is sent
-again next time with the same id, and the API server refuses the second run.
+fires nothing. With ``BENCHGEN_RUN_PREFIX`` a 2xx is not enough: the event is
+recorded once its PipelineRun exists (``webhook.Starter``, sending it again
+while it does not), since the listener answers before it creates the run.
+The event id ``<repo>-<tag>-<configuration>-<hash>`` names the PipelineRun: an
+event that was accepted but could not be recorded is sent again next time with
+the same id, and the API server refuses the second run.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from generator.contract.releases import Project
 from generator.runtime import kube
 from generator.runtime.args import add_flag, duration
 from generator.runtime.clock import Clock
-from generator.runtime.errors import EXIT_FAILED, EXIT_OK, InfraError, InputError
+from generator.runtime.errors import EXIT_FAILED, EXIT_OK, InfraError, InputError, RejectedError
 from generator.runtime.http import Refused
 from generator.runtime.releases import state
 from generator.runtime.releases.github import GitHub, GitHubError, Lookup, Release
@@ -37,10 +40,15 @@ from generator.runtime.webhook import (
     Event,
     IdField,
     ListenerConfig,
+    NotStarted,
+    RunCheck,
+    RunWait,
     Sender,
+    Starter,
     load_event,
     load_id_field,
     load_listener,
+    load_run_check,
     put,
 )
 
@@ -60,6 +68,7 @@ class WatchConfig:
     token: str | None = field(repr=False)
     namespace: str
     config_map: str
+    run_check: RunCheck | None = None  # with it, an event counts once its run exists
 
 
 def load_config(env: Mapping[str, str]) -> WatchConfig:
@@ -100,11 +109,13 @@ def load_config(env: Mapping[str, str]) -> WatchConfig:
     for name, value in ((var.NAMESPACE, namespace), (var.STATE_CONFIGMAP, config_map)):
         if not value:
             problems.append(f"{name} is required")
+    run_check = load_run_check(env, problems, id_field)
     if problems:
         raise InputError("bad input, nothing checked or sent:\n  " + "\n  ".join(problems))
     return WatchConfig(
-        projects, fields, base, listener, id_field, api_url, token, namespace, config_map
-    )
+        projects, fields, base, listener, id_field, api_url, token, namespace, config_map,
+        run_check,
+    )  # fmt: skip
 
 
 def release_event_id(repo: str, tag: str, configuration: str, room: int) -> str:
@@ -197,7 +208,9 @@ DESCRIPTION = (
     f" {var.RELEASES}, and send one event per release and configuration not yet fired"
     f" (body from {var.EVENT_BODY} and {var.RELEASE_FIELDS}; listener and auth as for"
     f" send; {var.EVENT_ID_FIELD} and {var.EVENT_ID_MAX} required). What was fired is"
-    f" kept in ConfigMap {var.STATE_CONFIGMAP} in {var.NAMESPACE}; a failed fire is"
+    f" kept in ConfigMap {var.STATE_CONFIGMAP} in {var.NAMESPACE}; with {var.RUN_PREFIX}"
+    " an event is fired once PipelineRun <prefix><id> exists (--run-wait after each send,"
+    " --sends at most, as for send); a failed fire is"
     " retried on the next run. Exit 0 all checked and fired, 1 some API call or fire failed"
     " or the rate limit stopped the run (the rest done, state saved), 2 bad input."
 )
@@ -205,6 +218,7 @@ DESCRIPTION = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     RetryOptions.add_arguments(parser, WATCH_RELEASES, "retry budget per GitHub call or event")
+    RunWait.add_arguments(parser, WATCH_RELEASES)
     add_flag(
         parser,
         WATCH_RELEASES,
@@ -220,7 +234,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str], clock: Clock) -> int:
     max_wait = duration(args.max_rate_limit_wait, "--max-rate-limit-wait")
     cfg = load_config(env)
 
-    store = StateStore(kube.api_client(), cfg.namespace, cfg.config_map)
+    api = kube.api_client()
+    store = StateStore(api, cfg.namespace, cfg.config_map)
     try:
         store.read()
     except kube.KubeError as exc:
@@ -233,6 +248,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str], clock: Clock) -> int:
 
     github = GitHub(cfg.api_url, cfg.token, opts, clock, max_wait=max_wait)
     sender = Sender(cfg.listener, opts, clock)
+    wait = RunWait.from_args(args)
+    starter = None if cfg.run_check is None else Starter(sender, cfg.run_check, wait, api)
     report = Report()
     stop_asking = ""  # why GitHub is asked no more (rate limit, bad token)
     stop_firing = ""  # why no more events are sent (listener down, state not writable)
@@ -279,12 +296,23 @@ def run(args: argparse.Namespace, env: Mapping[str, str], clock: Clock) -> int:
                 continue
             try:
                 event, ident = build_event(cfg, project, release, configuration)
-                done = sender.send(event, label=f"event {ident}")
+                if starter is None:
+                    done = sender.send(event, label=f"event {ident}")
+                else:
+                    done = starter.start(event, ident, label=f"event {ident}").delivered
             except Refused as exc:
                 report.failed.append(f"{what}: refused by the listener: {exc}")
                 print(f"{what}: refused by the listener: {exc}", flush=True)
                 continue
-            except InfraError as exc:
+            except NotStarted as exc:
+                # Not recorded: the next run sends it again (a refusal by the listener's
+                # interceptors is then reported again, never lost).
+                report.failed.append(f"{what}: no run started: {exc}")
+                print(f"{what}: no run started: {exc}", flush=True)
+                continue
+            except (InfraError, RejectedError) as exc:
+                # The listener or the API server is out of reach, or the run may not be
+                # looked for (RBAC): every other event would meet the same.
                 stop_firing = str(exc)
                 report.failed.append(f"{what}: not fired: {exc}")
                 print(f"{what}: not fired: {exc}", flush=True)
