@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import __version__
-from generator.compile.cel import EVENT_ID_PATTERN, MAX_ATTRIBUTE_LENGTH
+from generator.compile.cel import CE_SUBJECT_SELECT, EVENT_ID_PATTERN, MAX_ATTRIBUTE_LENGTH
 from generator.compile.schedule import event_of
 from generator.config.facts import listener_value_problem
 from generator.config.models import (
@@ -104,6 +104,35 @@ def event_id_problem(bench: Benchmark, value: str) -> str | None:
     return None
 
 
+def select_problem(bench: Benchmark, body: dict[str, Any], headers: dict[str, str]) -> str | None:
+    """Why no trigger of the listener would pass this event by spec.triggers.select, or None.
+
+    The value is read where the listener reads it (its select-pipeline check): a header
+    (``ce-subject`` is ``Ce-Subject``) or a string at a body path.
+    """
+    select = bench.spec.triggers.select
+    if select is None:
+        return None
+    source = "header.Ce-Subject" if select.from_ == CE_SUBJECT_SELECT else select.from_
+    kind, _, rest = source.partition(".")
+    value: Any
+    if kind == "header":
+        value = next((v for k, v in headers.items() if k.lower() == rest.lower()), None)
+    else:
+        value = body
+        for part in rest.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+    if isinstance(value, str) and value in select.cases:
+        return None
+    cases = ", ".join(repr(c) for c in select.cases)
+    how = "--subject" if select.from_ == CE_SUBJECT_SELECT else f"a param read from {source}"
+    shown = "missing" if value is None else repr(value)
+    return (
+        f"{select.from_} is {shown}, in no case of spec.triggers.select ({cases}), so no"
+        f" Pipeline would run: give one with {how}"
+    )
+
+
 def _refuse(problems: list[str]) -> None:
     if problems:
         raise UsageError("the listener would reject this event:\n  " + "\n  ".join(problems))
@@ -116,6 +145,9 @@ def build_event(bench: Benchmark, values: dict[str, str], secret: bytes | None) 
         problem = event_id_problem(bench, values[id_param])
         if problem:
             problems.append(f"{id_param}: {values[id_param]!r} {problem}")
+    selected = select_problem(bench, body, extra)
+    if selected:
+        problems.append(selected)
     _refuse(problems)
     headers = {"Content-Type": "application/json", **extra}
     payload = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
@@ -144,7 +176,7 @@ def build_cloudevent(bench: Benchmark, values: dict[str, str], options: CloudEve
             " CloudEvents"
         )
     body, extra, problems = _payload(bench, values)
-    kind = options.type or next((a.type for a in cloud.accept if a.type), None)
+    kind = options.type or next((a.type for a in cloud.accept if a.type and not a.probe), None)
     if kind is None:
         raise UsageError(
             "--cloudevent: every accepted entry is a typePrefix; pass --type with a full type"
@@ -173,6 +205,12 @@ def build_cloudevent(bench: Benchmark, values: dict[str, str], options: CloudEve
     clashes = sorted(h for h in extra if h.lower().startswith("ce-"))
     if options.subject is not None and any(h.lower() == "ce-subject" for h in clashes):
         problems.append("--subject and a param read from header.Ce-Subject: give one of them")
+    if entry is not None and entry.probe:
+        problems.append(f"type {kind!r} is a health probe: the listener starts no run for it")
+    subject = {"Ce-Subject": options.subject} if options.subject else {}
+    selected = select_problem(bench, body, {**subject, **extra})
+    if selected:
+        problems.append(selected)
     _refuse(problems)
     headers = {
         "Content-Type": "application/json",

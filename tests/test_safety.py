@@ -19,7 +19,7 @@ from generator.config.facts import label_safe_params, run_params
 from generator.config.fullload import load_text
 from generator.config.load import load_file
 from generator.config.models import Benchmark
-from generator.config.names import COMPONENT_LABEL, build_names, resolve_namespace
+from generator.config.names import COMPONENT_LABEL, VARIANT_LABEL, build_names, resolve_namespace
 from generator.contract import customtask
 from generator.contract.env import RUN_PREFIX
 from tests.conftest import EXAMPLE, GOLDEN
@@ -218,7 +218,10 @@ def test_one_param_list_drives_everything(config: Any) -> None:
     webhook = webhook_objects(bench, objects)
     binding, template = webhook["TriggerBinding"], webhook["TriggerTemplate"]
     listener = webhook["EventListener"]
-    (pipeline,) = by_kind(objects, "Pipeline")
+    # The default Pipeline: each of spec.pipeline.variants is one more, labelled.
+    (pipeline,) = [
+        p for p in by_kind(objects, "Pipeline") if VARIANT_LABEL not in p["metadata"]["labels"]
+    ]
     custom = bench.spec.poll.mode == "controller"
     submit_task = [t for t in by_kind(objects, "Task") if t["metadata"]["name"].endswith("-submit")]
     run = template["spec"]["resourcetemplates"][0]

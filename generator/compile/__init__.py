@@ -23,6 +23,7 @@ from generator.compile import (
 )
 from generator.compile.meta import Manifest
 from generator.config.names import Names
+from generator.config.variants import variants
 
 TYPE_CHECKING = False  # not typing's (a cold-start cost); lite.py's twins stand in for models
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ class Build(NamedTuple):
 
 def build(bench: Benchmark, names: Names) -> Build:
     """``names`` are the loader's (config.load.Loaded): derived once per config."""
+    variant_list = variants(bench, names)
     manifests = [
         *rbac.build(bench, names),
         *configmaps.build(bench, names),
@@ -74,14 +76,19 @@ def build(bench: Benchmark, names: Names) -> Build:
         *tekton.build_cleanup_task(bench, names),
         *tekton.build_notify_task(bench, names),
         tekton.build_pipeline(bench, names),
+        # spec.pipeline.variants: each one more Pipeline and its TriggerTemplates, made by
+        # the same builders from the variant's config (config/variants.py).
+        *(tekton.build_pipeline(v.bench, v.names) for v in variant_list),
         triggers.build_trigger_binding(bench, names),
         triggers.build_trigger_template(bench, names),
+        *(triggers.build_trigger_template(v.bench, v.names) for v in variant_list),
         triggers.build_event_listener(bench, names),
     ]
     if bench.spec.triggers.cloud_events is not None:
         manifests += [
             triggers.build_events_binding(names),
             triggers.build_events_template(bench, names),
+            *(triggers.build_events_template(v.bench, v.names) for v in variant_list),
             triggers.build_events_listener(bench, names),
             *knative.build_broker(bench, names),
             *knative.build_triggers(bench, names),

@@ -39,17 +39,22 @@ def extension_key(param: ParamSpec) -> str:
 
 def _source(param: ParamSpec) -> tuple[str, str]:
     """(presence test, value expression) of a param's source."""
-    kind, _, rest = param.from_.partition(".")
+    return _source_of(param.from_)
+
+
+def _source_of(from_: str) -> tuple[str, str]:
+    """(presence test, value expression) of a body.<path> or header.<Name> source."""
+    kind, _, rest = from_.partition(".")
     if kind == "header":
         value = f"header.canonical({literal(rest)})"
         return f"{value} != ''", value
     # JSON null counts as absent (webhook senders often send null for "not set"),
     # and each level is tested before the next is selected (selecting a field of
     # a missing or null object is an error in CEL).
-    parts = param.from_.split(".")
+    parts = from_.split(".")
     levels = [".".join(parts[: i + 1]) for i in range(1, len(parts))]
     presence = " && ".join(f"has({level}) && {level} != null" for level in levels)
-    return presence, param.from_
+    return presence, from_
 
 
 def _constraints(param: ParamSpec, value: str, image: bool, label: bool = False) -> list[str]:
@@ -191,6 +196,13 @@ def build_type_check(
     Trigger on the Broker is refused here too.
     """
     kind = ce_header("type")
+    refused = " && ".join(f"!{kind}.startsWith({literal(r)})" for r in reserved)
+    return f"({_type_alternatives(accepted)}) && {refused}"
+
+
+def _type_alternatives(accepted: list[tuple[str | None, str | None, str | None]]) -> str:
+    """``a || b ...``: the event matches one of the (exact type, type prefix, source)."""
+    kind = ce_header("type")
     alternatives = []
     for exact, prefix, source in accepted:
         clause = (
@@ -201,9 +213,29 @@ def build_type_check(
         if source is not None:
             clause += f" && {ce_header('source')} == {literal(source)}"
         alternatives.append(f"({clause})")
-    refused = " && ".join(f"!{kind}.startsWith({literal(r)})" for r in reserved)
-    return f"({' || '.join(alternatives)}) && {refused}"
+    return " || ".join(alternatives)
 
 
 def build_ce_overlays() -> list[dict[str, str]]:
     return [{"key": ce_extension_key(a), "expression": ce_header(a)} for a in CE_HEADERS]
+
+
+# spec.triggers.select: 'ce-subject' is the binary-mode header of the subject.
+CE_SUBJECT_SELECT = "ce-subject"
+
+
+def build_select_check(from_: str, values: list[str]) -> str:
+    """True when the event's value at ``from_`` is exactly one of ``values`` (a string:
+    a closed set, each value a literal from config)."""
+    source = "header.Ce-Subject" if from_ == CE_SUBJECT_SELECT else from_
+    presence, value = _source_of(source)
+    allowed = f"{value} in [{', '.join(literal(v) for v in values)}]"
+    if source.startswith("header."):
+        return allowed  # a header is a string, '' when absent (in no case: checks._select)
+    return f"{presence} && type({value}) == string && {allowed}"
+
+
+def build_probe_check(probes: list[tuple[str | None, str | None, str | None]]) -> str:
+    """True when the event is no health probe: ``probes`` as in build_type_check. The
+    listener answers a probe as every delivery (202) and this check ends its chain."""
+    return f"!({_type_alternatives(probes)})"

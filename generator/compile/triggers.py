@@ -6,6 +6,7 @@ from generator.compile import cel
 from generator.compile.interceptor import event_key_interceptor
 from generator.compile.meta import WARNING_ANNOTATION, Manifest, manifest, metadata
 from generator.compile.tekton import build_pipeline_run
+from generator.config import variants
 from generator.config.facts import image_params, label_safe_params
 from generator.config.names import Names
 from generator.config.rules import RESERVED_EVENT_PREFIXES
@@ -74,32 +75,60 @@ def _cel_check(name: str, expression: str) -> Manifest:
 
 
 def build_event_listener(bench: Benchmark, names: Names) -> Manifest:
-    interceptors = [*auth_interceptors(bench), _validate_payload(bench, [])]
-    id_param = bench.spec.triggers.webhook.event_id_param
-    if id_param is not None:
-        param = next(p for p in bench.spec.params if p.name == id_param)
-        # After validate-payload, which proved the value is a present, non-blank string.
-        interceptors.append(
-            _cel_check(
-                "event-id-names-the-run",
-                cel.event_id_check(cel.param_value(param), names.event_id_room),
+    def chain(select: list[Manifest]) -> list[Manifest]:
+        interceptors = [*auth_interceptors(bench), *select, _validate_payload(bench, [])]
+        id_param = bench.spec.triggers.webhook.event_id_param
+        if id_param is not None:
+            param = next(p for p in bench.spec.params if p.name == id_param)
+            # After validate-payload, which proved the value is a present, non-blank string.
+            interceptors.append(
+                _cel_check(
+                    "event-id-names-the-run",
+                    cel.event_id_check(cel.param_value(param), names.event_id_room),
+                )
             )
-        )
+        return interceptors
+
     return _listener(
         names,
         names.listener,
         webhook_warnings(bench, names),
-        {
-            "name": "webhook",
-            "interceptors": interceptors,
-            "bindings": [{"kind": "TriggerBinding", "ref": names.binding}],
-            "template": {"ref": names.template},
-        },
+        [
+            {
+                "name": trigger,
+                "interceptors": chain(select),
+                "bindings": [{"kind": "TriggerBinding", "ref": names.binding}],
+                "template": {"ref": template.template},
+            }
+            for trigger, select, template in _selected(bench, names, "webhook")
+        ],
     )
 
 
-def _listener(names: Names, name: str, warnings: list[str], trigger: Manifest) -> Manifest:
-    """An EventListener with one trigger; its first warning, if any, as an annotation."""
+def _selected(
+    bench: Benchmark, names: Names, trigger: str
+) -> list[tuple[str, list[Manifest], Names]]:
+    """(trigger name, its select check, Names of its Pipeline) per Pipeline an event may run.
+
+    Without spec.triggers.select: the one trigger of the default Pipeline. With it: one
+    trigger per Pipeline the cases name, passing only the values that name it, so an
+    event whose value is in no case passes no trigger and starts nothing.
+    """
+    select = bench.spec.triggers.select
+    if select is None:
+        return [(trigger, [], names)]
+    return [
+        (
+            f"{trigger}-{target.name}",
+            [_cel_check("select-pipeline", cel.build_select_check(select.from_, values))],
+            target.names,
+        )
+        for target, values in variants.targets(bench, names)
+    ]
+
+
+def _listener(names: Names, name: str, warnings: list[str], triggers: list[Manifest]) -> Manifest:
+    """An EventListener; its first warning, if any, as an annotation."""
     meta = metadata(names, name)
     if warnings:
         meta["annotations"] = {WARNING_ANNOTATION: warnings[0]}
@@ -107,7 +136,7 @@ def _listener(names: Names, name: str, warnings: list[str], trigger: Manifest) -
         TRIGGERS,
         "EventListener",
         meta,
-        spec={"serviceAccountName": names.listener_service_account, "triggers": [trigger]},
+        spec={"serviceAccountName": names.listener_service_account, "triggers": triggers},
     )
 
 
@@ -133,30 +162,42 @@ def build_events_listener(bench: Benchmark, names: Names) -> Manifest:
     """
     cloud = bench.spec.triggers.cloud_events
     assert cloud is not None
-    accepted = [(a.type, a.type_prefix, a.source) for a in cloud.accept]
-    interceptors = [
-        _cel_check("cloudevent-binary-mode", cel.build_binary_mode_check()),
-        _cel_check(
-            "cloudevent-type-accepted",
-            cel.build_type_check(accepted, tuple(RESERVED_EVENT_PREFIXES)),
-        ),
-        _validate_payload(bench, cel.build_ce_overlays()),
-        # Last: the run's name, from the event's source and id (CEL has no hash).
-        event_key_interceptor(names),
-    ]
+    accepted = [(a.type, a.type_prefix, a.source) for a in cloud.accept if not a.probe]
+    probes = [(a.type, a.type_prefix, a.source) for a in cloud.accept if a.probe]
+    # A health probe is delivered by its Knative Trigger and answered like every
+    # delivery; its chain ends at the first check, before any check that refuses.
+    probe = [_cel_check("cloudevent-health-probe", cel.build_probe_check(probes))] if probes else []
+
+    def chain(select: list[Manifest]) -> list[Manifest]:
+        return [
+            *probe,
+            _cel_check("cloudevent-binary-mode", cel.build_binary_mode_check()),
+            _cel_check(
+                "cloudevent-type-accepted",
+                cel.build_type_check(accepted, tuple(RESERVED_EVENT_PREFIXES)),
+            ),
+            *select,
+            _validate_payload(bench, cel.build_ce_overlays()),
+            # Last: the run's name, from the event's source and id (CEL has no hash).
+            event_key_interceptor(names),
+        ]
+
     return _listener(
         names,
         names.events_listener,
         events_warnings(bench, names),
-        {
-            "name": "cloudevent",
-            "interceptors": interceptors,
-            "bindings": [
-                {"kind": "TriggerBinding", "ref": names.binding},
-                {"kind": "TriggerBinding", "ref": names.events_binding},
-            ],
-            "template": {"ref": names.events_template},
-        },
+        [
+            {
+                "name": trigger,
+                "interceptors": chain(select),
+                "bindings": [
+                    {"kind": "TriggerBinding", "ref": names.binding},
+                    {"kind": "TriggerBinding", "ref": names.events_binding},
+                ],
+                "template": {"ref": template.events_template},
+            }
+            for trigger, select, template in _selected(bench, names, "cloudevent")
+        ],
     )
 
 

@@ -28,7 +28,8 @@ from generator.config.names import (
     schedule_name,
 )
 from generator.config.paths import dotted, parse
-from generator.config.rules import RESERVED_EVENT_PREFIXES, quantity_value
+from generator.config.rules import CE_SUBJECT_SOURCE, RESERVED_EVENT_PREFIXES, quantity_value
+from generator.config.variants import DEFAULT, variant_bench, variant_names
 from generator.contract import names as kube
 from generator.contract.commands import SUBMIT, WAIT
 from generator.contract.durations import format_duration, parse_duration
@@ -72,6 +73,9 @@ def every_check(bench: Benchmark, names: Names) -> list[Callable[[], Iterable[Fi
         lambda: _finally(bench),
         lambda: _resources(bench),
         lambda: _user_tasks(bench),
+        lambda: _variants(bench, names),
+        lambda: _select(bench),
+        lambda: _probes(bench),
     ]
 
 
@@ -81,6 +85,8 @@ def _index(bench: Benchmark, name: str) -> int:
 
 def _params(bench: Benchmark) -> Iterator[Finding]:
     requested = run_params(bench)
+    for variant in bench.spec.pipeline.variants:  # their own Tasks' params
+        requested |= run_params(variant_bench(bench, variant))
     concurrency = bench.spec.pipeline.concurrency
     if concurrency is not None and concurrency.key:
         requested.add(concurrency.key)
@@ -904,3 +910,127 @@ def _cycles_from(start: str, edges: dict[str, list[str]]) -> Iterator[list[str]]
             elif nxt in edges and nxt not in visited and nxt not in path:
                 visited.add(nxt)
                 stack.append((nxt, [*path, nxt]))
+
+
+def _variants(bench: Benchmark, names: Names) -> Iterator[Finding]:
+    """spec.pipeline.variants: names, the names derived from them, their own Tasks."""
+    select = bench.spec.triggers.select
+    selected = set(select.cases.values()) if select is not None else set()
+    seen: dict[str, int] = {}
+    for i, variant in enumerate(bench.spec.pipeline.variants):
+        at = f"spec.pipeline.variants[{i}]"
+        if variant.name == DEFAULT:
+            yield (
+                f"{at}.name",
+                f"{DEFAULT!r} names the Pipeline of spec.pipeline.tasks: choose another name",
+            )
+            continue
+        if variant.name in seen:
+            yield (
+                f"{at}.name",
+                f"duplicate variant {variant.name!r} (first at spec.pipeline.variants"
+                f"[{seen[variant.name]}])",
+            )
+            continue
+        seen[variant.name] = i
+        derived = variant_names(names, variant.name)
+        derived_names = [derived.pipeline, derived.template]
+        if bench.spec.triggers.cloud_events is not None:
+            derived_names.append(derived.events_template)
+        for name in derived_names:
+            problem = kube.dns1123_label_problem(name)
+            if problem:
+                yield f"{at}.name", f"derived name {problem}; shorten the variant's name"
+                break
+        if variant.name not in selected:
+            yield (
+                f"{at}.name",
+                f"no event selects variant {variant.name!r}: name it in"
+                " spec.triggers.select.cases, or remove it",
+            )
+        if bench.spec.orchestrator is None and not variant.tasks:
+            yield (
+                f"{at}.tasks",
+                "the Pipeline would run nothing: without spec.orchestrator a variant needs"
+                " its own Tasks",
+            )
+        # The checks of spec.pipeline.tasks, on the variant's config, located at its Tasks.
+        origin, here = "spec.pipeline.tasks", f"{at}.tasks"
+        for field, message in _user_tasks(variant_bench(bench, variant)):
+            yield field.replace(origin, here, 1), message.replace(origin, here)
+
+
+def _select(bench: Benchmark) -> Iterator[Finding]:
+    """spec.triggers.select: each case names a Pipeline; every event source can carry it."""
+    select = bench.spec.triggers.select
+    if select is None:
+        return
+    at = "spec.triggers.select"
+    known = list(dict.fromkeys([DEFAULT, *(v.name for v in bench.spec.pipeline.variants)]))
+    for value, target in select.cases.items():
+        where = dotted((*parse(at), "cases", value))
+        if not value.strip():
+            yield where, "an empty or blank value selects nothing: give the event's value"
+        elif select.from_ == CE_SUBJECT_SOURCE and len(value) > _MAX_SUBJECT:
+            yield where, f"longer than {_MAX_SUBJECT} characters, which the listener refuses"
+        if target not in known:
+            yield (
+                where,
+                f"no Pipeline named {target!r}: use {DEFAULT!r} or a name in"
+                " spec.pipeline.variants (" + ", ".join(known) + ")",
+            )
+    triggers = bench.spec.triggers
+    senders = [
+        field
+        for field, present in (
+            ("spec.triggers.schedule", triggers.schedule),
+            ("spec.triggers.releases", triggers.releases),
+        )
+        if present
+    ]
+    if senders:
+        yield (
+            f"{at}.from",
+            f"the events of {' and '.join(senders)} carry no {select.from_} value, so they"
+            " would start nothing: leave out select or those triggers",
+        )
+
+
+_MAX_SUBJECT = 1024  # the events listener bounds Ce-Subject (cel.MAX_ATTRIBUTE_LENGTH)
+
+
+def _probes(bench: Benchmark) -> Iterator[Finding]:
+    """A health probe type must not be a type that starts runs, and something must."""
+    cloud = bench.spec.triggers.cloud_events
+    if cloud is None:
+        return
+    runs = [(i, a) for i, a in enumerate(cloud.accept) if not a.probe]
+    if not runs:
+        yield (
+            "spec.triggers.cloudEvents.accept",
+            "every entry is a probe, so no CloudEvent would start a run: accept a type"
+            " without 'probe: true'",
+        )
+    for i, probe in enumerate(cloud.accept):
+        if not probe.probe:
+            continue
+        for j, run in runs:
+            if _types_overlap(probe, run):
+                yield (
+                    f"spec.triggers.cloudEvents.accept[{i}].probe",
+                    f"{probe.type_text!r} is also a type that starts runs (accept[{j}]:"
+                    f" {run.type_text!r}): give the probe a type of its own",
+                )
+                break
+
+
+def _types_overlap(a: AcceptedEventSpec, b: AcceptedEventSpec) -> bool:
+    """Some event type matches both entries (exact type or prefix), sources aside."""
+    if a.type is not None and b.type is not None:
+        return a.type == b.type
+    if a.type is not None:
+        return a.type.startswith(str(b.type_prefix))
+    if b.type is not None:
+        return b.type.startswith(str(a.type_prefix))
+    first, second = str(a.type_prefix), str(b.type_prefix)
+    return first.startswith(second) or second.startswith(first)

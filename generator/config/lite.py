@@ -211,12 +211,13 @@ class BrokerSpec:
 class AcceptedEventSpec(rules.AcceptedEventMixin):
     """Twin of models.AcceptedEventSpec."""
 
-    def __init__(self, type: str | None, type_prefix: str | None, source: str | None, cesql: str | None, name: str | None) -> None:
+    def __init__(self, type: str | None, type_prefix: str | None, source: str | None, cesql: str | None, name: str | None, probe: bool) -> None:
         self.type = type
         self.type_prefix = type_prefix
         self.source = source
         self.cesql = cesql
         self.name = name
+        self.probe = probe
 
 
 class ListenerNetworkPolicySpec:
@@ -283,14 +284,23 @@ class ReleasesSpec:
         self.starting_deadline = starting_deadline
 
 
+class SelectSpec:
+    """Twin of models.SelectSpec."""
+
+    def __init__(self, from_: str, cases: dict[str, str]) -> None:
+        self.from_ = from_
+        self.cases = cases
+
+
 class TriggersSpec:
     """Twin of models.TriggersSpec."""
 
-    def __init__(self, webhook: WebhookSpec, cloud_events: CloudEventsSpec | None, schedule: list[ScheduleSpec] | None, releases: ReleasesSpec | None) -> None:
+    def __init__(self, webhook: WebhookSpec, cloud_events: CloudEventsSpec | None, schedule: list[ScheduleSpec] | None, releases: ReleasesSpec | None, select: SelectSpec | None) -> None:
         self.webhook = webhook
         self.cloud_events = cloud_events
         self.schedule = schedule
         self.releases = releases
+        self.select = select
 
 
 class PollSpec:
@@ -401,10 +411,18 @@ class UserTaskSpec:
         self.retries = retries
 
 
+class PipelineVariantSpec:
+    """Twin of models.PipelineVariantSpec."""
+
+    def __init__(self, name: str, tasks: list[UserTaskSpec]) -> None:
+        self.name = name
+        self.tasks = tasks
+
+
 class PipelineSpec:
     """Twin of models.PipelineSpec."""
 
-    def __init__(self, image: str, timeout: str, finally_timeout: str, service_account_name: str | None, resources: ResourcesSpec, concurrency: ConcurrencySpec | None, finally_: FinallySpec | None, tasks: list[UserTaskSpec]) -> None:
+    def __init__(self, image: str, timeout: str, finally_timeout: str, service_account_name: str | None, resources: ResourcesSpec, concurrency: ConcurrencySpec | None, finally_: FinallySpec | None, tasks: list[UserTaskSpec], variants: list[PipelineVariantSpec]) -> None:
         self.image = image
         self.timeout = timeout
         self.finally_timeout = finally_timeout
@@ -413,6 +431,7 @@ class PipelineSpec:
         self.concurrency = concurrency
         self.finally_ = finally_
         self.tasks = tasks
+        self.variants = variants
 
 
 class NamesSpec:
@@ -509,14 +528,15 @@ _KEYS_KReference = frozenset({'apiVersion', 'kind', 'name', 'namespace'})
 _KEYS_DeadLetterSinkSpec = frozenset({'uri', 'ref'})
 _KEYS_DeliverySpec = frozenset({'retry', 'backoffPolicy', 'backoffDelay', 'deadLetterSink'})
 _KEYS_BrokerSpec = frozenset({'name', 'create', 'class', 'channelTemplate', 'delivery'})
-_KEYS_AcceptedEventSpec = frozenset({'type', 'typePrefix', 'source', 'cesql', 'name'})
+_KEYS_AcceptedEventSpec = frozenset({'type', 'typePrefix', 'source', 'cesql', 'name', 'probe'})
 _KEYS_ListenerNetworkPolicySpec = frozenset({'enabled', 'dispatcherNamespace'})
 _KEYS_CloudEventsSpec = frozenset({'broker', 'accept', 'delivery', 'networkPolicy'})
 _KEYS_ScheduleSpec = frozenset({'name', 'cron', 'timeZone', 'via', 'values', 'startingDeadline', 'suspend'})
 _KEYS_ReleaseProjectSpec = frozenset({'repo', 'name', 'configurations', 'tagPattern'})
 _KEYS_ReleaseParamsSpec = frozenset({'project', 'version', 'configuration'})
 _KEYS_ReleasesSpec = frozenset({'projects', 'params', 'values', 'cron', 'timeZone', 'apiUrl', 'tokenSecretRef', 'startingDeadline'})
-_KEYS_TriggersSpec = frozenset({'webhook', 'cloudEvents', 'schedule', 'releases'})
+_KEYS_SelectSpec = frozenset({'from', 'cases'})
+_KEYS_TriggersSpec = frozenset({'webhook', 'cloudEvents', 'schedule', 'releases', 'select'})
 _KEYS_PollSpec = frozenset({'mode', 'interval', 'maxInterval', 'timeout', 'failOn', 'onUnknownStatus'})
 _KEYS_ResourcesSpec = frozenset({'cpuRequest', 'memoryRequest', 'memoryLimit'})
 _KEYS_ConcurrencySpec = frozenset({'limit', 'key'})
@@ -528,7 +548,8 @@ _KEYS_TaskRefSpec = frozenset({'name', 'kind', 'resolver', 'params'})
 _KEYS_TaskParamValueSpec = frozenset({'param', 'task', 'result'})
 _KEYS_WhenSpec = frozenset({'param', 'operator', 'values'})
 _KEYS_UserTaskSpec = frozenset({'name', 'taskRef', 'params', 'runAfter', 'when', 'timeout', 'retries'})
-_KEYS_PipelineSpec = frozenset({'image', 'timeout', 'finallyTimeout', 'serviceAccountName', 'resources', 'concurrency', 'finally', 'tasks'})
+_KEYS_PipelineVariantSpec = frozenset({'name', 'tasks'})
+_KEYS_PipelineSpec = frozenset({'image', 'timeout', 'finallyTimeout', 'serviceAccountName', 'resources', 'concurrency', 'finally', 'tasks', 'variants'})
 _KEYS_NamesSpec = frozenset({'listener', 'configMap', 'pipeline', 'binding', 'template', 'runPrefix'})
 _KEYS_ObserverSpec = frozenset({'sink', 'namespaces', 'tektonNamespace', 'logTailBytes'})
 _KEYS_StatusAuthSpec = frozenset({'type', 'secretRef'})
@@ -815,7 +836,8 @@ def _AcceptedEventSpec(value: object) -> AcceptedEventSpec:
     f_source = rules.event_attribute(_optional_str(data['source'])) if 'source' in data else None
     f_cesql = rules.cesql_filter(_optional_str(data['cesql'])) if 'cesql' in data else None
     f_name = rules.dns1123_label(_optional_str(data['name'])) if 'name' in data else None
-    return rules.one_event_type(AcceptedEventSpec(f_type, f_type_prefix, f_source, f_cesql, f_name))
+    f_probe = _bool(data['probe']) if 'probe' in data else False
+    return rules.one_event_type(AcceptedEventSpec(f_type, f_type_prefix, f_source, f_cesql, f_name, f_probe))
 
 
 def _list_AcceptedEventSpec(value: object) -> list[AcceptedEventSpec]:
@@ -918,6 +940,19 @@ def _optional_ReleasesSpec(value: object) -> ReleasesSpec | None:
     return None if value is None else _ReleasesSpec(value)
 
 
+def _SelectSpec(value: object) -> SelectSpec:
+    data = _fields(value, _KEYS_SelectSpec)
+    f_from_ = rules.select_source(_str(data['from'])) if 'from' in data else _missing()
+    f_cases = _dict_str_str(data['cases']) if 'cases' in data else _missing()
+    if len(f_cases) < 1:
+        raise Doubt
+    return SelectSpec(f_from_, f_cases)
+
+
+def _optional_SelectSpec(value: object) -> SelectSpec | None:
+    return None if value is None else _SelectSpec(value)
+
+
 def _TriggersSpec(value: object) -> TriggersSpec:
     data = _fields(value, _KEYS_TriggersSpec)
     f_webhook = _WebhookSpec(data['webhook']) if 'webhook' in data else _missing()
@@ -929,7 +964,8 @@ def _TriggersSpec(value: object) -> TriggersSpec:
     else:
         f_schedule = None
     f_releases = _optional_ReleasesSpec(data['releases']) if 'releases' in data else None
-    return TriggersSpec(f_webhook, f_cloud_events, f_schedule, f_releases)
+    f_select = _optional_SelectSpec(data['select']) if 'select' in data else None
+    return TriggersSpec(f_webhook, f_cloud_events, f_schedule, f_releases, f_select)
 
 
 def _literal_10(value: object) -> Literal['pod', 'controller']:
@@ -1126,6 +1162,17 @@ def _list_UserTaskSpec(value: object) -> list[UserTaskSpec]:
     return [_UserTaskSpec(item) for item in _list(value)]
 
 
+def _PipelineVariantSpec(value: object) -> PipelineVariantSpec:
+    data = _fields(value, _KEYS_PipelineVariantSpec)
+    f_name = rules.dns1123_label(_str(data['name'])) if 'name' in data else _missing()
+    f_tasks: list[UserTaskSpec] = _list_UserTaskSpec(data['tasks']) if 'tasks' in data else []
+    return PipelineVariantSpec(f_name, f_tasks)
+
+
+def _list_PipelineVariantSpec(value: object) -> list[PipelineVariantSpec]:
+    return [_PipelineVariantSpec(item) for item in _list(value)]
+
+
 def _PipelineSpec(value: object) -> PipelineSpec:
     data = _fields(value, _KEYS_PipelineSpec)
     f_image = rules.pinned_image(_str(data['image'])) if 'image' in data else _missing()
@@ -1136,7 +1183,8 @@ def _PipelineSpec(value: object) -> PipelineSpec:
     f_concurrency = _optional_ConcurrencySpec(data['concurrency']) if 'concurrency' in data else None
     f_finally_ = _optional_FinallySpec(data['finally']) if 'finally' in data else None
     f_tasks: list[UserTaskSpec] = _list_UserTaskSpec(data['tasks']) if 'tasks' in data else []
-    return PipelineSpec(f_image, f_timeout, f_finally_timeout, f_service_account_name, f_resources, f_concurrency, f_finally_, f_tasks)
+    f_variants: list[PipelineVariantSpec] = _list_PipelineVariantSpec(data['variants']) if 'variants' in data else []
+    return PipelineSpec(f_image, f_timeout, f_finally_timeout, f_service_account_name, f_resources, f_concurrency, f_finally_, f_tasks, f_variants)
 
 
 def _NamesSpec(value: object) -> NamesSpec:

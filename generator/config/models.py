@@ -289,6 +289,13 @@ class AcceptedEventSpec(_Model, rules.AcceptedEventMixin):
     name: str | None = Field(
         None, description="Name of the Knative Trigger; default <name>-<type, dashed>."
     )
+    probe: bool = Field(
+        False,
+        description=(
+            "A health probe (seed 001's ...probes.health): the Broker delivers it and the"
+            " listener answers, but no run starts."
+        ),
+    )
 
     _name = field_validator("name")(rules.dns1123_label)
     _attribute = field_validator("type", "type_prefix", "source")(rules.event_attribute)
@@ -423,6 +430,27 @@ class ReleasesSpec(_Model):
     _deadline = field_validator("starting_deadline")(rules.whole_duration)
 
 
+class SelectSpec(_Model):
+    """Which Pipeline an event runs, by one of its values: a closed set the listeners check."""
+
+    from_: str = Field(
+        alias="from",
+        description=(
+            "Where the value is: body.<path>, header.<Name>, or ce-subject (the CloudEvent's"
+            " subject, header Ce-Subject in binary mode)."
+        ),
+    )
+    cases: dict[str, str] = Field(
+        min_length=1,
+        description=(
+            "Event value -> a name in spec.pipeline.variants, or 'default' (the Pipeline of"
+            " spec.pipeline.tasks). An event with any other value starts nothing."
+        ),
+    )
+
+    _source = field_validator("from_")(rules.select_source)
+
+
 class TriggersSpec(_Model):
     webhook: WebhookSpec
     cloud_events: CloudEventsSpec | None = None
@@ -431,6 +459,13 @@ class TriggersSpec(_Model):
     )
     releases: ReleasesSpec | None = Field(
         None, description="Start runs for new GitHub releases, per project and configuration."
+    )
+    select: SelectSpec | None = Field(
+        None,
+        description=(
+            "Choose the Pipeline from the event (webhook and CloudEvents alike): one of"
+            " spec.pipeline.variants, or the default one."
+        ),
     )
 
 
@@ -634,6 +669,18 @@ class UserTaskSpec(_Model):
     _timeout = field_validator("timeout")(rules.optional_duration)
 
 
+class PipelineVariantSpec(_Model):
+    """One more Pipeline, <pipeline>-<name>: the same built-in tasks, its own user Tasks."""
+
+    name: str = Field(description="DNS-1123 label; spec.triggers.select.cases name it.")
+    tasks: list[UserTaskSpec] = Field(
+        default_factory=list,
+        description="This Pipeline's own Tasks, in place of spec.pipeline.tasks.",
+    )
+
+    _name = field_validator("name")(rules.dns1123_label)
+
+
 class PipelineSpec(_Model):
     image: str = Field(
         description=(
@@ -664,6 +711,12 @@ class PipelineSpec(_Model):
         description=(
             "Your own Tasks, after submit and wait in config order; their params come from"
             " spec.params or earlier tasks' results."
+        ),
+    )
+    variants: list[PipelineVariantSpec] = Field(
+        default_factory=list,
+        description=(
+            "Named Pipelines besides the default one, chosen per event by spec.triggers.select."
         ),
     )
 

@@ -22,6 +22,8 @@ TRIGGER_LABEL = "benchgen.dev/trigger"
 ROLE_LABEL = "benchgen.dev/role"  # observer | status | event-key: the Deployments' pod selectors
 # spec.pipeline.concurrency.key: the observer counts active runs per value of it.
 CONCURRENCY_KEY_LABEL = "benchgen.dev/concurrency-key"
+# spec.pipeline.variants: on a variant's Pipeline, TriggerTemplates and runs.
+VARIANT_LABEL = "benchgen.dev/variant"
 RESERVED_LABELS = (
     COMPONENT_LABEL,
     MANAGED_BY_LABEL,
@@ -29,6 +31,7 @@ RESERVED_LABELS = (
     TRIGGER_LABEL,
     ROLE_LABEL,
     CONCURRENCY_KEY_LABEL,
+    VARIANT_LABEL,
 )
 # The CronJob controller names each Job <cronjob>-<minutes since the epoch>
 # and refuses CronJob names longer than 52 characters.

@@ -204,6 +204,20 @@ def param_source(value: str) -> str:
     return value
 
 
+# spec.triggers.select.from: a param source, or the CloudEvent's subject by name.
+CE_SUBJECT_SOURCE = "ce-subject"
+
+
+def select_source(value: str) -> str:
+    """Where the listener reads the value that selects the pipeline."""
+    if value == CE_SUBJECT_SOURCE:
+        return value
+    try:
+        return param_source(value)
+    except ValueError as exc:
+        raise ValueError(f"{exc}, or {CE_SUBJECT_SOURCE} (the CloudEvent's subject)") from None
+
+
 def re2_pattern(value: _Text) -> _Text:
     """A pattern the listener (RE2) and Python's re read alike (see patterns.py)."""
     if value is None:
