@@ -21,6 +21,7 @@ from generator.contract import (
     env,
     observe,
     orchestrator,
+    orchestrator_api,
     params,
     releases,
     request,
@@ -256,7 +257,8 @@ def _section(command: str) -> str:
 
 def test_docs_name_every_env_variable_and_no_other() -> None:
     in_doc = set(re.findall(r"BENCHGEN_[A-Z0-9_]*[A-Z0-9]", DOC)) - {
-        "BENCHGEN_PARAM_DVC_DATA_VERSION"
+        "BENCHGEN_PARAM_DVC_DATA_VERSION",
+        orchestrator_api.GITLAB_RUN_KEY,  # a GitLab pipeline variable, not benchgen's env
     }
     assert in_doc - {"BENCHGEN_PARAM", "BENCHGEN_AUTH"} == set(env.ALL)
 
@@ -284,3 +286,57 @@ def test_docs_give_every_flag_and_default(command: str) -> None:
             )
     documented = set(re.findall(r"`(--[a-z][a-z-]*)", text))
     assert documented <= {f.name for f in spec.flags}, f"{command}: docs list unknown flags"
+
+
+# -- orchestrator_api: the batch API as data -------------------------------------------
+
+
+def test_the_default_api_is_sast_ai_and_needs_no_env() -> None:
+    assert orchestrator_api.decode(None) is orchestrator_api.SAST_AI
+    assert orchestrator_api.decode("") is orchestrator_api.SAST_AI
+    assert orchestrator_api.encode(orchestrator_api.SAST_AI) == '{"profile":"sast-ai"}'
+    # Each of today's statuses is its own outcome.
+    for status in (orchestrator.PROCESSING, *orchestrator.TERMINAL):
+        assert orchestrator_api.SAST_AI.outcome(status) == status
+
+
+@pytest.mark.parametrize("api", list(orchestrator_api.PROFILES.values()), ids=str)
+def test_profiles_round_trip_and_have_no_problems(api: orchestrator_api.OrchestratorApi) -> None:
+    assert orchestrator_api.problems(api) == []
+    assert orchestrator_api.decode(orchestrator_api.encode(api)) == api
+
+
+def test_encode_writes_only_what_differs_from_the_profile() -> None:
+    api, found = orchestrator_api.build(
+        "gitlab", {"constants": {"ref": "release/1.x"}, "lookback": 3600}
+    )
+    assert found == []
+    text = orchestrator_api.encode(api)
+    assert text == '{"constants":{"ref":"release/1.x"},"lookback":3600.0,"profile":"gitlab"}'
+    assert orchestrator_api.decode(text) == api
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "message"),
+    [
+        ({"statusMap": {"ok": "DONE"}}, "statusMap", "'DONE' is not an outcome"),
+        ({"statusMap": {"ok": "FAILED"}}, "statusMap", "no API value maps to COMPLETED"),
+        ({"statusPath": "pipelines/{id}"}, "statusPath", "must start with '/'"),
+        ({"statusPath": "/pipelines"}, "statusPath", "must hold '{id}'"),
+        ({"submitPath": "pipeline"}, "submitPath", "must start with '/'"),
+        ({"submitMethod": "GET"}, "submitMethod", "not one of POST, PUT"),
+        ({"listQuery": "page={page}"}, "listQuery", "'{size}'"),
+        ({"listQuery": "page={page}&size={size}&x={nope}"}, "listQuery", "'{nope}'"),
+        ({"totalField": "", "completedField": "done"}, "totalField", "without the total"),
+        ({"idField": "a..b"}, "idField", "not a dotted field path"),
+        ({"authHeader": "Bad Header"}, "authHeader", "not a header name"),
+        ({"pageSize": "100"}, "pageSize", "whole number"),
+        ({"colour": "blue"}, "colour", "unknown key"),
+    ],
+)
+def test_a_bad_api_is_refused_naming_the_key(overrides, key, message) -> None:
+    _, found = orchestrator_api.build("sast-ai", overrides)
+    assert found and found[0][0] == key and message in found[0][1], found
+    text = json.dumps({"profile": "sast-ai", **overrides})
+    with pytest.raises(ContractError, match=f"BENCHGEN_ORCHESTRATOR_API {key}: "):
+        orchestrator_api.decode(text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from generator.compile import pods
 from generator.compile.meta import Manifest, manifest, metadata
-from generator.compile.tekton import orchestrator_env, request_spec
+from generator.compile.tekton import api_env, orchestrator_env, request_spec, token_wiring
 from generator.config.names import BENCHMARK_LABEL, CONCURRENCY_KEY_LABEL, Names
 from generator.contract import env as var
 from generator.contract import observe as observe_env
@@ -115,6 +115,8 @@ def _watcher(
     command: str,
     env: list[Manifest],
     resources: ResourcesSpec,
+    mounts: list[Manifest] | None = None,
+    volumes: list[Manifest] | None = None,
 ) -> Manifest:
     """A single-replica controller (``Recreate``) of the runtime image: its only port
     the probes', ``/healthz`` (its threads alive) and ``/readyz`` (its first lists done)."""
@@ -129,10 +131,16 @@ def _watcher(
         "readinessProbe": probe("/readyz", "health", 10),
         "resources": pods.container_resources(resources),
         "securityContext": pods.container_security(),
-        "volumeMounts": [pods.TMP_MOUNT],
+        "volumeMounts": [pods.TMP_MOUNT, *(mounts or [])],
     }
     return deployment(
-        names, name, role, container, replicas=1, strategy="Recreate", volumes=[pods.TMP_VOLUME]
+        names,
+        name,
+        role,
+        container,
+        replicas=1,
+        strategy="Recreate",
+        volumes=[pods.TMP_VOLUME, *(volumes or [])],
     )
 
 
@@ -195,10 +203,13 @@ def build_custom_tasks(bench: Benchmark, names: Names) -> list[Manifest]:
         {"name": var.NAMESPACE, "value": names.namespace},
         {"name": var.SELECTOR, "value": selector(names)},
         *orchestrator_env(names),
+        *api_env(bench),
         {"name": var.REQUEST_SPEC, "value": request_spec(bench)},
         {"name": var.HEALTH_PORT, "value": str(HEALTH_PORT)},
         {"name": var.MAX_REQUESTS, "value": CUSTOM_TASKS.default(var.MAX_REQUESTS)},
     ]
+    token_env, mounts, volumes = token_wiring(bench)
+    env += token_env
     # Recreate: one controller at a time (its writes are conditional anyway).
     return [
         _watcher(
@@ -209,5 +220,7 @@ def build_custom_tasks(bench: Benchmark, names: Names) -> list[Manifest]:
             CUSTOM_TASKS.name,
             env,
             bench.spec.pipeline.resources,
+            mounts,
+            volumes,
         )
     ]

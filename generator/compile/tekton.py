@@ -11,9 +11,9 @@ from __future__ import annotations
 from generator.compile import pods
 from generator.compile.configmaps import ENDPOINT_KEY, URL_KEY
 from generator.compile.meta import Manifest, manifest, metadata
-from generator.config.facts import TASK_OVERHEAD_SECONDS, is_required_field, run_params
+from generator.config.facts import TASK_OVERHEAD_SECONDS, batch_api, is_required_field, run_params
 from generator.config.names import CONCURRENCY_KEY_LABEL, TRIGGER_LABEL, Names
-from generator.contract import cleanup, customtask, request
+from generator.contract import cleanup, customtask, orchestrator_api, request
 from generator.contract import env as var
 from generator.contract.commands import (
     CLEANUP,
@@ -90,10 +90,45 @@ def orchestrator_env(names: Names) -> list[Manifest]:
     ]
 
 
+# Where the batch API's token (spec.orchestrator.tokenSecretRef) is mounted.
+TOKEN_DIR = "/var/run/benchgen/orchestrator"  # noqa: S105 - a directory
+TOKEN_VOLUME = "orchestrator-token"  # noqa: S105 - a volume's name
+
+
+def api_env(bench: Benchmark) -> list[Manifest]:
+    """BENCHGEN_ORCHESTRATOR_API, only for an API other than sast-ai's (whose Tasks
+    render as they always did)."""
+    api, _ = batch_api(bench)
+    if api == orchestrator_api.SAST_AI:
+        return []
+    return [{"name": var.ORCHESTRATOR_API, "value": orchestrator_api.encode(api)}]
+
+
+def token_wiring(bench: Benchmark) -> tuple[list[Manifest], list[Manifest], list[Manifest]]:
+    """The token's (env, volumeMounts, volumes): the Secret key mounted read-only and its
+    path in env; the token itself never in env, args or a script."""
+    orch = bench.spec.orchestrator
+    ref = orch.token_secret_ref if orch is not None else None
+    if ref is None:
+        return [], [], []
+    env = [{"name": var.ORCHESTRATOR_TOKEN_FILE, "value": f"{TOKEN_DIR}/{ref.key}"}]
+    mount = {"name": TOKEN_VOLUME, "mountPath": TOKEN_DIR, "readOnly": True}
+    return env, [mount], [pods.secret_volume(TOKEN_VOLUME, ref.name, ref.key)]
+
+
+def _orchestrator_step(step: Manifest, bench: Benchmark) -> list[Manifest]:
+    """Give a submit or wait step the token; the volumes its Task needs for it."""
+    env, mounts, volumes = token_wiring(bench)
+    step["env"] += env
+    if mounts:
+        step["volumeMounts"] = mounts
+    return volumes
+
+
 def _step_template(bench: Benchmark, names: Names) -> Manifest:
     return {
         "image": bench.spec.pipeline.image,
-        "env": orchestrator_env(names),
+        "env": orchestrator_env(names) + api_env(bench),
         "computeResources": pods.container_resources(bench.spec.pipeline.resources),
         "securityContext": pods.container_security(),
     }
@@ -144,9 +179,10 @@ def build_submit_task(bench: Benchmark, names: Names) -> Manifest:
     timeout = SUBMIT.flag("--timeout").name
     args = [SUBMIT.name, timeout, bench.spec.orchestrator.submit_timeout, *_result_args(SUBMIT)]
     step = {"name": SUBMIT.name, "command": [POLLER], "args": args, "env": env}
+    volumes = _orchestrator_step(step, bench)
     description = "Submit one batch to the orchestrator's batch API."
     params_ = [_task_param(p) for p in params]
-    return _task(bench, names, names.task_submit, description, params_, step, SUBMIT)
+    return _task(bench, names, names.task_submit, description, params_, step, SUBMIT, volumes)
 
 
 def build_wait_task(bench: Benchmark, names: Names) -> Manifest:
@@ -163,9 +199,10 @@ def build_wait_task(bench: Benchmark, names: Names) -> Manifest:
     args += _result_args(WAIT)
     env = [{"name": var.BATCH_ID, "value": "$(params.batch-id)"}]
     step = {"name": WAIT.name, "command": [POLLER], "args": args, "env": env}
+    volumes = _orchestrator_step(step, bench)
     description = "Poll the batch to a terminal status; always writes every result."
     params = [{"name": "batch-id", "type": "string", "description": "The batch to wait for."}]
-    return _task(bench, names, names.task_wait, description, params, step, WAIT)
+    return _task(bench, names, names.task_wait, description, params, step, WAIT, volumes)
 
 
 def build_submit_and_wait_tasks(bench: Benchmark, names: Names) -> list[Manifest]:

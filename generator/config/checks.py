@@ -11,12 +11,14 @@ from generator.config.facts import (
     IMAGE_VALUE_PATTERN,
     ORCHESTRATOR_FIELDS,
     TASK_OVERHEAD_SECONDS,
+    batch_api,
     event_id_max,
     is_required_field,
     label_safe_params,
     listener_value_problem,
     param_named,
     run_params,
+    speaks_sast_ai,
 )
 from generator.config.names import (
     MAX_CRONJOB_NAME,
@@ -31,9 +33,11 @@ from generator.config.paths import dotted, parse
 from generator.config.rules import CE_SUBJECT_SOURCE, RESERVED_EVENT_PREFIXES, quantity_value
 from generator.config.variants import DEFAULT, variant_bench, variant_names
 from generator.contract import names as kube
+from generator.contract import orchestrator_api
 from generator.contract.commands import SUBMIT, WAIT
 from generator.contract.durations import format_duration, parse_duration
 from generator.contract.orchestrator import SUBMITTED_BY_MAX, SUBMITTED_BY_ROOM, TOKEN_FIELD
+from generator.contract.orchestrator_api import OrchestratorApi
 
 TYPE_CHECKING = False  # not typing's (a cold-start cost); lite.py's twins stand in for models
 if TYPE_CHECKING:
@@ -62,6 +66,7 @@ def every_check(bench: Benchmark, names: Names) -> list[Callable[[], Iterable[Fi
     return [
         lambda: _params(bench),
         lambda: _request(bench),
+        lambda: _batch_api(bench),
         lambda: _timeouts(bench),
         lambda: _names(bench, names),
         lambda: _labels(bench),
@@ -113,6 +118,9 @@ def _request(bench: Benchmark) -> Iterator[Finding]:
     for p in bench.spec.params:
         params.setdefault(p.name, p)  # a duplicate is reported by _params
     fields: dict[str, int] = {}
+    # sast-ai's body has known fields; another API's are the config's to name.
+    sast = speaks_sast_ai(bench)
+    api, _ = batch_api(bench)
     for i, spec in enumerate(bench.spec.orchestrator.request):
         where = f"spec.orchestrator.request[{i}]"
         if spec.field in fields:
@@ -121,8 +129,10 @@ def _request(bench: Benchmark) -> Iterator[Finding]:
                 f"{spec.field!r} is mapped twice (first at request[{fields[spec.field]}])",
             )
         fields.setdefault(spec.field, i)
-        known = ORCHESTRATOR_FIELDS.get(spec.field)
-        if known is None:
+        known = ORCHESTRATOR_FIELDS.get(spec.field) if sast else None
+        if not sast:
+            yield from _api_field(api, f"{where}.field", spec.field)
+        elif known is None:
             yield (
                 f"{where}.field",
                 f"the orchestrator's batch API has no field {spec.field!r}; known fields: "
@@ -140,7 +150,7 @@ def _request(bench: Benchmark) -> Iterator[Finding]:
                 f"{where}.param",
                 f"{spec.field} is a JSON {known[0]} but param {param.name!r} has type {param.type}",
             )
-        elif spec.field == TOKEN_FIELD:
+        elif sast and spec.field == TOKEN_FIELD:
             yield from _submitted_by_room(bench, param)
         if spec.image_repository is not None:
             if param.type != "string":
@@ -160,12 +170,61 @@ def _request(bench: Benchmark) -> Iterator[Finding]:
                 f"the orchestrator requires a non-empty {spec.field} but param {param.name!r} is"
                 " optional with no default: make it 'required: true' or give it a default",
             )
-    for name, (_, required) in ORCHESTRATOR_FIELDS.items():
+    for name, (_, required) in ORCHESTRATOR_FIELDS.items() if sast else ():
         if required and name not in fields:
             yield (
                 "spec.orchestrator.request",
                 f"the orchestrator requires {name!r}; map it from a param",
             )
+
+
+def _api_field(api: OrchestratorApi, where: str, name: str) -> Iterator[Finding]:
+    """A request field of an API other than sast-ai's plain body."""
+    if api.request_style == "variables" and not _VARIABLE_KEY.fullmatch(name):
+        yield where, f"{name!r} is not a variable name: use letters, digits and '_'"
+    elif api.request_style == "variables" and name == api.key_field:
+        yield where, f"{name!r} carries the run's key (the {api.profile} API's keyField)"
+
+
+_VARIABLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _batch_api(bench: Benchmark) -> Iterator[Finding]:
+    """The profile's settings, and the overrides of spec.orchestrator.api."""
+    orch = bench.spec.orchestrator
+    if orch is None:
+        return
+    api, found = batch_api(bench)
+    derived = {"constants": "spec.orchestrator.ref", "lookback": "spec.pipeline.timeout"}
+    for key, message in found:
+        yield derived.get(key, f"spec.orchestrator.api.{key}"), message
+    where = "spec.orchestrator"
+    if orch.profile == orchestrator_api.GITLAB.profile:
+        if orch.ref is None:
+            yield f"{where}.ref", "the gitlab profile runs a pipeline for a branch or tag: set ref"
+        if orch.url == orchestrator_api.SAST_AI_URL:
+            yield (
+                f"{where}.url",
+                "the gitlab profile talks to a GitLab: set url (https://gitlab.com)",
+            )
+        if orch.batch_endpoint == orchestrator_api.SAST_AI_ENDPOINT:
+            yield (
+                f"{where}.batchEndpoint",
+                "the gitlab profile's endpoint is the project: /api/v4/projects/<project id>",
+            )
+    elif orch.ref is not None:
+        yield f"{where}.ref", f"the {orch.profile} profile takes no ref (gitlab's does)"
+    if api.auth_header is not None and orch.token_secret_ref is None:
+        yield (
+            f"{where}.tokenSecretRef",
+            f"the {api.profile} API needs a token in {api.auth_header}: name the Secret key"
+            " holding it ({name: ..., key: ...})",
+        )
+    elif api.auth_header is None and orch.token_secret_ref is not None:
+        yield (
+            f"{where}.tokenSecretRef",
+            "the API sends no token (no authHeader): set api.authHeader or drop tokenSecretRef",
+        )
 
 
 def _submitted_by_room(bench: Benchmark, param: ParamSpec) -> Iterator[Finding]:

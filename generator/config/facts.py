@@ -7,6 +7,8 @@ import re
 
 from generator.config import patterns
 from generator.contract import names as kube
+from generator.contract import orchestrator_api
+from generator.contract.durations import parse_duration
 from generator.contract.orchestrator import REQUIRED_FIELDS
 
 TYPE_CHECKING = False  # not typing's (a cold-start cost); lite.py's twins stand in for models
@@ -54,7 +56,45 @@ def is_required_field(bench: Benchmark, index: int) -> bool:
     spec = bench.spec.orchestrator.request[index]
     if spec.required is not None:
         return spec.required
+    if not speaks_sast_ai(bench):
+        return False
     return ORCHESTRATOR_FIELDS.get(spec.field, ("string", False))[1]
+
+
+def speaks_sast_ai(bench: Benchmark) -> bool:
+    """The body is sast-ai's MLOps batch (its known fields, required ones, submittedBy):
+    the sast-ai profile with no api overrides."""
+    orch = bench.spec.orchestrator
+    return (
+        orch is not None and orch.profile == orchestrator_api.SAST_AI.profile and orch.api is None
+    )
+
+
+# How long a GitLab pipeline's look-up reaches back beyond the Pipeline's timeout:
+# clock skew between the cluster and the API, and the pod's own start-up.
+LOOKBACK_MARGIN_SECONDS = 3600
+
+
+def batch_api(bench: Benchmark) -> tuple[orchestrator_api.OrchestratorApi, list[tuple[str, str]]]:
+    """The batch API the config describes (profile, api overrides, ref, the look-up's
+    reach), and its problems keyed by the contract's camelCase names."""
+    orch = bench.spec.orchestrator
+    if orch is None:
+        return orchestrator_api.SAST_AI, []
+    overrides: dict[str, object] = {}
+    if orch.api is not None:
+        for key, attr in orchestrator_api.KEY_ATTRIBUTES.items():
+            value = getattr(orch.api, attr, None)
+            if value is not None:
+                overrides[key] = value
+    base = orchestrator_api.PROFILES[orch.profile]
+    if orch.ref is not None and "ref" in base.constants:
+        overrides["constants"] = {**base.constants, "ref": orch.ref}
+    timeout = parse_duration(bench.spec.pipeline.timeout)
+    if base.lookback is not None and timeout > 0:
+        # A batch made for a run is younger than the run's Pipeline.
+        overrides["lookback"] = float(timeout + LOOKBACK_MARGIN_SECONDS)
+    return orchestrator_api.build(orch.profile, overrides)
 
 
 def run_params(bench: Benchmark) -> set[str]:

@@ -74,6 +74,36 @@ class ObjectMeta:
         self.annotations = annotations
 
 
+class SecretKeyRef:
+    """Twin of models.SecretKeyRef."""
+
+    def __init__(self, name: str, key: str) -> None:
+        self.name = name
+        self.key = key
+
+
+class OrchestratorApiSpec:
+    """Twin of models.OrchestratorApiSpec."""
+
+    def __init__(self, submit_method: Literal['POST', 'PUT'] | None, submit_path: str | None, id_field: str | None, status_path: str | None, status_field: str | None, status_map: dict[str, str] | None, total_field: str | None, completed_field: str | None, failed_field: str | None, key_field: str | None, list_path: str | None, list_query: str | None, first_page: int | None, page_size: int | None, key_lookup_path: str | None, auth_header: str | None) -> None:
+        self.submit_method = submit_method
+        self.submit_path = submit_path
+        self.id_field = id_field
+        self.status_path = status_path
+        self.status_field = status_field
+        self.status_map = status_map
+        self.total_field = total_field
+        self.completed_field = completed_field
+        self.failed_field = failed_field
+        self.key_field = key_field
+        self.list_path = list_path
+        self.list_query = list_query
+        self.first_page = first_page
+        self.page_size = page_size
+        self.key_lookup_path = key_lookup_path
+        self.auth_header = auth_header
+
+
 class RequestFieldSpec:
     """Twin of models.RequestFieldSpec."""
 
@@ -87,7 +117,11 @@ class RequestFieldSpec:
 class OrchestratorSpec:
     """Twin of models.OrchestratorSpec."""
 
-    def __init__(self, url: str, batch_endpoint: str, submit_timeout: str, request: list[RequestFieldSpec]) -> None:
+    def __init__(self, profile: Literal['sast-ai', 'gitlab'], ref: str | None, token_secret_ref: SecretKeyRef | None, api: OrchestratorApiSpec | None, url: str, batch_endpoint: str, submit_timeout: str, request: list[RequestFieldSpec]) -> None:
+        self.profile = profile
+        self.ref = ref
+        self.token_secret_ref = token_secret_ref
+        self.api = api
         self.url = url
         self.batch_endpoint = batch_endpoint
         self.submit_timeout = submit_timeout
@@ -109,14 +143,6 @@ class ParamSpec(rules.ParamMixin):
         self.max_length = max_length
         self.label = label
         self.annotation = annotation
-
-
-class SecretKeyRef:
-    """Twin of models.SecretKeyRef."""
-
-    def __init__(self, name: str, key: str) -> None:
-        self.name = name
-        self.key = key
 
 
 class GitHubAuth:
@@ -514,10 +540,11 @@ class Benchmark:
 
 
 _KEYS_ObjectMeta = frozenset({'name', 'namespace', 'labels', 'annotations'})
-_KEYS_RequestFieldSpec = frozenset({'field', 'param', 'imageRepository', 'required'})
-_KEYS_OrchestratorSpec = frozenset({'url', 'batchEndpoint', 'submitTimeout', 'request'})
-_KEYS_ParamSpec = frozenset({'name', 'from', 'type', 'required', 'default', 'description', 'pattern', 'enum', 'maxLength', 'label', 'annotation'})
 _KEYS_SecretKeyRef = frozenset({'name', 'key'})
+_KEYS_OrchestratorApiSpec = frozenset({'submitMethod', 'submitPath', 'idField', 'statusPath', 'statusField', 'statusMap', 'totalField', 'completedField', 'failedField', 'keyField', 'listPath', 'listQuery', 'firstPage', 'pageSize', 'keyLookupPath', 'authHeader'})
+_KEYS_RequestFieldSpec = frozenset({'field', 'param', 'imageRepository', 'required'})
+_KEYS_OrchestratorSpec = frozenset({'profile', 'ref', 'tokenSecretRef', 'api', 'url', 'batchEndpoint', 'submitTimeout', 'request'})
+_KEYS_ParamSpec = frozenset({'name', 'from', 'type', 'required', 'default', 'description', 'pattern', 'enum', 'maxLength', 'label', 'annotation'})
 _KEYS_GitHubAuth = frozenset({'type', 'secretRef', 'eventTypes'})
 _KEYS_GitLabAuth = frozenset({'type', 'secretRef', 'eventTypes'})
 _KEYS_TokenAuth = frozenset({'type', 'secretRef', 'header'})
@@ -585,8 +612,78 @@ def _ObjectMeta(value: object) -> ObjectMeta:
     return ObjectMeta(f_name, f_namespace, f_labels, f_annotations)
 
 
+def _literal_3(value: object) -> Literal['sast-ai', 'gitlab']:
+    if type(value) is str and value in ('sast-ai', 'gitlab'):
+        return value  # type: ignore[return-value]
+    raise Doubt
+
+
 def _optional_str(value: object) -> str | None:
     return None if value is None else _str(value)
+
+
+def _SecretKeyRef(value: object) -> SecretKeyRef:
+    data = _fields(value, _KEYS_SecretKeyRef)
+    f_name = rules.dns1123_subdomain(_str(data['name'])) if 'name' in data else _missing()
+    f_key = rules.secret_key(_str(data['key'])) if 'key' in data else 'token'
+    return SecretKeyRef(f_name, f_key)
+
+
+def _optional_SecretKeyRef(value: object) -> SecretKeyRef | None:
+    return None if value is None else _SecretKeyRef(value)
+
+
+def _literal_4(value: object) -> Literal['POST', 'PUT']:
+    if type(value) is str and value in ('POST', 'PUT'):
+        return value  # type: ignore[return-value]
+    raise Doubt
+
+
+def _optional_literal_4(value: object) -> Literal['POST', 'PUT'] | None:
+    return None if value is None else _literal_4(value)
+
+
+def _optional_dict_str_str(value: object) -> dict[str, str] | None:
+    return None if value is None else _dict_str_str(value)
+
+
+def _optional_int(value: object) -> int | None:
+    return None if value is None else _int(value)
+
+
+def _OrchestratorApiSpec(value: object) -> OrchestratorApiSpec:
+    data = _fields(value, _KEYS_OrchestratorApiSpec)
+    f_submit_method = _optional_literal_4(data['submitMethod']) if 'submitMethod' in data else None
+    f_submit_path = _optional_str(data['submitPath']) if 'submitPath' in data else None
+    f_id_field = _optional_str(data['idField']) if 'idField' in data else None
+    f_status_path = _optional_str(data['statusPath']) if 'statusPath' in data else None
+    f_status_field = _optional_str(data['statusField']) if 'statusField' in data else None
+    f_status_map = _optional_dict_str_str(data['statusMap']) if 'statusMap' in data else None
+    f_total_field = _optional_str(data['totalField']) if 'totalField' in data else None
+    f_completed_field = _optional_str(data['completedField']) if 'completedField' in data else None
+    f_failed_field = _optional_str(data['failedField']) if 'failedField' in data else None
+    f_key_field = _optional_str(data['keyField']) if 'keyField' in data else None
+    f_list_path = _optional_str(data['listPath']) if 'listPath' in data else None
+    f_list_query = _optional_str(data['listQuery']) if 'listQuery' in data else None
+    if 'firstPage' in data:
+        f_first_page = _optional_int(data['firstPage'])
+        if f_first_page is not None and (f_first_page < 0 or f_first_page > 1):
+            raise Doubt
+    else:
+        f_first_page = None
+    if 'pageSize' in data:
+        f_page_size = _optional_int(data['pageSize'])
+        if f_page_size is not None and (f_page_size < 1 or f_page_size > 10000):
+            raise Doubt
+    else:
+        f_page_size = None
+    f_key_lookup_path = _optional_str(data['keyLookupPath']) if 'keyLookupPath' in data else None
+    f_auth_header = _optional_str(data['authHeader']) if 'authHeader' in data else None
+    return OrchestratorApiSpec(f_submit_method, f_submit_path, f_id_field, f_status_path, f_status_field, f_status_map, f_total_field, f_completed_field, f_failed_field, f_key_field, f_list_path, f_list_query, f_first_page, f_page_size, f_key_lookup_path, f_auth_header)
+
+
+def _optional_OrchestratorApiSpec(value: object) -> OrchestratorApiSpec | None:
+    return None if value is None else _OrchestratorApiSpec(value)
 
 
 def _optional_bool(value: object) -> bool | None:
@@ -608,16 +705,20 @@ def _list_RequestFieldSpec(value: object) -> list[RequestFieldSpec]:
 
 def _OrchestratorSpec(value: object) -> OrchestratorSpec:
     data = _fields(value, _KEYS_OrchestratorSpec)
+    f_profile = _literal_3(data['profile']) if 'profile' in data else 'sast-ai'
+    f_ref = rules.git_ref(_optional_str(data['ref'])) if 'ref' in data else None
+    f_token_secret_ref = _optional_SecretKeyRef(data['tokenSecretRef']) if 'tokenSecretRef' in data else None
+    f_api = _optional_OrchestratorApiSpec(data['api']) if 'api' in data else None
     f_url = rules.orchestrator_url(_str(data['url'])) if 'url' in data else 'http://sast-ai-orchestrator.{namespace}.svc.cluster.local:80'
     f_batch_endpoint = rules.batch_endpoint(_str(data['batchEndpoint'])) if 'batchEndpoint' in data else '/api/v1/mlops-batch'
     f_submit_timeout = rules.duration(_str(data['submitTimeout'])) if 'submitTimeout' in data else '5m'
     f_request = _list_RequestFieldSpec(data['request']) if 'request' in data else _missing()
     if len(f_request) < 1:
         raise Doubt
-    return OrchestratorSpec(f_url, f_batch_endpoint, f_submit_timeout, f_request)
+    return OrchestratorSpec(f_profile, f_ref, f_token_secret_ref, f_api, f_url, f_batch_endpoint, f_submit_timeout, f_request)
 
 
-def _literal_3(value: object) -> Literal['string', 'boolean']:
+def _literal_5(value: object) -> Literal['string', 'boolean']:
     if type(value) is str and value in ('string', 'boolean'):
         return value  # type: ignore[return-value]
     raise Doubt
@@ -641,15 +742,11 @@ def _optional_list_str(value: object) -> list[str] | None:
     return None if value is None else _list_str(value)
 
 
-def _optional_int(value: object) -> int | None:
-    return None if value is None else _int(value)
-
-
 def _ParamSpec(value: object) -> ParamSpec:
     data = _fields(value, _KEYS_ParamSpec)
     f_name = rules.param_name(_str(data['name'])) if 'name' in data else _missing()
     f_from_ = rules.param_source(_str(data['from'])) if 'from' in data else _missing()
-    f_type = _literal_3(data['type']) if 'type' in data else 'string'
+    f_type = _literal_5(data['type']) if 'type' in data else 'string'
     f_required = _bool(data['required']) if 'required' in data else False
     f_default = _optional_str_or_bool(data['default']) if 'default' in data else None
     f_description = _str(data['description']) if 'description' in data else ''
@@ -675,28 +772,21 @@ def _list_ParamSpec(value: object) -> list[ParamSpec]:
     return [_ParamSpec(item) for item in _list(value)]
 
 
-def _literal_4(value: object) -> Literal['github']:
+def _literal_6(value: object) -> Literal['github']:
     if type(value) is str and value == 'github':
         return 'github'
     raise Doubt
 
 
-def _SecretKeyRef(value: object) -> SecretKeyRef:
-    data = _fields(value, _KEYS_SecretKeyRef)
-    f_name = rules.dns1123_subdomain(_str(data['name'])) if 'name' in data else _missing()
-    f_key = rules.secret_key(_str(data['key'])) if 'key' in data else 'token'
-    return SecretKeyRef(f_name, f_key)
-
-
 def _GitHubAuth(value: object) -> GitHubAuth:
     data = _fields(value, _KEYS_GitHubAuth)
-    f_type = _literal_4(data['type']) if 'type' in data else _missing()
+    f_type = _literal_6(data['type']) if 'type' in data else _missing()
     f_secret_ref = _SecretKeyRef(data['secretRef']) if 'secretRef' in data else _missing()
     f_event_types = _optional_list_str(data['eventTypes']) if 'eventTypes' in data else None
     return GitHubAuth(f_type, f_secret_ref, f_event_types)
 
 
-def _literal_5(value: object) -> Literal['gitlab']:
+def _literal_7(value: object) -> Literal['gitlab']:
     if type(value) is str and value == 'gitlab':
         return 'gitlab'
     raise Doubt
@@ -704,13 +794,13 @@ def _literal_5(value: object) -> Literal['gitlab']:
 
 def _GitLabAuth(value: object) -> GitLabAuth:
     data = _fields(value, _KEYS_GitLabAuth)
-    f_type = _literal_5(data['type']) if 'type' in data else _missing()
+    f_type = _literal_7(data['type']) if 'type' in data else _missing()
     f_secret_ref = _SecretKeyRef(data['secretRef']) if 'secretRef' in data else _missing()
     f_event_types = _optional_list_str(data['eventTypes']) if 'eventTypes' in data else None
     return GitLabAuth(f_type, f_secret_ref, f_event_types)
 
 
-def _literal_6(value: object) -> Literal['token']:
+def _literal_8(value: object) -> Literal['token']:
     if type(value) is str and value == 'token':
         return 'token'
     raise Doubt
@@ -718,13 +808,13 @@ def _literal_6(value: object) -> Literal['token']:
 
 def _TokenAuth(value: object) -> TokenAuth:
     data = _fields(value, _KEYS_TokenAuth)
-    f_type = _literal_6(data['type']) if 'type' in data else _missing()
+    f_type = _literal_8(data['type']) if 'type' in data else _missing()
     f_secret_ref = _SecretKeyRef(data['secretRef']) if 'secretRef' in data else _missing()
     f_header = rules.header_name(_str(data['header'])) if 'header' in data else 'X-Benchgen-Token'
     return TokenAuth(f_type, f_secret_ref, f_header)
 
 
-def _literal_7(value: object) -> Literal['none']:
+def _literal_9(value: object) -> Literal['none']:
     if type(value) is str and value == 'none':
         return 'none'
     raise Doubt
@@ -732,7 +822,7 @@ def _literal_7(value: object) -> Literal['none']:
 
 def _NoAuth(value: object) -> NoAuth:
     data = _fields(value, _KEYS_NoAuth)
-    f_type = _literal_7(data['type']) if 'type' in data else _missing()
+    f_type = _literal_9(data['type']) if 'type' in data else _missing()
     return NoAuth(f_type)
 
 
@@ -767,14 +857,14 @@ def _optional_ChannelTemplateSpec(value: object) -> ChannelTemplateSpec | None:
     return None if value is None else _ChannelTemplateSpec(value)
 
 
-def _literal_8(value: object) -> Literal['exponential', 'linear']:
+def _literal_10(value: object) -> Literal['exponential', 'linear']:
     if type(value) is str and value in ('exponential', 'linear'):
         return value  # type: ignore[return-value]
     raise Doubt
 
 
-def _optional_literal_8(value: object) -> Literal['exponential', 'linear'] | None:
-    return None if value is None else _literal_8(value)
+def _optional_literal_10(value: object) -> Literal['exponential', 'linear'] | None:
+    return None if value is None else _literal_10(value)
 
 
 def _KReference(value: object) -> KReference:
@@ -809,7 +899,7 @@ def _DeliverySpec(value: object) -> DeliverySpec:
             raise Doubt
     else:
         f_retry = None
-    f_backoff_policy = _optional_literal_8(data['backoffPolicy']) if 'backoffPolicy' in data else None
+    f_backoff_policy = _optional_literal_10(data['backoffPolicy']) if 'backoffPolicy' in data else None
     f_backoff_delay = rules.iso_duration(_optional_str(data['backoffDelay'])) if 'backoffDelay' in data else None
     f_dead_letter_sink = _optional_DeadLetterSinkSpec(data['deadLetterSink']) if 'deadLetterSink' in data else None
     return DeliverySpec(f_retry, f_backoff_policy, f_backoff_delay, f_dead_letter_sink)
@@ -866,7 +956,7 @@ def _optional_CloudEventsSpec(value: object) -> CloudEventsSpec | None:
     return None if value is None else _CloudEventsSpec(value)
 
 
-def _literal_9(value: object) -> Literal['webhook', 'pingSource']:
+def _literal_11(value: object) -> Literal['webhook', 'pingSource']:
     if type(value) is str and value in ('webhook', 'pingSource'):
         return value  # type: ignore[return-value]
     raise Doubt
@@ -881,7 +971,7 @@ def _ScheduleSpec(value: object) -> ScheduleSpec:
     f_name = rules.dns1123_label(_optional_str(data['name'])) if 'name' in data else None
     f_cron = rules.cron(_str(data['cron'])) if 'cron' in data else _missing()
     f_time_zone = rules.time_zone(_str(data['timeZone'])) if 'timeZone' in data else 'Etc/UTC'
-    f_via = _literal_9(data['via']) if 'via' in data else 'webhook'
+    f_via = _literal_11(data['via']) if 'via' in data else 'webhook'
     f_values: dict[str, str | bool] = _dict_str_str_or_bool(data['values']) if 'values' in data else {}
     f_starting_deadline = rules.whole_duration(_str(data['startingDeadline'])) if 'startingDeadline' in data else '30m'
     f_suspend = _bool(data['suspend']) if 'suspend' in data else False
@@ -915,10 +1005,6 @@ def _ReleaseParamsSpec(value: object) -> ReleaseParamsSpec:
     f_version = _str(data['version']) if 'version' in data else _missing()
     f_configuration = _optional_str(data['configuration']) if 'configuration' in data else None
     return ReleaseParamsSpec(f_project, f_version, f_configuration)
-
-
-def _optional_SecretKeyRef(value: object) -> SecretKeyRef | None:
-    return None if value is None else _SecretKeyRef(value)
 
 
 def _ReleasesSpec(value: object) -> ReleasesSpec:
@@ -968,23 +1054,23 @@ def _TriggersSpec(value: object) -> TriggersSpec:
     return TriggersSpec(f_webhook, f_cloud_events, f_schedule, f_releases, f_select)
 
 
-def _literal_10(value: object) -> Literal['pod', 'controller']:
+def _literal_12(value: object) -> Literal['pod', 'controller']:
     if type(value) is str and value in ('pod', 'controller'):
         return value  # type: ignore[return-value]
     raise Doubt
 
 
-def _literal_11(value: object) -> Literal['COMPLETED', 'COMPLETED_WITH_ERRORS', 'COMPLETED_EMPTY', 'FAILED', 'CANCELLED']:
+def _literal_13(value: object) -> Literal['COMPLETED', 'COMPLETED_WITH_ERRORS', 'COMPLETED_EMPTY', 'FAILED', 'CANCELLED']:
     if type(value) is str and value in ('COMPLETED', 'COMPLETED_WITH_ERRORS', 'COMPLETED_EMPTY', 'FAILED', 'CANCELLED'):
         return value  # type: ignore[return-value]
     raise Doubt
 
 
-def _list_literal_11(value: object) -> list[Literal['COMPLETED', 'COMPLETED_WITH_ERRORS', 'COMPLETED_EMPTY', 'FAILED', 'CANCELLED']]:
-    return [_literal_11(item) for item in _list(value)]
+def _list_literal_13(value: object) -> list[Literal['COMPLETED', 'COMPLETED_WITH_ERRORS', 'COMPLETED_EMPTY', 'FAILED', 'CANCELLED']]:
+    return [_literal_13(item) for item in _list(value)]
 
 
-def _literal_12(value: object) -> Literal['fail', 'wait']:
+def _literal_14(value: object) -> Literal['fail', 'wait']:
     if type(value) is str and value in ('fail', 'wait'):
         return value  # type: ignore[return-value]
     raise Doubt
@@ -992,12 +1078,12 @@ def _literal_12(value: object) -> Literal['fail', 'wait']:
 
 def _PollSpec(value: object) -> PollSpec:
     data = _fields(value, _KEYS_PollSpec)
-    f_mode = _literal_10(data['mode']) if 'mode' in data else 'pod'
+    f_mode = _literal_12(data['mode']) if 'mode' in data else 'pod'
     f_interval = rules.duration(_str(data['interval'])) if 'interval' in data else '10s'
     f_max_interval = rules.duration(_str(data['maxInterval'])) if 'maxInterval' in data else '5m'
     f_timeout = rules.duration(_str(data['timeout'])) if 'timeout' in data else '8h'
-    f_fail_on: list[Literal['COMPLETED', 'COMPLETED_WITH_ERRORS', 'COMPLETED_EMPTY', 'FAILED', 'CANCELLED']] = _list_literal_11(data['failOn']) if 'failOn' in data else ['FAILED', 'CANCELLED']
-    f_on_unknown_status = _literal_12(data['onUnknownStatus']) if 'onUnknownStatus' in data else 'fail'
+    f_fail_on: list[Literal['COMPLETED', 'COMPLETED_WITH_ERRORS', 'COMPLETED_EMPTY', 'FAILED', 'CANCELLED']] = _list_literal_13(data['failOn']) if 'failOn' in data else ['FAILED', 'CANCELLED']
+    f_on_unknown_status = _literal_14(data['onUnknownStatus']) if 'onUnknownStatus' in data else 'fail'
     return rules.poll_ordered(PollSpec(f_mode, f_interval, f_max_interval, f_timeout, f_fail_on, f_on_unknown_status))
 
 
@@ -1051,7 +1137,7 @@ def _optional_CleanupSpec(value: object) -> CleanupSpec | None:
     return None if value is None else _CleanupSpec(value)
 
 
-def _literal_13(value: object) -> Literal['report', 'fail']:
+def _literal_15(value: object) -> Literal['report', 'fail']:
     if type(value) is str and value in ('report', 'fail'):
         return value  # type: ignore[return-value]
     raise Doubt
@@ -1060,7 +1146,7 @@ def _literal_13(value: object) -> Literal['report', 'fail']:
 def _NotifySpec(value: object) -> NotifySpec:
     data = _fields(value, _KEYS_NotifySpec)
     f_url_secret_ref = _SecretKeyRef(data['urlSecretRef']) if 'urlSecretRef' in data else _missing()
-    f_on_failure = _literal_13(data['onFailure']) if 'onFailure' in data else 'report'
+    f_on_failure = _literal_15(data['onFailure']) if 'onFailure' in data else 'report'
     f_timeout = rules.duration(_str(data['timeout'])) if 'timeout' in data else '1m'
     return NotifySpec(f_url_secret_ref, f_on_failure, f_timeout)
 
@@ -1080,31 +1166,31 @@ def _optional_FinallySpec(value: object) -> FinallySpec | None:
     return None if value is None else _FinallySpec(value)
 
 
-def _literal_14(value: object) -> Literal['Task']:
+def _literal_16(value: object) -> Literal['Task']:
     if type(value) is str and value == 'Task':
         return 'Task'
     raise Doubt
 
 
-def _optional_literal_14(value: object) -> Literal['Task'] | None:
-    return None if value is None else _literal_14(value)
+def _optional_literal_16(value: object) -> Literal['Task'] | None:
+    return None if value is None else _literal_16(value)
 
 
-def _literal_15(value: object) -> Literal['cluster', 'git', 'bundles', 'hub']:
+def _literal_17(value: object) -> Literal['cluster', 'git', 'bundles', 'hub']:
     if type(value) is str and value in ('cluster', 'git', 'bundles', 'hub'):
         return value  # type: ignore[return-value]
     raise Doubt
 
 
-def _optional_literal_15(value: object) -> Literal['cluster', 'git', 'bundles', 'hub'] | None:
-    return None if value is None else _literal_15(value)
+def _optional_literal_17(value: object) -> Literal['cluster', 'git', 'bundles', 'hub'] | None:
+    return None if value is None else _literal_17(value)
 
 
 def _TaskRefSpec(value: object) -> TaskRefSpec:
     data = _fields(value, _KEYS_TaskRefSpec)
     f_name = rules.dns1123_subdomain(_optional_str(data['name'])) if 'name' in data else None
-    f_kind = _optional_literal_14(data['kind']) if 'kind' in data else None
-    f_resolver = _optional_literal_15(data['resolver']) if 'resolver' in data else None
+    f_kind = _optional_literal_16(data['kind']) if 'kind' in data else None
+    f_resolver = _optional_literal_17(data['resolver']) if 'resolver' in data else None
     f_params: dict[str, str] = _dict_str_str(data['params']) if 'params' in data else {}
     return rules.one_task_ref(TaskRefSpec(f_name, f_kind, f_resolver, f_params))
 
@@ -1121,7 +1207,7 @@ def _dict_str_TaskParamValueSpec(value: object) -> dict[str, TaskParamValueSpec]
     return {_str(k): _TaskParamValueSpec(v) for k, v in _dict(value).items()}
 
 
-def _literal_16(value: object) -> Literal['in', 'notin']:
+def _literal_18(value: object) -> Literal['in', 'notin']:
     if type(value) is str and value in ('in', 'notin'):
         return value  # type: ignore[return-value]
     raise Doubt
@@ -1130,7 +1216,7 @@ def _literal_16(value: object) -> Literal['in', 'notin']:
 def _WhenSpec(value: object) -> WhenSpec:
     data = _fields(value, _KEYS_WhenSpec)
     f_param = _str(data['param']) if 'param' in data else _missing()
-    f_operator = _literal_16(data['operator']) if 'operator' in data else _missing()
+    f_operator = _literal_18(data['operator']) if 'operator' in data else _missing()
     f_values = _list_str(data['values']) if 'values' in data else _missing()
     if len(f_values) < 1:
         raise Doubt
@@ -1222,7 +1308,7 @@ def _optional_ObserverSpec(value: object) -> ObserverSpec | None:
     return None if value is None else _ObserverSpec(value)
 
 
-def _literal_17(value: object) -> Literal['bearer', 'basic']:
+def _literal_19(value: object) -> Literal['bearer', 'basic']:
     if type(value) is str and value in ('bearer', 'basic'):
         return value  # type: ignore[return-value]
     raise Doubt
@@ -1230,7 +1316,7 @@ def _literal_17(value: object) -> Literal['bearer', 'basic']:
 
 def _StatusAuthSpec(value: object) -> StatusAuthSpec:
     data = _fields(value, _KEYS_StatusAuthSpec)
-    f_type = _literal_17(data['type']) if 'type' in data else _missing()
+    f_type = _literal_19(data['type']) if 'type' in data else _missing()
     f_secret_ref = _SecretKeyRef(data['secretRef']) if 'secretRef' in data else _missing()
     return StatusAuthSpec(f_type, f_secret_ref)
 

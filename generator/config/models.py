@@ -19,6 +19,7 @@ from pydantic.alias_generators import to_camel
 
 from generator.config import rules
 from generator.contract import observe as observer_env
+from generator.contract import orchestrator_api
 from generator.contract.commands import NOTIFY, SUBMIT, WAIT
 from generator.contract.orchestrator import DEFAULT_FAIL_ON, TerminalStatus
 
@@ -120,12 +121,89 @@ class RequestFieldSpec(_Model):
     _repository = field_validator("image_repository")(rules.image_repository)
 
 
+class SecretKeyRef(_Model):
+    """A key of an existing Secret; benchgen never renders the secret itself."""
+
+    name: str
+    key: str = "token"
+
+    _name = field_validator("name")(rules.dns1123_subdomain)
+    _key = field_validator("key")(rules.secret_key)
+
+
+class OrchestratorApiSpec(_Model):
+    """Overrides of the profile's batch API, for an API that is neither built-in profile
+    exactly (docs/runtime-interface.md, "Other batch APIs"). Each key left out keeps the
+    profile's; "" for a count field or authHeader means none."""
+
+    submit_method: Literal["POST", "PUT"] | None = None
+    submit_path: str | None = Field(
+        None, description="Relative to batchEndpoint: empty or starting with '/'."
+    )
+    id_field: str | None = Field(None, description="Dotted path of the integer id in an answer.")
+    status_path: str | None = Field(None, description="Relative to batchEndpoint, holding {id}.")
+    status_field: str | None = Field(None, description="Dotted path of the status in an answer.")
+    status_map: dict[str, str] | None = Field(
+        None,
+        description=(
+            "The API's status value -> benchgen's outcome: PROCESSING, COMPLETED,"
+            " COMPLETED_WITH_ERRORS, COMPLETED_EMPTY, FAILED or CANCELLED. Replaces the"
+            " profile's map; some value must map to COMPLETED."
+        ),
+    )
+    total_field: str | None = Field(None, description="Dotted path of the job count; '' none.")
+    completed_field: str | None = None
+    failed_field: str | None = None
+    key_field: str | None = Field(
+        None,
+        description=(
+            "Where the run's key goes: the body field its marker is appended to (sast-ai), or"
+            " the variable holding it (gitlab)."
+        ),
+    )
+    list_path: str | None = Field(None, description="The list of batches the look-up reads.")
+    list_query: str | None = Field(
+        None, description="Its query, with {page} and {size} (and {since}, {<constant>})."
+    )
+    first_page: int | None = Field(None, ge=0, le=1)
+    page_size: int | None = Field(None, ge=1, le=10000)
+    key_lookup_path: str | None = Field(
+        None, description="Where a listed batch's key is read, holding {id}; '' in the list."
+    )
+    auth_header: str | None = Field(
+        None, description="The header the token goes in (tokenSecretRef); '' none."
+    )
+
+
 class OrchestratorSpec(_Model):
+    profile: Literal["sast-ai", "gitlab"] = Field(
+        "sast-ai",
+        description=(
+            "The batch API: sast-ai's /api/v1/mlops-batch, or GitLab's Pipelines API (url the"
+            " GitLab, batchEndpoint /api/v4/projects/<id>, a pipeline per run)."
+        ),
+    )
+    ref: str | None = Field(
+        None, description="gitlab: the branch or tag the pipeline runs for (required)."
+    )
+    token_secret_ref: SecretKeyRef | None = Field(
+        None,
+        description=(
+            "The Secret key holding the API's token, mounted into the submit and wait steps"
+            " and the custom-task controller (gitlab: required, sent as PRIVATE-TOKEN)."
+        ),
+    )
+    api: OrchestratorApiSpec | None = Field(
+        None, description="Overrides of the profile's API, for a batch API of your own."
+    )
     url: str = Field(
-        "http://sast-ai-orchestrator.{namespace}.svc.cluster.local:80",
+        orchestrator_api.SAST_AI_URL,
         description="Base URL; {namespace} is replaced by the benchmark's namespace.",
     )
-    batch_endpoint: str = Field("/api/v1/mlops-batch", description="Path of the batch API.")
+    batch_endpoint: str = Field(
+        orchestrator_api.SAST_AI_ENDPOINT,
+        description="Path of the batch API (gitlab: the project, /api/v4/projects/<id>).",
+    )
     submit_timeout: Duration = Field(
         SUBMIT.default("--timeout"), description="Deadline for submitting, retries included."
     )
@@ -136,16 +214,7 @@ class OrchestratorSpec(_Model):
     _url = field_validator("url")(rules.orchestrator_url)
     _endpoint = field_validator("batch_endpoint")(rules.batch_endpoint)
     _submit_timeout = field_validator("submit_timeout")(rules.duration)
-
-
-class SecretKeyRef(_Model):
-    """A key of an existing Secret; benchgen never renders the secret itself."""
-
-    name: str
-    key: str = "token"
-
-    _name = field_validator("name")(rules.dns1123_subdomain)
-    _key = field_validator("key")(rules.secret_key)
+    _ref = field_validator("ref")(rules.git_ref)
 
 
 class GitHubAuth(_Model):

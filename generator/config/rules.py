@@ -268,6 +268,25 @@ def batch_endpoint(value: str) -> str:
     return value
 
 
+_GIT_REF_BAD = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|/\.|\.lock(/|$)")
+
+
+def git_ref(value: str | None) -> str | None:
+    """A branch or tag name git accepts (git check-ref-format, the parts a name can break)."""
+    if value is None:
+        return None
+    if (
+        not value
+        or len(value) > 255
+        or _GIT_REF_BAD.search(value)
+        or value.startswith(("-", "/", "."))
+        or value.endswith(("/", "."))
+        or value == "@"
+    ):
+        raise ValueError(f"{value!r} is not a branch or tag name (git check-ref-format)")
+    return value
+
+
 def secret_key(value: str) -> str:
     # Kubernetes' IsConfigMapKey: the key becomes a file name where the Secret is mounted.
     if not _SECRET_KEY.fullmatch(value) or len(value) > 253:

@@ -74,7 +74,12 @@ def _retry_flags(timeout: str) -> tuple[Flag, ...]:
     )
 
 
-_ORCHESTRATOR = (Setting(env.ORCHESTRATOR_URL), Setting(env.BATCH_ENDPOINT))
+_ORCHESTRATOR = (
+    Setting(env.ORCHESTRATOR_URL),
+    Setting(env.BATCH_ENDPOINT),
+    Setting(env.ORCHESTRATOR_API),
+    Setting(env.ORCHESTRATOR_TOKEN_FILE),
+)
 _OUTCOME = tuple(
     Setting(name)
     for name in (

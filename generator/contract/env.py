@@ -11,6 +11,9 @@ BATCH_ENDPOINT = "BENCHGEN_BATCH_ENDPOINT"
 REQUEST_SPEC = "BENCHGEN_REQUEST_SPEC"  # contract.request
 IDEMPOTENCY_KEY = "BENCHGEN_IDEMPOTENCY_KEY"
 BATCH_ID = "BENCHGEN_BATCH_ID"
+ORCHESTRATOR_API = "BENCHGEN_ORCHESTRATOR_API"  # contract.orchestrator_api
+# The mounted Secret key sent in the API's auth header (the gitlab profile's PRIVATE-TOKEN).
+ORCHESTRATOR_TOKEN_FILE = "BENCHGEN_ORCHESTRATOR_TOKEN_FILE"  # noqa: S105 - a variable's name
 
 # -- the run's outcome (summary, notify) -----------------------------------------
 PIPELINE_RUN = "BENCHGEN_PIPELINE_RUN"

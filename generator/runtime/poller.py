@@ -169,12 +169,13 @@ class Poller:
         self.good_polls += 1
         self.model.observe(now, batch)
         status = batch.status or UNKNOWN
-        self.line = f"[{self.elapsed():>7}] {status:<21} {progress(batch)}"
-        if status in TERMINAL:
-            if status in self.opts.fail_on:
-                return Outcome(status, EXIT_FAILED, f"batch {self.batch_id} ended {status}")
-            return Outcome(status, EXIT_OK, f"batch {self.batch_id} ended {status}")
-        if status != PROCESSING:
+        shown = status if batch.api_status in (None, status) else f"{status} ({batch.api_status})"
+        self.line = f"[{self.elapsed():>7}] {shown:<21} {progress(batch)}"
+        if batch.known and status in TERMINAL:
+            # final-status is the outcome; the API's own value shows in the message.
+            code = EXIT_FAILED if status in self.opts.fail_on else EXIT_OK
+            return Outcome(status, code, f"batch {self.batch_id} ended {shown}")
+        if not batch.known or status != PROCESSING:
             self.line += f" (unknown status {batch.status!r})"
             if self.opts.on_unknown == "fail":
                 return Outcome(

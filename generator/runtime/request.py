@@ -1,5 +1,7 @@
 """Building the orchestrator's JSON body from ``BENCHGEN_REQUEST_SPEC`` (decoded by
-``contract.request``) and the params.
+``contract.request``) and the params, in the shape the API takes
+(``OrchestratorApi.request_style``): fields of a JSON body (sast-ai), or the
+constants plus a ``variables`` list (GitLab's create-pipeline body).
 
 The body is a dict serialised by ``json``; no value is ever pasted into a
 string template, so quotes, ``$(...)`` and backticks arrive verbatim.
@@ -11,13 +13,8 @@ from typing import Any
 
 from generator.contract import env as var
 from generator.contract.env import param_env
-from generator.contract.orchestrator import (
-    REQUIRED_FIELDS,
-    SUBMITTED_BY_MAX,
-    TOKEN_FIELD,
-    tag_submitted_by,
-    token_marker,
-)
+from generator.contract.orchestrator import tag_submitted_by, token_marker
+from generator.contract.orchestrator_api import SAST_AI, OrchestratorApi
 from generator.contract.params import read_param
 from generator.contract.request import Field
 from generator.runtime.errors import InputError
@@ -51,9 +48,14 @@ def _convert(field: Field, value: str) -> Any:
     )
 
 
-def build_body(fields: list[Field], env: Mapping[str, str], token: str) -> dict[str, Any]:
-    """The JSON body for POST ``{endpoint}``; every problem with the params in one InputError."""
-    body: dict[str, Any] = {}
+def build_body(
+    fields: list[Field], env: Mapping[str, str], token: str, api: OrchestratorApi = SAST_AI
+) -> dict[str, Any]:
+    """The JSON body for the submit; every problem with the params in one InputError."""
+    if api.request_style == "variables":
+        return _variables_body(fields, env, token, api)
+    key_field = api.key_field
+    body: dict[str, Any] = dict(api.constants)
     problems: list[str] = []
     for field in fields:
         value = read_param(env, field.param) or ""
@@ -74,7 +76,7 @@ def build_body(fields: list[Field], env: Mapping[str, str], token: str) -> dict[
         node[field.path[-1]] = converted
     if not problems:
         by_path = {".".join(f.path): f.param for f in fields}
-        for name in REQUIRED_FIELDS:
+        for name in api.required_fields:
             if name not in body:
                 if name not in by_path:
                     problems.append(
@@ -90,18 +92,53 @@ def build_body(fields: list[Field], env: Mapping[str, str], token: str) -> dict[
                     )
     if problems:
         raise InputError("; ".join(problems))
-    if TOKEN_FIELD in body and not isinstance(body[TOKEN_FIELD], str):
-        raise InputError(f"{TOKEN_FIELD!r} must be a string field")
-    given: str | None = body.get(TOKEN_FIELD)
-    body[TOKEN_FIELD] = tag_submitted_by(given, token)
-    if len(body[TOKEN_FIELD]) > SUBMITTED_BY_MAX:
-        room = SUBMITTED_BY_MAX - len(tag_submitted_by("x", token)) + 1
-        param = next(f.param for f in fields if f.path == (TOKEN_FIELD,))
+    if key_field in body and not isinstance(body[key_field], str):
+        raise InputError(f"{key_field!r} must be a string field")
+    given: str | None = body.get(key_field)
+    body[key_field] = tag_submitted_by(given, token)
+    key_max = api.key_max
+    if key_max is not None and len(body[key_field]) > key_max:
+        room = key_max - len(tag_submitted_by("x", token)) + 1
+        param = next(f.param for f in fields if f.path == (key_field,))
         raise InputError(
             f"param {param!r} ({param_env(param)}) is {len(given or '')} characters long;"
-            f" {TOKEN_FIELD} carries it plus {' ' + token_marker(token)!r} (the run's key)"
-            f" and the orchestrator stores at most {SUBMITTED_BY_MAX}, so the param may hold"
+            f" {key_field} carries it plus {' ' + token_marker(token)!r} (the run's key)"
+            f" and the orchestrator stores at most {key_max}, so the param may hold"
             f" at most {room} characters (set its maxLength in benchmark.yaml so the"
             " listener refuses longer values)"
         )
     return body
+
+
+def _variables_body(
+    fields: list[Field], env: Mapping[str, str], token: str, api: OrchestratorApi
+) -> dict[str, Any]:
+    """``{<constants>, "variables": [{"key", "value", "variable_type": "env_var"}]}``: every
+    value a string (GitLab's variables are), the run's key in ``api.key_field``."""
+    variables: list[dict[str, str]] = []
+    problems: list[str] = []
+    for field in fields:
+        key = ".".join(field.path)
+        if key == api.key_field:
+            problems.append(
+                f"param {field.param!r} is mapped to {key}, which carries the run's key"
+            )
+            continue
+        value = read_param(env, field.param) or ""
+        if not value.strip():
+            if field.required:
+                problems.append(
+                    f"param {field.param!r} ({param_env(field.param)}) is required but empty"
+                )
+            continue
+        try:
+            converted = _convert(field, value)
+        except InputError as exc:
+            problems.append(str(exc))
+            continue
+        text = ("true" if converted else "false") if isinstance(converted, bool) else str(converted)
+        variables.append({"key": key, "value": text, "variable_type": "env_var"})
+    if problems:
+        raise InputError("; ".join(problems))
+    variables.append({"key": api.key_field, "value": token, "variable_type": "env_var"})
+    return {**api.constants, "variables": variables}

@@ -21,7 +21,7 @@ from generator.contract.orchestrator import UNKNOWN
 from generator.runtime.args import env_help
 from generator.runtime.clock import Clock
 from generator.runtime.errors import EXIT_OK, InfraError, InputError
-from generator.runtime.orchestrator import Orchestrator, batches_url
+from generator.runtime.orchestrator import from_env
 from generator.runtime.request import build_body
 from generator.runtime.results import write_result
 from generator.runtime.retry import Deadline, RetryOptions
@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, env: Mapping[str, str], clock: Clock) -> int:
     """Submit the batch; write the results; the exit code."""
-    url = batches_url(env)
+    orchestrator = from_env(env)
     fields = request.decode(env.get(var.REQUEST_SPEC))
     token = env.get(var.IDEMPOTENCY_KEY, "").strip()
     # A given key may have been used by an earlier pod of the same TaskRun.
@@ -52,12 +52,12 @@ def run(args: argparse.Namespace, env: Mapping[str, str], clock: Clock) -> int:
         print(f"{var.IDEMPOTENCY_KEY} is empty; using a fresh key for this attempt")
     elif len(token) > 128 or not token.isprintable():
         raise InputError(f"{var.IDEMPOTENCY_KEY} must be printable and at most 128 characters")
-    body = build_body(fields, env, token)
+    body = build_body(fields, env, token, orchestrator.api)
 
-    print(f"submitting to {url}")
+    print(f"submitting to {orchestrator.submit_url}")
     print(f"body: {json.dumps(body, separators=(',', ':'), ensure_ascii=False)}", flush=True)
     deadline = Deadline(RetryOptions.from_args(args), clock)
-    submitter = Submitter(Orchestrator(url), body, token, look_first=look_first, deadline=deadline)
+    submitter = Submitter(orchestrator, body, token, look_first=look_first, deadline=deadline)
     batch = deadline.retry(
         submitter.attempt, lambda attempt, exc: f"attempt {attempt} failed: {exc}", InfraError
     )

@@ -25,7 +25,7 @@ from generator.runtime.args import add_flag, duration, env_help
 from generator.runtime.clock import Clock
 from generator.runtime.errors import EXIT_TIMEOUT, REPORTED, InputError
 from generator.runtime.http import Unavailable
-from generator.runtime.orchestrator import Batch, Orchestrator, batches_url
+from generator.runtime.orchestrator import Batch, from_env
 from generator.runtime.poller import (
     Outcome,
     Poller,
@@ -96,10 +96,10 @@ def run_wait(opts: WaitOptions, env: Mapping[str, str], clock: Clock) -> int:
     final_status, poller = UNKNOWN, None
     try:
         batch_id = parse_batch_id(env.get(var.BATCH_ID, ""))
-        url = batches_url(env)
-        poller = Poller(Orchestrator(url), batch_id, opts, clock, clock.monotonic())
+        orchestrator = from_env(env)
+        poller = Poller(orchestrator, batch_id, opts, clock, clock.monotonic())
         print(
-            f"waiting for batch {batch_id} at {url}/{batch_id} (timeout"
+            f"waiting for batch {batch_id} at {orchestrator.status_url(batch_id)} (timeout"
             f" {describe_duration(opts.timeout)}, polls every {describe_duration(opts.interval)}"
             f" to {describe_duration(opts.max_interval)})",
             flush=True,

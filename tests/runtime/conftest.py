@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -25,22 +26,48 @@ SPEC = {
 }  # fmt: skip
 
 
+# The same request, as GitLab pipeline variables (spec.orchestrator.profile: gitlab).
+GITLAB_SPEC = {
+    "fields": [
+        {"param": "dvc-data-version", "path": "DVC_DATA_VERSION", "required": True,
+         "type": "string"},
+        {"param": "prompts-version", "path": "PROMPTS_VERSION", "required": True, "type": "string"},
+        {"param": "image-version", "path": "SAST_AI_IMAGE",
+         "repository": "quay.io/ecosystem-appeng/sast-ai-workflow", "required": True,
+         "type": "image"},
+        {"param": "use-known-false-positive-file", "path": "USE_KNOWN_FALSE_POSITIVE_FILE",
+         "required": False, "type": "boolean"},
+    ]
+}  # fmt: skip
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
 
 
 @pytest.fixture
-def fake(clock: FakeClock) -> Iterator[FakeOrchestrator]:
-    with FakeOrchestrator(clock=clock) as server:
+def fake(request: pytest.FixtureRequest, clock: FakeClock) -> Iterator[Any]:
+    """The sast-ai fake; a scenario every batch API must pass runs against each built-in
+    profile's fake with ``@BOTH_APIS``."""
+    from tests.runtime.fake_gitlab import FakeGitLab
+
+    profile = getattr(request, "param", "sast-ai")
+    server = FakeOrchestrator(clock=clock) if profile == "sast-ai" else FakeGitLab(clock=clock)
+    with server:
         yield server
 
 
+BOTH_APIS = pytest.mark.parametrize("fake", ["sast-ai", "gitlab"], indirect=True)
+
+
 @pytest.fixture
-def submit_env(fake: FakeOrchestrator) -> dict[str, str]:
+def submit_env(fake: Any) -> dict[str, str]:
+    """The seed's submit, in the terms of ``fake``'s API."""
+    spec = SPEC if isinstance(fake, FakeOrchestrator) else GITLAB_SPEC
     return {
         **fake.env(),
-        "BENCHGEN_REQUEST_SPEC": json.dumps(SPEC, sort_keys=True, separators=(",", ":")),
+        "BENCHGEN_REQUEST_SPEC": json.dumps(spec, sort_keys=True, separators=(",", ":")),
         "BENCHGEN_IDEMPOTENCY_KEY": "5f0c4a7e-0000-4000-8000-000000000001",
         "BENCHGEN_PARAM_DVC_DATA_VERSION": "v1.0.0",
         "BENCHGEN_PARAM_PROMPTS_VERSION": "v1.1.0",

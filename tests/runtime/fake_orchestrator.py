@@ -269,6 +269,9 @@ def _iso(now: dt.datetime) -> str:
 class FakeOrchestrator:
     """The API on ``127.0.0.1:<free port>`` in a daemon thread; use as a context manager."""
 
+    has_counts = True  # totalJobs, completedJobs, failedJobs
+    profile = "sast-ai"
+
     def __init__(
         self,
         *,

@@ -17,8 +17,8 @@ from generator.contract import customtask as ct
 from generator.contract import request
 from generator.runtime import kube
 from generator.runtime.customtasks.reconcile import Reconciler, is_done
-from generator.runtime.orchestrator import Orchestrator
-from tests.runtime.conftest import SPEC
+from generator.runtime.orchestrator import from_env
+from tests.runtime.conftest import BOTH_APIS, GITLAB_SPEC, SPEC
 from tests.runtime.fake_customruns import CustomRunStore, results
 from tests.runtime.fake_orchestrator import (
     FakeClock,
@@ -52,8 +52,8 @@ def reconciler(store: Store, fake: FakeOrchestrator, clock: FakeClock) -> Reconc
     logs: list[str] = []
     rec = Reconciler(
         store=store,
-        api=Orchestrator(fake.url + "/api/v1/mlops-batch"),
-        fields=request.decode(json.dumps(SPEC)),
+        api=from_env(fake.env()),
+        fields=request.decode(json.dumps(SPEC if fake.profile == "sast-ai" else GITLAB_SPEC)),
         clock=clock,
         wall=lambda: 1_790_000_000 + clock.monotonic(),
         log=logs.append,
@@ -76,6 +76,7 @@ def drive(rec: Reconciler, store: Store, clock: FakeClock, limit: float = 10 * 3
     raise AssertionError("still active at the limit")
 
 
+@BOTH_APIS
 def test_submit_then_wait_give_the_pod_modes_results(store, fake, clock):
     rec = reconciler(store, fake, clock)
     rec.observe(store.create("run-submit", ct.SUBMIT_KIND, PARAMS))
@@ -83,7 +84,12 @@ def test_submit_then_wait_give_the_pod_modes_results(store, fake, clock):
     assert store.condition("run-submit")["status"] == "True"
     assert store.results("run-submit") == {"batch-id": "12", "submit-status": "PROCESSING"}
     [post] = fake.posts()
-    assert post.json()["submittedBy"] == "ci (run uid-run-submit)"
+    if fake.profile == "sast-ai":
+        assert post.json()["submittedBy"] == "ci (run uid-run-submit)"
+    else:  # the run's key in a variable, the token in GitLab's header
+        key = {"key": "BENCHGEN_RUN_KEY", "value": "uid-run-submit", "variable_type": "env_var"}
+        assert key in post.json()["variables"]
+        assert post.headers["private-token"] == fake.token
 
     rec.observe(store.create("run-wait", ct.WAIT_KIND, {"batch-id": "12"}))
     drive(rec, store, clock)
@@ -91,16 +97,18 @@ def test_submit_then_wait_give_the_pod_modes_results(store, fake, clock):
     assert (cond["status"], cond["reason"]) == ("True", ct.REASON_SUCCEEDED)
     # Required by the CRD's schema (a missing one is written as null and refused).
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", cond["lastTransitionTime"])
+    count = "4" if fake.has_counts else "0"
     assert store.results("run-wait") == {
         "final-status": "COMPLETED",
-        "total-jobs": "4",
-        "completed-jobs": "4",
+        "total-jobs": count,
+        "completed-jobs": count,
         "failed-jobs": "0",
     }
     # startTime first, then the end: two writes per run.
     assert [name for name, _ in store.patches] == ["run-submit"] * 2 + ["run-wait"] * 2
 
 
+@BOTH_APIS
 def test_a_restart_after_the_post_adopts_the_batch(store, fake, clock):
     """The controller dies between the POST and the status write: the next one finds
     the batch by the CustomRun's uid and writes it, without a second POST."""

@@ -11,6 +11,7 @@ import pytest
 from generator.runtime.__main__ import main
 from generator.runtime.orchestrator import Batch
 from generator.runtime.poller import _BLIND_CAP, Poller, WaitOptions
+from tests.runtime.conftest import BOTH_APIS
 from tests.runtime.fake_orchestrator import FakeClock, FakeOrchestrator, ScriptedPlan, View
 
 NAMES = ("final-status", "total-jobs", "completed-jobs", "failed-jobs")
@@ -36,6 +37,7 @@ def wait(fake: FakeOrchestrator, clock: FakeClock, tmp: Path, batch: int, *flags
         (("--interval=2m", "--max-interval=10m"), [120, 120, 120, 120, 120, 120]),
     ],
 )
+@BOTH_APIS
 def test_without_counts_the_delay_is_capped(fake, clock, tmp_path, flags, sleeps):
     batch = fake.add_batch(ScriptedPlan([View("PROCESSING")]))
     assert wait(fake, clock, tmp_path, batch, *flags) == 3

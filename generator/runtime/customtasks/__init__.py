@@ -38,7 +38,7 @@ from generator.runtime import kube
 from generator.runtime.args import env_help
 from generator.runtime.clock import Clock, StoppableClock, Stopped
 from generator.runtime.errors import EXIT_OK, InputError
-from generator.runtime.orchestrator import Orchestrator, batches_url
+from generator.runtime.orchestrator import from_env
 from generator.runtime.retry import deadline_retrying
 
 DESCRIPTION = (
@@ -83,7 +83,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str], clock: Clock) -> int:
     )
     if problems:
         raise InputError("; ".join(problems))
-    url = batches_url(env)
+    orchestrator = from_env(env)
+    url = orchestrator.url
     fields = request.decode(env.get(var.REQUEST_SPEC))
 
     stop = threading.Event()
@@ -93,7 +94,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], clock: Clock) -> int:
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="step")
     reconciler = Reconciler(
         store=_Store(api, namespace),
-        api=Orchestrator(url),
+        api=orchestrator,
         fields=fields,
         clock=clock,
         wall=time.time,

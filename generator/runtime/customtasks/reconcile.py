@@ -231,7 +231,7 @@ class Reconciler:
     def _submit(self, run: _Run, remaining: float) -> float | None:
         uid = str(_meta(run.obj).get("uid"))
         try:
-            body = build_body(self.fields, _param_env(run.obj), uid)
+            body = build_body(self.fields, _param_env(run.obj), uid, self.api.api)
         except (InputError, ContractError) as exc:
             return self._finish(run, False, ct.REASON_INVALID, str(exc), None)
         if remaining <= 0:
