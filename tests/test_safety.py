@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from generator.compile import build, cel
-from generator.config.facts import label_safe_params, run_params
+from generator.config.facts import label_safe_params, request_fields, run_params
 from generator.config.fullload import load_text
 from generator.config.load import load_file
 from generator.config.models import Benchmark
@@ -211,9 +211,7 @@ def test_one_param_list_drives_everything(config: Any) -> None:
     bench, objects = rendered(config)
     names = [p.name for p in bench.spec.params]
     requested = [
-        p.name
-        for p in bench.spec.params
-        if p.name in {f.param for f in bench.spec.orchestrator.request}
+        p.name for p in bench.spec.params if p.name in {f.param for f in request_fields(bench)}
     ]
     webhook = webhook_objects(bench, objects)
     binding, template = webhook["TriggerBinding"], webhook["TriggerTemplate"]
@@ -233,9 +231,12 @@ def test_one_param_list_drives_everything(config: Any) -> None:
     assert [p["name"] for p in run["spec"]["params"]] == used
     # Controller mode: no submit Task; the custom task takes the pipeline task's params.
     assert [[p["name"] for p in t["spec"]["params"]] for t in submit_task] == (
-        [] if custom else [requested]
+        [] if custom or bench.spec.orchestrator is None else [requested]
     )
-    assert [p["name"] for p in pipeline["spec"]["tasks"][0]["params"]] == requested
+    if bench.spec.orchestrator is not None:
+        assert [p["name"] for p in pipeline["spec"]["tasks"][0]["params"]] == requested
+    else:
+        assert not submit_task and not requested
     validate = next(
         i
         for i in listener["spec"]["triggers"][0]["interceptors"]

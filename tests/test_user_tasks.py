@@ -11,7 +11,7 @@ import pytest
 
 from generator.compile import build
 from generator.config import fastload
-from generator.config.facts import BUILTIN_TASKS, FINALLY_TASKS
+from generator.config.facts import FINALLY_TASKS, builtin_tasks
 from generator.config.fullload import load_bytes
 from generator.errors import ConfigError
 from tests.conftest import GOLDEN, ROOT
@@ -235,5 +235,61 @@ def test_reserved_names_are_the_rendered_ones(case: str) -> None:
     loaded = load_bytes(path.read_bytes(), "b.yaml")
     spec = next(m for m in build(loaded.bench, loaded.names).manifests if m["kind"] == "Pipeline")
     own = {t.name for t in loaded.bench.spec.pipeline.tasks}
-    assert {t["name"] for t in spec["spec"]["tasks"]} - own == set(BUILTIN_TASKS)
+    assert {t["name"] for t in spec["spec"]["tasks"]} - own == set(builtin_tasks(loaded.bench))
     assert {t["name"] for t in spec["spec"]["finally"]} <= set(FINALLY_TASKS)
+
+
+TASKS_ONLY = (GOLDEN / "tasks-only" / "config.yaml").read_text()
+
+
+def test_without_an_orchestrator_the_pipeline_is_the_users_tasks() -> None:
+    """No submit, wait, results, guarded copies or orchestrator ConfigMap."""
+    loaded = load_bytes(TASKS_ONLY.encode(), "b.yaml")
+    manifests = build(loaded.bench, loaded.names).manifests
+    spec = next(m for m in manifests if m["kind"] == "Pipeline")["spec"]
+    assert [t["name"] for t in spec["tasks"]] == ["measure", "report"]
+    assert [t["name"] for t in spec["finally"]] == ["summary", "notify"]
+    assert "results" not in spec
+    assert not any("when" in t for t in spec["finally"])
+    kinds = [(m["kind"], m["metadata"]["name"]) for m in manifests]
+    assert ("ConfigMap", loaded.names.config_map) not in kinds
+    assert ("Task", loaded.names.task_submit) not in kinds
+    # Every Task it renders reads only the params its Pipeline task passes.
+    tasks = {m["metadata"]["name"]: m for m in manifests if m["kind"] == "Task"}
+    for entry in spec["finally"]:
+        task = tasks[entry["taskRef"]["name"]]["spec"]
+        assert [p["name"] for p in task["params"]] == [p["name"] for p in entry["params"]]
+        assert "env" not in task["stepTemplate"]  # no orchestrator ConfigMap to read
+    fast = fastload.load_bytes(TASKS_ONLY.encode())
+    assert fast is not None and build(*fast).manifests == manifests
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            lambda text: text[: text.index("    tasks:")] + text[text.index("    finally:") :],
+            [
+                "spec: the Pipeline would run nothing: give spec.orchestrator (the built-in"
+                " submit and wait) or your own Tasks in spec.pipeline.tasks",
+                "spec.params[1].name: param 'suite' is not used: map it in"
+                " spec.orchestrator.request, give it a label or annotation, or use it in"
+                " spec.pipeline",
+            ],
+        ),
+        (
+            lambda text: text.replace("  pipeline:\n", "  poll: {mode: controller}\n  pipeline:\n"),
+            [
+                "spec.poll.mode: 'controller' reconciles the built-in submit and wait, which"
+                " need spec.orchestrator: add it or leave poll.mode out"
+            ],
+        ),
+        (
+            lambda text: text.replace("runAfter: [measure]", "runAfter: [wait]"),
+            ["spec.pipeline.tasks[1].runAfter[0]: no task named 'wait'; tasks are: measure"],
+        ),
+    ],
+    ids=["nothing-to-run", "controller-mode", "no-wait-to-follow"],
+)
+def test_refusals_without_an_orchestrator(edit: Any, expected: list[str]) -> None:
+    assert problems(edit(TASKS_ONLY)) == expected

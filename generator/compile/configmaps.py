@@ -21,7 +21,7 @@ STATE_ANNOTATION = "benchgen.dev/state"
 
 def build(bench: Benchmark, names: Names) -> list[Manifest]:
     return [
-        _orchestrator(bench, names),
+        *_orchestrator(bench, names),
         *_broker_config(bench, names),
         *_releases_state(bench, names),
     ]
@@ -36,12 +36,15 @@ def _config_map(
     return manifest("v1", "ConfigMap", meta, **({} if data is None else {"data": data}))
 
 
-def _orchestrator(bench: Benchmark, names: Names) -> Manifest:
+def _orchestrator(bench: Benchmark, names: Names) -> list[Manifest]:
+    """Where the orchestrator is; none when the Pipeline has no built-in submit and wait."""
+    if bench.spec.orchestrator is None:
+        return []
     data = {
         URL_KEY: orchestrator_url(bench, names.namespace),
         ENDPOINT_KEY: bench.spec.orchestrator.batch_endpoint,
     }
-    return _config_map(names, names.config_map, data, None)
+    return [_config_map(names, names.config_map, data, None)]
 
 
 def _broker_config(bench: Benchmark, names: Names) -> list[Manifest]:

@@ -11,7 +11,13 @@ from __future__ import annotations
 from generator.compile import pods
 from generator.compile.configmaps import ENDPOINT_KEY, URL_KEY
 from generator.compile.meta import Manifest, manifest, metadata
-from generator.config.facts import TASK_OVERHEAD_SECONDS, batch_api, is_required_field, run_params
+from generator.config.facts import (
+    TASK_OVERHEAD_SECONDS,
+    batch_api,
+    is_required_field,
+    request_fields,
+    run_params,
+)
 from generator.config.names import CONCURRENCY_KEY_LABEL, TRIGGER_LABEL, Names
 from generator.contract import cleanup, customtask, orchestrator_api, request
 from generator.contract import env as var
@@ -55,7 +61,7 @@ def pipeline_params(bench: Benchmark) -> list[ParamSpec]:
 
 
 def _submit_params(bench: Benchmark) -> list[ParamSpec]:
-    used = {field.param for field in bench.spec.orchestrator.request}
+    used = {field.param for field in request_fields(bench)}
     return [p for p in bench.spec.params if p.name in used]
 
 
@@ -71,7 +77,7 @@ def request_spec(bench: Benchmark) -> str:
                 is_required_field(bench, index),
                 spec.image_repository or None,
             )
-            for index, spec in enumerate(bench.spec.orchestrator.request)
+            for index, spec in enumerate(request_fields(bench))
         ]
     )
 
@@ -126,9 +132,14 @@ def _orchestrator_step(step: Manifest, bench: Benchmark) -> list[Manifest]:
 
 
 def _step_template(bench: Benchmark, names: Names) -> Manifest:
+    env = (
+        {"env": orchestrator_env(names) + api_env(bench)}
+        if bench.spec.orchestrator is not None
+        else {}
+    )
     return {
         "image": bench.spec.pipeline.image,
-        "env": orchestrator_env(names) + api_env(bench),
+        **env,
         "computeResources": pods.container_resources(bench.spec.pipeline.resources),
         "securityContext": pods.container_security(),
     }
@@ -176,6 +187,7 @@ def build_submit_task(bench: Benchmark, names: Names) -> Manifest:
         {"name": var.IDEMPOTENCY_KEY, "value": "$(context.taskRun.uid)"},
         *({"name": var.param_env(p.name), "value": f"$(params.{p.name})"} for p in params),
     ]
+    assert bench.spec.orchestrator is not None  # build_submit_and_wait_tasks asks
     timeout = SUBMIT.flag("--timeout").name
     args = [SUBMIT.name, timeout, bench.spec.orchestrator.submit_timeout, *_result_args(SUBMIT)]
     step = {"name": SUBMIT.name, "command": [POLLER], "args": args, "env": env}
@@ -206,8 +218,9 @@ def build_wait_task(bench: Benchmark, names: Names) -> Manifest:
 
 
 def build_submit_and_wait_tasks(bench: Benchmark, names: Names) -> list[Manifest]:
-    """The submit and wait Tasks of poll.mode pod; controller mode has none (custom tasks)."""
-    if bench.spec.poll.mode == "controller":
+    """The submit and wait Tasks of poll.mode pod; controller mode has none (custom tasks),
+    nor has a Pipeline of the user's Tasks alone."""
+    if bench.spec.orchestrator is None or bench.spec.poll.mode == "controller":
         return []
     return [build_submit_task(bench, names), build_wait_task(bench, names)]
 
@@ -228,16 +241,28 @@ SUMMARY_PARAMS = {
 _RESULT_PARAMS = ("batch-id", "final-status", *WAIT_COUNTS)
 
 
+def _summary_params(bench: Benchmark) -> dict[str, tuple[str, str]]:
+    """What the summary reads: the run, and the batch's story when there is a batch."""
+    if bench.spec.orchestrator is not None:
+        return SUMMARY_PARAMS
+    return {k: SUMMARY_PARAMS[k] for k in ("pipeline-run", "aggregate-status")}
+
+
 def build_summary_task(bench: Benchmark, names: Names) -> Manifest:
     params = []
-    for name, (_, description) in SUMMARY_PARAMS.items():
+    summary_params = _summary_params(bench)
+    for name, (_, description) in summary_params.items():
         param: Manifest = {"name": name, "type": "string", "description": description}
         if name in _RESULT_PARAMS:
             param["default"] = ""
         params.append(param)
-    env = [{"name": var, "value": f"$(params.{name})"} for name, (var, _) in SUMMARY_PARAMS.items()]
+    env = [{"name": var, "value": f"$(params.{name})"} for name, (var, _) in summary_params.items()]
     step = {"name": SUMMARY.name, "command": [POLLER], "args": [SUMMARY.name], "env": env}
-    description = "Report how the run went; runs whether submit or wait failed or not."
+    description = "Report how the run went; runs whether " + (
+        "submit or wait failed or not."
+        if bench.spec.orchestrator is not None
+        else "the run passed or failed."
+    )
     return _task(bench, names, names.task_summary, description, params, step, SUMMARY)
 
 
@@ -373,6 +398,20 @@ def build_pipeline(bench: Benchmark, names: Names) -> Manifest:
     statuses = [
         {"name": "pipeline-run", "value": "$(context.pipelineRun.name)"},
         {"name": "aggregate-status", "value": "$(tasks.status)"},
+    ]
+    if bench.spec.orchestrator is None:
+        # The user's Tasks alone: no batch, no results to guard against.
+        spec: Manifest = {
+            "description": f"Run the benchmark's own Tasks ({names.base}).",
+            "params": [_pipeline_param(p) for p in params],
+            "tasks": _user_tasks(bench),
+            "finally": [
+                _finally_task("summary", names.task_summary, statuses),
+                *_extra_finally(bench, names, statuses, [], None),
+            ],
+        }
+        return manifest(TEKTON, "Pipeline", metadata(names, names.pipeline), spec=spec)
+    statuses += [
         {"name": "submit-status", "value": "$(tasks.submit.status)"},
         {"name": "wait-status", "value": "$(tasks.wait.status)"},
     ]
@@ -410,6 +449,7 @@ def _submit_and_wait(bench: Benchmark, names: Names) -> list[Manifest]:
         {"name": p.name, "value": f"$(params.{p.name})"} for p in _submit_params(bench)
     ]
     wait_params = [{"name": "batch-id", "value": "$(tasks.submit.results.batch-id)"}]
+    assert bench.spec.orchestrator is not None  # build_pipeline asks
     submit_timeout = parse_duration(bench.spec.orchestrator.submit_timeout)
     wait_timeout = parse_duration(poll.timeout)
     if poll.mode == "controller":
@@ -488,21 +528,25 @@ def _user_tasks(bench: Benchmark) -> list[Manifest]:
     return out
 
 
+def _finally_task(name: str, task: str, params: list[Manifest]) -> Manifest:
+    return {"name": name, "taskRef": {"name": task, "kind": "Task"}, "params": params}
+
+
 def _guarded(
-    name: str, task: str, statuses: list[Manifest], results: list[Manifest], submit_ok: Manifest
+    name: str,
+    task: str,
+    statuses: list[Manifest],
+    results: list[Manifest],
+    submit_ok: Manifest | None,
 ) -> list[Manifest]:
-    """Two guarded copies of a Task reading the run's results: exactly one of them runs."""
+    """Two guarded copies of a Task reading the run's results: exactly one of them runs.
+    One unguarded copy when there is no submit (``submit_ok`` None)."""
+    if submit_ok is None:
+        return [_finally_task(name, task, statuses)]
     return [
+        {**_finally_task(name, task, [*statuses, *results]), "when": [submit_ok]},
         {
-            "name": name,
-            "taskRef": {"name": task, "kind": "Task"},
-            "params": [*statuses, *results],
-            "when": [submit_ok],
-        },
-        {
-            "name": f"{name}-submit-failed",
-            "taskRef": {"name": task, "kind": "Task"},
-            "params": statuses,
+            **_finally_task(f"{name}-submit-failed", task, statuses),
             "when": [{**submit_ok, "operator": "notin"}],
         },
     ]
@@ -513,7 +557,7 @@ def _extra_finally(
     names: Names,
     statuses: list[Manifest],
     results: list[Manifest],
-    submit_ok: Manifest,
+    submit_ok: Manifest | None,
 ) -> list[Manifest]:
     fin = bench.spec.pipeline.finally_
     out: list[Manifest] = []
@@ -521,11 +565,11 @@ def _extra_finally(
         # Unguarded: it reads no result, so it runs whatever happened before.
         params = cleanup_params(bench)
         out.append(
-            {
-                "name": CLEANUP_TASK,
-                "taskRef": {"name": names.task_cleanup, "kind": "Task"},
-                "params": [{"name": p, "value": f"$(params.{p})"} for p in params],
-            }
+            _finally_task(
+                CLEANUP_TASK,
+                names.task_cleanup,
+                [{"name": p, "value": f"$(params.{p})"} for p in params],
+            )
         )
     if fin is not None and fin.notify is not None:
         out += _guarded(NOTIFY_TASK, names.task_notify, statuses, results, submit_ok)
@@ -596,7 +640,10 @@ def _task_run_specs(bench: Benchmark, names: Names) -> list[Manifest]:
     if fin is not None and fin.cleanup is not None:
         out.append({"pipelineTaskName": CLEANUP_TASK, "serviceAccountName": names.cleanup})
     if fin is not None and fin.notify is not None:
-        for task in (NOTIFY_TASK, f"{NOTIFY_TASK}-submit-failed"):
+        copies = [NOTIFY_TASK]
+        if bench.spec.orchestrator is not None:
+            copies.append(f"{NOTIFY_TASK}-submit-failed")
+        for task in copies:
             out.append(
                 {
                     "pipelineTaskName": task,

@@ -12,6 +12,7 @@ from generator.config.facts import (
     ORCHESTRATOR_FIELDS,
     TASK_OVERHEAD_SECONDS,
     batch_api,
+    builtin_tasks,
     event_id_max,
     is_required_field,
     label_safe_params,
@@ -67,6 +68,7 @@ def every_check(bench: Benchmark, names: Names) -> list[Callable[[], Iterable[Fi
         lambda: _params(bench),
         lambda: _request(bench),
         lambda: _batch_api(bench),
+        lambda: _without_orchestrator(bench),
         lambda: _timeouts(bench),
         lambda: _names(bench, names),
         lambda: _labels(bench),
@@ -118,6 +120,8 @@ def _request(bench: Benchmark) -> Iterator[Finding]:
     for p in bench.spec.params:
         params.setdefault(p.name, p)  # a duplicate is reported by _params
     fields: dict[str, int] = {}
+    if bench.spec.orchestrator is None:
+        return  # no built-in submit: nothing is sent (_without_orchestrator)
     # sast-ai's body has known fields; another API's are the config's to name.
     sast = speaks_sast_ai(bench)
     api, _ = batch_api(bench)
@@ -249,7 +253,28 @@ def _submitted_by_room(bench: Benchmark, param: ParamSpec) -> Iterator[Finding]:
         yield at, f"{why}: set 'maxLength: {room}' (or less) so the listener refuses longer values"
 
 
+def _without_orchestrator(bench: Benchmark) -> Iterator[Finding]:
+    """With no spec.orchestrator the Pipeline is the user's Tasks alone: it needs some,
+    and the settings of the built-in submit and wait have nothing to apply to."""
+    if bench.spec.orchestrator is not None:
+        return
+    if not bench.spec.pipeline.tasks:
+        yield (
+            "spec",
+            "the Pipeline would run nothing: give spec.orchestrator (the built-in submit and"
+            " wait) or your own Tasks in spec.pipeline.tasks",
+        )
+    if bench.spec.poll.mode == "controller":
+        yield (
+            "spec.poll.mode",
+            "'controller' reconciles the built-in submit and wait, which need"
+            " spec.orchestrator: add it or leave poll.mode out",
+        )
+
+
 def _timeouts(bench: Benchmark) -> Iterator[Finding]:
+    if bench.spec.orchestrator is None:
+        return  # the user's Tasks carry their own timeouts
     poll = parse_duration(bench.spec.poll.timeout)
     submit = parse_duration(bench.spec.orchestrator.submit_timeout)
     fin = parse_duration(bench.spec.pipeline.finally_timeout)
@@ -786,6 +811,7 @@ def _user_tasks(bench: Benchmark) -> Iterator[Finding]:
     tasks = bench.spec.pipeline.tasks
     params = [p.name for p in bench.spec.params]
     results = {"submit": [r.name for r in SUBMIT.results], "wait": [r.name for r in WAIT.results]}
+    builtin = builtin_tasks(bench)
     own = [t.name for t in tasks]
     seen: dict[str, int] = {}
     for i, task in enumerate(tasks):
@@ -805,7 +831,7 @@ def _user_tasks(bench: Benchmark) -> Iterator[Finding]:
             )
         seen.setdefault(task.name, i)
         yield from _task_ref(f"{at}.taskRef", task.task_ref)
-        others = list(dict.fromkeys([*BUILTIN_TASKS, *(n for n in own if n != task.name)]))
+        others = list(dict.fromkeys([*builtin, *(n for n in own if n != task.name)]))
         for key, value in task.params.items():
             field = dotted((*parse(at), "params", key))
             if not _TEKTON_NAME.fullmatch(key):

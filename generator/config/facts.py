@@ -13,7 +13,7 @@ from generator.contract.orchestrator import REQUIRED_FIELDS
 
 TYPE_CHECKING = False  # not typing's (a cold-start cost); lite.py's twins stand in for models
 if TYPE_CHECKING:
-    from generator.config.models import Benchmark, ParamSpec
+    from generator.config.models import Benchmark, ParamSpec, RequestFieldSpec
     from generator.config.names import Names
 
 # The orchestrator's MLOps batch body (contracts/orchestrator-mlops-batch.md):
@@ -52,8 +52,18 @@ def param_named(bench: Benchmark, name: str) -> ParamSpec | None:
     return next((p for p in bench.spec.params if p.name == name), None)
 
 
+def request_fields(bench: Benchmark) -> list[RequestFieldSpec]:
+    """The orchestrator's body: none when the Pipeline has no built-in submit and wait."""
+    return bench.spec.orchestrator.request if bench.spec.orchestrator is not None else []
+
+
+def builtin_tasks(bench: Benchmark) -> tuple[str, ...]:
+    """benchgen's own pipeline tasks in this Pipeline, which the user's Tasks may follow."""
+    return BUILTIN_TASKS if bench.spec.orchestrator is not None else ()
+
+
 def is_required_field(bench: Benchmark, index: int) -> bool:
-    spec = bench.spec.orchestrator.request[index]
+    spec = request_fields(bench)[index]
     if spec.required is not None:
         return spec.required
     if not speaks_sast_ai(bench):
@@ -100,7 +110,7 @@ def batch_api(bench: Benchmark) -> tuple[orchestrator_api.OrchestratorApi, list[
 def run_params(bench: Benchmark) -> set[str]:
     """Params the run itself uses: the orchestrator's body, the clean-up's selectors, the
     params and when expressions of the user's own Tasks."""
-    used = {f.param for f in bench.spec.orchestrator.request}
+    used = {f.param for f in request_fields(bench)}
     for task in bench.spec.pipeline.tasks:
         used.update(v.param for v in task.params.values() if v.param is not None)
         used.update(w.param for w in task.when)
@@ -114,7 +124,7 @@ def run_params(bench: Benchmark) -> set[str]:
 
 def image_params(bench: Benchmark) -> set[str]:
     """Params that fill an imageRepository field: the listener checks them as image tags."""
-    return {f.param for f in bench.spec.orchestrator.request if f.image_repository}
+    return {f.param for f in request_fields(bench) if f.image_repository}
 
 
 def label_safe_params(bench: Benchmark) -> set[str]:

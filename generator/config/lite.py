@@ -518,7 +518,7 @@ class ObserveSpec:
 class BenchmarkSpec:
     """Twin of models.BenchmarkSpec."""
 
-    def __init__(self, orchestrator: OrchestratorSpec, params: list[ParamSpec], triggers: TriggersSpec, poll: PollSpec, pipeline: PipelineSpec, names: NamesSpec, observe: ObserveSpec | None, labels: dict[str, str]) -> None:
+    def __init__(self, orchestrator: OrchestratorSpec | None, params: list[ParamSpec], triggers: TriggersSpec, poll: PollSpec, pipeline: PipelineSpec, names: NamesSpec, observe: ObserveSpec | None, labels: dict[str, str]) -> None:
         self.orchestrator = orchestrator
         self.params = params
         self.triggers = triggers
@@ -716,6 +716,10 @@ def _OrchestratorSpec(value: object) -> OrchestratorSpec:
     if len(f_request) < 1:
         raise Doubt
     return OrchestratorSpec(f_profile, f_ref, f_token_secret_ref, f_api, f_url, f_batch_endpoint, f_submit_timeout, f_request)
+
+
+def _optional_OrchestratorSpec(value: object) -> OrchestratorSpec | None:
+    return None if value is None else _OrchestratorSpec(value)
 
 
 def _literal_5(value: object) -> Literal['string', 'boolean']:
@@ -1365,7 +1369,7 @@ def _optional_ObserveSpec(value: object) -> ObserveSpec | None:
 
 def _BenchmarkSpec(value: object) -> BenchmarkSpec:
     data = _fields(value, _KEYS_BenchmarkSpec)
-    f_orchestrator = _OrchestratorSpec(data['orchestrator']) if 'orchestrator' in data else _missing()
+    f_orchestrator = _optional_OrchestratorSpec(data['orchestrator']) if 'orchestrator' in data else None
     f_params = _list_ParamSpec(data['params']) if 'params' in data else _missing()
     if len(f_params) < 1:
         raise Doubt

@@ -892,7 +892,13 @@ class ObserveSpec(_Model):
 
 
 class BenchmarkSpec(_Model):
-    orchestrator: OrchestratorSpec
+    orchestrator: OrchestratorSpec | None = Field(
+        None,
+        description=(
+            "The batch API the built-in submit and wait tasks speak. Leave it out for a"
+            " Pipeline of only your own Tasks (spec.pipeline.tasks)."
+        ),
+    )
     params: list[ParamSpec] = Field(min_length=1)
     triggers: TriggersSpec
     poll: PollSpec = Field(default_factory=PollSpec)

@@ -239,6 +239,7 @@ def build_names(bench: Benchmark, namespace: str) -> Names:
 
 
 def orchestrator_url(bench: Benchmark, namespace: str) -> str:
+    assert bench.spec.orchestrator is not None
     return bench.spec.orchestrator.url.replace("{namespace}", namespace)
 
 

@@ -48,6 +48,10 @@ def build_summary(env: Mapping[str, str]) -> list[str]:
     failed = _int(_get(env, var.FAILED_JOBS))
 
     lines = [f"Benchmark run {run}: {aggregate}"]
+    if var.SUBMIT_STATUS not in env:
+        # A Pipeline of the user's own Tasks: no batch to tell about.
+        lines.append("  result  the run's own Tasks decide it: see their logs")
+        return lines
     lines.append(f"  submit  {submit:<10} batch {batch or _EMPTY}")
     if not batch:
         lines.append(f"  wait    {wait:<10} (no batch was created)")

@@ -152,6 +152,11 @@ def test_bad_input_exits_2_without_the_content(
 
 
 def test_message_without_a_batch() -> None:
-    text = build_message({"BENCHGEN_PIPELINE_RUN": "r", "BENCHGEN_AGGREGATE_STATUS": "Failed"})
+    env = {"BENCHGEN_PIPELINE_RUN": "r", "BENCHGEN_AGGREGATE_STATUS": "Failed"}
+    text = build_message({**env, "BENCHGEN_SUBMIT_STATUS": "Failed"})
     assert text["text"].startswith("*Benchmark run r: Failed*")
     assert "no batch was created" in text["text"]
+    # A Pipeline of the user's own Tasks passes no submit status: no batch story.
+    text = build_message(env)
+    assert "no batch was created" not in text["text"]
+    assert "the run's own Tasks decide it" in text["text"]

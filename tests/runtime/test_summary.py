@@ -61,3 +61,13 @@ def test_never_fails(env, capsys):
 def test_timeout_is_explained(capsys):
     main(["summary"], env={**FULL, "BENCHGEN_FINAL_STATUS": "TIMEOUT"})
     assert "may still be running" in capsys.readouterr().out
+
+
+def test_a_pipeline_of_the_users_own_tasks_tells_no_batch_story(capsys):
+    """No spec.orchestrator: the finally summary gets the run's status only."""
+    env = {"BENCHGEN_PIPELINE_RUN": "tasks-run-1", "BENCHGEN_AGGREGATE_STATUS": "Failed"}
+    assert main(["summary"], env=env) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Benchmark run tasks-run-1: Failed",
+        "  result  the run's own Tasks decide it: see their logs",
+    ]
