@@ -73,6 +73,7 @@ def build(bench: Benchmark, names: Names) -> Build:
         *network.build(bench, names),
         *tekton.build_submit_and_wait_tasks(bench, names),
         tekton.build_summary_task(bench, names),
+        *tekton.build_deploy_task(bench, names),
         *tekton.build_cleanup_task(bench, names),
         *tekton.build_notify_task(bench, names),
         tekton.build_pipeline(bench, names),

@@ -34,6 +34,7 @@ def build(bench: Benchmark, names: Names) -> list[Manifest]:
         *_observer(bench, names),
         *_status(bench, names),
         *_custom_tasks(names),
+        *_deploy(bench, names),
         *_cleanup(bench, names),
         *_releases(bench, names),
         *_schedule(bench, names),
@@ -275,6 +276,39 @@ def _custom_tasks(names: Names) -> list[Manifest]:
         service_account(names, account),
         *_granted(names, account, names.namespace, account, CUSTOM_TASKS_RULES),
     ]
+
+
+def _deploy(bench: Benchmark, names: Names) -> list[Manifest]:
+    """The deploy step: its one ConfigMap, and each target kind in its one namespace."""
+    deploy = bench.spec.pipeline.deploy
+    if deploy is None:
+        return []
+    source = deploy.manifest.config_map.name
+    by_namespace: dict[str, list[tuple[Rule, list[str] | None]]] = {
+        names.namespace: [
+            (
+                ([""], ["configmaps"], ["get"], f"read the manifest from ConfigMap {source}"),
+                [source],
+            )
+        ]
+    }
+    for target in deploy.targets:
+        rules = by_namespace.setdefault(target.namespace or names.namespace, [])
+        rule: Rule = (
+            [target.group],
+            [target.resource],
+            ["get", "create", "patch"],
+            f"server-side apply the run's {target.kind} objects (patch; create when one is"
+            " new), then get each until its condition holds; no list, watch, update or delete",
+        )
+        if all(r[:2] != rule[:2] for r, _ in rules):
+            rules.append((rule, None))
+    # It talks to the API server, so it needs a token (as the clean-up does).
+    out = [service_account(names, names.deploy, token=True)]
+    for namespace in sorted(by_namespace):
+        role = names.deploy_role(namespace)
+        out += _granted_each(names, role, namespace, names.deploy, by_namespace[namespace])
+    return out
 
 
 def _cleanup(bench: Benchmark, names: Names) -> list[Manifest]:

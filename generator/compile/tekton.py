@@ -12,16 +12,20 @@ from generator.compile import pods
 from generator.compile.configmaps import ENDPOINT_KEY, URL_KEY
 from generator.compile.meta import Manifest, manifest, metadata
 from generator.config.facts import (
+    DEPLOY_TASK,
     TASK_OVERHEAD_SECONDS,
     batch_api,
+    deploy_params,
     is_required_field,
     request_fields,
     run_params,
 )
 from generator.config.names import CONCURRENCY_KEY_LABEL, TRIGGER_LABEL, Names
-from generator.contract import cleanup, customtask, orchestrator_api, request
+from generator.config.paths import parse
+from generator.contract import apply, cleanup, customtask, orchestrator_api, request
 from generator.contract import env as var
 from generator.contract.commands import (
+    APPLY,
     CLEANUP,
     NOTIFY,
     POLLER,
@@ -50,6 +54,7 @@ RESULT_DESCRIPTIONS = {
     "completed-jobs": "Jobs completed.",
     "failed-jobs": "Jobs failed.",
     "notify-status": "'sent', or 'failed: <reason>' (not delivered).",
+    "deployed": "The objects applied and ready, one 'Kind namespace/name' a line.",
 }
 BATCH_ID = SUBMIT.results[0].name
 
@@ -345,6 +350,85 @@ def build_cleanup_task(bench: Benchmark, names: Names) -> list[Manifest]:
     ]
 
 
+def deploy_spec(bench: Benchmark, names: Names) -> str:
+    """BENCHGEN_APPLY_SPEC: the key's params and the values of 'set' are read by the
+    runtime, never written here."""
+    deploy = bench.spec.pipeline.deploy
+    assert deploy is not None
+    types = {p.name: p.type for p in bench.spec.params}
+    return apply.encode(
+        apply.Spec(
+            namespace=names.namespace,
+            config_map=deploy.manifest.config_map.name,
+            key=tuple(apply.key_template(deploy.manifest.config_map.key)),
+            sets=tuple(
+                apply.Set(s.kind, parse(s.path), s.param, types.get(s.param, "string"))
+                for s in deploy.set_
+            ),
+            targets=tuple(
+                apply.Target(t.api_version, t.kind, t.resource, t.namespace or names.namespace)
+                for t in deploy.targets
+            ),
+            condition=deploy.wait.condition,
+        )
+    )
+
+
+def build_deploy_task(bench: Benchmark, names: Names) -> list[Manifest]:
+    deploy = bench.spec.pipeline.deploy
+    if deploy is None:
+        return []
+    params = deploy_params(bench)
+    env = [
+        {"name": var.APPLY_SPEC, "value": deploy_spec(bench, names)},
+        *({"name": var.param_env(p), "value": f"$(params.{p})"} for p in params),
+    ]
+    by_name = {p.name: p for p in bench.spec.params}
+    step = {
+        "name": APPLY.name,
+        "command": [POLLER],
+        "args": [
+            APPLY.name,
+            APPLY.flag("--timeout").name,
+            deploy.wait.timeout,
+            *_result_args(APPLY),
+        ],
+        "env": env,
+        # Its discovery cache: the root filesystem is read-only.
+        "volumeMounts": [pods.TMP_MOUNT],
+    }
+    description = (
+        "Apply the run's manifest (server-side, only the declared kinds) and wait until every"
+        f" object is {deploy.wait.condition}; first in the run."
+    )
+    task_params = [_task_param(by_name[p]) for p in params]
+    volumes = [pods.TMP_VOLUME]
+    return [_task(bench, names, names.task_deploy, description, task_params, step, APPLY, volumes)]
+
+
+def _with_deploy(bench: Benchmark, names: Names, tasks: list[Manifest]) -> list[Manifest]:
+    """The deploy task first: every task that would start at once (no runAfter, no
+    result read) runs after it instead; the others follow one of those."""
+    deploy = bench.spec.pipeline.deploy
+    if deploy is None:
+        return tasks
+    out: list[Manifest] = [
+        {
+            "name": DEPLOY_TASK,
+            "taskRef": {"name": names.task_deploy, "kind": "Task"},
+            "params": [{"name": p, "value": f"$(params.{p})"} for p in deploy_params(bench)],
+            "timeout": format_duration(parse_duration(deploy.wait.timeout) + TASK_OVERHEAD_SECONDS),
+        }
+    ]
+    for task in tasks:
+        reads = any("$(tasks." in str(p.get("value")) for p in task.get("params", []))
+        if task.get("runAfter") or reads:
+            out.append(task)
+        else:
+            out.append({"name": task["name"], "runAfter": [DEPLOY_TASK], **task})
+    return out
+
+
 def build_notify_task(bench: Benchmark, names: Names) -> list[Manifest]:
     fin = bench.spec.pipeline.finally_
     if fin is None or fin.notify is None:
@@ -404,7 +488,7 @@ def build_pipeline(bench: Benchmark, names: Names) -> Manifest:
         spec: Manifest = {
             "description": f"Run the benchmark's own Tasks ({names.base}).",
             "params": [_pipeline_param(p) for p in params],
-            "tasks": _user_tasks(bench),
+            "tasks": _with_deploy(bench, names, _user_tasks(bench)),
             "finally": [
                 _finally_task("summary", names.task_summary, statuses),
                 *_extra_finally(bench, names, statuses, [], None),
@@ -428,7 +512,9 @@ def build_pipeline(bench: Benchmark, names: Names) -> Manifest:
             "description": f"Submit a batch to the orchestrator and wait for it ({names.base}).",
             "params": [_pipeline_param(p) for p in params],
             "results": [_result(r["name"], value=r["value"]) for r in results],
-            "tasks": [*_submit_and_wait(bench, names), *_user_tasks(bench)],
+            "tasks": _with_deploy(
+                bench, names, [*_submit_and_wait(bench, names), *_user_tasks(bench)]
+            ),
             # Two guarded copies of one summary Task (and of notify): Tekton
             # skips a finally task whose result params were never written, so
             # the copy that reads results runs only when submit succeeded and
@@ -634,9 +720,12 @@ PENDING = "PipelineRunPending"
 
 
 def _task_run_specs(bench: Benchmark, names: Names) -> list[Manifest]:
-    """Per-task identities: the clean-up's own ServiceAccount, notify's fsGroup."""
+    """Per-task identities: the deploy step's and the clean-up's own ServiceAccounts,
+    notify's fsGroup."""
     fin = bench.spec.pipeline.finally_
     out: list[Manifest] = []
+    if bench.spec.pipeline.deploy is not None:
+        out.append({"pipelineTaskName": DEPLOY_TASK, "serviceAccountName": names.deploy})
     if fin is not None and fin.cleanup is not None:
         out.append({"pipelineTaskName": CLEANUP_TASK, "serviceAccountName": names.cleanup})
     if fin is not None and fin.notify is not None:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from generator.config.facts import (
     BUILTIN_TASKS,
+    DEPLOY_TASK,
     FINALLY_TASKS,
     IMAGE_VALUE_PATTERN,
     ORCHESTRATOR_FIELDS,
@@ -35,7 +36,7 @@ from generator.config.rules import CE_SUBJECT_SOURCE, RESERVED_EVENT_PREFIXES, q
 from generator.config.variants import DEFAULT, variant_bench, variant_names
 from generator.contract import names as kube
 from generator.contract import orchestrator_api
-from generator.contract.commands import SUBMIT, WAIT
+from generator.contract.commands import APPLY, SUBMIT, WAIT
 from generator.contract.durations import format_duration, parse_duration
 from generator.contract.orchestrator import SUBMITTED_BY_MAX, SUBMITTED_BY_ROOM, TOKEN_FIELD
 from generator.contract.orchestrator_api import OrchestratorApi
@@ -77,6 +78,7 @@ def every_check(bench: Benchmark, names: Names) -> list[Callable[[], Iterable[Fi
         lambda: _schedules(bench, names),
         lambda: _releases(bench, names),
         lambda: _concurrency(bench, names.namespace),
+        lambda: _deploy(bench),
         lambda: _finally(bench),
         lambda: _resources(bench),
         lambda: _user_tasks(bench),
@@ -747,6 +749,105 @@ def _finally(bench: Benchmark) -> Iterator[Finding]:
                 yield field, _blank(name)
 
 
+def _deploy(bench: Benchmark) -> Iterator[Finding]:
+    """The deploy step: its key names params that keep it a ConfigMap key, 'set' names
+    params and target kinds, and its timeout fits the Pipeline's."""
+    deploy = bench.spec.pipeline.deploy
+    if deploy is None:
+        return
+    from generator.contract.apply import Param, key_template
+
+    where = "spec.pipeline.deploy"
+    at = f"{where}.manifest.configMap.key"
+    label_safe = label_safe_params(bench)
+    names = [p.name for p in bench.spec.params]
+    for part in key_template(deploy.manifest.config_map.key):
+        if not isinstance(part, Param):
+            continue
+        param = param_named(bench, part.name)
+        if param is None:
+            yield at, f"{{{part.name}}}: " + _no_param(bench, part.name)
+            continue
+        if param.type == "string" and not _key_safe(param, label_safe):
+            yield (
+                at,
+                f"{{{param.name}}}: param {param.name!r} may hold characters a ConfigMap key"
+                " cannot ('/', ' ', ...), and the deploy step would then fail: give it an"
+                " enum, a 'label' (the listener then refuses such values), or a pattern of"
+                " letters, digits, '-', '_' and '.' only",
+            )
+        if not param.required and not param.default_text:
+            yield (
+                at,
+                f"{{{param.name}}}: param {param.name!r} is optional with no default, so the"
+                " key may miss a part: make it required or give it a default",
+            )
+    kinds = [t.kind for t in deploy.targets]
+    for i, entry in enumerate(deploy.set_):
+        if entry.param not in names:
+            yield f"{where}.set[{i}].param", _no_param(bench, entry.param)
+        if entry.kind not in kinds:
+            yield (
+                f"{where}.set[{i}].kind",
+                f"{entry.kind!r} is not a target kind, so no such document is ever applied;"
+                " targets are: " + ", ".join(dict.fromkeys(kinds)),
+            )
+    seen: dict[tuple[str, str, str | None], int] = {}
+    for i, target in enumerate(deploy.targets):
+        key = (target.api_version, target.kind, target.namespace)
+        if key in seen:
+            yield f"{where}.targets[{i}]", f"the same target as targets[{seen[key]}]"
+        seen.setdefault(key, i)
+    timeout = parse_duration(deploy.wait.timeout) + TASK_OVERHEAD_SECONDS
+    total = parse_duration(bench.spec.pipeline.timeout)
+    fin = parse_duration(bench.spec.pipeline.finally_timeout)
+    rest = fin
+    if bench.spec.orchestrator is not None:
+        rest += (
+            parse_duration(bench.spec.poll.timeout)
+            + parse_duration(bench.spec.orchestrator.submit_timeout)
+            + 2 * TASK_OVERHEAD_SECONDS
+        )
+        if rest > total:
+            return  # _timeouts says so already
+    if timeout + rest > total:
+        yield (
+            f"{where}.wait.timeout",
+            f"{deploy.wait.timeout} plus {format_duration(TASK_OVERHEAD_SECONDS)} for pod"
+            f" start-up does not fit spec.pipeline.timeout {bench.spec.pipeline.timeout}"
+            + (" next to submit, wait and" if bench.spec.orchestrator is not None else " next to")
+            + f" finally ({format_duration(rest)}): shorten it or raise the Pipeline's"
+            f" timeout to at least {format_duration(timeout + rest)}",
+        )
+
+
+# A pattern keeps to ConfigMap key characters when, but for the regular expression's own
+# syntax, it holds only such characters (a conservative reading: no '.', no negation).
+_CLASS = re.compile(r"\[(\^?)((?:\\.|[^\]\\])*)\]")
+_CLASS_OK = re.compile(r"(?:[a-z]-[a-z]|[A-Z]-[A-Z]|[0-9]-[0-9]|\\[.\-_dw]|[-._A-Za-z0-9])*")
+_OUTSIDE_OK = re.compile(r"(?:\{\d+(?:,\d*)?\}|\\[.\-_dw]|[-_A-Za-z0-9^$()|?*+])*")
+
+
+def _key_safe(param: ParamSpec, label_safe: set[str]) -> bool:
+    """Whether every value the listener accepts for ``param`` is a run of ConfigMap key
+    characters (the listener refuses the others)."""
+    if param.enum is not None:
+        return all(not kube.config_map_key_problem(v) for v in param.enum)
+    if param.label is not None or param.name in label_safe:
+        return True  # a label value: letters, digits, '-', '_', '.'
+    if param.pattern is None:
+        return False
+    outside = ""
+    at = 0
+    for match in _CLASS.finditer(param.pattern):
+        if match.group(1) or not _CLASS_OK.fullmatch(match.group(2)):
+            return False
+        outside += param.pattern[at : match.start()]
+        at = match.end()
+    outside += param.pattern[at:]
+    return bool(_OUTSIDE_OK.fullmatch(outside.replace("(?:", "(")))
+
+
 def _blank(name: str) -> str:
     return (
         f"param {name!r} is optional with no default, so its value may be empty, which the"
@@ -810,7 +911,11 @@ def _user_tasks(bench: Benchmark) -> Iterator[Finding]:
     """The user's own Tasks: names, references, params, ordering."""
     tasks = bench.spec.pipeline.tasks
     params = [p.name for p in bench.spec.params]
-    results = {"submit": [r.name for r in SUBMIT.results], "wait": [r.name for r in WAIT.results]}
+    results = {
+        "submit": [r.name for r in SUBMIT.results],
+        "wait": [r.name for r in WAIT.results],
+        DEPLOY_TASK: [r.name for r in APPLY.results],
+    }
     builtin = builtin_tasks(bench)
     own = [t.name for t in tasks]
     seen: dict[str, int] = {}

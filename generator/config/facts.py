@@ -33,8 +33,9 @@ _FIELD_TYPES = {
 ORCHESTRATOR_FIELDS: dict[str, tuple[str, bool]] = {
     field: (kind, field in REQUIRED_FIELDS) for field, kind in _FIELD_TYPES.items()
 }
-# Pipeline task names benchgen itself uses: submit and wait, and the finally tasks.
-BUILTIN_TASKS = ("submit", "wait")
+# Pipeline task names benchgen itself uses: deploy, submit and wait, and the finally tasks.
+DEPLOY_TASK = "deploy"
+BUILTIN_TASKS = (DEPLOY_TASK, "submit", "wait")
 FINALLY_TASKS = (
     "summary",
     "summary-submit-failed",
@@ -59,7 +60,20 @@ def request_fields(bench: Benchmark) -> list[RequestFieldSpec]:
 
 def builtin_tasks(bench: Benchmark) -> tuple[str, ...]:
     """benchgen's own pipeline tasks in this Pipeline, which the user's Tasks may follow."""
-    return BUILTIN_TASKS if bench.spec.orchestrator is not None else ()
+    deploy = (DEPLOY_TASK,) if bench.spec.pipeline.deploy is not None else ()
+    return (*deploy, *(BUILTIN_TASKS[1:] if bench.spec.orchestrator is not None else ()))
+
+
+def deploy_params(bench: Benchmark) -> list[str]:
+    """The params the deploy step reads (its key and 'set'), in params order."""
+    deploy = bench.spec.pipeline.deploy
+    if deploy is None:
+        return []
+    from generator.contract.apply import Param, key_template
+
+    used = {p.name for p in key_template(deploy.manifest.config_map.key) if isinstance(p, Param)}
+    used.update(s.param for s in deploy.set_)
+    return [p.name for p in bench.spec.params if p.name in used]
 
 
 def is_required_field(bench: Benchmark, index: int) -> bool:
@@ -108,9 +122,11 @@ def batch_api(bench: Benchmark) -> tuple[orchestrator_api.OrchestratorApi, list[
 
 
 def run_params(bench: Benchmark) -> set[str]:
-    """Params the run itself uses: the orchestrator's body, the clean-up's selectors, the
-    params and when expressions of the user's own Tasks."""
+    """Params the run itself uses: the orchestrator's body, the deploy step's key and
+    values, the clean-up's selectors, the params and when expressions of the user's own
+    Tasks."""
     used = {f.param for f in request_fields(bench)}
+    used.update(deploy_params(bench))
     for task in bench.spec.pipeline.tasks:
         used.update(v.param for v in task.params.values() if v.param is not None)
         used.update(w.param for w in task.when)

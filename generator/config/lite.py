@@ -358,6 +358,58 @@ class ConcurrencySpec:
         self.key = key
 
 
+class DeployConfigMapSpec:
+    """Twin of models.DeployConfigMapSpec."""
+
+    def __init__(self, name: str, key: str) -> None:
+        self.name = name
+        self.key = key
+
+
+class DeployManifestSpec:
+    """Twin of models.DeployManifestSpec."""
+
+    def __init__(self, config_map: DeployConfigMapSpec) -> None:
+        self.config_map = config_map
+
+
+class DeploySetSpec:
+    """Twin of models.DeploySetSpec."""
+
+    def __init__(self, kind: str, path: str, param: str) -> None:
+        self.kind = kind
+        self.path = path
+        self.param = param
+
+
+class DeployTargetSpec(rules.CleanupTargetMixin):
+    """Twin of models.DeployTargetSpec."""
+
+    def __init__(self, api_version: str, kind: str, plural: str | None, namespace: str | None) -> None:
+        self.api_version = api_version
+        self.kind = kind
+        self.plural = plural
+        self.namespace = namespace
+
+
+class DeployWaitSpec:
+    """Twin of models.DeployWaitSpec."""
+
+    def __init__(self, condition: str, timeout: str) -> None:
+        self.condition = condition
+        self.timeout = timeout
+
+
+class DeploySpec:
+    """Twin of models.DeploySpec."""
+
+    def __init__(self, manifest: DeployManifestSpec, set_: list[DeploySetSpec], targets: list[DeployTargetSpec], wait: DeployWaitSpec) -> None:
+        self.manifest = manifest
+        self.set_ = set_
+        self.targets = targets
+        self.wait = wait
+
+
 class CleanupTargetSpec(rules.CleanupTargetMixin):
     """Twin of models.CleanupTargetSpec."""
 
@@ -448,13 +500,14 @@ class PipelineVariantSpec:
 class PipelineSpec:
     """Twin of models.PipelineSpec."""
 
-    def __init__(self, image: str, timeout: str, finally_timeout: str, service_account_name: str | None, resources: ResourcesSpec, concurrency: ConcurrencySpec | None, finally_: FinallySpec | None, tasks: list[UserTaskSpec], variants: list[PipelineVariantSpec]) -> None:
+    def __init__(self, image: str, timeout: str, finally_timeout: str, service_account_name: str | None, resources: ResourcesSpec, concurrency: ConcurrencySpec | None, deploy: DeploySpec | None, finally_: FinallySpec | None, tasks: list[UserTaskSpec], variants: list[PipelineVariantSpec]) -> None:
         self.image = image
         self.timeout = timeout
         self.finally_timeout = finally_timeout
         self.service_account_name = service_account_name
         self.resources = resources
         self.concurrency = concurrency
+        self.deploy = deploy
         self.finally_ = finally_
         self.tasks = tasks
         self.variants = variants
@@ -567,6 +620,12 @@ _KEYS_TriggersSpec = frozenset({'webhook', 'cloudEvents', 'schedule', 'releases'
 _KEYS_PollSpec = frozenset({'mode', 'interval', 'maxInterval', 'timeout', 'failOn', 'onUnknownStatus'})
 _KEYS_ResourcesSpec = frozenset({'cpuRequest', 'memoryRequest', 'memoryLimit'})
 _KEYS_ConcurrencySpec = frozenset({'limit', 'key'})
+_KEYS_DeployConfigMapSpec = frozenset({'name', 'key'})
+_KEYS_DeployManifestSpec = frozenset({'configMap'})
+_KEYS_DeploySetSpec = frozenset({'kind', 'path', 'param'})
+_KEYS_DeployTargetSpec = frozenset({'apiVersion', 'kind', 'plural', 'namespace'})
+_KEYS_DeployWaitSpec = frozenset({'condition', 'timeout'})
+_KEYS_DeploySpec = frozenset({'manifest', 'set', 'targets', 'wait'})
 _KEYS_CleanupTargetSpec = frozenset({'apiVersion', 'kind', 'plural', 'namespace', 'namespaceFromParam', 'labels', 'labelsFromParams'})
 _KEYS_CleanupSpec = frozenset({'delete', 'timeout'})
 _KEYS_NotifySpec = frozenset({'urlSecretRef', 'onFailure', 'timeout'})
@@ -576,7 +635,7 @@ _KEYS_TaskParamValueSpec = frozenset({'param', 'task', 'result'})
 _KEYS_WhenSpec = frozenset({'param', 'operator', 'values'})
 _KEYS_UserTaskSpec = frozenset({'name', 'taskRef', 'params', 'runAfter', 'when', 'timeout', 'retries'})
 _KEYS_PipelineVariantSpec = frozenset({'name', 'tasks'})
-_KEYS_PipelineSpec = frozenset({'image', 'timeout', 'finallyTimeout', 'serviceAccountName', 'resources', 'concurrency', 'finally', 'tasks', 'variants'})
+_KEYS_PipelineSpec = frozenset({'image', 'timeout', 'finallyTimeout', 'serviceAccountName', 'resources', 'concurrency', 'deploy', 'finally', 'tasks', 'variants'})
 _KEYS_NamesSpec = frozenset({'listener', 'configMap', 'pipeline', 'binding', 'template', 'runPrefix'})
 _KEYS_ObserverSpec = frozenset({'sink', 'namespaces', 'tektonNamespace', 'logTailBytes'})
 _KEYS_StatusAuthSpec = frozenset({'type', 'secretRef'})
@@ -1112,6 +1171,66 @@ def _optional_ConcurrencySpec(value: object) -> ConcurrencySpec | None:
     return None if value is None else _ConcurrencySpec(value)
 
 
+def _DeployConfigMapSpec(value: object) -> DeployConfigMapSpec:
+    data = _fields(value, _KEYS_DeployConfigMapSpec)
+    f_name = rules.dns1123_subdomain(_str(data['name'])) if 'name' in data else _missing()
+    f_key = rules.config_map_key_template(_str(data['key'])) if 'key' in data else _missing()
+    return DeployConfigMapSpec(f_name, f_key)
+
+
+def _DeployManifestSpec(value: object) -> DeployManifestSpec:
+    data = _fields(value, _KEYS_DeployManifestSpec)
+    f_config_map = _DeployConfigMapSpec(data['configMap']) if 'configMap' in data else _missing()
+    return DeployManifestSpec(f_config_map)
+
+
+def _DeploySetSpec(value: object) -> DeploySetSpec:
+    data = _fields(value, _KEYS_DeploySetSpec)
+    f_kind = rules.object_kind(_str(data['kind'])) if 'kind' in data else _missing()
+    f_path = rules.field_path(_str(data['path'])) if 'path' in data else _missing()
+    f_param = _str(data['param']) if 'param' in data else _missing()
+    return DeploySetSpec(f_kind, f_path, f_param)
+
+
+def _list_DeploySetSpec(value: object) -> list[DeploySetSpec]:
+    return [_DeploySetSpec(item) for item in _list(value)]
+
+
+def _DeployTargetSpec(value: object) -> DeployTargetSpec:
+    data = _fields(value, _KEYS_DeployTargetSpec)
+    f_api_version = rules.api_version(_str(data['apiVersion'])) if 'apiVersion' in data else _missing()
+    f_kind = rules.object_kind(_str(data['kind'])) if 'kind' in data else _missing()
+    f_plural = rules.resource_plural(_optional_str(data['plural'])) if 'plural' in data else None
+    f_namespace = rules.dns1123_label(_optional_str(data['namespace'])) if 'namespace' in data else None
+    return DeployTargetSpec(f_api_version, f_kind, f_plural, f_namespace)
+
+
+def _list_DeployTargetSpec(value: object) -> list[DeployTargetSpec]:
+    return [_DeployTargetSpec(item) for item in _list(value)]
+
+
+def _DeployWaitSpec(value: object) -> DeployWaitSpec:
+    data = _fields(value, _KEYS_DeployWaitSpec)
+    f_condition = rules.condition_type(_str(data['condition'])) if 'condition' in data else 'Ready'
+    f_timeout = rules.duration(_str(data['timeout'])) if 'timeout' in data else '15m'
+    return DeployWaitSpec(f_condition, f_timeout)
+
+
+def _DeploySpec(value: object) -> DeploySpec:
+    data = _fields(value, _KEYS_DeploySpec)
+    f_manifest = _DeployManifestSpec(data['manifest']) if 'manifest' in data else _missing()
+    f_set_: list[DeploySetSpec] = _list_DeploySetSpec(data['set']) if 'set' in data else []
+    f_targets = _list_DeployTargetSpec(data['targets']) if 'targets' in data else _missing()
+    if len(f_targets) < 1:
+        raise Doubt
+    f_wait = _DeployWaitSpec(data['wait']) if 'wait' in data else _DeployWaitSpec({})
+    return DeploySpec(f_manifest, f_set_, f_targets, f_wait)
+
+
+def _optional_DeploySpec(value: object) -> DeploySpec | None:
+    return None if value is None else _DeploySpec(value)
+
+
 def _CleanupTargetSpec(value: object) -> CleanupTargetSpec:
     data = _fields(value, _KEYS_CleanupTargetSpec)
     f_api_version = rules.api_version(_str(data['apiVersion'])) if 'apiVersion' in data else _missing()
@@ -1271,10 +1390,11 @@ def _PipelineSpec(value: object) -> PipelineSpec:
     f_service_account_name = rules.dns1123_subdomain(_optional_str(data['serviceAccountName'])) if 'serviceAccountName' in data else None
     f_resources = _ResourcesSpec(data['resources']) if 'resources' in data else _ResourcesSpec({})
     f_concurrency = _optional_ConcurrencySpec(data['concurrency']) if 'concurrency' in data else None
+    f_deploy = _optional_DeploySpec(data['deploy']) if 'deploy' in data else None
     f_finally_ = _optional_FinallySpec(data['finally']) if 'finally' in data else None
     f_tasks: list[UserTaskSpec] = _list_UserTaskSpec(data['tasks']) if 'tasks' in data else []
     f_variants: list[PipelineVariantSpec] = _list_PipelineVariantSpec(data['variants']) if 'variants' in data else []
-    return PipelineSpec(f_image, f_timeout, f_finally_timeout, f_service_account_name, f_resources, f_concurrency, f_finally_, f_tasks, f_variants)
+    return PipelineSpec(f_image, f_timeout, f_finally_timeout, f_service_account_name, f_resources, f_concurrency, f_deploy, f_finally_, f_tasks, f_variants)
 
 
 def _NamesSpec(value: object) -> NamesSpec:

@@ -20,7 +20,7 @@ from pydantic.alias_generators import to_camel
 from generator.config import rules
 from generator.contract import observe as observer_env
 from generator.contract import orchestrator_api
-from generator.contract.commands import NOTIFY, SUBMIT, WAIT
+from generator.contract.commands import APPLY, NOTIFY, SUBMIT, WAIT
 from generator.contract.orchestrator import DEFAULT_FAIL_ON, TerminalStatus
 
 API_VERSION = "benchgen.dev/v1alpha1"
@@ -671,6 +671,100 @@ class FinallySpec(_Model):
     notify: NotifySpec | None = None
 
 
+class DeployConfigMapSpec(_Model):
+    """A key of a ConfigMap in the benchmark's namespace, chosen by the run's params."""
+
+    name: str = Field(description="The ConfigMap (the deploy step may read only this one).")
+    key: str = Field(
+        description=(
+            "The key, with params in braces: '{cncf-project}.{config}.yaml'. Each param must"
+            " keep to letters, digits, '-', '_' and '.' (an enum, a label, or such a pattern)."
+        )
+    )
+
+    _name = field_validator("name")(rules.dns1123_subdomain)
+    _key = field_validator("key")(rules.config_map_key_template)
+
+
+class DeployManifestSpec(_Model):
+    """Where the manifest comes from: YAML documents, applied as they are but for 'set'."""
+
+    config_map: DeployConfigMapSpec
+
+
+class DeploySetSpec(_Model):
+    """Write a param's value into every document of a kind: a YAML value, never text."""
+
+    kind: str = Field(description="Documents of this kind (one of the targets' kinds).")
+    path: str = Field(
+        description=(
+            'Field path in the document: spec.chart.spec.version, metadata.annotations["a/b"],'
+            " spec.template.spec.containers[0].image; missing maps are created."
+        )
+    )
+    param: str = Field(description="A param of spec.params; a boolean param writes true/false.")
+
+    _kind = field_validator("kind")(rules.object_kind)
+    _path = field_validator("path")(rules.field_path)
+
+
+class DeployTargetSpec(_Model, rules.CleanupTargetMixin):
+    """A kind the deploy step may apply, in one namespace; its RBAC is made from this."""
+
+    api_version: str = Field(description="e.g. helm.toolkit.fluxcd.io/v2, apps/v1")
+    kind: str = Field(description="e.g. HelmRelease, Kustomization, Deployment")
+    plural: str | None = Field(
+        None,
+        description=(
+            "Resource name for RBAC; default the lower-case kind plus 's' ('es' after s, 'ies'"
+            " for y), as Kubernetes guesses it. Checked against discovery at run time."
+        ),
+    )
+    namespace: str | None = Field(
+        None,
+        description=(
+            "The namespace its documents go to (a document naming another is refused);"
+            " default: the benchmark's."
+        ),
+    )
+
+    _api_version = field_validator("api_version")(rules.api_version)
+    _kind = field_validator("kind")(rules.object_kind)
+    _plural = field_validator("plural")(rules.resource_plural)
+    _namespace = field_validator("namespace")(rules.dns1123_label)
+
+
+class DeployWaitSpec(_Model):
+    condition: str = Field(
+        "Ready",
+        description=(
+            "Condition type every applied object must have with status 'True' (and"
+            " status.observedGeneration at least metadata.generation, when it has one)."
+        ),
+    )
+    timeout: Duration = Field(
+        APPLY.default("--timeout"), description="Reading, applying and waiting, together."
+    )
+
+    _condition = field_validator("condition")(rules.condition_type)
+    _timeout = field_validator("timeout")(rules.duration)
+
+
+class DeploySpec(_Model):
+    """`benchgen-poller apply` first in the run: apply a manifest, wait until it is ready."""
+
+    manifest: DeployManifestSpec
+    set_: list[DeploySetSpec] = Field(
+        default_factory=list,
+        alias="set",
+        description="Param values written into the documents, structurally.",
+    )
+    targets: list[DeployTargetSpec] = Field(
+        min_length=1, description="The only kinds (and namespaces) the step may apply."
+    )
+    wait: DeployWaitSpec = Field(default_factory=DeployWaitSpec)
+
+
 class TaskRefSpec(_Model):
     """The user's Task: one in the namespace by name, or a pinned resolver reference."""
 
@@ -770,6 +864,13 @@ class PipelineSpec(_Model):
     resources: ResourcesSpec = Field(default_factory=ResourcesSpec)
     concurrency: ConcurrencySpec | None = Field(
         None, description="Limit the runs active at once (needs spec.observe.observer)."
+    )
+    deploy: DeploySpec | None = Field(
+        None,
+        description=(
+            "Apply a manifest and wait until it is ready, before everything else (the 'deploy'"
+            " task)."
+        ),
     )
     finally_: FinallySpec | None = Field(
         None, alias="finally", description="Clean-up and notification after every run."

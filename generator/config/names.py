@@ -138,6 +138,21 @@ class Names(NamedTuple):
             return self.cleanup
         return f"benchgen-{self.namespace}-{self.cleanup}-{namespace}"
 
+    @property
+    def task_deploy(self) -> str:
+        return f"{self.base}-deploy"
+
+    @property
+    def deploy(self) -> str:
+        """ServiceAccount, Roles and RoleBindings of the deploy Task."""
+        return f"{self.base}-deploy"
+
+    def deploy_role(self, namespace: str) -> str:
+        """The deploy step's Role in ``namespace``, named as the clean-up's are."""
+        if namespace == self.namespace:
+            return self.deploy
+        return f"benchgen-{self.namespace}-{self.deploy}-{namespace}"
+
     def role_labels(self, role: str) -> dict[str, str]:
         """Pod selector of a Deployment: stable, whatever spec.labels says."""
         return {BENCHMARK_LABEL: self.base, ROLE_LABEL: role}

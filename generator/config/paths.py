@@ -50,3 +50,14 @@ def parse(path: str) -> Loc:
         else:
             parts.append(_ESCAPED.sub(_unescape, quoted))
     return tuple(parts)
+
+
+def parse_whole(path: str) -> Loc | None:
+    """parse() of a path written in full: None when some of it is not a part (a
+    space, an unclosed bracket, a leading dot), which parse() would skip."""
+    at = 0
+    for match in _TOKEN.finditer(path):
+        if match.start() != at or (at == 0 and match.group().startswith(".")):
+            return None
+        at = match.end()
+    return parse(path) if path and at == len(path) else None

@@ -594,6 +594,42 @@ def label_keys(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
+def config_map_key_template(value: str) -> str:
+    """A ConfigMap key with {param} references; its literal parts must be key characters."""
+    from generator.contract.apply import key_template  # only configs with a deploy pay
+
+    parts = key_template(value)
+    if not parts:
+        raise ValueError("an empty key")
+    for part in parts:
+        if isinstance(part, str) and not re.fullmatch(f"[{kube.CONFIG_MAP_KEY_CHARS}]+", part):
+            raise ValueError(
+                f"{part!r} can never be part of a ConfigMap key: use letters, digits, '-', '_'"
+                " and '.' between the {param} references"
+            )
+    return value
+
+
+def field_path(value: str) -> str:
+    """A path into a document: names, [index] and ["quoted key"], nothing else."""
+    from generator.config.paths import parse_whole
+
+    loc = parse_whole(value)
+    if loc is None or not isinstance(loc[0], str):
+        raise ValueError(
+            f"{value!r} is not a field path: write spec.chart.spec.version,"
+            ' metadata.annotations["example.com/key"] or spec.containers[0].image'
+        )
+    return value
+
+
+def condition_type(value: str) -> str:
+    problem = kube.label_key_problem(value)
+    if problem:
+        raise ValueError(f"{value!r} is not a condition type (e.g. Ready, Available)")
+    return value
+
+
 # -- shared behaviour (mixins of both the pydantic models and lite.py's twins) --
 
 

@@ -210,6 +210,13 @@ CLEANUP = Command(
     settings=(Setting(env.CLEANUP_SPEC),),
     reads_params=True,
 )
+APPLY = Command(
+    "apply",
+    flags=(Flag("--timeout", "15m"), Flag("--interval", "5s"), Flag("--deployed-path")),
+    settings=(Setting(env.APPLY_SPEC),),
+    results=(Result("deployed", "--deployed-path"),),
+    reads_params=True,
+)
 NOTIFY = Command(
     "notify",
     flags=(
@@ -237,6 +244,7 @@ COMMANDS: dict[str, Command] = {
         SEND,
         WATCH_RELEASES,
         CLEANUP,
+        APPLY,
         NOTIFY,
     )
 }

@@ -29,6 +29,9 @@ NOTIFY_URL_FILE = "BENCHGEN_NOTIFY_URL_FILE"
 # -- clean-up ----------------------------------------------------------------------
 CLEANUP_SPEC = "BENCHGEN_CLEANUP_SPEC"  # contract.cleanup
 
+# -- deploy ------------------------------------------------------------------------
+APPLY_SPEC = "BENCHGEN_APPLY_SPEC"  # contract.apply
+
 # -- events to the listener (send, watch-releases) -------------------------------
 LISTENER_URL = "BENCHGEN_LISTENER_URL"
 EVENT_BODY = "BENCHGEN_EVENT_BODY"

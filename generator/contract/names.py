@@ -110,6 +110,21 @@ def plural_problem(value: str) -> str | None:
     return None
 
 
+# ConfigMap keys (validation.IsConfigMapKey): what the deploy step reads.
+CONFIG_MAP_KEY_CHARS = "-._a-zA-Z0-9"
+_CONFIG_MAP_KEY = re.compile(f"[{CONFIG_MAP_KEY_CHARS}]+")
+
+
+def config_map_key_problem(value: str) -> str | None:
+    if len(value) > 253:
+        return f"{value!r} is {len(value)} characters long; Kubernetes allows at most 253"
+    if not _CONFIG_MAP_KEY.fullmatch(value):
+        return f"{value!r} is not a ConfigMap key: use letters, digits, '-', '_' and '.'"
+    if value in (".", ".."):
+        return f"{value!r} is not a ConfigMap key"
+    return None
+
+
 def run_name(prefix: str, event_id: str) -> str:
     """The PipelineRun an event with this id starts: ``<runPrefix><id>``. The
     TriggerTemplate names the run with it (the id a ``$(tt.params.*)``

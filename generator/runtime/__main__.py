@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from generator import __version__
 from generator.contract import commands as cmd
-from generator.contract.env import CLEANUP_SPEC
+from generator.contract.env import APPLY_SPEC, CLEANUP_SPEC
 
 if TYPE_CHECKING:
     from generator.runtime.clock import Clock
@@ -51,6 +51,10 @@ COMMANDS = {
         "cleanup",
         f"delete the objects in {CLEANUP_SPEC} (Foreground) and wait until gone",
     ),
+    cmd.APPLY.name: (
+        "apply",
+        f"apply the manifest of {APPLY_SPEC} (server-side) and wait until it is ready",
+    ),
     cmd.NOTIFY.name: (
         "notify",
         "post the run summary to a Slack-compatible webhook (chat outages exit 0)",
@@ -63,7 +67,8 @@ _EXIT_CODES = f"""exit codes:
   {cmd.EXIT_FAILED}  submit: the orchestrator rejected the batch (400);
      wait: terminal status in --fail-on, or an unknown status under --on-unknown-status fail
   {cmd.EXIT_INPUT}  bad input (env, args or params); nothing was sent
-  {cmd.EXIT_TIMEOUT}  wait: --timeout reached before the batch finished
+  {cmd.EXIT_TIMEOUT}  wait: --timeout reached before the batch finished;
+     apply: not ready at --timeout
   {cmd.EXIT_INFRA}  infrastructure error: orchestrator unreachable or failing past the retry budget
 """
 

@@ -9,10 +9,12 @@ Each case is one SelfSubjectAccessReview while impersonating the identity.
 - listener (the example): bound to Tekton Triggers' ClusterRoles (installed from
   the pinned module); creates PipelineRuns and reads Triggers objects at home only.
 - runner (the example): no bindings at all, refused everything.
-- releases, cleanup (issue 9): watch-releases may get and patch its one state
+- releases, cleanup (issue 9), deploy: watch-releases may get and patch its one state
   ConfigMap, and get PipelineRuns (is the run of an event there yet?); the
   clean-up may list and delete exactly the kinds it deletes in exactly the
-  namespaces it names (from a param's enum too).
+  namespaces it names (from a param's enum too); the deploy step may get its
+  one manifest ConfigMap and get, create and patch exactly its target kinds in
+  their namespaces.
 - schedule: a send CronJob with an event id gets the PipelineRun its event
   names, at home; nothing else.
 - observer, status: exactly what docs/runtime-interface.md says they need
@@ -164,7 +166,7 @@ IDENTITIES: dict[str, tuple[str, str, list[Case]]] = {
         *deny(OTHER, ("get", "pipelineruns", T)),
         # A merge patch is all it writes.
         *deny(HOME, ("update", CM, ""), ("delete", CM, ""), name="-releases-state"),
-        *deny(HOME, ("get", CM, ""), name="-config"),
+        *deny(HOME, ("get", CM, ""), name="green-reviews-projects"),  # the deploy step's
         *deny(HOME, ("list", CM, ""), ("watch", CM, ""), ("create", CM, ""), *NEVER),
         *deny("default", ("get", CM, ""), name="-releases-state"),
     ]),
@@ -186,6 +188,23 @@ IDENTITIES: dict[str, tuple[str, str, list[Case]]] = {
           for c in deny(where, *[("delete", r, g) for r, g in FLUX])],
         *deny("flux-system", *NEVER, ("delete", CM, "")),
         *deny(HOME, *NEVER),
+    ]),
+    # The deploy step: its one ConfigMap at home; server-side apply (get, create,
+    # patch) of the Flux kinds in flux-system, nothing else anywhere.
+    "deploy": ("seed", "-deploy", [
+        *allow("flux-system", *[(v, r, g) for r, g in FLUX for v in ("get", "create", "patch")]),
+        *deny("flux-system", *[
+            (v, r, g) for r, g in FLUX
+            for v in ("list", "watch", "update", "delete", "deletecollection")
+        ]),
+        *deny("flux-system", *NEVER, ("get", CM, ""), ("create", CM, "")),
+        *allow(HOME, ("get", CM, ""), name="green-reviews-projects"),
+        *deny(HOME, ("patch", CM, ""), ("update", CM, ""), name="green-reviews-projects"),
+        *deny(HOME, ("get", CM, ""), name="-releases-state"),
+        *deny(HOME, ("list", CM, ""), ("watch", CM, ""), ("create", CM, ""), *NEVER),
+        *[c for where in (HOME, "default", CLUSTER)
+          for c in deny(where, *[(v, r, g) for r, g in FLUX for v in ("create", "patch")])],
+        *deny("default", ("get", CM, ""), name="green-reviews-projects"),
     ]),
     # falco and kepler: the enum of param 'project'. The Deployment target names
     # namespace 'bench' literally; ConfigMaps are not deleted there, and nothing in
@@ -377,7 +396,7 @@ def test_releases_state_survives_a_re_apply(
         watcher.patch("v1", "ConfigMap", state, patch, namespace=ns)
     assert err.value.status == 409
     with pytest.raises(KubeAPIError) as err:
-        watcher.get("v1", "ConfigMap", seed.named("ConfigMap", "-config"), ns)
+        watcher.get("v1", "ConfigMap", "green-reviews-projects", ns)  # the deploy step's
     assert err.value.status == 403
     for obj in seed.objs:
         cluster.apply(obj, field_manager=MANAGER)
@@ -397,7 +416,11 @@ def test_pending_run_is_stored_pending(cluster: Cluster, fresh: Callable[[str], 
     meta = {"name": name, "namespace": seed.namespace}
     created = listener.create(_pipeline_run(meta, spec, run["apiVersion"]))
     assert created["spec"]["status"] == "PipelineRunPending"
-    assert created["spec"]["taskRunSpecs"][0]["serviceAccountName"].endswith("-cleanup")
+    accounts = {
+        s["pipelineTaskName"]: s.get("serviceAccountName") for s in created["spec"]["taskRunSpecs"]
+    }
+    assert accounts["deploy"] == "green-reviews-deploy"
+    assert accounts["cleanup"] == "green-reviews-cleanup"
 
 
 def test_observer_and_status_tokens_read_but_never_write(
@@ -450,6 +473,7 @@ def test_redelivered_event_is_refused_as_a_duplicate_run(
     ("config", "owner", "count"),
     [
         ("seed", r"-cleanup|-releases$", 2),
+        ("seed", r"-deploy", 2),
         ("broker", r"-observer|-status$", None),
         ("tekton-sink", r"-observer|-status$", None),
     ],

@@ -1,9 +1,9 @@
-"""Objects of any kind, through the dynamic client (cleanup).
+"""Objects of any kind, through the dynamic client (cleanup, apply).
 
 apiVersion + kind are resolved by discovery (open to every authenticated
-user), then listed with a label selector and deleted with propagationPolicy
-Foreground and a uid precondition. RBAC (docs/runtime-interface.md): list,
-delete on the named resources.
+user). cleanup lists them with a label selector and deletes them with
+propagationPolicy Foreground and a uid precondition (RBAC: list, delete);
+apply server-side applies them and gets them back (RBAC: patch, create, get).
 """
 
 from __future__ import annotations
@@ -54,3 +54,21 @@ class ObjectClient:
         }
         with translated():
             resource.delete(name=name, namespace=namespace, body=body, _request_timeout=TIMEOUT)
+
+    def apply(self, resource: Any, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Server-side apply of ``body`` as field manager ``benchgen``, taking over fields
+        another manager set (force): the run's manifest is what it says."""
+        with translated():
+            out = resource.server_side_apply(
+                body=body,
+                namespace=namespace,
+                field_manager="benchgen",
+                force_conflicts=True,
+                _request_timeout=TIMEOUT,
+            )
+        return dict(out.to_dict())
+
+    def get(self, resource: Any, namespace: str, name: str) -> dict[str, Any]:
+        with translated():
+            out = resource.get(name=name, namespace=namespace, _request_timeout=TIMEOUT)
+        return dict(out.to_dict())
