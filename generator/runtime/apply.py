@@ -18,24 +18,22 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from generator.contract import apply
 from generator.contract import env as var
 from generator.contract.apply import Assignment, Plan, Target
 from generator.contract.commands import APPLY, EXIT_OK, EXIT_TIMEOUT
-from generator.contract.durations import describe_duration
 from generator.runtime import kube
 from generator.runtime.args import add_flag, duration
 from generator.runtime.clock import Clock
-from generator.runtime.errors import InfraError, InputError, PermanentError, TemporaryError
+from generator.runtime.converge import Deadline
+from generator.runtime.errors import InputError
 from generator.runtime.results import write_result
-from generator.runtime.retry import deadline_retrying
 
-T = TypeVar("T")
 Doc = dict[str, Any]
 
 
@@ -218,15 +216,10 @@ def run(args: argparse.Namespace, env: Mapping[str, str], clock: Clock) -> int:
     interval = duration(args.interval, "--interval")
     plan = apply.decode(env.get(var.APPLY_SPEC), env)
     api = kube.api_client()
-    start = clock.monotonic()
-    deadline = start + timeout
+    by = Deadline.after(clock, timeout, "apply")
     source = _source(plan)
-    data = _retrying(
-        clock,
-        deadline,
-        f"read {source}",
-        partial(kube.read_config_map, api, plan.namespace, plan.config_map),
-    )[0]
+    read = partial(kube.read_config_map, api, plan.namespace, plan.config_map)
+    data = by.call(f"read {source}", read)[0]
     text = data.get(plan.key)
     if text is None:
         keys = ", ".join(sorted(data)) or "none"
@@ -237,90 +230,41 @@ def run(args: argparse.Namespace, env: Mapping[str, str], clock: Clock) -> int:
             log(f"set {_dotted(a.path)} (param {a.param!r}): no {a.kind} document to set it in")
     with tempfile.TemporaryDirectory(prefix="benchgen-apply-") as tmp:
         cache = str(Path(tmp) / "discovery.json")
-        client = _retrying(clock, deadline, "discovery", partial(kube.ObjectClient, api, cache))
-        resources = {t: _resolve(client, t, clock, deadline) for t in {t for t, _ in docs}}
+        client = by.call("discovery", partial(kube.ObjectClient, api, cache))
+        resources = {
+            t: by.resolve(client, t.api_version, t.kind, t.plural, namespaced=True)
+            for t in {t for t, _ in docs}
+        }
         applied: list[tuple[Target, str]] = []
         for target, doc in docs:
             name = doc["metadata"]["name"]
             what = describe(target, name)
-            call = partial(client.apply, resources[target], target.namespace, doc)
-            out = _retrying(clock, deadline, f"apply {what}", call)
+            out = by.call(
+                f"apply {what}", partial(client.apply, resources[target], target.namespace, doc)
+            )
             generation = (out.get("metadata") or {}).get("generation")
             log(f"applied {what}" + (f" (generation {generation})" if generation else ""))
             applied.append((target, name))
-        deployed = "\n".join(describe(t, n) for t, n in applied)
-        write_result(args.deployed_path, deployed)
-        delay = min(1.0, interval)
-        while True:
-            pending: list[str] = []
+        write_result(args.deployed_path, "\n".join(describe(t, n) for t, n in applied))
+
+        def not_ready() -> list[str]:
+            out: list[str] = []
             for target, name in applied:
                 what = describe(target, name)
                 get = partial(client.get, resources[target], target.namespace, name)
                 try:
-                    obj = _retrying(clock, deadline, f"get {what}", get, not_found=True)
+                    obj = by.call(f"get {what}", get, not_found=True)
                 except kube.NotFound:
-                    pending.append(f"{what}: not found (deleted meanwhile?)")
+                    out.append(f"{what}: not found (deleted meanwhile?)")
                     continue
                 ready, why = readiness(obj, plan.condition)
                 if not ready:
-                    pending.append(f"{what}: {why}")
-            took = describe_duration(clock.monotonic() - start)
-            if not pending:
-                log(f"all {len(applied)} {plan.condition} after {took}")
-                return EXIT_OK
-            now = clock.monotonic()
-            if now >= deadline:
-                log(f"not {plan.condition} after {took} (--timeout): " + "; ".join(pending))
-                return EXIT_TIMEOUT
-            log(f"waiting for {len(pending)}: " + "; ".join(pending))
-            clock.sleep(min(delay, deadline - now))
-            delay = min(delay * 2, interval)
+                    out.append(f"{what}: {why}")
+            return out
 
-
-def _resolve(client: kube.ObjectClient, t: Target, clock: Clock, deadline: float) -> Any:
-    res = _retrying(
-        clock,
-        deadline,
-        f"resolve {t.kind} ({t.api_version})",
-        partial(client.resource, t.api_version, t.kind),
-    )
-    if res.name != t.plural:
-        raise InputError(
-            f"{t.kind} ({t.api_version}): the API server names it {res.name!r}, the spec"
-            f" says {t.plural!r} (its RBAC is for {t.plural!r}): set 'plural'"
-        )
-    if not res.namespaced:
-        raise InputError(f"{t.kind} ({t.api_version}) is cluster-scoped: it cannot be a target")
-    return res
-
-
-def _retrying(
-    clock: Clock,
-    deadline: float,
-    what: str,
-    call: Callable[[], T],
-    not_found: bool = False,
-) -> T:
-    """``call()``, retried on temporary API errors until ``deadline`` (then exit 4); a
-    refusal that waiting cannot fix (no permission, an invalid object) is exit 2.
-    ``not_found``: a 404 is the caller's to handle."""
-    retrying = deadline_retrying(
-        clock,
-        deadline,
-        initial=0.5,
-        max_backoff=10.0,
-        last_attempt_at_deadline=False,
-        announce=lambda _, exc, wait: f"apply: {what}: {exc}; retrying in {wait:.1f}s",
-    )
-    try:
-        return retrying(call)
-    except kube.NotFound:
-        if not_found:
-            raise
-        raise InputError(f"{what}: not found") from None
-    except PermanentError as exc:
-        if isinstance(exc, kube.KubeError):
-            raise InputError(f"{what}: {exc}") from exc
-        raise
-    except TemporaryError as exc:
-        raise InfraError(f"{what}: {exc}; giving up at the deadline") from exc
+        pending = by.wait(interval, 1.0, not_ready)
+        if pending:
+            log(f"not {plan.condition} after {by.took()} (--timeout): " + "; ".join(pending))
+            return EXIT_TIMEOUT
+        log(f"all {len(applied)} {plan.condition} after {by.took()}")
+        return EXIT_OK

@@ -17,30 +17,20 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from generator.contract import cleanup
 from generator.contract import env as var
 from generator.contract.cleanup import Target
 from generator.contract.commands import CLEANUP
-from generator.contract.durations import describe_duration
 from generator.runtime import kube
 from generator.runtime.args import add_flag, duration
 from generator.runtime.clock import Clock
-from generator.runtime.errors import (
-    EXIT_FAILED,
-    EXIT_OK,
-    InfraError,
-    InputError,
-    PermanentError,
-    TemporaryError,
-)
-from generator.runtime.retry import deadline_retrying
-
-T = TypeVar("T")
+from generator.runtime.converge import Deadline
+from generator.runtime.errors import EXIT_FAILED, EXIT_OK
 
 
 def log(message: str) -> None:
@@ -80,58 +70,35 @@ def run(args: argparse.Namespace, env: Mapping[str, str], clock: Clock) -> int:
     interval = duration(args.interval, "--interval")
     targets = cleanup.decode(env.get(var.CLEANUP_SPEC), env)
     api = kube.api_client()
-    start = clock.monotonic()
-    deadline = start + timeout
+    by = Deadline.after(clock, timeout, "cleanup")
     with tempfile.TemporaryDirectory(prefix="benchgen-cleanup-") as tmp:
         cache = str(Path(tmp) / "discovery.json")
-        client = _retrying(clock, deadline, "discovery", partial(kube.ObjectClient, api, cache))
-        resources = [_resolve(client, t, clock, deadline) for t in targets]
+        client = by.call("discovery", partial(kube.ObjectClient, api, cache))
+        resources = [by.resolve(client, t.api_version, t.kind, t.plural) for t in targets]
         deleted = 0
-        delay = min(0.5, interval)
-        # Not a retry: the objects are there, and going (finalizers); wait until they are gone.
-        while True:
-            left: list[str] = []
+
+        def left() -> list[str]:
+            nonlocal deleted
+            out: list[str] = []
             for t, res in zip(targets, resources, strict=True):
                 listing = partial(client.list, res, t.namespace, t.selector)
-                for obj in _retrying(clock, deadline, f"list {t.describe()}", listing):
+                for obj in by.call(f"list {t.describe()}", listing):
                     if not (obj.get("metadata") or {}).get("deletionTimestamp"):
-                        deleted += _delete(client, res, t, obj, clock, deadline)
-                    left.append(_describe(obj, t.kind))
-            took = describe_duration(clock.monotonic() - start)
-            if not left:
-                log(f"all gone ({deleted} deleted here) after {took}")
-                return EXIT_OK
-            now = clock.monotonic()
-            if now >= deadline:
-                log(f"still there after {took} (--timeout): " + "; ".join(left))
-                return EXIT_FAILED
-            log(f"waiting for {len(left)}: " + "; ".join(left))
-            clock.sleep(min(delay, deadline - now))
-            delay = min(delay * 2, interval)
+                        deleted += _delete(client, res, t, obj, by)
+                    out.append(_describe(obj, t.kind))
+            return out
 
-
-def _resolve(client: kube.ObjectClient, t: Target, clock: Clock, deadline: float) -> Any:
-    res = _retrying(
-        clock,
-        deadline,
-        f"resolve {t.kind} ({t.api_version})",
-        partial(client.resource, t.api_version, t.kind),
-    )
-    if t.plural and res.name != t.plural:
-        raise InputError(
-            f"{t.kind} ({t.api_version}): the API server names it {res.name!r},"
-            f" the spec says {t.plural!r}"
-        )
-    return res
+        # Not a retry: the objects are there, and going (finalizers); wait until they are gone.
+        still = by.wait(interval, 0.5, left)
+        if still:
+            log(f"still there after {by.took()} (--timeout): " + "; ".join(still))
+            return EXIT_FAILED
+        log(f"all gone ({deleted} deleted here) after {by.took()}")
+        return EXIT_OK
 
 
 def _delete(
-    client: kube.ObjectClient,
-    res: Any,
-    t: Target,
-    obj: Mapping[str, Any],
-    clock: Clock,
-    deadline: float,
+    client: kube.ObjectClient, res: Any, t: Target, obj: Mapping[str, Any], by: Deadline
 ) -> int:
     m = obj.get("metadata") or {}
     name, uid = str(m.get("name")), str(m.get("uid"))
@@ -145,29 +112,7 @@ def _delete(
             return False
         return True
 
-    if not _retrying(clock, deadline, f"delete {what}", delete):
+    if not by.call(f"delete {what}", delete):
         return 0
     log(f"deleting {what} (Foreground)")
     return 1
-
-
-def _retrying(clock: Clock, deadline: float, what: str, call: Callable[[], T]) -> T:
-    """``call()``, retried on temporary API errors until ``deadline`` (then exit 4);
-    a refusal that waiting cannot fix (wrong kind, no permission) is bad
-    configuration (exit 2)."""
-    retrying = deadline_retrying(
-        clock,
-        deadline,
-        initial=0.5,
-        max_backoff=10.0,
-        last_attempt_at_deadline=False,
-        announce=lambda _, exc, wait: f"cleanup: {what}: {exc}; retrying in {wait:.1f}s",
-    )
-    try:
-        return retrying(call)
-    except PermanentError as exc:
-        if isinstance(exc, kube.KubeError):
-            raise InputError(f"{what}: {exc}") from exc
-        raise
-    except TemporaryError as exc:
-        raise InfraError(f"{what}: {exc}; giving up at the deadline") from exc
