@@ -1,7 +1,9 @@
 """Every server benchgen renders (the observer's and the status API's Deployments)
-is behind a NetworkPolicy, and its probes have a port of their own that no rule
-admits and no Service exposes (issue 14). Checked on the example and every
-golden case."""
+is behind a NetworkPolicy, and its probes have a port of their own that no client
+rule admits and no client Service port exposes (issue 14). The one exception is
+opt-in: with spec.observe.metrics, the scrape (``scrapeFrom``, and nobody else)
+reaches that port through a Service port named ``metrics`` (runtime/metrics.py says
+why /metrics lives there). Checked on the example and every golden case."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from generator.compile import build
+from generator.compile import build, metrics
 from generator.config.load import load_file
 from tests.test_safety import CONFIGS
 
@@ -36,14 +38,19 @@ def _policies(objects: list[Obj], pod_labels: dict[str, str]) -> list[Obj]:
 
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda p: p.parent.name)
 def test_every_deployment_is_behind_a_policy_that_never_admits_its_probes(config: Path) -> None:
-    objects = _objects(config)
+    bench, names = load_file(config, fast=False)
+    objects = build(bench, names).manifests
+    scrape = metrics.scrape_rule(bench)  # [] unless spec.observe.metrics
     for deployment in (o for o in objects if o["kind"] == "Deployment"):
         name = deployment["metadata"]["name"]
         pod = deployment["spec"]["template"]
         policies = _policies(objects, pod["metadata"]["labels"])
         assert policies, f"{name}: no NetworkPolicy selects its pods"
         assert all(p["spec"]["policyTypes"] == ["Ingress"] for p in policies)
-        rules = [rule for p in policies for rule in p["spec"].get("ingress", [])]
+        every_rule = [rule for p in policies for rule in p["spec"].get("ingress", [])]
+        # The metrics scrape's rule, exactly as configured, is the only one that may
+        # name the probes' port; every other rule is a client's.
+        rules = [rule for rule in every_rule if rule not in scrape]
         # A rule without ports admits every port: none may exist.
         assert all(rule.get("ports") for rule in rules), name
         admitted = {port["port"] for rule in rules for port in rule["ports"]}
@@ -60,6 +67,7 @@ def test_every_deployment_is_behind_a_policy_that_never_admits_its_probes(config
                 if service["kind"] == "Service"
                 and _selects(service["spec"]["selector"], pod["metadata"]["labels"])
                 for port in service["spec"]["ports"]
+                if port["name"] != metrics.PORT_NAME or not scrape
             }
             assert not probed & served, f"{name}: a Service exposes the probes' port"
             assert served <= admitted, f"{name}: a Service port the policy does not admit"
@@ -93,3 +101,27 @@ def test_the_status_api_without_network_policy_admits_pods_of_the_cluster_only()
         "from": [{"namespaceSelector": {}}],
         "ports": [{"protocol": "TCP", "port": 8080}],
     }
+
+
+def test_with_metrics_only_the_scrape_reaches_the_probes_port() -> None:
+    config = Path(__file__).parent / "golden" / "observe-metrics" / "config.yaml"
+    objects = _objects(config)
+    scrape_peer = {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
+        "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}},
+    }
+    for policy in (o for o in objects if o["kind"] == "NetworkPolicy"):
+        for rule in policy["spec"].get("ingress", []):
+            if any(port["port"] == 8081 for port in rule["ports"]):
+                assert rule == {"from": [scrape_peer], "ports": [{"protocol": "TCP", "port": 8081}]}
+    exposed = [
+        (o["metadata"]["name"], port["name"])
+        for o in objects
+        if o["kind"] == "Service"
+        for port in o["spec"]["ports"]
+        if port["targetPort"] == "health"
+    ]
+    assert sorted(exposed) == [
+        ("metrics-bench-observer", "metrics"),
+        ("metrics-bench-status", "metrics"),
+    ]

@@ -168,6 +168,8 @@ def test_restricted_pod_security_and_labels(config: Any) -> None:
     expected = {names.event_key} if bench.spec.triggers.cloud_events else set()
     if bench.spec.observe and bench.spec.observe.status_api:
         expected.add(names.status)
+    if bench.spec.observe and bench.spec.observe.metrics and bench.spec.observe.observer:
+        expected.add(names.observer)  # its metrics Service (spec.observe.metrics)
     assert {o["metadata"]["name"] for o in by_kind(objects, "Service")} == expected
     # Every Deployment has a NetworkPolicy of its own name; the interceptor's admits
     # the CloudEvents listener's pods only.

@@ -15,6 +15,7 @@ from generator.compile import (
     controller,
     interceptor,
     knative,
+    metrics,
     network,
     rbac,
     schedule,
@@ -50,6 +51,7 @@ KINDS = {
     "PingSource": "schedule",  # after the Broker and the Trigger taking its events
     "Deployment": "controller",  # the event-key interceptor's too (controller.deployment)
     "Service": "controller",  # likewise (controller.service)
+    "ServiceMonitor": "metrics",  # after the Services it selects
     "CronJob": "schedule",  # last: its first run finds the listener and its RBAC in place
 }
 _RANK = {kind: i for i, kind in enumerate(KINDS)}
@@ -98,6 +100,7 @@ def build(bench: Benchmark, names: Names) -> Build:
     manifests += [
         *controller.build_observer(bench, names),
         *controller.build_status_api(bench, names),
+        *metrics.build(bench, names),
         *controller.build_custom_tasks(bench, names),
         *schedule.build_schedules(bench, names),
         *schedule.build_releases(bench, names),

@@ -20,8 +20,9 @@ TYPE_CHECKING = False  # not typing's (a cold-start cost); lite.py's twins stand
 if TYPE_CHECKING:
     from generator.config.models import Benchmark, ResourcesSpec
 
-# The probes' port of every Deployment: a listener of its own, for the kubelet
-# only (no Service, and no NetworkPolicy rule admits anyone to it).
+# The probes' port of every Deployment: a listener of its own, for the kubelet, and
+# for the metrics scrape when spec.observe.metrics asks (compile/metrics.py: a
+# Service port and a NetworkPolicy rule); otherwise no Service or rule reaches it.
 HEALTH_PORT = int(OBSERVE.default(var.HEALTH_PORT))
 STATUS_PORT = int(SERVE.default(var.PORT))
 AUTH_DIR = "/var/run/benchgen/auth"
@@ -181,6 +182,8 @@ def build_status_api(bench: Benchmark, names: Names) -> list[Manifest]:
     }
     # The Secret is referenced, never rendered: there are no default credentials.
     auth_volume = pods.secret_volume("auth", ref.name, ref.key)
+    from generator.compile import metrics  # it builds on this module's service()
+
     return [
         deployment(
             names,
@@ -191,7 +194,7 @@ def build_status_api(bench: Benchmark, names: Names) -> list[Manifest]:
             strategy="RollingUpdate",
             volumes=[auth_volume, pods.TMP_VOLUME],
         ),
-        service(names, names.status, "status", 80),
+        metrics.with_metrics_port(bench, service(names, names.status, "status", 80)),
     ]
 
 

@@ -2,11 +2,13 @@
 
 The kubelet's probes come from the node, which NetworkPolicy does not filter in the
 common CNIs (Calico, Cilium, Antrea allow host-local traffic): no probe port needs a rule.
+The one rule for the probes' port of the observer and the status API admits the metrics
+scrape (spec.observe.metrics.scrapeFrom; metrics.scrape_rule), only when configured.
 """
 
 from __future__ import annotations
 
-from generator.compile import interceptor
+from generator.compile import interceptor, metrics
 from generator.compile.controller import STATUS_PORT
 from generator.compile.meta import Manifest, manifest, metadata
 from generator.config.names import LISTENER_PORT, Names
@@ -68,11 +70,13 @@ def _event_key(bench: Benchmark, names: Names) -> list[Manifest]:
 
 
 def _observer(bench: Benchmark, names: Names) -> list[Manifest]:
-    """Nothing connects to the observer: it only sends. Its one listener is the probes'."""
+    """Nothing connects to the observer but the metrics scrape, when configured: it only
+    sends. Its one listener is the probes'."""
     observe = bench.spec.observe
     if observe is None or observe.observer is None:
         return []
-    return [network_policy(names, names.observer, names.role_labels("observer"), [])]
+    scrape = metrics.scrape_rule(bench)
+    return [network_policy(names, names.observer, names.role_labels("observer"), scrape)]
 
 
 def _status(bench: Benchmark, names: Names) -> list[Manifest]:
@@ -86,9 +90,10 @@ def _status(bench: Benchmark, names: Names) -> list[Manifest]:
         # Left out: pods of any namespace (an Ingress controller, CI runners in the
         # cluster); nothing from outside the pod network. The API authenticates
         # every request; the policy keeps every other port, the probes' one
-        # included, closed to clients.
+        # included, closed to clients (the metrics scrape aside, when configured).
         peers = [{"namespaceSelector": {}}]
     ingress = [{"from": peers, "ports": [{"protocol": "TCP", "port": STATUS_PORT}]}]
+    ingress += metrics.scrape_rule(bench)
     return [network_policy(names, names.status, names.role_labels("status"), ingress)]
 
 

@@ -422,6 +422,15 @@ def _observe(bench: Benchmark) -> Iterator[Finding]:
             "'broker' means the Broker of spec.triggers.cloudEvents, which is not configured:"
             " configure it, or use 'tekton' or an http(s):// URL",
         )
+    if observe.metrics is not None and observer is not None:
+        # The observer's metrics Service takes its name, and Services need DNS-1035.
+        problem = kube.dns1035_label_problem(f"{bench.metadata.name}-observer")
+        if problem:
+            yield (
+                "metadata.name",
+                f"derived name (the observer's metrics Service) {problem}; start"
+                " metadata.name with a letter or drop spec.observe.metrics",
+            )
 
 
 def _no_param(bench: Benchmark, name: str) -> str:

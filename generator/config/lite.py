@@ -559,12 +559,31 @@ class StatusApiSpec:
         self.network_policy = network_policy
 
 
+class MetricsScrapeSpec:
+    """Twin of models.MetricsScrapeSpec."""
+
+    def __init__(self, namespaces: list[str], pod_labels: dict[str, str]) -> None:
+        self.namespaces = namespaces
+        self.pod_labels = pod_labels
+
+
+class MetricsSpec:
+    """Twin of models.MetricsSpec."""
+
+    def __init__(self, service_monitor: bool, interval: str, labels: dict[str, str], scrape_from: MetricsScrapeSpec) -> None:
+        self.service_monitor = service_monitor
+        self.interval = interval
+        self.labels = labels
+        self.scrape_from = scrape_from
+
+
 class ObserveSpec:
     """Twin of models.ObserveSpec."""
 
-    def __init__(self, observer: ObserverSpec | None, status_api: StatusApiSpec | None, resources: ResourcesSpec) -> None:
+    def __init__(self, observer: ObserverSpec | None, status_api: StatusApiSpec | None, metrics: MetricsSpec | None, resources: ResourcesSpec) -> None:
         self.observer = observer
         self.status_api = status_api
+        self.metrics = metrics
         self.resources = resources
 
 
@@ -641,7 +660,9 @@ _KEYS_ObserverSpec = frozenset({'sink', 'namespaces', 'tektonNamespace', 'logTai
 _KEYS_StatusAuthSpec = frozenset({'type', 'secretRef'})
 _KEYS_StatusNetworkPolicySpec = frozenset({'fromNamespaces'})
 _KEYS_StatusApiSpec = frozenset({'auth', 'replicas', 'networkPolicy'})
-_KEYS_ObserveSpec = frozenset({'observer', 'statusApi', 'resources'})
+_KEYS_MetricsScrapeSpec = frozenset({'namespaces', 'podLabels'})
+_KEYS_MetricsSpec = frozenset({'serviceMonitor', 'interval', 'labels', 'scrapeFrom'})
+_KEYS_ObserveSpec = frozenset({'observer', 'statusApi', 'metrics', 'resources'})
 _KEYS_BenchmarkSpec = frozenset({'orchestrator', 'params', 'triggers', 'poll', 'pipeline', 'names', 'observe', 'labels'})
 _KEYS_Benchmark = frozenset({'apiVersion', 'kind', 'metadata', 'spec'})
 
@@ -1475,12 +1496,39 @@ def _optional_StatusApiSpec(value: object) -> StatusApiSpec | None:
     return None if value is None else _StatusApiSpec(value)
 
 
+def _MetricsScrapeSpec(value: object) -> MetricsScrapeSpec:
+    data = _fields(value, _KEYS_MetricsScrapeSpec)
+    if 'namespaces' in data:
+        f_namespaces = _list_str(data['namespaces'])
+        if len(f_namespaces) < 1:
+            raise Doubt
+        f_namespaces = rules.namespaces(f_namespaces)
+    else:
+        f_namespaces = ['monitoring']
+    f_pod_labels: dict[str, str] = rules.label_selector(_dict_str_str(data['podLabels'])) if 'podLabels' in data else {}
+    return MetricsScrapeSpec(f_namespaces, f_pod_labels)
+
+
+def _MetricsSpec(value: object) -> MetricsSpec:
+    data = _fields(value, _KEYS_MetricsSpec)
+    f_service_monitor = _bool(data['serviceMonitor']) if 'serviceMonitor' in data else False
+    f_interval = rules.scrape_interval(_str(data['interval'])) if 'interval' in data else '30s'
+    f_labels: dict[str, str] = rules.label_selector(_dict_str_str(data['labels'])) if 'labels' in data else {}
+    f_scrape_from = _MetricsScrapeSpec(data['scrapeFrom']) if 'scrapeFrom' in data else _MetricsScrapeSpec({})
+    return MetricsSpec(f_service_monitor, f_interval, f_labels, f_scrape_from)
+
+
+def _optional_MetricsSpec(value: object) -> MetricsSpec | None:
+    return None if value is None else _MetricsSpec(value)
+
+
 def _ObserveSpec(value: object) -> ObserveSpec:
     data = _fields(value, _KEYS_ObserveSpec)
     f_observer = _optional_ObserverSpec(data['observer']) if 'observer' in data else None
     f_status_api = _optional_StatusApiSpec(data['statusApi']) if 'statusApi' in data else None
+    f_metrics = _optional_MetricsSpec(data['metrics']) if 'metrics' in data else None
     f_resources = _ResourcesSpec(data['resources']) if 'resources' in data else ResourcesSpec('20m', '96Mi', '256Mi')
-    return ObserveSpec(f_observer, f_status_api, f_resources)
+    return ObserveSpec(f_observer, f_status_api, f_metrics, f_resources)
 
 
 def _optional_ObserveSpec(value: object) -> ObserveSpec | None:

@@ -976,14 +976,68 @@ class StatusApiSpec(_Model):
         description=(
             "Admit only these namespaces to the status API. Left out: pods of any namespace"
             " (nothing from outside the pod network). A NetworkPolicy is rendered either way;"
-            " it never admits anyone to the probes' port."
+            " it admits nobody to the probes' port but the scrape of spec.observe.metrics."
         ),
     )
+
+
+class MetricsScrapeSpec(_Model):
+    """Who scrapes: the NetworkPolicies admit these pods to the metrics port."""
+
+    namespaces: list[str] = Field(
+        default_factory=lambda: ["monitoring"],
+        min_length=1,
+        description="Namespaces of the Prometheus servers (kube-prometheus: monitoring).",
+    )
+    pod_labels: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Labels of the Prometheus pods in those namespaces (e.g."
+            " app.kubernetes.io/name: prometheus); empty: any pod there."
+        ),
+    )
+
+    _namespaces = field_validator("namespaces")(rules.namespaces)
+    _pod_labels = field_validator("pod_labels")(rules.label_selector)
+
+
+class MetricsSpec(_Model):
+    """Prometheus metrics of the observer and the status API (GET /metrics on their
+    probes' port): a Service port named 'metrics', and who may scrape it."""
+
+    service_monitor: bool = Field(
+        False,
+        description=(
+            "Render a monitoring.coreos.com/v1 ServiceMonitor (needs the Prometheus"
+            " Operator's CRDs) for the observer's and the status API's Services."
+        ),
+    )
+    interval: Duration = Field(
+        "30s", description="Scrape interval of the ServiceMonitor: whole h, m and s (30s, 1m)."
+    )
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Extra labels on the ServiceMonitor: what your Prometheus's"
+            " serviceMonitorSelector matches (e.g. release: kube-prometheus-stack)."
+        ),
+    )
+    scrape_from: MetricsScrapeSpec = Field(default_factory=MetricsScrapeSpec)
+
+    _interval = field_validator("interval")(rules.scrape_interval)
+    _labels = field_validator("labels")(rules.label_selector)
 
 
 class ObserveSpec(_Model):
     observer: ObserverSpec | None = None
     status_api: StatusApiSpec | None = None
+    metrics: MetricsSpec | None = Field(
+        None,
+        description=(
+            "Scraping of GET /metrics (always served on the probes' port): Services,"
+            " NetworkPolicy rules and an optional ServiceMonitor."
+        ),
+    )
     resources: ResourcesSpec = Field(
         default_factory=lambda: ResourcesSpec(
             cpu_request="20m", memory_request="96Mi", memory_limit="256Mi"

@@ -815,3 +815,16 @@ def one_param_value(value: _Value) -> _Value:
             " earlier task)"
         )
     return value
+
+
+def scrape_interval(value: str) -> str:
+    """A Prometheus scrape interval that is also a Go duration: whole h, m and s."""
+    if not _SCRAPE_INTERVAL.fullmatch(value) or not any(c.isdigit() and c != "0" for c in value):
+        raise ValueError(
+            f"{value!r} is not a scrape interval: whole hours, minutes and seconds, in that"
+            " order (e.g. 30s, 1m, 1m30s), more than zero"
+        )
+    return value
+
+
+_SCRAPE_INTERVAL = re.compile(r"(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?")

@@ -172,17 +172,24 @@ async def start_listener(listener: Listener, port: int) -> asyncio.Server:
 
 class ProbeServer:
     """The kubelet's port: ``GET <path>`` answers ``200 ok`` while its check is
-    true, else ``503``; any other path ``404``. Its own thread and event loop, its
-    own few connections and a short deadline: nothing a client of another port
-    does can delay it, and the NetworkPolicy admits nobody to it (the kubelet
-    probes from the node)."""
+    true, else ``503``; ``GET /metrics`` the Prometheus text of ``metrics`` when
+    given; any other path ``404``. Its own thread and event loop, its own few
+    connections and a short deadline: nothing a client of another port does can
+    delay it, and the NetworkPolicy admits nobody to it but the metrics scrape
+    when one is configured (the kubelet probes from the node)."""
 
     MAX_CONNECTIONS = 8
     DEADLINE = 5.0  # the probes' timeoutSeconds
 
-    def __init__(self, port: int, checks: Mapping[str, Callable[[], bool]]) -> None:
+    def __init__(
+        self,
+        port: int,
+        checks: Mapping[str, Callable[[], bool]],
+        metrics: Callable[[], tuple[bytes, str]] | None = None,
+    ) -> None:
         self.port = port
         self.checks = dict(checks)
+        self.metrics = metrics  # () -> (body, Content-Type): runtime/metrics.py
         self._loop = asyncio.new_event_loop()
         self._stopped: asyncio.Event | None = None
         self._thread = threading.Thread(target=self._run, name="probes", daemon=True)
@@ -226,6 +233,10 @@ class ProbeServer:
             await self._stopped.wait()
 
     async def _answer(self, request: web.BaseRequest) -> web.StreamResponse:
+        if request.method == "GET" and request.path == "/metrics" and self.metrics:
+            body, content_type = self.metrics()
+            # aiohttp's content_type takes no parameters: the header goes as it is.
+            return web.Response(status=200, body=body, headers={"Content-Type": content_type})
         check = self.checks.get(request.path) if request.method == "GET" else None
         if check is None:
             return web.Response(status=404, text="not found\n")
@@ -243,6 +254,8 @@ class Service:
     that the probes check. Subclasses answer in ``route``."""
 
     name = ""  # the command, in the start and stop lines
+    # () -> (body, Content-Type) of GET /metrics on the probes' port; None: no route.
+    exposition: Callable[[], tuple[bytes, str]] | None = None
 
     def __init__(self) -> None:
         self.in_flight = 0
@@ -261,11 +274,13 @@ class Service:
         self.in_flight += 1
         response: web.StreamResponse | None = None
         note = ""
+        began = time.monotonic()
         try:
             response, note = await self.route(request)
             return response
         finally:
             self.in_flight -= 1
+            self.answered(request, response, time.monotonic() - began)
             # One line per request; the Authorization header is never logged.
             status = response.status if response is not None else "-"
             log(f'{request.remote} "{request.method} {request.raw_path}" {status} {note}'.rstrip())
@@ -273,6 +288,11 @@ class Service:
     async def route(self, request: web.BaseRequest) -> tuple[web.StreamResponse, str]:
         """The answer, and a note for the log line."""
         raise NotImplementedError
+
+    def answered(
+        self, request: web.BaseRequest, response: web.StreamResponse | None, seconds: float
+    ) -> None:
+        """After each request (``response`` None: the handler raised): for metrics."""
 
     def unfinished(self) -> int:
         """The requests in flight that a shutdown waits for."""
@@ -302,7 +322,9 @@ async def serve_until_stopped(
     except OSError as exc:
         raise InputError(f"cannot listen on port {port}: {exc}") from None
     try:
-        probes = ProbeServer(health_port, {"/health": service.responsive}).start()
+        probes = ProbeServer(
+            health_port, {"/health": service.responsive}, service.exposition
+        ).start()
     except OSError as exc:
         server.close()
         raise InputError(f"cannot listen on {HEALTH_PORT} {health_port}: {exc}") from None

@@ -52,6 +52,14 @@ cp "$(moddir github.com/tektoncd/triggers)"/config/300-*.yaml "$tmp/crds/trigger
 cp "$(moddir knative.dev/eventing)"/config/core/resources/*.yaml "$tmp/crds/eventing/"
 mkdir -p "$tmp/crds/eventing-config"
 cp "$(moddir knative.dev/eventing)"/config/core/configmaps/default-broker.yaml "$tmp/crds/eventing-config/"
+# prometheus-operator keeps its CRDs in its main module, which the harness does not
+# import (only pkg/apis/monitoring, for the ServiceMonitor type): the same release,
+# downloaded from the module proxy for the one file (outside this module, so
+# go.mod and go.sum stay as they are).
+promop="$(GOFLAGS=-mod=readonly go list -m -f '{{.Version}}' github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring)"
+promdir="$(cd "$tmp" && GOFLAGS= go mod download -json "github.com/prometheus-operator/prometheus-operator@$promop" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
+mkdir -p "$tmp/crds/monitoring"
+cp "$promdir/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml" "$tmp/crds/monitoring/"
 chmod -R u+w "$tmp/crds"
 touch "$tmp/crds/.complete"
 

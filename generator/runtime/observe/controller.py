@@ -9,8 +9,8 @@ Threads:
   TaskRun) off the queue and sends what it owes, in order, one event at a
   time; every ``BENCHGEN_RESYNC_PERIOD`` it re-reads Tekton's sink and queues
   every group again (what a failed delivery left unsent goes out then);
-- the probes' server (``/healthz``, ``/readyz``; ``bounded_http.ProbeServer``: its
-  own thread and event loop, a few connections, a deadline per request).
+- the probes' server (``/healthz``, ``/readyz``, ``/metrics``; ``bounded_http.ProbeServer``:
+  its own thread and event loop, a few connections, a deadline per request).
 
 One worker is what makes "never repeated by one running observer" simple:
 an acknowledged key goes into ``_acked`` (memory) before the annotation is
@@ -34,6 +34,7 @@ from generator.contract.observe import ObserveConfig
 from generator.runtime import kube
 from generator.runtime.clock import StoppableClock, Stopped
 from generator.runtime.errors import EXIT_OK, InputError
+from generator.runtime.metrics import Exposition, GateMetrics, ObserverMetrics
 from generator.runtime.observe.delivery import Deliverer, DeliveryError
 from generator.runtime.observe.events import (
     ANNOTATION,
@@ -120,6 +121,8 @@ class Observer:
         self.clock = StoppableClock(stop)
         self.deliverer = Deliverer(cfg.source, cfg.delivery_timeout, stop)
         self.sink_url = cfg.sink_url
+        self.exposition = Exposition()  # GET /metrics on the probes' port
+        self.metrics = ObserverMetrics(self.exposition)
         self.ready = threading.Event()
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, str, str], Obj] = {}
@@ -138,8 +141,9 @@ class Observer:
         self.gate: Gate | None = None
         if cfg.concurrency_limit is not None:
             self.gate = Gate(
-                api, cfg.concurrency_limit, cfg.concurrency_key, self._pipeline_runs, log
-            )
+                api, cfg.concurrency_limit, cfg.concurrency_key, self._pipeline_runs, log,
+                metrics=GateMetrics(self.exposition),
+            )  # fmt: skip
 
     # -- start-up -------------------------------------------------------------
 
@@ -228,6 +232,7 @@ class Observer:
                     groups.append(group_of(kind, gone))
             for name, obj in fresh.items():
                 obj.setdefault("kind", kind)
+                self._count(kind, self._cache.get((kind, ns, name)), obj)
                 self._cache[(kind, ns, name)] = obj
                 groups.append(group_of(kind, obj))
         if self.gate is not None and kind == PIPELINE_RUN:
@@ -243,6 +248,13 @@ class Observer:
         if self.gate is not None:
             self.gate.forget(uid)
 
+    def _count(self, kind: str, before: Obj | None, after: Obj) -> None:
+        """Metrics of a change the cache is about to take (``before`` None: first seen)."""
+        if kind == PIPELINE_RUN:
+            self.metrics.run_changed(before, after)
+        else:
+            self.metrics.taskrun_changed(before, after)
+
     def _pipeline_runs(self) -> list[Obj]:
         with self._lock:
             return [o for k, o in self._cache.items() if k[0] == PIPELINE_RUN]
@@ -255,6 +267,7 @@ class Observer:
                 self._cache.pop(key, None)
                 self._forget(str(m.get("uid")))
             else:
+                self._count(kind, self._cache.get(key), obj)
                 self._cache[key] = obj
                 if self.gate is not None and kind == PIPELINE_RUN:
                     self.gate.notice(obj)  # in watch order: creations in storage order
@@ -401,8 +414,10 @@ class Observer:
         try:
             attempts = self.deliverer.send(self.sink_url, self._with_log(due))
         except DeliveryError as exc:
+            self.metrics.not_delivered(due.type)
             log(f"{due.type} {due.id} not delivered ({exc}); left for the next change or resync")
             return False
+        self.metrics.delivered(due.type, attempts)
         self._acked.setdefault(due.uid, []).append(due.key)
         log(f"sent {due.type} {due.subject} id={due.id} attempts={attempts}")
         with self._lock:
@@ -478,6 +493,7 @@ def run_observe(env: Mapping[str, str]) -> int:
             "/healthz": observer.alive,
             "/readyz": lambda: observer.ready.is_set() and observer.alive(),
         },
+        observer.exposition.render,
     )
     try:
         probes.start()

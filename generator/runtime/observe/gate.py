@@ -41,6 +41,7 @@ from typing import Any
 from generator.runtime import kube
 from generator.runtime.clock import StoppableClock, Stopped
 from generator.runtime.errors import TemporaryError
+from generator.runtime.metrics import GateMetrics
 from generator.runtime.observe.events import is_done, meta
 from generator.runtime.retry import deadline_retrying
 
@@ -112,8 +113,10 @@ class Gate:
         key_label: str | None,
         snapshot: Callable[[], list[Obj]],
         log: Callable[[str], None],
+        metrics: GateMetrics | None = None,
     ) -> None:
         self.api = api
+        self.metrics = metrics
         self.limit = limit
         self.key_label = key_label
         self._snapshot = snapshot
@@ -190,6 +193,8 @@ class Gate:
     def reconcile(self) -> None:
         """Release what may run now; ReleaseFailed when a release must be retried."""
         slots = self.slots(self._snapshot())
+        if self.metrics is not None:
+            self.metrics.queue((s.state, s.order[0]) for s in slots)  # order[0]: created
         self._log_queued(slots)
         ok = True
         for slot in plan(slots, self.limit):
@@ -225,9 +230,13 @@ class Gate:
                 self._log(f"not released {where}: no longer pending ({exc.message})")
                 return True
             self._log(f"release {where}: {exc}; will retry")
+            if self.metrics is not None:
+                self.metrics.release_failures.inc()
             return False
         with self._lock:
             self._released.add(slot.uid)
         created = str(meta(obj).get("creationTimestamp") or "")
+        if self.metrics is not None:
+            self.metrics.released(created)
         self._log(f"released {where}{self._key_text(slot)} (created {created})")
         return True

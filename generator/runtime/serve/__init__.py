@@ -6,7 +6,8 @@
                          404 unknown, 401 credentials, 503 API server unreachable
     GET /logs/<run>      text/plain, chunked, every step in order, following
 
-    probes' port (BENCHGEN_HEALTH_PORT): GET /health, for the kubelet only
+    probes' port (BENCHGEN_HEALTH_PORT): GET /health, for the kubelet;
+                         GET /metrics, Prometheus text (runtime/metrics.py)
 
 The HTTP server is aiohttp's (``bounded_http``), already in the image with the
 kubernetes client: its parser bounds the request line, each header and their
@@ -117,6 +118,19 @@ class _Api(Service):
         self.source = source
         self.stopping = threading.Event()  # log streams end at their next chunk or poll
         self.streams: dict[int, web.BaseRequest] = {}  # by id(): requests are unhashable
+        # GET /metrics on the probes' port (runtime/metrics.py says why there).
+        from generator.runtime.metrics import Exposition, ServeMetrics
+
+        metrics = Exposition()
+        self.metrics = ServeMetrics(metrics)
+        self.metrics.streams.set_function(lambda: len(self.streams))
+        self.exposition = metrics.render
+
+    def answered(
+        self, request: web.BaseRequest, response: web.StreamResponse | None, seconds: float
+    ) -> None:
+        code = response.status if response is not None else 500
+        self.metrics.answered(urlsplit(request.raw_path).path, code, seconds)
 
     async def route(self, request: web.BaseRequest) -> tuple[web.StreamResponse, str]:
         return await self._route(request), ""

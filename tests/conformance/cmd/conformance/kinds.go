@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"github.com/robfig/cron/v3"
 	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	triggersv1alpha1 "github.com/tektoncd/triggers/pkg/apis/triggers/v1alpha1"
@@ -48,6 +49,10 @@ var kinds = map[string]func() any{
 	"eventing.knative.dev/v1|Broker":    func() any { return &eventingv1.Broker{} },
 	"eventing.knative.dev/v1|Trigger":   func() any { return &eventingv1.Trigger{} },
 	"sources.knative.dev/v1|PingSource": func() any { return &sourcesv1.PingSource{} },
+
+	// spec.observe.metrics.serviceMonitor (prometheus-operator's type; its CRD
+	// from example/prometheus-operator-crd, copied by build.sh).
+	"monitoring.coreos.com/v1|ServiceMonitor": func() any { return &monitoringv1.ServiceMonitor{} },
 
 	"v1|ConfigMap":                      func() any { return &corev1.ConfigMap{} },
 	"v1|ServiceAccount":                 func() any { return &corev1.ServiceAccount{} },
