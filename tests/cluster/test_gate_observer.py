@@ -167,6 +167,23 @@ def _observer_pod(stack: Stack, ns: str) -> Obj | None:
     return ready[0] if ready else None
 
 
+def _observer_metrics(
+    stack: Stack, ns: str
+) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """GET /metrics of the observer's probes' port, through the API server's pod proxy
+    (what a scrape reads), parsed as Prometheus does."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    pod = wait_for(lambda: _observer_pod(stack, ns), timeout=60, what="observer pod")
+    path = f"/api/v1/namespaces/{ns}/pods/{pod['metadata']['name']}:8081/proxy/metrics"
+    text = stack.cluster.request("GET", path)
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(str(text))
+        for s in family.samples
+    }
+
+
 def _expected_event_ids(app: Deployed, run: Obj) -> set[str]:
     """The ids the observer owes for a finished run: its start and end, and each
     step's states as Tekton recorded them in the TaskRuns' status."""
@@ -258,6 +275,17 @@ def test_limit_1_runs_one_at_a_time_in_arrival_order_and_observer_restart_loses_
     repeated = {i for i in acked if acked.count(i) > 1}
     assert not repeated, f"delivered more than once: {sorted(repeated)}"
     assert set(acked) == expected, sorted(set(acked) ^ expected)
+
+    # Its /metrics (issue 20): the restarted observer released the second and third
+    # run and saw them finish (the first too, if it ended after the restart).
+    samples = _observer_metrics(stack, setup.ns)
+    assert 2 <= samples[("benchgen_runs_finished_total", (("outcome", "succeeded"),))] <= 3
+    assert samples[("benchgen_queue_wait_seconds_count", ())] >= 2
+    assert samples[("benchgen_queue_pending_runs", ())] == 0
+    delivered = [
+        v for (name, _), v in samples.items() if name == "benchgen_cloudevent_deliveries_total"
+    ]
+    assert sum(delivered) > 0
 
 
 def test_a_failed_wait_runs_cleanup_through_real_finalizers_and_notifies(
