@@ -84,3 +84,17 @@ def test_metrics_without_a_service_monitor_keep_the_services_and_policies() -> N
         "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "prom"}}}],
         "ports": [{"protocol": "TCP", "port": 8081}],
     }
+
+
+def test_the_custom_task_controller_is_scraped_too() -> None:
+    doc = config()
+    doc["spec"]["poll"] = {"mode": "controller"}
+    out = objects(doc)
+    svc = out[("Service", "metrics-bench-custom-tasks")]
+    assert svc["spec"]["selector"]["benchgen.dev/role"] == "custom-tasks"
+    assert svc["metadata"]["labels"]["benchgen.dev/metrics"] == "true"
+    assert [p["name"] for p in svc["spec"]["ports"]] == ["metrics"]
+    [rule] = out[("NetworkPolicy", "metrics-bench-custom-tasks")]["spec"]["ingress"]
+    assert rule["ports"] == [{"protocol": "TCP", "port": 8081}]
+    monitor = out[("ServiceMonitor", "metrics-bench")]["spec"]
+    assert monitor["selector"]["matchLabels"]["benchgen.dev/metrics"] == "true"

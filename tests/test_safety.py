@@ -168,8 +168,9 @@ def test_restricted_pod_security_and_labels(config: Any) -> None:
     expected = {names.event_key} if bench.spec.triggers.cloud_events else set()
     if bench.spec.observe and bench.spec.observe.status_api:
         expected.add(names.status)
-    if bench.spec.observe and bench.spec.observe.metrics and bench.spec.observe.observer:
-        expected.add(names.observer)  # its metrics Service (spec.observe.metrics)
+    if bench.spec.observe and bench.spec.observe.metrics:  # their metrics Services
+        expected |= {names.observer} if bench.spec.observe.observer else set()
+        expected |= {names.custom_tasks} if names.uses_custom_tasks else set()
     assert {o["metadata"]["name"] for o in by_kind(objects, "Service")} == expected
     # Every Deployment has a NetworkPolicy of its own name; the interceptor's admits
     # the CloudEvents listener's pods only.

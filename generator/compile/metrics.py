@@ -1,13 +1,14 @@
-"""spec.observe.metrics: how Prometheus reaches ``GET /metrics`` of the observer and
-the status API (runtime/metrics.py).
+"""spec.observe.metrics: how Prometheus reaches ``GET /metrics`` of the observer, the
+status API and the custom-task controller (runtime/metrics.py).
 
-Both serve it on their probes' port (HEALTH_PORT, container port ``health``): it
+Each serves it on its probes' port (HEALTH_PORT, container port ``health``): it
 is not the status API's public port, needs no credentials, and its own thread
 answers a scrape whatever clients the API port is busy with. This module adds
 what a scrape needs and nothing when ``metrics`` is left out:
 
-- a Service port named ``metrics`` (to ``health``): the observer gets a Service
-  for it (it has no other), the status API's Service one more port;
+- a Service port named ``metrics`` (to ``health``): the observer and the
+  custom-task controller get a Service for it (they have no other), the status
+  API's Service one more port;
 - the label METRICS_LABEL on those Services, which the ServiceMonitor selects;
 - the NetworkPolicy rule admitting ``scrapeFrom`` to that port (network.py calls
   ``scrape_rule``);
@@ -54,17 +55,23 @@ def with_metrics_port(bench: Benchmark, svc: Manifest) -> Manifest:
 
 
 def build(bench: Benchmark, names: Names) -> list[Manifest]:
-    """The observer's metrics Service and the ServiceMonitor."""
+    """The metrics Services of the observer and the custom-task controller, and the
+    ServiceMonitor."""
     metrics = spec(bench)
     if metrics is None:
         return []
     out: list[Manifest] = []
-    observe = bench.spec.observe
-    if observe is not None and observe.observer is not None:
-        svc = service(names, names.observer, "observer", HEALTH_PORT)
-        svc["spec"]["ports"] = [_port()]  # only this one: the observer serves nothing else
-        out.append(_labelled(svc))
-    if metrics.service_monitor and (names.uses_observer or names.uses_status):
+    # The observer and the custom-task controller serve nothing else: a Service of
+    # their own name with this one port.
+    for used, name, role in (
+        (names.uses_observer, names.observer, "observer"),
+        (names.uses_custom_tasks, names.custom_tasks, "custom-tasks"),
+    ):
+        if used:
+            svc = service(names, name, role, HEALTH_PORT)
+            svc["spec"]["ports"] = [_port()]
+            out.append(_labelled(svc))
+    if metrics.service_monitor and (out or names.uses_status):
         selector = {BENCHMARK_LABEL: names.base, METRICS_LABEL: "true"}
         endpoint = {"port": PORT_NAME, "path": PATH, "scheme": "http", "interval": metrics.interval}
         labels = dict(sorted({**names.labels, **metrics.labels}.items()))

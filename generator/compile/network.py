@@ -24,7 +24,7 @@ def build(bench: Benchmark, names: Names) -> list[Manifest]:
         *_event_key(bench, names),
         *_observer(bench, names),
         *_status(bench, names),
-        *_custom_tasks(names),
+        *_custom_tasks(bench, names),
     ]
 
 
@@ -97,8 +97,11 @@ def _status(bench: Benchmark, names: Names) -> list[Manifest]:
     return [network_policy(names, names.status, names.role_labels("status"), ingress)]
 
 
-def _custom_tasks(names: Names) -> list[Manifest]:
-    """Nothing connects to the custom-task controller: it watches and calls out."""
+def _custom_tasks(bench: Benchmark, names: Names) -> list[Manifest]:
+    """Nothing connects to the custom-task controller but the metrics scrape, when
+    configured: it watches and calls out."""
     if not names.uses_custom_tasks:
         return []
-    return [network_policy(names, names.custom_tasks, names.role_labels("custom-tasks"), [])]
+    scrape = metrics.scrape_rule(bench)
+    pods = names.role_labels("custom-tasks")
+    return [network_policy(names, names.custom_tasks, pods, scrape)]

@@ -422,14 +422,17 @@ def _observe(bench: Benchmark) -> Iterator[Finding]:
             "'broker' means the Broker of spec.triggers.cloudEvents, which is not configured:"
             " configure it, or use 'tekton' or an http(s):// URL",
         )
-    if observe.metrics is not None and observer is not None:
-        # The observer's metrics Service takes its name, and Services need DNS-1035.
+    controller = bench.spec.poll.mode == "controller"
+    if observe.metrics is not None and (observer is not None or controller):
+        # The metrics Services of the observer and the custom-task controller take
+        # their names (<name>-observer, <name>-custom-tasks), and Services need
+        # DNS-1035: a leading letter (their lengths are checked with the names).
         problem = kube.dns1035_label_problem(f"{bench.metadata.name}-observer")
         if problem:
             yield (
                 "metadata.name",
-                f"derived name (the observer's metrics Service) {problem}; start"
-                " metadata.name with a letter or drop spec.observe.metrics",
+                f"derived name (a metrics Service) {problem}; start metadata.name with a"
+                " letter or drop spec.observe.metrics",
             )
 
 

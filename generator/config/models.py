@@ -1002,14 +1002,15 @@ class MetricsScrapeSpec(_Model):
 
 
 class MetricsSpec(_Model):
-    """Prometheus metrics of the observer and the status API (GET /metrics on their
-    probes' port): a Service port named 'metrics', and who may scrape it."""
+    """Prometheus metrics of the observer, the status API and the custom-task controller
+    (GET /metrics on their probes' port): a Service port named 'metrics', and who may
+    scrape it."""
 
     service_monitor: bool = Field(
         False,
         description=(
             "Render a monitoring.coreos.com/v1 ServiceMonitor (needs the Prometheus"
-            " Operator's CRDs) for the observer's and the status API's Services."
+            " Operator's CRDs) selecting the metrics Services."
         ),
     )
     interval: Duration = Field(

@@ -16,9 +16,12 @@ process without their counts mixing. Labels take values from small fixed sets
 only (an outcome, an event type, a route, an HTTP code, a Pipeline task name
 from benchmark.yaml): never a run name, an event id or anything from an event.
 
-Submit retries are Tekton's ``retries:`` of the submit TaskRun, which the
-observer counts from ``status.retriesStatus`` (a task's pods are short-lived
-and expose nothing; the attempts inside one pod are in its log only).
+Submit retries: in the pod mode they are Tekton's ``retries:`` of the submit
+TaskRun, which the observer counts from ``status.retriesStatus`` (a task's pods
+are short-lived and expose nothing; the attempts inside one pod are in its log
+only). With ``poll.mode: controller`` the custom-task controller submits and
+polls itself, so it counts every attempt, every adopted batch (a duplicate
+avoided) and how long each poll took, on its own probes' port.
 """
 
 from __future__ import annotations
@@ -224,6 +227,44 @@ class GateMetrics:
         at = parse_time(created)
         if at is not None:
             self.wait.observe(max(0.0, self._wall() - at))
+
+
+class CustomTaskMetrics:
+    """The custom-task controller's (poll.mode controller): it submits and polls in
+    one long-lived process, so its retries, adoptions and polls can be counted."""
+
+    def __init__(self, exposition: Exposition) -> None:
+        reg = exposition.registry
+        self.submits = Counter(
+            "benchgen_submits",
+            "Submit steps that ended with a batch: created, or adopted (a batch with the"
+            " run's key already existed: a duplicate avoided).",
+            ["result"],
+            registry=reg,
+        )
+        for result in ("created", "adopted"):
+            self.submits.labels(result)
+        self.submit_retries = Counter(
+            "benchgen_submit_retries",
+            "Extra attempts (after the first) that submit steps took.",
+            registry=reg,
+        )
+        self.poll = Histogram(
+            "benchgen_orchestrator_poll_seconds",
+            "Time one poll of a batch took (the orchestrator's answer, or its failure).",
+            buckets=_LATENCY_BUCKETS,
+            registry=reg,
+        )
+        self.poll_failures = Counter(
+            "benchgen_orchestrator_poll_failures",
+            "Polls the orchestrator did not answer (retried on the batch's schedule).",
+            registry=reg,
+        )
+
+    def submitted(self, *, adopted: bool, attempts: int) -> None:
+        self.submits.labels("adopted" if adopted else "created").inc()
+        if attempts > 1:
+            self.submit_retries.inc(attempts - 1)
 
 
 class ServeMetrics:

@@ -13,13 +13,16 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from generator.contract import customtask as ct
 from generator.contract.observe import decode as load_config
 from generator.runtime.bounded_http import ProbeServer
-from generator.runtime.metrics import Exposition, GateMetrics, outcome
+from generator.runtime.metrics import CustomTaskMetrics, Exposition, GateMetrics, outcome
 from generator.runtime.observe.controller import Observer
 from generator.runtime.observe.events import PIPELINE_RUN, TASK_RUN, run_started
+from tests.runtime.fake_orchestrator import FakeClock, FakeOrchestrator, Fault, finishes
 from tests.runtime.hostile_clients import TOKEN, free_port, get, serve
 from tests.runtime.observe_sink import CloudEventSink
+from tests.runtime.test_custom_tasks import PARAMS, Store, drive, reconciler
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 T0 = 1_764_756_000.0  # 2025-12-03T10:00:00Z
@@ -234,3 +237,38 @@ def test_serve_counts_its_requests_by_route_and_code(tmp_path: Path) -> None:
         assert value(samples, "benchgen_http_requests_total", route="other", code="404") == 2
         assert value(samples, "benchgen_http_request_duration_seconds_count", route="status") == 3
         assert value(samples, "benchgen_log_streams") == 0
+
+
+# -- the custom-task controller (poll.mode controller) --------------------------------
+
+
+def test_the_custom_task_controller_counts_attempts_adoptions_and_polls(clock: FakeClock) -> None:
+    store = Store()
+    with FakeOrchestrator(clock=clock, plan=lambda: finishes("COMPLETED", after=2)) as fake:
+        # A batch with the key of CustomRun "again" exists (sent before a restart).
+        fake.add_batch(submittedBy="ci (run uid-again)")
+        fake.add_fault("POST", Fault.http(503))  # the other run's first POST
+        fake.add_fault("GET", Fault.http(503))  # the wait's first poll
+        rec = reconciler(store, fake, clock)
+        exposition = Exposition()
+        rec.metrics = CustomTaskMetrics(exposition)
+        rec.observe(store.create("fresh", ct.SUBMIT_KIND, PARAMS))
+        rec.observe(store.create("again", ct.SUBMIT_KIND, PARAMS))
+        drive(rec, store, clock)
+        assert fake.created == 2  # the added batch and fresh's: again's was adopted
+        batch = store.results("fresh")["batch-id"]
+        rec.observe(store.create("w", ct.WAIT_KIND, {"batch-id": batch}))
+        drive(rec, store, clock)
+        polls = len(fake.gets(int(batch)))
+    assert store.condition("w")["reason"] == ct.REASON_SUCCEEDED
+    port = free_port()
+    probes = ProbeServer(port, {}, exposition.render).start()
+    try:
+        _, samples = scrape(port)
+    finally:
+        probes.stop()
+    assert value(samples, "benchgen_submits_total", result="created") == 1
+    assert value(samples, "benchgen_submits_total", result="adopted") == 1  # a duplicate avoided
+    assert value(samples, "benchgen_submit_retries_total") == 1
+    assert value(samples, "benchgen_orchestrator_poll_failures_total") == 1
+    assert value(samples, "benchgen_orchestrator_poll_seconds_count") == polls >= 2

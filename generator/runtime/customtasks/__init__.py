@@ -92,6 +92,9 @@ def run(args: argparse.Namespace, env: Mapping[str, str], clock: Clock) -> int:
         signal.signal(sig, lambda *_: stop.set())
     api = kube.api_client(pool_size=workers + 2)
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="step")
+    from generator.runtime.metrics import CustomTaskMetrics, Exposition
+
+    exposition = Exposition()  # GET /metrics on the probes' port
     reconciler = Reconciler(
         store=_Store(api, namespace),
         api=orchestrator,
@@ -100,6 +103,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], clock: Clock) -> int:
         wall=time.time,
         log=log,
         dispatch=pool.submit,
+        metrics=CustomTaskMetrics(exposition),
     )
     informer = _Informer(api, namespace, selector, reconciler, stop)
     threads = [
@@ -116,6 +120,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], clock: Clock) -> int:
             "/healthz": lambda: all(t.is_alive() for t in threads),
             "/readyz": informer.ready.is_set,
         },
+        exposition.render,
     ).start()
     for thread in threads:
         thread.start()

@@ -14,8 +14,8 @@ writes ``True`` or ``False``, with the same results as the pod mode.
 Every status write carries the resourceVersion it was decided on, so it lands
 only on the object as it was read (``kube.Conflict`` otherwise, and the step
 runs again on the newer object). Kubernetes failures back off per run.
-Nothing here reads the real time but ``wall`` (status timestamps): the
-benchmark drives it all with a simulated clock.
+Nothing here reads the real time but ``wall`` (status timestamps) and the
+poll latency metric: the benchmark drives it all with a simulated clock.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 import heapq
 import math
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -45,7 +46,8 @@ from generator.runtime.errors import (
     TemporaryError,
 )
 from generator.runtime.http import Unavailable
-from generator.runtime.orchestrator import Orchestrator
+from generator.runtime.metrics import CustomTaskMetrics
+from generator.runtime.orchestrator import Batch, Orchestrator
 from generator.runtime.poller import Poller, WaitOptions, count, parse_batch_id, parse_fail_on
 from generator.runtime.request import build_body
 from generator.runtime.retry import Deadline, RetryOptions
@@ -84,6 +86,7 @@ class Reconciler:
     # How a step is run: a thread pool's submit (bounded requests in flight), or
     # a plain call (the benchmark, tests).
     dispatch: Callable[[Callable[[], None]], object] = lambda step: step()
+    metrics: CustomTaskMetrics | None = None  # GET /metrics (runtime/metrics.py)
     _runs: dict[str, _Run] = field(default_factory=dict)
     _heap: list[tuple[float, int, str]] = field(default_factory=list)
     _seq: int = 0
@@ -241,9 +244,16 @@ class Reconciler:
         submitter = Submitter(
             self.api, body, uid, look_first=True, deadline=deadline, say=lambda m: self._say(run, m)
         )
+        attempts = 0
+
+        def attempt() -> Batch:
+            nonlocal attempts
+            attempts += 1
+            return submitter.attempt()
+
         try:
             batch = deadline.retry(
-                submitter.attempt,
+                attempt,
                 lambda attempt, exc: f"{self._prefix(run)} submit attempt {attempt} failed: {exc}",
                 InfraError,
             )
@@ -252,6 +262,8 @@ class Reconciler:
         except PermanentError as exc:
             reason = ct.REASON_TIMED_OUT if deadline.remaining() <= 0 else ct.REASON_UNAVAILABLE
             return self._finish(run, False, reason, str(exc), None)
+        if self.metrics is not None:
+            self.metrics.submitted(adopted=submitter.adopted, attempts=attempts)
         verb = "adopted" if submitter.adopted else "created"
         self._say(run, f"state=submitted batch={batch.batch_id} {verb}=1")
         results = {"batch-id": str(batch.batch_id), "submit-status": batch.status or UNKNOWN}
@@ -271,15 +283,21 @@ class Reconciler:
             message = f"batch {poller.batch_id} did not finish within the timeout"
             results = _wait_results(TIMEOUT, poller)
             return self._finish(run, False, ct.REASON_TIMED_OUT, message, results)
+        began = time.perf_counter()  # the real time a poll takes, whatever self.clock is
         try:
             outcome = poller.poll()
         except Unavailable as exc:
+            if self.metrics is not None:
+                self.metrics.poll_failures.inc()
             delay = poller.next_delay(exc)
             self._say(run, f"batch={poller.batch_id} state=poll-failed error={exc!s}")
             return delay
         except PermanentError as exc:
             results = _wait_results(UNKNOWN, poller)
             return self._finish(run, False, ct.REASON_UNAVAILABLE, str(exc), results)
+        finally:
+            if self.metrics is not None:
+                self.metrics.poll.observe(time.perf_counter() - began)
         if outcome is not None:
             ok = outcome.exit_code == 0
             reason = ct.REASON_SUCCEEDED if ok else ct.REASON_FAILED
