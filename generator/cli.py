@@ -263,6 +263,55 @@ def cmd_trigger(args: argparse.Namespace) -> int:
     return EXIT_OK if 200 <= status < 300 else EXIT_FAIL
 
 
+def cmd_replay(args: argparse.Namespace) -> int:
+    """List the refused webhook events (generator.replay), or send one again."""
+    import os
+
+    from generator import replay, trigger
+    from generator.errors import UsageError
+
+    loaded = _load(args.config, args.namespace, fast=False)
+    bench = loaded.bench
+    if not bench.spec.triggers.webhook.record_refusals.enabled:
+        raise UsageError(
+            f"{args.config or EXAMPLE_NAME}: spec.triggers.webhook.recordRefusals.enabled is"
+            " not true, so no refused event is recorded; enable it and apply the manifests"
+        )
+    if args.list and args.id:
+        raise UsageError("give --list or an event id, not both")
+    from generator.compile.refusals import name as record_name
+    from generator.config.names import build_names, resolve_namespace
+
+    kubectl = None
+    namespace = resolve_namespace(bench, args.namespace)
+    if args.from_file is None:
+        from generator import cluster
+
+        if args.kubeconfig:
+            os.environ["KUBECONFIG"] = args.kubeconfig  # for kubectl too
+        if args.namespace is None and not bench.metadata.namespace:
+            namespace = cluster.current_namespace(args.kubeconfig)
+        kubectl = cluster.find_kubectl(args.kubectl)
+    names = build_names(bench, namespace)
+    source = replay.Source(record_name(names), namespace, kubectl, args.from_file)
+    records = replay.read_records(source)
+    if args.id is None:
+        sys.stdout.write(replay.listing(records))
+        return EXIT_OK
+    record = replay.pick(records, args.id)
+    event = replay.build_event(bench, record, trigger.read_secret(args.secret_file))
+    if args.dry_run:
+        sys.stdout.write(trigger.request_text(args.url, event))
+        return EXIT_OK
+    status, answer = trigger.send(args.url, event)
+    print(f"HTTP {status}: {answer.strip()}")
+    ident = trigger.event_id(answer)
+    if ident:
+        # The listener's id of this new request: a refusal is recorded under it.
+        print(f"event id: {ident} (replay of {record['id']})", file=sys.stderr)
+    return EXIT_OK if 200 <= status < 300 else EXIT_FAIL
+
+
 def _krm_from_stdin() -> int | None:
     """`benchgen` with no arguments and a ResourceList on stdin is a KRM function."""
     if sys.stdin is None or sys.stdin.isatty():
@@ -377,6 +426,38 @@ def _parser() -> argparse.ArgumentParser:
         "--id", help="CloudEvent id; with the source, it names the run (default: a new UUID)"
     )
     send.set_defaults(func=cmd_trigger)
+
+    again = sub.add_parser(
+        "replay",
+        help="list the webhook events the listener refused (recordRefusals), or send one again",
+    )
+    again.add_argument("config", nargs="?", help="config file (default: the embedded example)")
+    again.add_argument(
+        "id", nargs="?", help="the event to send again: its id, or a unique prefix (8+ chars)"
+    )
+    again.add_argument("--list", action="store_true", help="list the records (the default)")
+    again.add_argument("--url", default="http://localhost:8080", help="default: %(default)s")
+    again.add_argument(
+        "--secret-file", help="file holding the webhook secret (else $BENCHGEN_WEBHOOK_SECRET)"
+    )
+    again.add_argument(
+        "--dry-run", action="store_true", help="print the whole request and send nothing"
+    )
+    again.add_argument(
+        "-n",
+        "--namespace",
+        help="default: metadata.namespace, else the current kube context's, else 'default'",
+    )
+    again.add_argument(
+        "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)"
+    )
+    again.add_argument("--kubectl", help="kubectl binary (default: kubectl on PATH)")
+    again.add_argument(
+        "--from-file",
+        metavar="FILE",
+        help="read the records from FILE (the ConfigMap's refusals.json) instead of the cluster",
+    )
+    again.set_defaults(func=cmd_replay)
     return parser
 
 
@@ -385,7 +466,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = _krm_from_stdin()
         if code is not None:
             return code
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "replay" and args.id is None and len(extra) == 1 and extra[0][:1] != "-":
+        # argparse fills optional positionals before the options that follow them:
+        # `replay CONFIG -n NS ID` leaves ID over; it is the event to replay.
+        args.id, extra = extra[0], []
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     func: Callable[[argparse.Namespace], int] = args.func
     from generator.errors import ConfigError, UsageError
 

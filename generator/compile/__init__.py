@@ -18,6 +18,7 @@ from generator.compile import (
     metrics,
     network,
     rbac,
+    refusals,
     schedule,
     tekton,
     triggers,
@@ -98,6 +99,7 @@ def build(bench: Benchmark, names: Names) -> Build:
             *interceptor.build_event_key(bench, names),
         ]
     manifests += [
+        *refusals.build(bench, names),  # spec.triggers.webhook.recordRefusals
         *controller.build_observer(bench, names),
         *controller.build_status_api(bench, names),
         *metrics.build(bench, names),

@@ -102,3 +102,14 @@ def event_key_interceptor(names: Names) -> Manifest:
         "name": "cloudevent-key",
         "ref": {"name": names.event_key, "kind": NAMESPACED_INTERCEPTOR},
     }
+
+
+def namespaced_interceptor(names: Names, name: str) -> Manifest:
+    """An Interceptor at Service ``name``'s port 80, path / (compile/refusals.py's)."""
+    service_ref = {"name": name, "namespace": names.namespace, "path": "/", "port": SERVICE_PORT}
+    return manifest(
+        INTERCEPTOR_API,
+        "Interceptor",
+        metadata(names, name),
+        spec={"clientConfig": {"service": service_ref}},
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.compile import cel
+from generator.compile import cel, refusals
 from generator.compile.interceptor import event_key_interceptor
 from generator.compile.meta import WARNING_ANNOTATION, Manifest, manifest, metadata
 from generator.compile.tekton import build_pipeline_run
@@ -96,7 +96,8 @@ def build_event_listener(bench: Benchmark, names: Names) -> Manifest:
         [
             {
                 "name": trigger,
-                "interceptors": chain(select),
+                # With recordRefusals: a checkpoint before each check and after the last.
+                "interceptors": refusals.with_checkpoints(bench, names, chain(select)),
                 "bindings": [{"kind": "TriggerBinding", "ref": names.binding}],
                 "template": {"ref": template.template},
             }

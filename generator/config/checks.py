@@ -36,6 +36,7 @@ from generator.config.rules import CE_SUBJECT_SOURCE, RESERVED_EVENT_PREFIXES, q
 from generator.config.variants import DEFAULT, variant_bench, variant_names
 from generator.contract import names as kube
 from generator.contract import orchestrator_api
+from generator.contract import refusals as refusals_contract
 from generator.contract.commands import APPLY, SUBMIT, WAIT
 from generator.contract.durations import format_duration, parse_duration
 from generator.contract.orchestrator import SUBMITTED_BY_MAX, SUBMITTED_BY_ROOM, TOKEN_FIELD
@@ -85,6 +86,7 @@ def every_check(bench: Benchmark, names: Names) -> list[Callable[[], Iterable[Fi
         lambda: _variants(bench, names),
         lambda: _select(bench),
         lambda: _probes(bench),
+        lambda: _record_refusals(bench),
     ]
 
 
@@ -1236,3 +1238,15 @@ def _types_overlap(a: AcceptedEventSpec, b: AcceptedEventSpec) -> bool:
         return b.type.startswith(str(a.type_prefix))
     first, second = str(a.type_prefix), str(b.type_prefix)
     return first.startswith(second) or second.startswith(first)
+
+
+def _record_refusals(bench: Benchmark) -> Iterator[Finding]:
+    """The recorder's Service is <metadata.name>-refusals: a DNS-1035 label."""
+    if not bench.spec.triggers.webhook.record_refusals.enabled:
+        return
+    problem = kube.dns1035_label_problem(bench.metadata.name + refusals_contract.SUFFIX)
+    if problem:
+        yield (
+            "spec.triggers.webhook.recordRefusals.enabled",
+            f"derived name {problem}; shorten metadata.name or turn recordRefusals off",
+        )

@@ -179,12 +179,21 @@ class NoAuth:
         self.type = type
 
 
+class RecordRefusalsSpec:
+    """Twin of models.RecordRefusalsSpec."""
+
+    def __init__(self, enabled: bool, max_records: int) -> None:
+        self.enabled = enabled
+        self.max_records = max_records
+
+
 class WebhookSpec:
     """Twin of models.WebhookSpec."""
 
-    def __init__(self, auth: GitHubAuth | GitLabAuth | TokenAuth | NoAuth, event_id_param: str | None) -> None:
+    def __init__(self, auth: GitHubAuth | GitLabAuth | TokenAuth | NoAuth, event_id_param: str | None, record_refusals: RecordRefusalsSpec) -> None:
         self.auth = auth
         self.event_id_param = event_id_param
+        self.record_refusals = record_refusals
 
 
 class ChannelTemplateSpec:
@@ -621,7 +630,8 @@ _KEYS_GitHubAuth = frozenset({'type', 'secretRef', 'eventTypes'})
 _KEYS_GitLabAuth = frozenset({'type', 'secretRef', 'eventTypes'})
 _KEYS_TokenAuth = frozenset({'type', 'secretRef', 'header'})
 _KEYS_NoAuth = frozenset({'type'})
-_KEYS_WebhookSpec = frozenset({'auth', 'eventIdParam'})
+_KEYS_RecordRefusalsSpec = frozenset({'enabled', 'maxRecords'})
+_KEYS_WebhookSpec = frozenset({'auth', 'eventIdParam', 'recordRefusals'})
 _KEYS_ChannelTemplateSpec = frozenset({'apiVersion', 'kind'})
 _KEYS_KReference = frozenset({'apiVersion', 'kind', 'name', 'namespace'})
 _KEYS_DeadLetterSinkSpec = frozenset({'uri', 'ref'})
@@ -923,11 +933,24 @@ def _tagged_GitHubAuth_GitLabAuth_TokenAuth_NoAuth(value: object) -> GitHubAuth 
     raise Doubt
 
 
+def _RecordRefusalsSpec(value: object) -> RecordRefusalsSpec:
+    data = _fields(value, _KEYS_RecordRefusalsSpec)
+    f_enabled = _bool(data['enabled']) if 'enabled' in data else False
+    if 'maxRecords' in data:
+        f_max_records = _int(data['maxRecords'])
+        if f_max_records < 1 or f_max_records > 500:
+            raise Doubt
+    else:
+        f_max_records = 50
+    return RecordRefusalsSpec(f_enabled, f_max_records)
+
+
 def _WebhookSpec(value: object) -> WebhookSpec:
     data = _fields(value, _KEYS_WebhookSpec)
     f_auth = _tagged_GitHubAuth_GitLabAuth_TokenAuth_NoAuth(data['auth']) if 'auth' in data else _missing()
     f_event_id_param = _optional_str(data['eventIdParam']) if 'eventIdParam' in data else None
-    return WebhookSpec(f_auth, f_event_id_param)
+    f_record_refusals = _RecordRefusalsSpec(data['recordRefusals']) if 'recordRefusals' in data else _RecordRefusalsSpec({})
+    return WebhookSpec(f_auth, f_event_id_param, f_record_refusals)
 
 
 def _ChannelTemplateSpec(value: object) -> ChannelTemplateSpec:

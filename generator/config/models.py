@@ -20,6 +20,7 @@ from pydantic.alias_generators import to_camel
 from generator.config import rules
 from generator.contract import observe as observer_env
 from generator.contract import orchestrator_api
+from generator.contract import refusals as refusals_contract
 from generator.contract.commands import APPLY, NOTIFY, SUBMIT, WAIT
 from generator.contract.orchestrator import DEFAULT_FAIL_ON, TerminalStatus
 
@@ -253,6 +254,26 @@ class NoAuth(_Model):
     type: Literal["none"]
 
 
+class RecordRefusalsSpec(_Model):
+    """Record each webhook event the listener refuses, to list and replay it (benchgen replay)."""
+
+    enabled: bool = Field(
+        False,
+        description=(
+            "Put checkpoints (benchgen-poller record-refusals, one replica) before each check"
+            " of the webhook listener and after the last; an event no trigger lets through, or"
+            " whose run is never created, is recorded in ConfigMap <name>-refusals with the"
+            " check that refused it, its body and its non-secret headers."
+        ),
+    )
+    max_records: int = Field(
+        refusals_contract.MAX_RECORDS,
+        ge=1,
+        le=refusals_contract.MAX_RECORDS_LIMIT,
+        description="Records kept (the newest); the ConfigMap value stays under 768 KiB too.",
+    )
+
+
 WebhookAuth = Annotated[GitHubAuth | GitLabAuth | TokenAuth | NoAuth, Field(discriminator="type")]
 
 
@@ -266,6 +287,10 @@ class WebhookSpec(_Model):
             " a duplicate instead of starting a second run. The listener rejects ids that are"
             " not DNS-safe (lower-case letters, digits, '-') or too long."
         ),
+    )
+    record_refusals: RecordRefusalsSpec = Field(
+        default_factory=RecordRefusalsSpec,
+        description="Record refused events to list and replay them (benchgen replay).",
     )
 
 

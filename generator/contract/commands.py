@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.contract import env
+from generator.contract import env, refusals
 
 POLLER = "benchgen-poller"  # the image's entry point
 
@@ -171,6 +171,19 @@ EVENT_KEY = Command(
         Setting(env.MAX_REQUEST_BYTES, "1048576"),
     ),
 )
+# The webhook listener's checkpoints (contract.refusals): refused events, kept to replay.
+RECORD_REFUSALS = Command(
+    "record-refusals",
+    settings=(
+        Setting(env.PORT, "8080"),
+        Setting(env.HEALTH_PORT, "8081"),
+        Setting(env.MAX_REQUEST_BYTES, "1048576"),
+        Setting(env.NAMESPACE),
+        Setting(env.REFUSALS_CONFIGMAP),
+        Setting(env.REFUSALS_HEADERS, ",".join(refusals.DEFAULT_HEADERS)),
+        Setting(env.REFUSALS_MAX, str(refusals.MAX_RECORDS)),
+    ),
+)
 CUSTOM_TASKS = Command(
     "custom-tasks",
     settings=(
@@ -240,6 +253,7 @@ COMMANDS: dict[str, Command] = {
         OBSERVE,
         SERVE,
         EVENT_KEY,
+        RECORD_REFUSALS,
         CUSTOM_TASKS,
         SEND,
         WATCH_RELEASES,

@@ -49,6 +49,9 @@ GITHUB_TOKEN_FILE = "BENCHGEN_GITHUB_TOKEN_FILE"  # noqa: S105 - a variable's na
 RELEASES = "BENCHGEN_RELEASES"  # contract.releases
 RELEASE_FIELDS = "BENCHGEN_RELEASE_FIELDS"  # contract.releases
 STATE_CONFIGMAP = "BENCHGEN_STATE_CONFIGMAP"
+REFUSALS_CONFIGMAP = "BENCHGEN_REFUSALS_CONFIGMAP"  # record-refusals: contract.refusals
+REFUSALS_HEADERS = "BENCHGEN_REFUSALS_HEADERS"  # record-refusals: headers a record keeps
+REFUSALS_MAX = "BENCHGEN_REFUSALS_MAX"  # record-refusals: records kept
 
 # -- credentials (send, watch-releases, serve) -----------------------------------
 AUTH_TYPE = "BENCHGEN_AUTH_TYPE"

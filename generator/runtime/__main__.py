@@ -38,6 +38,10 @@ COMMANDS = {
         "interceptor",
         "Tekton Triggers interceptor: the run key of a CloudEvent (runs until SIGTERM)",
     ),
+    cmd.RECORD_REFUSALS.name: (
+        "refusals",
+        "Tekton Triggers interceptor: record refused webhook events to replay (runs until SIGTERM)",
+    ),
     cmd.CUSTOM_TASKS.name: (
         "customtasks",
         "reconcile the Submit and Wait CustomRuns of poll.mode controller (runs until SIGTERM)",

@@ -1,17 +1,22 @@
 """Scenarios 1 and 2 of the real-cluster suite: a signed GitHub webhook through
 the real EventListener, interceptors, Tekton controller and kubelet to a
-finished PipelineRun; and the events that must start nothing."""
+finished PipelineRun; the events that must start nothing; and those events
+recorded with their reason and replayed (recordRefusals)."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
+from generator.contract import refusals
 from tests.cluster.conftest import Orchestrator
-from tests.cluster.flow import POLLER_IMAGE, deploy, results
+from tests.cluster.flow import BENCHGEN, EXAMPLE, POLLER_IMAGE, deploy, results
 from tests.cluster.node import NODE_BRIDGE, POD_BRIDGE
 from tests.cluster.stack import Stack
 from tests.e2e.cluster import wait_for
@@ -162,3 +167,102 @@ def test_cluster_traffic_stays_on_this_machine(real_cluster: Stack) -> None:
     assert "via" not in outside and ("blackhole" in outside or "Invalid argument" in outside)
     assert f"dev {NODE_BRIDGE}" in route("10.96.255.254", *pod)
     assert "local" in route(real_cluster.node_ip, *pod)
+
+
+def _records(stack: Stack, namespace: str, count: int) -> list[dict[str, Any]]:
+    """The refusal record once it holds ``count`` events (the recorder settles an
+    event 30 s after its first checkpoint)."""
+
+    def enough() -> list[dict[str, Any]] | None:
+        cm = stack.cluster.get("v1", "ConfigMap", RECORD, namespace)
+        records = refusals.parse((cm.get("data") or {}).get(refusals.RECORD_KEY))
+        return records if len(records) >= count else None
+
+    return wait_for(enough, timeout=120, interval=1.0, what=f"{count} records in {RECORD}")
+
+
+RECORD = "benchmark-mlop-refusals"
+
+
+def test_refused_events_are_recorded_with_their_reason_and_replayed(
+    real_cluster: Stack, namespace: str, orchestrator: Orchestrator, tmp_path: Path
+) -> None:
+    """spec.triggers.webhook.recordRefusals: the real listener calls the recorder's
+    checkpoints around each check; a badly signed and a schema-invalid event are
+    recorded with the check that refused them and no secret; `benchgen replay`
+    sends the first again, signed with the right secret, and it starts a run;
+    the second is refused again, and recorded again under its new event id."""
+    config = yaml.safe_load(EXAMPLE.read_text())
+    config["spec"]["triggers"]["webhook"]["recordRefusals"] = {"enabled": True}
+    path = tmp_path / "benchmark.yaml"
+    path.write_text(yaml.safe_dump(config))
+    app = deploy(real_cluster, namespace, path)
+    wait_for(
+        lambda: (
+            real_cluster.cluster.get("apps/v1", "Deployment", RECORD, namespace)
+            .get("status", {})
+            .get("availableReplicas")
+        ),
+        timeout=120,
+        interval=1.0,
+        what=f"Deployment {RECORD} available",
+    )
+    body = json.dumps(FIELDS).encode()
+    hdrs = {"Content-Type": "application/json", "X-GitHub-Event": "push"}
+    wrong = "sha256=" + "0" * 64
+    status, text = app.post(body, {**hdrs, "X-Hub-Signature-256": wrong})
+    assert status == 202, text
+    unsigned_id = json.loads(text)["eventID"]
+    invalid = json.dumps({**FIELDS, "dvc_data_version": "-starts-with-dash"}).encode()
+    status, text = app.post(invalid, {**hdrs, "X-Hub-Signature-256": app.sign(invalid)})
+    assert status == 202, text
+    invalid_id = json.loads(text)["eventID"]
+
+    records = {r["id"]: r for r in _records(real_cluster, namespace, 2)}
+    assert set(records) == {unsigned_id, invalid_id}, records
+    assert records[unsigned_id]["check"] == "verify-github"
+    assert records[invalid_id]["check"] == "validate-payload"
+    for record in records.values():
+        assert record["eventType"] == "push"
+        assert record["headers"]["X-GitHub-Event"] == "push"
+        assert "X-Hub-Signature-256" not in record["headers"]
+    assert records[unsigned_id]["body"] == body.decode()
+    stored = real_cluster.cluster.get("v1", "ConfigMap", RECORD, namespace)["data"]
+    assert wrong not in json.dumps(stored) and app.secret.decode() not in json.dumps(stored)
+    assert app.runs() == []
+
+    secret = tmp_path / "secret"
+    secret.write_bytes(app.secret)
+    env = real_cluster.cluster.env(namespace)
+
+    def replay(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [BENCHGEN, "replay", str(path), "-n", namespace, *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+            timeout=60,
+        )
+
+    listed = replay("--list")
+    assert listed.returncode == 0, listed.stderr
+    assert "verify-github" in listed.stdout and "validate-payload" in listed.stdout
+    sent = replay(unsigned_id, "--url", app.listener_url, "--secret-file", str(secret))
+    assert sent.returncode == 0 and sent.stdout.startswith("HTTP 202"), sent
+    name = app.wait_for_run()["metadata"]["name"]
+    done = app.wait_finished(name)
+    cond = next(c for c in done["status"]["conditions"] if c["type"] == "Succeeded")
+    assert cond["status"] == "True", app.describe(name)
+
+    again = replay(invalid_id, "--url", app.listener_url, "--secret-file", str(secret))
+    assert again.returncode == 0, again
+    new_id = next(
+        line.split()[2] for line in again.stderr.splitlines() if line.startswith("event id:")
+    )
+    records = {r["id"]: r for r in _records(real_cluster, namespace, 3)}
+    assert records[new_id]["check"] == "validate-payload", records
+    # The replay that started its run was settled by now and is not recorded.
+    assert len(records) == 3, records
+    assert len(app.runs()) == 1
+    print("records:", json.dumps(list(records.values()), indent=1))
