@@ -148,6 +148,10 @@ OBSERVE = Command(
         Setting(env.DELIVERY_TIMEOUT, "30s"),
         Setting(env.CONCURRENCY_LIMIT),
         Setting(env.CONCURRENCY_KEY),
+        Setting(env.CONCURRENCY_MAX_PENDING),
+        Setting(env.CONCURRENCY_SUPERSEDE, "false"),
+        Setting(env.COMMIT_STATUS),
+        Setting(env.COMMIT_STATUS_TOKEN_FILE),
     ),
 )
 SERVE = Command(
@@ -161,6 +165,8 @@ SERVE = Command(
         Setting(env.HEALTH_PORT, "8081"),
         Setting(env.POLL_INTERVAL, "2s"),
         Setting(env.MAX_STREAMS, "32"),
+        # The label grouping the gate's queues: /status tells a pending run's position.
+        Setting(env.CONCURRENCY_KEY),
     ),
 )
 EVENT_KEY = Command(
@@ -169,6 +175,10 @@ EVENT_KEY = Command(
         Setting(env.PORT, "8080"),
         Setting(env.HEALTH_PORT, "8081"),
         Setting(env.MAX_REQUEST_BYTES, "1048576"),
+        # The dedup record (contract.deliveries): all three, or none (stateless).
+        Setting(env.DEDUP_CONFIGMAP),
+        Setting(env.NAMESPACE),
+        Setting(env.RUN_PREFIX),
     ),
 )
 # The webhook listener's checkpoints (contract.refusals): refused events, kept to replay.
@@ -240,8 +250,17 @@ NOTIFY = Command(
         Flag("--status-path"),
         Flag("--on-failure", "report"),
     ),
-    settings=(*_OUTCOME, Setting(env.NOTIFY_URL_FILE)),
+    settings=(
+        *_OUTCOME,
+        Setting(env.NOTIFY_URL_FILE),
+        # Templates and e-mail (contract.notify): set when configured.
+        Setting(env.NOTIFY_TEMPLATES),
+        Setting(env.NOTIFY_SPEC),
+        Setting(env.NOTIFY_SMTP_CREDENTIALS),
+        Setting(env.NAMESPACE),
+    ),
     results=(Result("notify-status", "--status-path"),),
+    reads_params=True,  # the template's params (contract.notify.Spec.params)
 )
 
 COMMANDS: dict[str, Command] = {

@@ -25,6 +25,11 @@ TOTAL_JOBS = "BENCHGEN_TOTAL_JOBS"
 COMPLETED_JOBS = "BENCHGEN_COMPLETED_JOBS"
 FAILED_JOBS = "BENCHGEN_FAILED_JOBS"
 NOTIFY_URL_FILE = "BENCHGEN_NOTIFY_URL_FILE"
+# notify's templates and e-mail (contract.notify): the mounted ConfigMap's directory,
+# the JSON spec, and the mounted Secret's directory holding the SMTP login.
+NOTIFY_TEMPLATES = "BENCHGEN_NOTIFY_TEMPLATES"
+NOTIFY_SPEC = "BENCHGEN_NOTIFY_SPEC"
+NOTIFY_SMTP_CREDENTIALS = "BENCHGEN_NOTIFY_SMTP_CREDENTIALS"
 
 # -- clean-up ----------------------------------------------------------------------
 CLEANUP_SPEC = "BENCHGEN_CLEANUP_SPEC"  # contract.cleanup
@@ -49,6 +54,7 @@ GITHUB_TOKEN_FILE = "BENCHGEN_GITHUB_TOKEN_FILE"  # noqa: S105 - a variable's na
 RELEASES = "BENCHGEN_RELEASES"  # contract.releases
 RELEASE_FIELDS = "BENCHGEN_RELEASE_FIELDS"  # contract.releases
 STATE_CONFIGMAP = "BENCHGEN_STATE_CONFIGMAP"
+DEDUP_CONFIGMAP = "BENCHGEN_DEDUP_CONFIGMAP"  # event-key: contract.deliveries
 REFUSALS_CONFIGMAP = "BENCHGEN_REFUSALS_CONFIGMAP"  # record-refusals: contract.refusals
 REFUSALS_HEADERS = "BENCHGEN_REFUSALS_HEADERS"  # record-refusals: headers a record keeps
 REFUSALS_MAX = "BENCHGEN_REFUSALS_MAX"  # record-refusals: records kept
@@ -69,12 +75,18 @@ RESYNC_PERIOD = "BENCHGEN_RESYNC_PERIOD"
 DELIVERY_TIMEOUT = "BENCHGEN_DELIVERY_TIMEOUT"
 CONCURRENCY_LIMIT = "BENCHGEN_CONCURRENCY_LIMIT"
 CONCURRENCY_KEY = "BENCHGEN_CONCURRENCY_KEY"
+CONCURRENCY_MAX_PENDING = "BENCHGEN_CONCURRENCY_MAX_PENDING"  # observe: the gate's queue bound
+CONCURRENCY_SUPERSEDE = "BENCHGEN_CONCURRENCY_SUPERSEDE"  # observe: "true" = newest replaces
 PORT = "BENCHGEN_PORT"
 HEALTH_PORT = "BENCHGEN_HEALTH_PORT"
 POLL_INTERVAL = "BENCHGEN_POLL_INTERVAL"
 MAX_STREAMS = "BENCHGEN_MAX_STREAMS"
 MAX_REQUEST_BYTES = "BENCHGEN_MAX_REQUEST_BYTES"
 MAX_REQUESTS = "BENCHGEN_MAX_REQUESTS"  # custom-tasks: requests in flight to the orchestrator
+# observe: commit statuses back to GitHub/GitLab (contract.commit_status) and the
+# mounted Secret key holding the token, re-read for every report.
+COMMIT_STATUS = "BENCHGEN_COMMIT_STATUS"
+COMMIT_STATUS_TOKEN_FILE = "BENCHGEN_COMMIT_STATUS_TOKEN_FILE"  # noqa: S105 - a variable's name
 
 # -- one per param: BENCHGEN_PARAM_<NAME> -----------------------------------------
 PARAM_PREFIX = "BENCHGEN_PARAM_"
