@@ -12,6 +12,7 @@ from generator.compile import pods
 from generator.compile.meta import Manifest, manifest, metadata
 from generator.compile.tekton import api_env, orchestrator_env, request_spec, token_wiring
 from generator.config.names import BENCHMARK_LABEL, CONCURRENCY_KEY_LABEL, Names
+from generator.contract import commit_status
 from generator.contract import env as var
 from generator.contract import observe as observe_env
 from generator.contract.commands import CUSTOM_TASKS, OBSERVE, POLLER, SERVE
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 HEALTH_PORT = int(OBSERVE.default(var.HEALTH_PORT))
 STATUS_PORT = int(SERVE.default(var.PORT))
 AUTH_DIR = "/var/run/benchgen/auth"
+COMMIT_STATUS_DIR = "/var/run/benchgen/commit-status"  # the commit status token's Secret
 
 
 def selector(names: Names) -> str:
@@ -88,6 +90,7 @@ def build_observer(bench: Benchmark, names: Names) -> list[Manifest]:
     # 'tekton' and a URL go as they are: the runtime resolves both.
     sink = names.broker_url if observer.sink == "broker" else observer.sink
     concurrency = bench.spec.pipeline.concurrency
+    status_spec, token_file = _commit_status(bench, names)
     config = observe_env.ObserveConfig(
         namespaces=tuple(watched),
         selector=selector(names),
@@ -99,13 +102,50 @@ def build_observer(bench: Benchmark, names: Names) -> list[Manifest]:
         # The gate: runs are created pending; the observer starts them oldest first.
         concurrency_limit=concurrency.limit if concurrency is not None else None,
         concurrency_key=CONCURRENCY_KEY_LABEL if concurrency and concurrency.key else None,
+        commit_status=status_spec,
+        commit_status_token_file=token_file,
     )
     env = [{"name": name, "value": value} for name, value in observe_env.encode(config)]
+    mounts: list[Manifest] = []
+    volumes: list[Manifest] = []
+    if observe.commit_status is not None:
+        # The token is a file (referenced, never rendered), read again for every
+        # report: a rotated Secret reaches the pod without a restart.
+        ref = observe.commit_status.token_secret_ref
+        mounts.append({"name": "commit-status", "mountPath": COMMIT_STATUS_DIR, "readOnly": True})
+        volumes.append(pods.secret_volume("commit-status", ref.name, ref.key))
     # Recreate: two observers never run at once, so events are not sent twice.
     # Liveness: the watch loops are alive; readiness: the initial lists are done.
     return [
-        _watcher(bench, names, names.observer, "observer", OBSERVE.name, env, observe.resources)
+        _watcher(
+            bench,
+            names,
+            names.observer,
+            "observer",
+            OBSERVE.name,
+            env,
+            observe.resources,
+            mounts,
+            volumes,
+        )
     ]
+
+
+def _commit_status(
+    bench: Benchmark, names: Names
+) -> tuple[commit_status.CommitStatusSpec | None, str | None]:
+    """The observer's commit status spec and token file (None without spec.observe.commitStatus)."""
+    spec = bench.spec.observe.commit_status if bench.spec.observe else None
+    if spec is None:
+        return None, None
+    encoded = commit_status.CommitStatusSpec(
+        provider=spec.provider,
+        api_url=(spec.api_url or commit_status.DEFAULT_API_URL[spec.provider]).rstrip("/"),
+        context=spec.context or f"benchgen/{names.base}",
+        repository=spec.repository.value,
+        status_url=spec.status_url,
+    )
+    return encoded, f"{COMMIT_STATUS_DIR}/{spec.token_secret_ref.key}"
 
 
 def _watcher(

@@ -15,6 +15,7 @@ from generator.config.facts import (
     DEPLOY_TASK,
     TASK_OVERHEAD_SECONDS,
     batch_api,
+    commit_status_params,
     deploy_params,
     is_required_field,
     request_fields,
@@ -686,6 +687,10 @@ def build_pipeline_run(
             labels[param.label] = f"$(tt.params.{param.name})"
         if param.annotation:
             annotations[param.annotation] = f"$(tt.params.{param.name})"
+    for name, annotation in commit_status_params(bench).items():
+        # The observer reports the run to this repository and commit
+        # (spec.observe.commitStatus); the listener checked the values.
+        annotations[annotation] = f"$(tt.params.{name})"
     meta: Manifest = (
         {"name": run_name(names.run_prefix, f"$(tt.params.{id_param})")}
         if id_param

@@ -14,6 +14,7 @@ from generator.config.facts import (
     TASK_OVERHEAD_SECONDS,
     batch_api,
     builtin_tasks,
+    commit_status_params,
     event_id_max,
     is_required_field,
     label_safe_params,
@@ -34,8 +35,8 @@ from generator.config.names import (
 from generator.config.paths import dotted, parse
 from generator.config.rules import CE_SUBJECT_SOURCE, RESERVED_EVENT_PREFIXES, quantity_value
 from generator.config.variants import DEFAULT, variant_bench, variant_names
+from generator.contract import commit_status, orchestrator_api
 from generator.contract import names as kube
-from generator.contract import orchestrator_api
 from generator.contract import refusals as refusals_contract
 from generator.contract.commands import APPLY, SUBMIT, WAIT
 from generator.contract.durations import format_duration, parse_duration
@@ -76,6 +77,7 @@ def every_check(bench: Benchmark, names: Names) -> list[Callable[[], Iterable[Fi
         lambda: _labels(bench),
         lambda: _events(bench, names),
         lambda: _observe(bench),
+        lambda: _commit_status(bench),
         lambda: _schedules(bench, names),
         lambda: _releases(bench, names),
         lambda: _concurrency(bench, names.namespace),
@@ -101,6 +103,7 @@ def _params(bench: Benchmark) -> Iterator[Finding]:
     concurrency = bench.spec.pipeline.concurrency
     if concurrency is not None and concurrency.key:
         requested.add(concurrency.key)
+    requested |= set(commit_status_params(bench))
     seen: dict[str, int] = {}
     for i, param in enumerate(bench.spec.params):
         if param.name in seen:
@@ -436,6 +439,69 @@ def _observe(bench: Benchmark) -> Iterator[Finding]:
                 f"derived name (a metrics Service) {problem}; start metadata.name with a"
                 " letter or drop spec.observe.metrics",
             )
+
+
+# Values a commit's param must refuse (its pattern admits only a SHA), and one it must accept.
+_NOT_SHAS = ("", "main", "v1.0.0", "0" * 39, "0" * 41, "g" * 40, "../" + "0" * 37, "0" * 40 + "\n")
+_A_SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
+def _commit_status(bench: Benchmark) -> Iterator[Finding]:
+    spec = bench.spec.observe.commit_status if bench.spec.observe else None
+    if spec is None:
+        return
+    where = "spec.observe.commitStatus"
+    if bench.spec.observe is not None and bench.spec.observe.observer is None:
+        yield (
+            where,
+            "the observer sends the commit statuses: configure spec.observe.observer too",
+        )
+    for key, value in (("repository", spec.repository), ("sha", spec.sha)):
+        at = f"{where}.{key}"
+        if (value.param is None) == (value.value is None):
+            yield at, "set exactly one of 'param' and 'value'"
+            continue
+        if value.value is not None:
+            if key == "sha":
+                yield f"{at}.value", "a fixed commit would report every run to it: use 'param'"
+            else:
+                problem = commit_status.repository_problem(spec.provider, value.value)
+                if problem:
+                    yield f"{at}.value", f"{value.value!r} {problem}"
+            continue
+        assert value.param is not None
+        param = param_named(bench, value.param)
+        if param is None:
+            yield f"{at}.param", _no_param(bench, value.param)
+        elif param.type != "string":
+            yield f"{at}.param", f"param {param.name!r} must be a string param"
+        elif key == "sha":
+            yield from _sha_pattern(bench, param, f"{at}.param")
+
+
+def _sha_pattern(bench: Benchmark, param: ParamSpec, at: str) -> Iterator[Finding]:
+    """The listener checks the pattern, so the URL the observer builds holds a SHA."""
+    i = _index(bench, param.name)
+    fix = "e.g. pattern: '[0-9a-f]{40}'"
+    if param.pattern is None:
+        yield (
+            f"spec.params[{i}].pattern",
+            f"param {param.name!r} is the commit of spec.observe.commitStatus: give it a"
+            f" pattern that admits only a commit SHA ({fix})",
+        )
+        return
+    try:
+        pattern = re.compile(param.pattern)
+    except re.error:
+        return  # the pattern's own rule reports it
+    admitted = [v for v in _NOT_SHAS if pattern.fullmatch(v)]
+    if admitted or not pattern.fullmatch(_A_SHA):
+        what = f"admits {admitted[0]!r}" if admitted else f"refuses {_A_SHA!r}"
+        yield (
+            f"spec.params[{i}].pattern",
+            f"{param.pattern!r} {what}; the commit of spec.observe.commitStatus must be a"
+            f" 40 (or 64) hex digit SHA ({fix})",
+        )
 
 
 def _no_param(bench: Benchmark, name: str) -> str:

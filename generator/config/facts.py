@@ -138,6 +138,22 @@ def run_params(bench: Benchmark) -> set[str]:
     return used
 
 
+def commit_status_params(bench: Benchmark) -> dict[str, str]:
+    """The params spec.observe.commitStatus names -> the PipelineRun annotation each
+    fills (contract.commit_status), for the observer to read the run's commit."""
+    from generator.contract import commit_status as cs
+
+    spec = bench.spec.observe.commit_status if bench.spec.observe else None
+    if spec is None:
+        return {}
+    out: dict[str, str] = {}
+    if spec.repository.param is not None:
+        out[spec.repository.param] = cs.REPOSITORY_ANNOTATION
+    if spec.sha.param is not None:
+        out[spec.sha.param] = cs.SHA_ANNOTATION
+    return out
+
+
 def image_params(bench: Benchmark) -> set[str]:
     """Params that fill an imageRepository field: the listener checks them as image tags."""
     return {f.param for f in request_fields(bench) if f.image_repository}

@@ -544,6 +544,27 @@ class ObserverSpec:
         self.log_tail_bytes = log_tail_bytes
 
 
+class CommitValueSpec:
+    """Twin of models.CommitValueSpec."""
+
+    def __init__(self, param: str | None, value: str | None) -> None:
+        self.param = param
+        self.value = value
+
+
+class CommitStatusSpec:
+    """Twin of models.CommitStatusSpec."""
+
+    def __init__(self, provider: Literal['github', 'gitlab'], api_url: str | None, repository: CommitValueSpec, sha: CommitValueSpec, context: str | None, token_secret_ref: SecretKeyRef, status_url: str | None) -> None:
+        self.provider = provider
+        self.api_url = api_url
+        self.repository = repository
+        self.sha = sha
+        self.context = context
+        self.token_secret_ref = token_secret_ref
+        self.status_url = status_url
+
+
 class StatusAuthSpec:
     """Twin of models.StatusAuthSpec."""
 
@@ -589,8 +610,9 @@ class MetricsSpec:
 class ObserveSpec:
     """Twin of models.ObserveSpec."""
 
-    def __init__(self, observer: ObserverSpec | None, status_api: StatusApiSpec | None, metrics: MetricsSpec | None, resources: ResourcesSpec) -> None:
+    def __init__(self, observer: ObserverSpec | None, commit_status: CommitStatusSpec | None, status_api: StatusApiSpec | None, metrics: MetricsSpec | None, resources: ResourcesSpec) -> None:
         self.observer = observer
+        self.commit_status = commit_status
         self.status_api = status_api
         self.metrics = metrics
         self.resources = resources
@@ -667,12 +689,14 @@ _KEYS_PipelineVariantSpec = frozenset({'name', 'tasks'})
 _KEYS_PipelineSpec = frozenset({'image', 'timeout', 'finallyTimeout', 'serviceAccountName', 'resources', 'concurrency', 'deploy', 'finally', 'tasks', 'variants'})
 _KEYS_NamesSpec = frozenset({'listener', 'configMap', 'pipeline', 'binding', 'template', 'runPrefix'})
 _KEYS_ObserverSpec = frozenset({'sink', 'namespaces', 'tektonNamespace', 'logTailBytes'})
+_KEYS_CommitValueSpec = frozenset({'param', 'value'})
+_KEYS_CommitStatusSpec = frozenset({'provider', 'apiUrl', 'repository', 'sha', 'context', 'tokenSecretRef', 'statusUrl'})
 _KEYS_StatusAuthSpec = frozenset({'type', 'secretRef'})
 _KEYS_StatusNetworkPolicySpec = frozenset({'fromNamespaces'})
 _KEYS_StatusApiSpec = frozenset({'auth', 'replicas', 'networkPolicy'})
 _KEYS_MetricsScrapeSpec = frozenset({'namespaces', 'podLabels'})
 _KEYS_MetricsSpec = frozenset({'serviceMonitor', 'interval', 'labels', 'scrapeFrom'})
-_KEYS_ObserveSpec = frozenset({'observer', 'statusApi', 'metrics', 'resources'})
+_KEYS_ObserveSpec = frozenset({'observer', 'commitStatus', 'statusApi', 'metrics', 'resources'})
 _KEYS_BenchmarkSpec = frozenset({'orchestrator', 'params', 'triggers', 'poll', 'pipeline', 'names', 'observe', 'labels'})
 _KEYS_Benchmark = frozenset({'apiVersion', 'kind', 'metadata', 'spec'})
 
@@ -1476,7 +1500,41 @@ def _optional_ObserverSpec(value: object) -> ObserverSpec | None:
     return None if value is None else _ObserverSpec(value)
 
 
-def _literal_19(value: object) -> Literal['bearer', 'basic']:
+def _literal_19(value: object) -> Literal['github', 'gitlab']:
+    if type(value) is str and value in ('github', 'gitlab'):
+        return value  # type: ignore[return-value]
+    raise Doubt
+
+
+def _CommitValueSpec(value: object) -> CommitValueSpec:
+    data = _fields(value, _KEYS_CommitValueSpec)
+    f_param = _optional_str(data['param']) if 'param' in data else None
+    f_value = _optional_str(data['value']) if 'value' in data else None
+    return CommitValueSpec(f_param, f_value)
+
+
+def _CommitStatusSpec(value: object) -> CommitStatusSpec:
+    data = _fields(value, _KEYS_CommitStatusSpec)
+    f_provider = _literal_19(data['provider']) if 'provider' in data else _missing()
+    f_api_url = rules.absolute_url(_optional_str(data['apiUrl'])) if 'apiUrl' in data else None
+    f_repository = _CommitValueSpec(data['repository']) if 'repository' in data else _missing()
+    f_sha = _CommitValueSpec(data['sha']) if 'sha' in data else _missing()
+    if 'context' in data:
+        f_context = _optional_str(data['context'])
+        if f_context is not None and len(f_context) > 255:
+            raise Doubt
+    else:
+        f_context = None
+    f_token_secret_ref = _SecretKeyRef(data['tokenSecretRef']) if 'tokenSecretRef' in data else _missing()
+    f_status_url = rules.absolute_url(_optional_str(data['statusUrl'])) if 'statusUrl' in data else None
+    return CommitStatusSpec(f_provider, f_api_url, f_repository, f_sha, f_context, f_token_secret_ref, f_status_url)
+
+
+def _optional_CommitStatusSpec(value: object) -> CommitStatusSpec | None:
+    return None if value is None else _CommitStatusSpec(value)
+
+
+def _literal_20(value: object) -> Literal['bearer', 'basic']:
     if type(value) is str and value in ('bearer', 'basic'):
         return value  # type: ignore[return-value]
     raise Doubt
@@ -1484,7 +1542,7 @@ def _literal_19(value: object) -> Literal['bearer', 'basic']:
 
 def _StatusAuthSpec(value: object) -> StatusAuthSpec:
     data = _fields(value, _KEYS_StatusAuthSpec)
-    f_type = _literal_19(data['type']) if 'type' in data else _missing()
+    f_type = _literal_20(data['type']) if 'type' in data else _missing()
     f_secret_ref = _SecretKeyRef(data['secretRef']) if 'secretRef' in data else _missing()
     return StatusAuthSpec(f_type, f_secret_ref)
 
@@ -1548,10 +1606,11 @@ def _optional_MetricsSpec(value: object) -> MetricsSpec | None:
 def _ObserveSpec(value: object) -> ObserveSpec:
     data = _fields(value, _KEYS_ObserveSpec)
     f_observer = _optional_ObserverSpec(data['observer']) if 'observer' in data else None
+    f_commit_status = _optional_CommitStatusSpec(data['commitStatus']) if 'commitStatus' in data else None
     f_status_api = _optional_StatusApiSpec(data['statusApi']) if 'statusApi' in data else None
     f_metrics = _optional_MetricsSpec(data['metrics']) if 'metrics' in data else None
     f_resources = _ResourcesSpec(data['resources']) if 'resources' in data else ResourcesSpec('20m', '96Mi', '256Mi')
-    return ObserveSpec(f_observer, f_status_api, f_metrics, f_resources)
+    return ObserveSpec(f_observer, f_commit_status, f_status_api, f_metrics, f_resources)
 
 
 def _optional_ObserveSpec(value: object) -> ObserveSpec | None:

@@ -1054,8 +1054,63 @@ class MetricsSpec(_Model):
     _labels = field_validator("labels")(rules.label_selector)
 
 
+class CommitValueSpec(_Model):
+    """Where the repository or commit of a run comes from: a param of the event or,
+    for the repository, a fixed value."""
+
+    param: str | None = Field(None, description="A param of spec.params.")
+    value: str | None = Field(
+        None, description="A fixed value (the repository only): owner/name, a GitLab path or id."
+    )
+
+
+class CommitStatusSpec(_Model):
+    """Report each run to the commit that caused it: a GitHub or GitLab commit status
+    (pending -> running -> success/failure), sent by the observer."""
+
+    provider: Literal["github", "gitlab"]
+    api_url: str | None = Field(
+        None,
+        description=(
+            "The API base: default https://api.github.com or https://gitlab.com/api/v4"
+            " (GitHub Enterprise: https://<host>/api/v3; GitLab: https://<host>/api/v4)."
+        ),
+    )
+    repository: CommitValueSpec = Field(
+        description="GitHub's owner/name, GitLab's project path or id: {param} or {value}."
+    )
+    sha: CommitValueSpec = Field(
+        description=(
+            "The commit: {param: <p>}, a param whose pattern admits only a 40 (or 64)"
+            " hex digit SHA."
+        )
+    )
+    context: str | None = Field(
+        None,
+        max_length=255,
+        description="GitHub's context, GitLab's name: default benchgen/<metadata.name>.",
+    )
+    token_secret_ref: SecretKeyRef = Field(
+        description=(
+            "The API token (GitHub: statuses write; GitLab: api scope), mounted as a file"
+            " and read again for every report, so a rotated token is picked up."
+        )
+    )
+    status_url: str | None = Field(
+        None,
+        description=(
+            "The status API's public base URL: each status links to <statusUrl>/status/<run>."
+        ),
+    )
+
+    _urls = field_validator("api_url", "status_url")(rules.absolute_url)
+
+
 class ObserveSpec(_Model):
     observer: ObserverSpec | None = None
+    commit_status: CommitStatusSpec | None = Field(
+        None, description="Report each run to its commit on GitHub or GitLab (needs observer)."
+    )
     status_api: StatusApiSpec | None = None
     metrics: MetricsSpec | None = Field(
         None,

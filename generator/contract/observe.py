@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from generator.contract import env, names
+from generator.contract import commit_status, env, names
 from generator.contract.commands import OBSERVE
 from generator.contract.durations import parse_duration
 from generator.contract.errors import ContractError
@@ -38,6 +38,9 @@ class ObserveConfig:
     # The concurrency gate: None = runs are not held back.
     concurrency_limit: int | None = None
     concurrency_key: str | None = None  # the label whose value groups runs
+    # Commit statuses back to the source (None: not reported) and the token's file.
+    commit_status: commit_status.CommitStatusSpec | None = None
+    commit_status_token_file: str | None = None
 
     @property
     def sink_url(self) -> str | None:
@@ -61,6 +64,10 @@ def encode(config: ObserveConfig) -> list[tuple[str, str]]:
         out.append((env.CONCURRENCY_LIMIT, str(config.concurrency_limit)))
         if config.concurrency_key is not None:
             out.append((env.CONCURRENCY_KEY, config.concurrency_key))
+    if config.commit_status is not None:
+        out.append((env.COMMIT_STATUS, commit_status.encode(config.commit_status)))
+        if config.commit_status_token_file is not None:
+            out.append((env.COMMIT_STATUS_TOKEN_FILE, config.commit_status_token_file))
     return out
 
 
@@ -136,6 +143,16 @@ def decode(values: Mapping[str, str]) -> ObserveConfig:
         errs.append(f"{env.CONCURRENCY_KEY} needs {env.CONCURRENCY_LIMIT}")
     if key is not None and not names.is_label_key(key):
         errs.append(f"{env.CONCURRENCY_KEY}: {key!r} is not a label key")
+    status_spec: commit_status.CommitStatusSpec | None = None
+    if _get(values, env.COMMIT_STATUS):
+        try:
+            status_spec = commit_status.decode(_get(values, env.COMMIT_STATUS), env.COMMIT_STATUS)
+        except ContractError as exc:
+            errs.append(str(exc))
+    token_file = _get(values, env.COMMIT_STATUS_TOKEN_FILE) or None
+    if (token_file is None) != (not _get(values, env.COMMIT_STATUS)):
+        # Both or neither: GitHub and GitLab take a commit status only with a token.
+        errs.append(f"{env.COMMIT_STATUS} and {env.COMMIT_STATUS_TOKEN_FILE} go together")
     if errs:
         raise ContractError("; ".join(errs))
     return ObserveConfig(
@@ -150,4 +167,6 @@ def decode(values: Mapping[str, str]) -> ObserveConfig:
         delivery_timeout=delivery,
         concurrency_limit=limit,
         concurrency_key=key,
+        commit_status=status_spec,
+        commit_status_token_file=token_file,
     )

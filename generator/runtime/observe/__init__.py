@@ -6,6 +6,7 @@
 | ``logtail.py`` | pure: the bounded, redacted step log tail |
 | ``delivery.py`` | the CloudEvent (SDK, binary mode) and its delivery with retries |
 | ``gate.py`` | the concurrency gate: pending runs released oldest first, N at a time |
+| ``commit_status.py`` | each run's state to its commit on GitHub/GitLab, from threads of its own |
 | ``controller.py`` | list/watch loops, the cache, the one worker, resync, health, SIGTERM |
 
 The env is decoded by ``generator.contract.observe`` (every problem at once, exit 2);

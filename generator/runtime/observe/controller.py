@@ -9,6 +9,9 @@ Threads:
   TaskRun) off the queue and sends what it owes, in order, one event at a
   time; every ``BENCHGEN_RESYNC_PERIOD`` it re-reads Tekton's sink and queues
   every group again (what a failed delivery left unsent goes out then);
+- with ``BENCHGEN_COMMIT_STATUS``, the commit status reporters
+  (``commit_status.Reporter``): the watches hand them every PipelineRun, they
+  send each state change to GitHub/GitLab, retrying on their own;
 - the probes' server (``/healthz``, ``/readyz``, ``/metrics``; ``bounded_http.ProbeServer``:
   its own thread and event loop, a few connections, a deadline per request).
 
@@ -35,6 +38,8 @@ from generator.runtime import kube
 from generator.runtime.clock import StoppableClock, Stopped
 from generator.runtime.errors import EXIT_OK, InputError
 from generator.runtime.metrics import Exposition, GateMetrics, ObserverMetrics
+from generator.runtime.observe.commit_status import WORKERS as REPORTERS
+from generator.runtime.observe.commit_status import Reporter
 from generator.runtime.observe.delivery import Deliverer, DeliveryError
 from generator.runtime.observe.events import (
     ANNOTATION,
@@ -145,6 +150,12 @@ class Observer:
                 metrics=GateMetrics(self.exposition),
             )  # fmt: skip
 
+        # Commit statuses back to the source: reporter threads of their own, so a
+        # slow or failing GitHub/GitLab never delays an event or a release.
+        self.reporter: Reporter | None = None
+        if cfg.commit_status is not None:
+            self.reporter = Reporter(cfg.commit_status, cfg.commit_status_token_file, stop, log)
+
     # -- start-up -------------------------------------------------------------
 
     def _retrying(self, what: Callable[[BaseException], str], **kwargs: Any) -> Retrying:
@@ -204,6 +215,9 @@ class Observer:
         worker = self._spawn("worker", self._work)
         if self.gate is not None:  # after the first lists: it decides from the whole picture
             self._spawn("gate", self.gate.loop, self.clock, self.cfg.resync)
+        if self.reporter is not None:
+            for i in range(REPORTERS):
+                self._spawn(f"commit-status-{i}", self.reporter.loop)
         self.stop.wait()
         # SIGTERM: the worker ends after the event in flight (sent and recorded).
         worker.join(timeout=self.cfg.delivery_timeout + 60)
@@ -238,6 +252,9 @@ class Observer:
         if self.gate is not None and kind == PIPELINE_RUN:
             for obj in sorted(fresh.values(), key=_created):  # a list comes in name order
                 self.gate.notice(obj)
+        if self.reporter is not None and kind == PIPELINE_RUN:
+            for obj in fresh.values():
+                self.reporter.notice(obj)
         for group in sorted(set(groups), key=groups.index):
             self._queue.put(group)
         return rv
@@ -247,6 +264,8 @@ class Observer:
         self._finish_seen.pop(uid, None)
         if self.gate is not None:
             self.gate.forget(uid)
+        if self.reporter is not None:
+            self.reporter.forget(uid)
 
     def _count(self, kind: str, before: Obj | None, after: Obj) -> None:
         """Metrics of a change the cache is about to take (``before`` None: first seen)."""
@@ -271,6 +290,8 @@ class Observer:
                 self._cache[key] = obj
                 if self.gate is not None and kind == PIPELINE_RUN:
                     self.gate.notice(obj)  # in watch order: creations in storage order
+        if self.reporter is not None and kind == PIPELINE_RUN and event != "DELETED":
+            self.reporter.notice(obj)  # queues a report when the run's state changed
         self._queue.put(group_of(kind, obj))
 
     def _watch_loop(self, kind: str, ns: str) -> None:
