@@ -102,6 +102,8 @@ def build_observer(bench: Benchmark, names: Names) -> list[Manifest]:
         # The gate: runs are created pending; the observer starts them oldest first.
         concurrency_limit=concurrency.limit if concurrency is not None else None,
         concurrency_key=CONCURRENCY_KEY_LABEL if concurrency and concurrency.key else None,
+        concurrency_max_pending=concurrency.max_pending if concurrency is not None else None,
+        concurrency_supersede=concurrency.supersede if concurrency is not None else False,
         commit_status=status_spec,
         commit_status_token_file=token_file,
     )
@@ -199,6 +201,10 @@ def build_status_api(bench: Benchmark, names: Names) -> list[Manifest]:
         {"name": var.AUTH_TYPE, "value": api.auth.type},
         {"name": var.AUTH_FILE, "value": f"{AUTH_DIR}/{ref.key}"},
     ]
+    concurrency = bench.spec.pipeline.concurrency
+    if concurrency is not None and concurrency.key:
+        # /status tells a pending run's place in the queue of its key.
+        env.append({"name": var.CONCURRENCY_KEY, "value": CONCURRENCY_KEY_LABEL})
     container = {
         "name": "status",
         "image": bench.spec.pipeline.image,

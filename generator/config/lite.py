@@ -362,9 +362,11 @@ class ResourcesSpec:
 class ConcurrencySpec:
     """Twin of models.ConcurrencySpec."""
 
-    def __init__(self, limit: int, key: str | None) -> None:
+    def __init__(self, limit: int, key: str | None, max_pending: int | None, supersede: bool) -> None:
         self.limit = limit
         self.key = key
+        self.max_pending = max_pending
+        self.supersede = supersede
 
 
 class DeployConfigMapSpec:
@@ -670,7 +672,7 @@ _KEYS_SelectSpec = frozenset({'from', 'cases'})
 _KEYS_TriggersSpec = frozenset({'webhook', 'cloudEvents', 'schedule', 'releases', 'select'})
 _KEYS_PollSpec = frozenset({'mode', 'interval', 'maxInterval', 'timeout', 'failOn', 'onUnknownStatus'})
 _KEYS_ResourcesSpec = frozenset({'cpuRequest', 'memoryRequest', 'memoryLimit'})
-_KEYS_ConcurrencySpec = frozenset({'limit', 'key'})
+_KEYS_ConcurrencySpec = frozenset({'limit', 'key', 'maxPending', 'supersede'})
 _KEYS_DeployConfigMapSpec = frozenset({'name', 'key'})
 _KEYS_DeployManifestSpec = frozenset({'configMap'})
 _KEYS_DeploySetSpec = frozenset({'kind', 'path', 'param'})
@@ -1232,7 +1234,14 @@ def _ConcurrencySpec(value: object) -> ConcurrencySpec:
     if f_limit < 1 or f_limit > 1000:
         raise Doubt
     f_key = _optional_str(data['key']) if 'key' in data else None
-    return ConcurrencySpec(f_limit, f_key)
+    if 'maxPending' in data:
+        f_max_pending = _optional_int(data['maxPending'])
+        if f_max_pending is not None and (f_max_pending < 1 or f_max_pending > 10000):
+            raise Doubt
+    else:
+        f_max_pending = None
+    f_supersede = _bool(data['supersede']) if 'supersede' in data else False
+    return ConcurrencySpec(f_limit, f_key, f_max_pending, f_supersede)
 
 
 def _optional_ConcurrencySpec(value: object) -> ConcurrencySpec | None:

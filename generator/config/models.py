@@ -621,6 +621,23 @@ class ConcurrencySpec(_Model):
             " are not label values."
         ),
     )
+    max_pending: int | None = Field(
+        None,
+        ge=1,
+        le=observer_env.MAX_PENDING,
+        description=(
+            "Runs waiting at most, per key; default unbounded. The observer cancels a newer"
+            " one (spec.status Cancelled, annotation benchgen.dev/refused) and /status reports"
+            " it failed: 'refused: queue full (maxPending N)'."
+        ),
+    )
+    supersede: bool = Field(
+        False,
+        description=(
+            "A newer event replaces the runs of its key still waiting (never a started one):"
+            " they are cancelled with annotation benchgen.dev/superseded-by: <newer run>."
+        ),
+    )
 
 
 class CleanupTargetSpec(_Model, rules.CleanupTargetMixin):

@@ -19,6 +19,7 @@ DEFAULT_TEKTON_NAMESPACE = OBSERVE.default(env.TEKTON_NAMESPACE)
 DEFAULT_LOG_TAIL_BYTES = int(OBSERVE.default(env.LOG_TAIL_BYTES))
 MAX_TAIL_BYTES = 65536
 MAX_CONCURRENCY = 1000
+MAX_PENDING = 10000  # spec.pipeline.concurrency.maxPending
 HEALTH_PORT = int(OBSERVE.default(env.HEALTH_PORT))
 
 
@@ -38,6 +39,10 @@ class ObserveConfig:
     # The concurrency gate: None = runs are not held back.
     concurrency_limit: int | None = None
     concurrency_key: str | None = None  # the label whose value groups runs
+    # The queue of each key: at most this many waiting (None: unbounded), and
+    # whether a newer pending run replaces the older ones.
+    concurrency_max_pending: int | None = None
+    concurrency_supersede: bool = False
     # Commit statuses back to the source (None: not reported) and the token's file.
     commit_status: commit_status.CommitStatusSpec | None = None
     commit_status_token_file: str | None = None
@@ -64,6 +69,10 @@ def encode(config: ObserveConfig) -> list[tuple[str, str]]:
         out.append((env.CONCURRENCY_LIMIT, str(config.concurrency_limit)))
         if config.concurrency_key is not None:
             out.append((env.CONCURRENCY_KEY, config.concurrency_key))
+        if config.concurrency_max_pending is not None:
+            out.append((env.CONCURRENCY_MAX_PENDING, str(config.concurrency_max_pending)))
+        if config.concurrency_supersede:
+            out.append((env.CONCURRENCY_SUPERSEDE, "true"))
     if config.commit_status is not None:
         out.append((env.COMMIT_STATUS, commit_status.encode(config.commit_status)))
         if config.commit_status_token_file is not None:
@@ -143,6 +152,17 @@ def decode(values: Mapping[str, str]) -> ObserveConfig:
         errs.append(f"{env.CONCURRENCY_KEY} needs {env.CONCURRENCY_LIMIT}")
     if key is not None and not names.is_label_key(key):
         errs.append(f"{env.CONCURRENCY_KEY}: {key!r} is not a label key")
+    max_pending: int | None = None
+    if _get(values, env.CONCURRENCY_MAX_PENDING):
+        max_pending = _int(values, env.CONCURRENCY_MAX_PENDING, 1, MAX_PENDING, errs)
+        if limit is None:
+            errs.append(f"{env.CONCURRENCY_MAX_PENDING} needs {env.CONCURRENCY_LIMIT}")
+    supersede_raw = (_get(values, env.CONCURRENCY_SUPERSEDE) or "false").lower()
+    if supersede_raw not in ("true", "false"):
+        errs.append(f"{env.CONCURRENCY_SUPERSEDE}: {supersede_raw!r} is neither true nor false")
+    supersede = supersede_raw == "true"
+    if supersede and limit is None:
+        errs.append(f"{env.CONCURRENCY_SUPERSEDE} needs {env.CONCURRENCY_LIMIT}")
     status_spec: commit_status.CommitStatusSpec | None = None
     if _get(values, env.COMMIT_STATUS):
         try:
@@ -167,6 +187,8 @@ def decode(values: Mapping[str, str]) -> ObserveConfig:
         delivery_timeout=delivery,
         concurrency_limit=limit,
         concurrency_key=key,
+        concurrency_max_pending=max_pending,
+        concurrency_supersede=supersede,
         commit_status=status_spec,
         commit_status_token_file=token_file,
     )

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import base64
 import itertools
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import urllib3
 import yaml
 
 from tests.cluster.conftest import Orchestrator
@@ -41,7 +43,7 @@ FIELDS = {"dvc_data_version": "v1", "prompts_version": "v2", "known_non_issues_v
 Obj = dict[str, Any]
 
 
-def _config(tmp: Path, sink: str) -> Path:
+def _config(tmp: Path, sink: str, concurrency: Obj | None = None) -> Path:
     config = yaml.safe_load(EXAMPLE.read_text())
     spec = config["spec"]
     spec["params"].append(
@@ -55,7 +57,7 @@ def _config(tmp: Path, sink: str) -> Path:
         }
     )
     spec["poll"].update({"interval": "2s", "maxInterval": "2s"})
-    spec["pipeline"]["concurrency"] = {"limit": 1}
+    spec["pipeline"]["concurrency"] = concurrency or {"limit": 1}
     spec["pipeline"]["finally"] = {
         "cleanup": {
             "timeout": "2m",
@@ -370,3 +372,136 @@ def test_a_failed_wait_runs_cleanup_through_real_finalizers_and_notifies(
     (message,) = setup.slack.received
     text = yaml.safe_dump(message["body"])
     assert run_name in text and "FAILED" in text, text
+
+
+# -- the queue: bounded (maxPending), replaced (supersede), visible (/status) -------
+
+STATUS_SECRET = "bench-status"
+STATUS_TOKEN = "queue-status-token-0123456789"
+
+
+class Queue:
+    """The gated example with a status API: events in, ``/status`` out."""
+
+    def __init__(self, stack: Stack, app: Deployed, base: str, variant: str) -> None:
+        self.stack, self.app, self.base, self.variant = stack, app, base, variant
+        self.pool = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=5, read=30))
+
+    def status(self, run: str) -> tuple[int, Obj]:
+        auth = {"Authorization": f"Bearer {STATUS_TOKEN}"}
+        resp = self.pool.request("GET", f"{self.base}/status/{run}", headers=auth)
+        return resp.status, json.loads(resp.data)
+
+    def run_of(self, instance: str) -> Obj:
+        def found() -> Obj | None:
+            # The label, not the param: without the clean-up no Task reads it.
+            for run in self.app.runs():
+                if (run["metadata"].get("labels") or {}).get(INSTANCE_LABEL) == instance:
+                    return run
+            return None
+
+        try:
+            return wait_for(found, timeout=30, interval=0.2, what=f"the run of {instance}")
+        except TimeoutError:
+            raise AssertionError(yaml.safe_dump(self.app.runs())) from None
+
+    def get(self, name: str) -> Obj:
+        return self.stack.cluster.get("tekton.dev/v1", "PipelineRun", name, self.app.namespace)
+
+
+@pytest.fixture(params=["maxPending", "supersede"])
+def queue(
+    request: pytest.FixtureRequest, real_cluster: Stack, namespace: str, tmp_path: Path
+) -> Iterator[Queue]:
+    bound = {"maxPending": 1} if request.param == "maxPending" else {"supersede": True}
+    with CloudEventSink(host=real_cluster.node_ip) as sink:
+        path = _config(tmp_path, sink.url, {"limit": 1, **bound})
+        config = yaml.safe_load(path.read_text())
+        del config["spec"]["pipeline"]["finally"]  # no clean-up or Slack hook here
+        config["spec"]["observe"]["statusApi"] = {
+            "auth": {"type": "bearer", "secretRef": {"name": STATUS_SECRET, "key": "token"}}
+        }
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
+        real_cluster.cluster.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": STATUS_SECRET, "namespace": namespace},
+                "data": {"token": base64.b64encode(STATUS_TOKEN.encode()).decode()},
+            }
+        )
+        app = deploy(real_cluster, namespace, path)
+        from tests.cluster.addons import wait_available
+
+        wait_available(real_cluster.cluster, namespace, OBSERVER, timeout=120)
+        wait_available(real_cluster.cluster, namespace, f"{NAME}-status", timeout=120)
+        service = real_cluster.cluster.get("v1", "Service", f"{NAME}-status", namespace)
+        base = f"http://{service['spec']['clusterIP']}:80"
+        yield Queue(real_cluster, app, base, request.param)
+
+
+def test_the_queue_is_bounded_or_superseded_and_visible_in_status(
+    queue: Queue, orchestrator: Orchestrator
+) -> None:
+    """limit 1, three events: the first runs, the second waits (position 1 of 1),
+    the third is refused (maxPending 1) or replaces the second (supersede). The
+    real Tekton ends the taken-out run Cancelled without a TaskRun; the others
+    run to success one after another; /status tells each."""
+    app, variant = queue.app, queue.variant
+    orchestrator.fake.plan = lambda: finishes("COMPLETED", after=10, total=3)
+    runs: dict[str, str] = {}
+    for instance in ("first", "second", "third"):
+        status, answer = app.send({**FIELDS, "instance": instance})
+        assert status == 202, answer
+        runs[instance] = queue.run_of(instance)["metadata"]["name"]
+        if instance == "first":
+            wait_for(
+                lambda: "status" not in queue.get(runs["first"])["spec"],
+                timeout=60,
+                what="the first run released",
+            )
+        else:
+            threading.Event().wait(1.1)  # the next event in a later second
+
+    waiting, out = ("third", "second") if variant == "supersede" else ("second", "third")
+    annotation = "benchgen.dev/superseded-by" if variant == "supersede" else "benchgen.dev/refused"
+    why = runs["third"] if variant == "supersede" else "queue full (maxPending 1)"
+    wait_for(
+        lambda: annotation in (queue.get(runs[out])["metadata"].get("annotations") or {}),
+        timeout=60,
+        what=f"the {out} run taken out of the queue",
+    )
+    taken = queue.get(runs[out])
+    assert taken["metadata"]["annotations"][annotation] == why
+    assert taken["spec"]["status"] == "Cancelled"
+
+    code, body = queue.status(runs[waiting])
+    assert (code, body["state"], body["queue"]) == (
+        202,
+        "pending",
+        {"position": 1, "length": 1, "key": ""},
+    ), body
+    code, body = queue.status(runs[out])
+    assert (code, body["state"]) == (409, "failed"), body
+    if variant == "supersede":
+        assert (body["reason"], body["message"]) == ("Superseded", f"superseded by {runs['third']}")
+    else:
+        assert (body["reason"], body["message"]) == (
+            "QueueFull",
+            "refused: queue full (maxPending 1)",
+        )
+    code, body = queue.status(runs["first"])
+    assert (code, body["queue"]) == (202, None), body
+
+    # Tekton ends the taken-out run itself (Cancelled), and starts nothing of it.
+    ended = app.wait_finished(runs[out], timeout=60)
+    cond = next(c for c in ended["status"]["conditions"] if c["type"] == "Succeeded")
+    assert (cond["status"], cond["reason"]) == ("False", "Cancelled"), cond
+    assert not app.task_runs(runs[out])
+    assert queue.status(runs[out])[1]["reason"] in ("QueueFull", "Superseded")
+
+    first = app.wait_finished(runs["first"])
+    second = app.wait_finished(runs[waiting])
+    assert _succeeded(first) and _succeeded(second), app.describe(runs[waiting])
+    assert second["status"]["startTime"] >= first["status"]["completionTime"]
+    assert len(orchestrator.fake.posts()) == 2  # the taken-out event submitted nothing

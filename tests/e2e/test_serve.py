@@ -187,6 +187,7 @@ def test_status_follows_the_succeeded_condition(cluster: Cluster, served: Served
         "message": "",
         "startTime": None,
         "completionTime": None,
+        "queue": None,
     }
 
     set_run_condition(cluster, ns, "run-a", "Unknown", "Running", "Tasks Completed: 0 (Failed: 0)")
@@ -204,6 +205,7 @@ def test_status_follows_the_succeeded_condition(cluster: Cluster, served: Served
         "message": "Tasks Completed: 2, Skipped: 0",
         "startTime": T0,
         "completionTime": "2025-06-01T10:30:00Z",
+        "queue": None,
     }
 
     _pipeline_run(cluster, ns, "run-b")

@@ -66,6 +66,7 @@ def test_status_body_carries_reason_message_and_times():
         "message": "Tasks Completed: 2 (Failed: 1)",
         "startTime": "2025-01-01T00:00:00Z",
         "completionTime": "2025-01-01T00:10:00Z",
+        "queue": None,  # only a run waiting in the concurrency gate's queue has one
     }
     assert status_line(status) == b"==> r1 failed (Failed: Tasks Completed: 2 (Failed: 1)) <==\n"
 

@@ -32,6 +32,7 @@ from generator.runtime.kube.runs import CUSTOM_RUNS as CUSTOM_RUNS
 from generator.runtime.kube.runs import PIPELINE_RUNS as PIPELINE_RUNS
 from generator.runtime.kube.runs import TASK_RUNS as TASK_RUNS
 from generator.runtime.kube.runs import RunReader as RunReader
+from generator.runtime.kube.runs import dequeue_pending_run as dequeue_pending_run
 from generator.runtime.kube.runs import get_run as get_run
 from generator.runtime.kube.runs import list_runs as list_runs
 from generator.runtime.kube.runs import patch_custom_run_status as patch_custom_run_status

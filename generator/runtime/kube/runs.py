@@ -67,6 +67,10 @@ class RunReader:
         items = self._list(PIPELINE_RUNS, f"metadata.name={name}", self.selector)
         return items[0] if items else None
 
+    def runs(self) -> list[dict[str, Any]]:
+        """Every PipelineRun the selector matches (a queue position needs them all)."""
+        return self._list(PIPELINE_RUNS, None, self.selector)
+
     def task_runs(self, run: str) -> list[dict[str, Any]]:
         """The run's TaskRuns (Tekton labels them ``tekton.dev/pipelineRun``) that also
         match the selector (they inherit the PipelineRun's labels)."""
@@ -194,6 +198,33 @@ def release_pending_run(api: ApiClient, namespace: str, name: str, uid: str) -> 
         {"op": "remove", "path": "/spec/status"},
     ]
     return _patch(api, namespace, PIPELINE_RUNS, name, body, "application/json-patch+json")
+
+
+def dequeue_pending_run(
+    api: ApiClient,
+    namespace: str,
+    name: str,
+    resource_version: str,
+    annotation: str,
+    why: str,
+) -> RunObj:
+    """Take a pending PipelineRun out of the gate's queue for good: ``spec.status:
+    Cancelled`` (Tekton ends it without starting a task) and ``annotation: why``
+    (RBAC: patch pipelineruns).
+
+    A JSON merge patch carrying ``resource_version``: the API server applies it
+    only while the object is exactly the one the gate read, when it was still
+    pending, so a run released (or changed in any way) meanwhile is refused
+    (409) and never cancelled. (A JSON patch could test ``spec.status`` but could
+    not add the annotation to a run that has none without replacing others'.)"""
+    if not resource_version:
+        # Without it the merge patch would apply unconditionally: never send that.
+        raise ValueError(f"dequeue of {namespace}/{name} without a resourceVersion")
+    body = {
+        "metadata": {"resourceVersion": resource_version, "annotations": {annotation: why}},
+        "spec": {"status": "Cancelled"},
+    }
+    return _patch(api, namespace, PIPELINE_RUNS, name, body, "application/merge-patch+json")
 
 
 def patch_custom_run_status(

@@ -148,6 +148,8 @@ class Observer:
             self.gate = Gate(
                 api, cfg.concurrency_limit, cfg.concurrency_key, self._pipeline_runs, log,
                 metrics=GateMetrics(self.exposition),
+                max_pending=cfg.concurrency_max_pending,
+                supersede=cfg.concurrency_supersede,
             )  # fmt: skip
 
         # Commit statuses back to the source: reporter threads of their own, so a

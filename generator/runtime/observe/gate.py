@@ -27,7 +27,18 @@ observer ran are released by name, as the API server keeps no finer order.
 A release is a JSON patch ``test /spec/status == PipelineRunPending`` +
 ``remove /spec/status``: the API server applies it only if the run is still
 pending, so a run cancelled meanwhile (``spec.status: Cancelled``) is never
-started by us. Nothing here ever cancels or deletes a run.
+started by us.
+
+The queue of a key is its pending runs left after the releases, in the same
+order. Two opt-in bounds take runs out of it for good (``dequeue``): with
+``supersede``, every waiting run but the newest is superseded by it; with
+``max_pending`` N, the runs after the first N are refused. Taking a run out is
+``spec.status: Cancelled`` plus an annotation with the reason
+(generator/runtime/queue.py), in one JSON merge patch carrying the
+``resourceVersion`` the gate read: the API server applies it only while the run
+is exactly as read, pending, so a run released or changed meanwhile is never
+cancelled (409: the gate decides again once its cache has the change). Nothing
+here ever deletes a run, cancels one that is not pending, or reorders a queue.
 """
 
 from __future__ import annotations
@@ -42,14 +53,23 @@ from generator.runtime import kube
 from generator.runtime.clock import StoppableClock, Stopped
 from generator.runtime.errors import TemporaryError
 from generator.runtime.metrics import GateMetrics
-from generator.runtime.observe.events import is_done, meta
+from generator.runtime.observe.events import meta
+from generator.runtime.queue import (
+    CANCEL_STATES,
+    PENDING,
+    REFUSED_ANNOTATION,
+    SUPERSEDED_ANNOTATION,
+    classify,
+    refused_text,
+    spec_status,
+)
 from generator.runtime.retry import deadline_retrying
 
 Obj = dict[str, Any]
 
-# Tekton v1.15.1 pkg/apis/pipeline/v1/pipelinerun_types.go: PipelineRunSpecStatus*.
-PENDING = "PipelineRunPending"
-CANCEL_STATES = frozenset({"Cancelled", "CancelledRunFinally", "StoppedRunFinally"})
+# classify, PENDING and CANCEL_STATES live in generator/runtime/queue.py (serve
+# reads queues too); re-exported for the gate's callers and tests.
+__all__ = ["CANCEL_STATES", "PENDING", "Dequeue", "Gate", "Slot", "classify", "dequeue", "plan"]
 MAX_BACKOFF = 30.0
 
 
@@ -67,23 +87,16 @@ class Slot:
     key: str
     state: str  # "pending", "active" or "done"
     order: tuple[str, int, str]  # (creationTimestamp, first seen, name)
+    version: str = ""  # metadata.resourceVersion as read: the guard of a dequeue
 
 
-def spec_status(pr: Mapping[str, Any]) -> str:
-    return str((pr.get("spec") or {}).get("status") or "")
+@dataclass(frozen=True)
+class Dequeue:
+    """A pending run to take out of its queue: ``annotation: why``."""
 
-
-def classify(pr: Mapping[str, Any], released: Iterable[str] = ()) -> str:
-    """``pending``, ``active`` or ``done`` (see the module docstring)."""
-    if is_done(pr):
-        return "done"
-    wanted = spec_status(pr)
-    started = bool((pr.get("status") or {}).get("startTime"))
-    if wanted == PENDING:
-        return "active" if str(meta(pr).get("uid")) in set(released) else "pending"
-    if wanted in CANCEL_STATES and not started:
-        return "done"  # cancelled while pending: Tekton ends it without running anything
-    return "active"
+    slot: Slot
+    annotation: str
+    why: str
 
 
 def plan(slots: Iterable[Slot], limit: int) -> list[Slot]:
@@ -100,6 +113,33 @@ def plan(slots: Iterable[Slot], limit: int) -> list[Slot]:
     return sorted(out, key=lambda s: s.order)
 
 
+def dequeue(
+    slots: Iterable[Slot],
+    releasing: Iterable[Slot],
+    max_pending: int | None,
+    supersede: bool,
+) -> list[Dequeue]:
+    """The pending runs to take out of their queues now: per key, of the runs still
+    pending once ``releasing`` is released, with ``supersede`` all but the newest
+    (replaced by it), then those after the first ``max_pending``; oldest first."""
+    gone = {s.uid for s in releasing}
+    by_key: dict[str, list[Slot]] = {}
+    for slot in slots:
+        if slot.state == "pending" and slot.uid not in gone:
+            by_key.setdefault(slot.key, []).append(slot)
+    out: list[Dequeue] = []
+    for group in by_key.values():
+        waiting = sorted(group, key=lambda s: s.order)
+        if supersede and len(waiting) > 1:
+            newest = waiting[-1]
+            out += [Dequeue(s, SUPERSEDED_ANNOTATION, newest.name) for s in waiting[:-1]]
+            waiting = [newest]
+        if max_pending is not None:
+            why = refused_text(max_pending)
+            out += [Dequeue(s, REFUSED_ANNOTATION, why) for s in waiting[max_pending:]]
+    return sorted(out, key=lambda d: d.slot.order)
+
+
 class Gate:
     """Which runs this benchmark holds back, and their release.
 
@@ -114,7 +154,12 @@ class Gate:
         snapshot: Callable[[], list[Obj]],
         log: Callable[[str], None],
         metrics: GateMetrics | None = None,
+        *,
+        max_pending: int | None = None,
+        supersede: bool = False,
     ) -> None:
+        self.max_pending = max_pending  # None: the queue is unbounded
+        self.supersede = supersede
         self.api = api
         self.metrics = metrics
         self.limit = limit
@@ -127,6 +172,7 @@ class Gate:
         self._next = 0
         self._released: set[str] = set()  # released by us, cache maybe not caught up
         self._queued: set[str] = set()  # "queued" already logged
+        self._dequeued: set[str] = set()  # cancelled by us, cache maybe not caught up
 
     # -- fed by the watch threads --------------------------------------------------
 
@@ -145,6 +191,7 @@ class Gate:
             self._seen.pop(uid, None)
             self._released.discard(uid)
             self._queued.discard(uid)
+            self._dequeued.discard(uid)
         self._wake.set()
 
     def wake(self) -> None:
@@ -161,6 +208,7 @@ class Gate:
         out: list[Slot] = []
         with self._lock:
             released = set(self._released)
+            dequeued = set(self._dequeued)
             seen = dict(self._seen)
         for pr in runs:
             m = meta(pr)
@@ -169,10 +217,16 @@ class Gate:
             if state != "active" or spec_status(pr) != PENDING:
                 with self._lock:
                     self._released.discard(uid)  # the cache has caught up (or it ended)
+            if uid in dequeued:
+                if spec_status(pr) == PENDING:
+                    state = "done"  # cancelled by us, the cache not there yet
+                else:
+                    with self._lock:
+                        self._dequeued.discard(uid)
             order = (str(m.get("creationTimestamp") or ""), seen.get(uid, 1 << 62), str(m["name"]))
-            out.append(
-                Slot(uid, str(m.get("namespace")), str(m["name"]), self.key_of(pr), state, order)
-            )
+            version = str(m.get("resourceVersion") or "")
+            name, namespace = str(m["name"]), str(m.get("namespace"))
+            out.append(Slot(uid, namespace, name, self.key_of(pr), state, order, version))
         return out
 
     # -- the gate thread --------------------------------------------------------------
@@ -197,8 +251,12 @@ class Gate:
             self.metrics.queue((s.state, s.order[0]) for s in slots)  # order[0]: created
         self._log_queued(slots)
         ok = True
-        for slot in plan(slots, self.limit):
+        releasing = plan(slots, self.limit)
+        for slot in releasing:
             ok = self._release(slot) and ok
+        if self.max_pending is not None or self.supersede:
+            for out in dequeue(slots, releasing, self.max_pending, self.supersede):
+                ok = self._dequeue(out) and ok
         if not ok:
             raise ReleaseFailed("a release failed")
 
@@ -239,4 +297,32 @@ class Gate:
         if self.metrics is not None:
             self.metrics.released(created)
         self._log(f"released {where}{self._key_text(slot)} (created {created})")
+        return True
+
+    def _dequeue(self, out: Dequeue) -> bool:
+        slot = out.slot
+        where = f"{slot.namespace}/{slot.name}"
+        verb = "refused" if out.annotation == REFUSED_ANNOTATION else "superseded"
+        if not slot.version:  # never from the API server; the patch would be unguarded
+            self._log(f"not {verb} {where}: no resourceVersion read")
+            return True
+        try:
+            kube.dequeue_pending_run(
+                self.api, slot.namespace, slot.name, slot.version, out.annotation, out.why
+            )
+        except kube.KubeError as exc:
+            if exc.status == 404:
+                self.forget(slot.uid)
+                return True
+            if exc.status == 409:
+                # Changed since the cache's copy (released, cancelled, relabelled...):
+                # the watch brings the change, and the gate decides again then.
+                self._log(f"not {verb} {where}: changed meanwhile ({exc.message})")
+                return True
+            self._log(f"{verb} {where}: {exc}; will retry")
+            return False
+        with self._lock:
+            self._dequeued.add(slot.uid)
+        text = f"by {out.why}" if verb == "superseded" else out.why
+        self._log(f"{verb} {where}{self._key_text(slot)}: {text}")
         return True

@@ -3,7 +3,8 @@
 
     GET /health          200, no authentication
     GET /status/<run>    JSON; 200 succeeded, 202 pending/running, 409 failed,
-                         404 unknown, 401 credentials, 503 API server unreachable
+                         404 unknown, 401 credentials, 503 API server unreachable;
+                         a pending run's place in the concurrency queue
     GET /logs/<run>      text/plain, chunked, every step in order, following
 
     probes' port (BENCHGEN_HEALTH_PORT): GET /health, for the kubelet;
@@ -28,15 +29,15 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from dataclasses import dataclass, replace
+from typing import Any, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from aiohttp import web
 
 from generator.contract import env as var
 from generator.contract.commands import SERVE
-from generator.contract.names import dns1123_subdomain_problem, namespace_problem
+from generator.contract.names import dns1123_subdomain_problem, is_label_key, namespace_problem
 from generator.runtime.args import env_help
 from generator.runtime.bounded_http import (
     RETRY_AFTER,
@@ -50,8 +51,11 @@ from generator.runtime.bounded_http import (
 from generator.runtime.clock import Clock, Stopped
 from generator.runtime.env import duration, number, ports
 from generator.runtime.errors import InputError
+from generator.runtime.queue import PENDING as QUEUED
+from generator.runtime.queue import position, spec_status
 from generator.runtime.serve.auth import Credentials, load_credentials
 from generator.runtime.serve.runs import (
+    PENDING,
     RunSource,
     run_status,
     stream_run_logs,
@@ -77,6 +81,14 @@ class ServeConfig:
     credentials: Credentials
     poll_interval: float
     max_streams: int
+    queue_key: str | None = None  # the label grouping the concurrency gate's queues
+
+
+class StatusSource(RunSource, Protocol):
+    """What ``serve`` reads (``kube.RunReader``): a run, its logs, and every run
+    of the selector (a queue position needs them all)."""
+
+    def runs(self) -> list[dict[str, Any]]: ...
 
 
 def load_config(env: Mapping[str, str]) -> ServeConfig:
@@ -94,6 +106,9 @@ def load_config(env: Mapping[str, str]) -> ServeConfig:
     port, health_port = ports(env, SERVE, problems)
     max_streams = number(env, SERVE, var.MAX_STREAMS, problems, what="a positive number")
     poll_interval = duration(env, SERVE, var.POLL_INTERVAL, problems)
+    queue_key = env.get(var.CONCURRENCY_KEY, "").strip() or None
+    if queue_key is not None and not is_label_key(queue_key):
+        problems.append(f"{var.CONCURRENCY_KEY} {queue_key!r} is not a label key")
     credentials: Credentials | None = None
     try:
         credentials = load_credentials(env.get(var.AUTH_TYPE), env.get(var.AUTH_FILE))
@@ -102,7 +117,7 @@ def load_config(env: Mapping[str, str]) -> ServeConfig:
     if problems or credentials is None:
         raise InputError("; ".join(problems))
     return ServeConfig(
-        namespace, selector, port, health_port, credentials, poll_interval, max_streams
+        namespace, selector, port, health_port, credentials, poll_interval, max_streams, queue_key
     )
 
 
@@ -112,7 +127,7 @@ class _Api(Service):
 
     name = "serve"
 
-    def __init__(self, config: ServeConfig, source: RunSource) -> None:
+    def __init__(self, config: ServeConfig, source: StatusSource) -> None:
         super().__init__()
         self.config = config
         self.source = source
@@ -162,10 +177,17 @@ class _Api(Service):
 
     async def _find(self, run: str) -> dict[str, Any] | web.Response:
         """The run, or the answer to give instead (404/503/500)."""
+        found = await self._read(run, lambda: self.source.find_run(run), f"find {run}")
+        if found is None:
+            return json_response(404, {"run": run, "error": "no such run"})
+        return found
+
+    async def _read(self, run: str, call: Callable[[], T], name: str) -> T | web.Response:
+        """``call()`` in a thread, or the answer to give instead (503/500)."""
         from generator.runtime.kube import Refused, Unavailable
 
         try:
-            found = await _in_thread(lambda: self.source.find_run(run), f"find {run}")
+            return await _in_thread(call, name)
         except Unavailable as exc:
             log(f"API server unavailable: {exc}")
             return json_response(
@@ -177,15 +199,19 @@ class _Api(Service):
             # A deployment problem (RBAC): logged in full, not told to the client.
             log(f"API server refused: {exc}")
             return json_response(500, {"run": run, "error": "server error"})
-        if found is None:
-            return json_response(404, {"run": run, "error": "no such run"})
-        return found
 
     async def _status(self, run: str) -> web.StreamResponse:
         found = await self._find(run)
         if isinstance(found, web.Response):
             return found
         status = run_status(found)
+        if status.state == PENDING and spec_status(found) == QUEUED:
+            # Held by the concurrency gate: where it waits, from every run of the
+            # benchmark as listed now (the gate's own view may be a moment behind).
+            listed = await self._read(run, self.source.runs, f"queue of {run}")
+            if isinstance(listed, web.Response):
+                return listed
+            status = replace(status, queue=position(listed, run, self.config.queue_key))
         return json_response(status.http_status, status.to_json())
 
     async def _logs(self, request: web.BaseRequest, run: str) -> web.StreamResponse:
@@ -326,7 +352,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], clock: Clock) -> int:
     return asyncio.run(_serve(config, RunReader(api, config.namespace, config.selector)))
 
 
-async def _serve(config: ServeConfig, source: RunSource) -> int:
+async def _serve(config: ServeConfig, source: StatusSource) -> int:
     api = _Api(config, source)
     listener = Listener(
         api.handle,

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from generator.runtime.clock import Stopped
 from generator.runtime.kube import LogInterrupted, LogNotReady, NotFound, Unavailable
+from generator.runtime.queue import CANCELLED, Position, dequeued_reason, spec_status
 
 PENDING, RUNNING, SUCCEEDED, FAILED = "pending", "running", "succeeded", "failed"
 
@@ -37,6 +38,8 @@ class RunStatus:
     message: str
     start_time: str | None
     completion_time: str | None
+    # A pending run waiting in the concurrency gate's queue: where (serve fills it in).
+    queue: Position | None = None
 
     @property
     def http_status(self) -> int:
@@ -54,14 +57,29 @@ class RunStatus:
             "message": self.message,
             "startTime": self.start_time,
             "completionTime": self.completion_time,
+            "queue": self.queue.to_json() if self.queue is not None else None,
         }
 
 
 def run_status(pipeline_run: Mapping[str, Any]) -> RunStatus:
     """The run's state from its ``Succeeded`` condition, as Tekton writes it:
     ``True`` succeeded, ``False`` failed (Failed, Cancelled, timeouts...),
-    ``Unknown`` running (or pending before it started); no condition: pending."""
+    ``Unknown`` running (or pending before it started); no condition: pending.
+    A run the concurrency gate took out of its queue (cancelled while pending, with
+    the gate's annotation: generator/runtime/queue.py) has failed, for the gate's
+    reason, from the moment the gate cancelled it (Tekton's own ending follows)."""
     status = pipeline_run.get("status") or {}
+    dequeued = dequeued_reason(pipeline_run)
+    if dequeued is not None and spec_status(pipeline_run) == CANCELLED:
+        reason, message = dequeued
+        return RunStatus(
+            run=str(pipeline_run.get("metadata", {}).get("name", "")),
+            state=FAILED,
+            reason=reason,
+            message=message,
+            start_time=status.get("startTime"),
+            completion_time=status.get("completionTime"),
+        )
     condition = next(
         (c for c in status.get("conditions") or [] if c.get("type") == "Succeeded"), None
     )
