@@ -250,8 +250,10 @@ def test_one_param_list_drives_everything(config: Any) -> None:
     keys = [o["key"] for o in overlays]
     assert [f"$(extensions.{k})" for k in keys] == [p["value"] for p in binding["spec"]["params"]]
     assert run["spec"]["pipelineRef"]["name"] == pipeline["metadata"]["name"]
-    # The user's own Tasks (spec.pipeline.tasks) exist in the cluster, not in the output.
-    own = {t.name for t in bench.spec.pipeline.tasks}
+    # The user's own Tasks (spec.pipeline.tasks, spec.pipeline.finally.tasks) exist in the
+    # cluster, not in the output.
+    fin = bench.spec.pipeline.finally_
+    own = {t.name for t in [*bench.spec.pipeline.tasks, *(fin.tasks if fin is not None else [])]}
     for task in pipeline["spec"]["tasks"] + pipeline["spec"]["finally"]:
         if custom and task["name"] in ("submit", "wait"):
             assert task["taskRef"]["apiVersion"] == customtask.API_VERSION

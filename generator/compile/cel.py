@@ -239,3 +239,9 @@ def build_probe_check(probes: list[tuple[str | None, str | None, str | None]]) -
     """True when the event is no health probe: ``probes`` as in build_type_check. The
     listener answers a probe as every delivery (202) and this check ends its chain."""
     return f"!({_type_alternatives(probes)})"
+
+
+def build_header_probe_check(header: str, values: list[str]) -> str:
+    """True when the request is no probe: its ``header`` (canonical, '' when absent) is
+    none of ``values``. Like build_probe_check, it ends a probe's chain, answered."""
+    return f"!(header.canonical({literal(header)}) in [{', '.join(literal(v) for v in values)}])"

@@ -20,9 +20,11 @@ from generator.config.facts import (
     is_required_field,
     request_fields,
     run_params,
+    user_workspaces,
 )
 from generator.config.names import CONCURRENCY_KEY_LABEL, TRIGGER_LABEL, Names
 from generator.config.paths import parse
+from generator.config.variants import fixed_params
 from generator.contract import apply, cleanup, customtask, orchestrator_api, request
 from generator.contract import env as var
 from generator.contract.commands import (
@@ -38,10 +40,11 @@ from generator.contract.commands import (
 )
 from generator.contract.durations import format_duration, parse_duration
 from generator.contract.names import run_name
+from generator.contract.params import escape
 
 TYPE_CHECKING = False  # not typing's (a cold-start cost); lite.py's twins stand in for models
 if TYPE_CHECKING:
-    from generator.config.models import Benchmark, ParamSpec
+    from generator.config.models import Benchmark, ParamSpec, TaskParamValueSpec, UserTaskSpec
 
 TEKTON = "tekton.dev/v1"
 
@@ -489,7 +492,8 @@ def build_pipeline(bench: Benchmark, names: Names) -> Manifest:
         spec: Manifest = {
             "description": f"Run the benchmark's own Tasks ({names.base}).",
             "params": [_pipeline_param(p) for p in params],
-            "tasks": _with_deploy(bench, names, _user_tasks(bench)),
+            **_workspaces(bench),
+            "tasks": _with_deploy(bench, names, _user_tasks(bench.spec.pipeline.tasks)),
             "finally": [
                 _finally_task("summary", names.task_summary, statuses),
                 *_extra_finally(bench, names, statuses, [], None),
@@ -512,9 +516,12 @@ def build_pipeline(bench: Benchmark, names: Names) -> Manifest:
         spec={
             "description": f"Submit a batch to the orchestrator and wait for it ({names.base}).",
             "params": [_pipeline_param(p) for p in params],
+            **_workspaces(bench),
             "results": [_result(r["name"], value=r["value"]) for r in results],
             "tasks": _with_deploy(
-                bench, names, [*_submit_and_wait(bench, names), *_user_tasks(bench)]
+                bench,
+                names,
+                [*_submit_and_wait(bench, names), *_user_tasks(bench.spec.pipeline.tasks)],
             ),
             # Two guarded copies of one summary Task (and of notify): Tekton
             # skips a finally task whose result params were never written, so
@@ -574,11 +581,37 @@ def _submit_and_wait(bench: Benchmark, names: Names) -> list[Manifest]:
     ]
 
 
-def _user_tasks(bench: Benchmark) -> list[Manifest]:
-    """The user's own Tasks: every value is a Tekton param or result reference, the
-    names were checked (checks._user_tasks), nothing is free text."""
+def _workspaces(bench: Benchmark) -> Manifest:
+    """spec.workspaces of the Pipeline: those its own Tasks use (none: no key at all)."""
+    used = user_workspaces(bench)
+    if not used:
+        return {}
+    out = []
+    for workspace in bench.spec.pipeline.workspaces:
+        if workspace.name in used:
+            entry: Manifest = {"name": workspace.name}
+            if workspace.description:
+                entry["description"] = workspace.description
+            out.append(entry)
+    return {"workspaces": out}
+
+
+def _param_value(value: TaskParamValueSpec) -> str:
+    """A Tekton reference, never free text: a param, a result, a status (finally)."""
+    if value.param is not None:
+        return f"$(params.{value.param})"
+    if value.status is not None:
+        return f"$(tasks.{value.status}.status)"
+    if value.aggregate_status:
+        return "$(tasks.status)"
+    return f"$(tasks.{value.task}.results.{value.result})"
+
+
+def _user_tasks(tasks: list[UserTaskSpec]) -> list[Manifest]:
+    """The user's own Tasks (or finally Tasks): every value is a Tekton param, result or
+    status reference, the names were checked (checks._user_tasks), nothing is free text."""
     out: list[Manifest] = []
-    for task in bench.spec.pipeline.tasks:
+    for task in tasks:
         ref = task.task_ref
         task_ref: Manifest = (
             {"name": ref.name, "kind": "Task"}
@@ -594,13 +627,12 @@ def _user_tasks(bench: Benchmark) -> list[Manifest]:
         entry["taskRef"] = task_ref
         if task.params:
             entry["params"] = [
-                {
-                    "name": key,
-                    "value": f"$(params.{value.param})"
-                    if value.param is not None
-                    else f"$(tasks.{value.task}.results.{value.result})",
-                }
-                for key, value in task.params.items()
+                {"name": key, "value": _param_value(value)} for key, value in task.params.items()
+            ]
+        if task.workspaces:
+            entry["workspaces"] = [
+                {"name": key, "workspace": use.workspace, **_sub_path(use.sub_path)}
+                for key, use in task.workspaces.items()
             ]
         if task.when:
             entry["when"] = [
@@ -613,6 +645,10 @@ def _user_tasks(bench: Benchmark) -> list[Manifest]:
             entry["retries"] = task.retries
         out.append(entry)
     return out
+
+
+def _sub_path(sub_path: str | None) -> Manifest:
+    return {"subPath": sub_path} if sub_path else {}
 
 
 def _finally_task(name: str, task: str, params: list[Manifest]) -> Manifest:
@@ -660,6 +696,10 @@ def _extra_finally(
         )
     if fin is not None and fin.notify is not None:
         out += _guarded(NOTIFY_TASK, names.task_notify, statuses, results, submit_ok)
+    if fin is not None:
+        # The user's own, after benchgen's: a result a task never wrote makes Tekton
+        # skip the finally task that reads it, as it does for summary.
+        out += _user_tasks(fin.tasks)
     return out
 
 
@@ -677,20 +717,27 @@ def build_pipeline_run(
     and the API server refuses the duplicate (the listener checked the id).
     """
     labels = {**names.labels, TRIGGER_LABEL: trigger}
+    # A variant's fixed values (checked against the param, so label-safe where they
+    # become labels) in place of the event's, escaped as the listener escapes values.
+    fixed = {name: escape(value) for name, value in fixed_params(bench).items()}
+
+    def value(param: str) -> str:
+        return fixed.get(param, f"$(tt.params.{param})")
+
     concurrency = bench.spec.pipeline.concurrency
     if concurrency is not None and concurrency.key:
         # The listener checked the value is a label value (facts.label_safe_params).
-        labels[CONCURRENCY_KEY_LABEL] = f"$(tt.params.{concurrency.key})"
+        labels[CONCURRENCY_KEY_LABEL] = value(concurrency.key)
     annotations = dict(annotations or {})
     for param in bench.spec.params:
         if param.label:
-            labels[param.label] = f"$(tt.params.{param.name})"
+            labels[param.label] = value(param.name)
         if param.annotation:
-            annotations[param.annotation] = f"$(tt.params.{param.name})"
+            annotations[param.annotation] = value(param.name)
     for name, annotation in commit_status_params(bench).items():
         # The observer reports the run to this repository and commit
         # (spec.observe.commitStatus); the listener checked the values.
-        annotations[annotation] = f"$(tt.params.{name})"
+        annotations[annotation] = value(name)
     meta: Manifest = (
         {"name": run_name(names.run_prefix, f"$(tt.params.{id_param})")}
         if id_param
@@ -702,10 +749,11 @@ def build_pipeline_run(
     spec = bench.spec.pipeline
     run_spec: Manifest = {
         "pipelineRef": {"name": names.pipeline},
-        "params": [
-            {"name": p.name, "value": f"$(tt.params.{p.name})"} for p in pipeline_params(bench)
-        ],
+        "params": [{"name": p.name, "value": value(p.name)} for p in pipeline_params(bench)],
     }
+    bindings = _workspace_bindings(bench)
+    if bindings:
+        run_spec["workspaces"] = bindings
     if spec.concurrency is not None:
         # Created pending: Tekton runs nothing (and starts no timeout) until the
         # observer removes spec.status, oldest first, while fewer than limit are active.
@@ -722,6 +770,36 @@ def build_pipeline_run(
 
 
 PENDING = "PipelineRunPending"
+
+
+def _workspace_bindings(bench: Benchmark) -> list[Manifest]:
+    """What each run binds to the Pipeline's workspaces (Tekton's WorkspaceBinding)."""
+    used = user_workspaces(bench)
+    out: list[Manifest] = []
+    for workspace in bench.spec.pipeline.workspaces:
+        if workspace.name not in used:
+            continue
+        entry: Manifest = {"name": workspace.name}
+        claim = workspace.volume_claim_template
+        if claim is not None:
+            claim_spec: Manifest = {
+                "accessModes": list(claim.access_modes),
+                "resources": {"requests": {"storage": claim.storage}},
+            }
+            if claim.storage_class_name is not None:
+                claim_spec["storageClassName"] = claim.storage_class_name
+            entry["volumeClaimTemplate"] = {"spec": claim_spec}
+        elif workspace.empty_dir is not None:
+            size = workspace.empty_dir.size_limit
+            entry["emptyDir"] = {"sizeLimit": size} if size else {}
+        elif workspace.config_map is not None:
+            entry["configMap"] = {"name": workspace.config_map}
+        elif workspace.secret is not None:
+            entry["secret"] = {"secretName": workspace.secret}
+        else:
+            entry["persistentVolumeClaim"] = {"claimName": workspace.persistent_volume_claim}
+        out.append(entry)
+    return out
 
 
 def _task_run_specs(bench: Benchmark, names: Names) -> list[Manifest]:

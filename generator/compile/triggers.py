@@ -75,8 +75,27 @@ def _cel_check(name: str, expression: str) -> Manifest:
 
 
 def build_event_listener(bench: Benchmark, names: Names) -> Manifest:
+    webhook_probe = bench.spec.triggers.webhook.probe
+    # After authentication (a probe is signed like every delivery), before any check
+    # that refuses: a probe's chain ends here, answered, and starts nothing.
+    probe = (
+        [
+            _cel_check(
+                "webhook-probe",
+                cel.build_header_probe_check(webhook_probe.header, list(webhook_probe.values)),
+            )
+        ]
+        if webhook_probe is not None
+        else []
+    )
+
     def chain(select: list[Manifest]) -> list[Manifest]:
-        interceptors = [*auth_interceptors(bench), *select, _validate_payload(bench, [])]
+        interceptors = [
+            *auth_interceptors(bench),
+            *probe,
+            *select,
+            _validate_payload(bench, []),
+        ]
         id_param = bench.spec.triggers.webhook.event_id_param
         if id_param is not None:
             param = next(p for p in bench.spec.params if p.name == id_param)
@@ -98,18 +117,19 @@ def build_event_listener(bench: Benchmark, names: Names) -> Manifest:
                 "name": trigger,
                 # With recordRefusals: a checkpoint before each check and after the last.
                 "interceptors": refusals.with_checkpoints(bench, names, chain(select)),
-                "bindings": [{"kind": "TriggerBinding", "ref": names.binding}],
+                "bindings": _param_bindings(bench, target, names),
                 "template": {"ref": template.template},
             }
-            for trigger, select, template in _selected(bench, names, "webhook")
+            for trigger, select, template, target in _selected(bench, names, "webhook")
         ],
     )
 
 
 def _selected(
     bench: Benchmark, names: Names, trigger: str
-) -> list[tuple[str, list[Manifest], Names]]:
-    """(trigger name, its select check, Names of its Pipeline) per Pipeline an event may run.
+) -> list[tuple[str, list[Manifest], Names, Benchmark]]:
+    """(trigger name, its select check, Names and config of its Pipeline) per Pipeline an
+    event may run.
 
     Without spec.triggers.select: the one trigger of the default Pipeline. With it: one
     trigger per Pipeline the cases name, passing only the values that name it, so an
@@ -117,14 +137,29 @@ def _selected(
     """
     select = bench.spec.triggers.select
     if select is None:
-        return [(trigger, [], names)]
+        return [(trigger, [], names, bench)]
     return [
         (
             f"{trigger}-{target.name}",
             [_cel_check("select-pipeline", cel.build_select_check(select.from_, values))],
             target.names,
+            target.bench,
         )
         for target, values in variants.targets(bench, names)
+    ]
+
+
+def _param_bindings(bench: Benchmark, target: Benchmark, names: Names) -> list[Manifest]:
+    """The params a trigger passes to its template: the shared TriggerBinding, or, for a
+    variant that fixes some, the others inline (its template declares no fixed param,
+    and Triggers would drop a binding param the template lacks without a word)."""
+    fixed = variants.fixed_params(target)
+    if not fixed:
+        return [{"kind": "TriggerBinding", "ref": names.binding}]
+    return [
+        {"name": p.name, "value": f"$(extensions.{cel.extension_key(p)})"}
+        for p in bench.spec.params
+        if p.name not in fixed
     ]
 
 
@@ -192,12 +227,12 @@ def build_events_listener(bench: Benchmark, names: Names) -> Manifest:
                 "name": trigger,
                 "interceptors": chain(select),
                 "bindings": [
-                    {"kind": "TriggerBinding", "ref": names.binding},
+                    *_param_bindings(bench, target, names),
                     {"kind": "TriggerBinding", "ref": names.events_binding},
                 ],
                 "template": {"ref": template.events_template},
             }
-            for trigger, select, template in _selected(bench, names, "cloudevent")
+            for trigger, select, template, target in _selected(bench, names, "cloudevent")
         ],
     )
 
@@ -239,8 +274,13 @@ def build_events_binding(names: Names) -> Manifest:
 
 
 def _template_params(bench: Benchmark) -> list[Manifest]:
+    """Every param the bindings pass, but those the Pipeline's variant fixes (its run
+    reads the fixed value; the binding's value, checked by the listener, is dropped)."""
+    fixed = variants.fixed_params(bench)
     params = []
     for p in bench.spec.params:
+        if p.name in fixed:
+            continue
         param: Manifest = {"name": p.name, "description": p.description or p.name}
         if not p.required:
             param["default"] = p.default_text

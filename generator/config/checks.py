@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         AcceptedEventSpec,
         Benchmark,
         ParamSpec,
+        PipelineVariantSpec,
         TaskRefSpec,
         UserTaskSpec,
     )
@@ -85,9 +86,12 @@ def every_check(bench: Benchmark, names: Names) -> list[Callable[[], Iterable[Fi
         lambda: _finally(bench),
         lambda: _resources(bench),
         lambda: _user_tasks(bench),
+        lambda: _user_finally(bench),
+        lambda: _workspaces(bench),
         lambda: _variants(bench, names),
         lambda: _select(bench),
         lambda: _probes(bench),
+        lambda: _webhook_probe(bench),
         lambda: _record_refusals(bench),
     ]
 
@@ -766,8 +770,8 @@ def _finally(bench: Benchmark) -> Iterator[Finding]:
     if fin is None:
         return
     where = "spec.pipeline.finally"
-    if fin.cleanup is None and fin.notify is None:
-        yield where, "set 'cleanup', 'notify' or both (or drop spec.pipeline.finally)"
+    if fin.cleanup is None and fin.notify is None and not fin.tasks:
+        yield where, "set 'cleanup', 'notify', 'tasks' or several (or drop spec.pipeline.finally)"
     budget = parse_duration(bench.spec.pipeline.finally_timeout)
     for name, spec in (("cleanup", fin.cleanup), ("notify", fin.notify)):
         if spec is None:
@@ -998,6 +1002,7 @@ def _user_tasks(bench: Benchmark) -> Iterator[Finding]:
     }
     builtin = builtin_tasks(bench)
     own = [t.name for t in tasks]
+    finally_names = (*FINALLY_TASKS, *_finally_names(bench))
     seen: dict[str, int] = {}
     for i, task in enumerate(tasks):
         at = f"spec.pipeline.tasks[{i}]"
@@ -1027,9 +1032,16 @@ def _user_tasks(bench: Benchmark) -> Iterator[Finding]:
                 )
             if value.param is not None and value.param not in params:
                 yield field, f"no param named {value.param!r}; params are: " + ", ".join(params)
+            if value.status is not None or value.aggregate_status:
+                yield (
+                    field,
+                    "only a finally task can read a status (Tekton knows it when every task"
+                    " is done): read a param or a result here, or move the task to"
+                    " spec.pipeline.finally.tasks",
+                )
             if value.task is None or value.result is None or value.task == task.name:
                 continue  # its own result: a cycle, reported below
-            if value.task in FINALLY_TASKS:
+            if value.task in finally_names:
                 yield (
                     field,
                     f"{value.task!r} is a finally task, which runs after every task: its"
@@ -1055,28 +1067,7 @@ def _user_tasks(bench: Benchmark) -> Iterator[Finding]:
                     f"{at}.runAfter[{j}]",
                     f"no task named {after!r}; tasks are: " + ", ".join(others),
                 )
-        for j, when in enumerate(task.when):
-            param = param_named(bench, when.param)
-            if param is None:
-                yield (
-                    f"{at}.when[{j}].param",
-                    f"no param named {when.param!r}; params are: " + ", ".join(params),
-                )
-                continue
-            allowed = ["true", "false"] if param.type == "boolean" else param.enum
-            never = [v for v in when.values if allowed is not None and v not in allowed]
-            if never:
-                yield (
-                    f"{at}.when[{j}].values",
-                    f"param {param.name!r} never has the value {never[0]!r}; its values are: "
-                    + ", ".join(allowed or []),
-                )
-            for k, text in enumerate(when.values):
-                if "$(" in text:
-                    yield (
-                        f"{at}.when[{j}].values[{k}]",
-                        "a fixed value, not a $(...) substitution",
-                    )
+        yield from _when(bench, at, task)
         if task.timeout is not None and parse_duration(task.timeout) > parse_duration(
             bench.spec.pipeline.timeout
         ):
@@ -1085,7 +1076,204 @@ def _user_tasks(bench: Benchmark) -> Iterator[Finding]:
                 f"{task.timeout} is longer than spec.pipeline.timeout"
                 f" {bench.spec.pipeline.timeout}: shorten it or raise the Pipeline's",
             )
+        yield from _task_workspaces(bench, at, task)
     yield from _cycles(tasks)
+
+
+def _finally_names(bench: Benchmark) -> list[str]:
+    fin = bench.spec.pipeline.finally_
+    return [t.name for t in fin.tasks] if fin is not None else []
+
+
+def _task_workspaces(bench: Benchmark, at: str, task: UserTaskSpec) -> Iterator[Finding]:
+    """Each workspace of the user's Task names a workspace of spec.pipeline.workspaces."""
+    declared = [w.name for w in bench.spec.pipeline.workspaces]
+    for key, use in task.workspaces.items():
+        field = dotted((*parse(at), "workspaces", key))
+        if kube.dns1123_label_problem(key) is not None:
+            yield (
+                field,
+                f"{key!r} is not a workspace name: lower-case letters, digits and '-' (as the"
+                " Task declares it)",
+            )
+        if use.workspace not in declared:
+            yield (
+                f"{field}.workspace",
+                f"no workspace named {use.workspace!r} in spec.pipeline.workspaces"
+                + (
+                    ": declared are " + ", ".join(dict.fromkeys(declared))
+                    if declared
+                    else ": declare it there"
+                ),
+            )
+
+
+def _workspaces(bench: Benchmark) -> Iterator[Finding]:
+    """spec.pipeline.workspaces: unique, and each used by some task (an unused one is
+    refused, not just warned about: it is a typo or a leftover, and a volumeClaimTemplate
+    would still cost a volume per run if Tekton bound it)."""
+    fin = bench.spec.pipeline.finally_
+    tasks = [
+        *bench.spec.pipeline.tasks,
+        *(fin.tasks if fin is not None else []),
+        *(t for v in bench.spec.pipeline.variants for t in v.tasks),
+    ]
+    used = {use.workspace for t in tasks for use in t.workspaces.values()}
+    seen: dict[str, int] = {}
+    for i, workspace in enumerate(bench.spec.pipeline.workspaces):
+        at = f"spec.pipeline.workspaces[{i}]"
+        if workspace.name in seen:
+            yield (
+                f"{at}.name",
+                f"duplicate workspace {workspace.name!r} (first at"
+                f" spec.pipeline.workspaces[{seen[workspace.name]}])",
+            )
+            continue
+        seen[workspace.name] = i
+        if workspace.name not in used:
+            yield (
+                f"{at}.name",
+                f"no task uses workspace {workspace.name!r}: map it in a task's 'workspaces'"
+                " ({<the Task's workspace>: {workspace: " + workspace.name + "}}) or remove it",
+            )
+
+
+def _user_finally(bench: Benchmark) -> Iterator[Finding]:
+    """spec.pipeline.finally.tasks, against the default Pipeline and every variant's."""
+    found = list(_finally_tasks(bench, ""))
+    yield from found
+    located = {field for field, _ in found}
+    for variant in bench.spec.pipeline.variants:
+        # Each variant's Pipeline has the same finally, its own tasks: a reference to a
+        # task only the default Pipeline has would break the variant's. A reference that
+        # is wrong for the default Pipeline too is reported once, above.
+        for field, message in _finally_tasks(variant_bench(bench, variant), variant.name):
+            if field not in located:
+                located.add(field)
+                yield field, message
+
+
+def _finally_tasks(bench: Benchmark, variant: str) -> Iterator[Finding]:
+    """The user's finally Tasks: names apart from every task, no runAfter, references only
+    to the Pipeline's tasks (never to a finally task). ``variant``: the Pipeline checked,
+    named in messages about its tasks ('' for the default one, whose own problems these
+    are: the variants' add only the references their tasks break)."""
+    fin = bench.spec.pipeline.finally_
+    if fin is None:
+        return
+    params = [p.name for p in bench.spec.params]
+    results = {
+        "submit": [r.name for r in SUBMIT.results],
+        "wait": [r.name for r in WAIT.results],
+        DEPLOY_TASK: [r.name for r in APPLY.results],
+    }
+    pipeline_tasks = list(
+        dict.fromkeys([*builtin_tasks(bench), *(t.name for t in bench.spec.pipeline.tasks)])
+    )
+    own_finally = [t.name for t in fin.tasks]
+    in_variant = f" in the Pipeline of variant {variant!r}" if variant else ""
+    budget = parse_duration(bench.spec.pipeline.finally_timeout)
+    seen: dict[str, int] = {}
+    for i, task in enumerate(fin.tasks):
+        at = f"spec.pipeline.finally.tasks[{i}]"
+        if not variant:
+            if task.name in BUILTIN_TASKS:
+                yield f"{at}.name", f"{task.name!r} is benchgen's own task: choose another name"
+            elif task.name in FINALLY_TASKS:
+                yield (
+                    f"{at}.name",
+                    f"{task.name!r} is one of benchgen's finally tasks: choose another name",
+                )
+            elif task.name in seen:
+                yield (
+                    f"{at}.name",
+                    f"duplicate finally task name {task.name!r}"
+                    f" (first at spec.pipeline.finally.tasks[{seen[task.name]}])",
+                )
+            seen.setdefault(task.name, i)
+            if task.run_after:
+                yield (
+                    f"{at}.runAfter",
+                    "finally tasks all start when the Pipeline's tasks are done, in parallel;"
+                    " Tekton refuses runAfter here: remove it",
+                )
+            yield from _task_ref(f"{at}.taskRef", task.task_ref)
+            if task.timeout is not None and parse_duration(task.timeout) > budget:
+                yield (
+                    f"{at}.timeout",
+                    f"{task.timeout} is longer than spec.pipeline.finallyTimeout"
+                    f" {bench.spec.pipeline.finally_timeout}: shorten it or raise finallyTimeout",
+                )
+            yield from _task_workspaces(bench, at, task)
+            yield from _when(bench, at, task)
+        if task.name in pipeline_tasks and task.name not in BUILTIN_TASKS:
+            yield (
+                f"{at}.name",
+                f"{task.name!r} is also a task of the Pipeline{in_variant}: choose another name",
+            )
+        for key, value in task.params.items():
+            field = dotted((*parse(at), "params", key))
+            if not variant:
+                if not _TEKTON_NAME.fullmatch(key):
+                    yield (
+                        field,
+                        f"{key!r} is not a Tekton param name: start with a letter or '_', then"
+                        " letters, digits, '_', '-' or '.'",
+                    )
+                if value.param is not None and value.param not in params:
+                    yield (
+                        field,
+                        f"no param named {value.param!r}; params are: " + ", ".join(params),
+                    )
+            read = value.task if value.result is not None else value.status
+            if read is None:
+                continue
+            what = f"result {value.result!r}" if value.result is not None else "the status"
+            if read in FINALLY_TASKS or (read in own_finally and read not in pipeline_tasks):
+                if not variant:
+                    yield (
+                        field,
+                        f"{read!r} is a finally task: finally tasks run at once, so one cannot"
+                        f" read {what} of another; read the Pipeline's tasks",
+                    )
+            elif read not in pipeline_tasks:
+                yield (
+                    field,
+                    f"no task named {read!r}{in_variant} to read {what} of; tasks are: "
+                    + ", ".join(pipeline_tasks),
+                )
+            elif value.result is not None and read in results and value.result not in results[read]:
+                yield (
+                    field,
+                    f"task {read!r} has no result {value.result!r}; its results are: "
+                    + ", ".join(results[read]),
+                )
+            elif value.result is not None and not _TEKTON_NAME.fullmatch(value.result):
+                yield field, f"{value.result!r} is not a Tekton result name"
+
+
+def _when(bench: Benchmark, at: str, task: UserTaskSpec) -> Iterator[Finding]:
+    """A task's when expressions: a param, and values it can have."""
+    params = [p.name for p in bench.spec.params]
+    for j, when in enumerate(task.when):
+        param = param_named(bench, when.param)
+        if param is None:
+            yield (
+                f"{at}.when[{j}].param",
+                f"no param named {when.param!r}; params are: " + ", ".join(params),
+            )
+            continue
+        allowed = ["true", "false"] if param.type == "boolean" else param.enum
+        never = [v for v in when.values if allowed is not None and v not in allowed]
+        if never:
+            yield (
+                f"{at}.when[{j}].values",
+                f"param {param.name!r} never has the value {never[0]!r}; its values are: "
+                + ", ".join(allowed or []),
+            )
+        for k, text in enumerate(when.values):
+            if "$(" in text:
+                yield f"{at}.when[{j}].values[{k}]", "a fixed value, not a $(...) substitution"
 
 
 def _task_ref(at: str, ref: TaskRefSpec) -> Iterator[Finding]:
@@ -1228,6 +1416,47 @@ def _variants(bench: Benchmark, names: Names) -> Iterator[Finding]:
         origin, here = "spec.pipeline.tasks", f"{at}.tasks"
         for field, message in _user_tasks(variant_bench(bench, variant)):
             yield field.replace(origin, here, 1), message.replace(origin, here)
+        yield from _fixed_params(bench, variant, at)
+
+
+def _fixed_params(bench: Benchmark, variant: PipelineVariantSpec, at: str) -> Iterator[Finding]:
+    """A variant's fixed values: a param its Pipeline uses, a value the param allows."""
+    used = run_params(variant_bench(bench, variant))
+    id_param = bench.spec.triggers.webhook.event_id_param
+    for name, value in variant.params.items():
+        field = dotted((*parse(at), "params", name))
+        param = param_named(bench, name)
+        if param is None:
+            yield field, _no_param(bench, name)
+            continue
+        if name == id_param:
+            yield (
+                field,
+                f"{name!r} is spec.triggers.webhook.eventIdParam, which names each run: a"
+                " fixed value would give every run the same name",
+            )
+            continue
+        if name not in used and not param.label and not param.annotation:
+            yield (
+                field,
+                f"the Pipeline of variant {variant.name!r} does not use param {name!r}:"
+                " fixing it changes nothing; remove it",
+            )
+        if isinstance(value, bool) != (param.type == "boolean"):
+            yield (
+                field,
+                f"param {name!r} is a {param.type} param: give "
+                + ("true or false" if param.type == "boolean" else "a string (quote it)"),
+            )
+            continue
+        text = str(value).lower() if isinstance(value, bool) else value
+        problem = (
+            "is empty: a fixed value is passed as it is (no default applies)"
+            if text == ""
+            else listener_value_problem(bench, param, text)
+        )
+        if problem:
+            yield field, f"{text!r} {problem}, so param {name!r} would never have it"
 
 
 def _select(bench: Benchmark) -> Iterator[Finding]:
@@ -1292,6 +1521,40 @@ def _probes(bench: Benchmark) -> Iterator[Finding]:
                     f" {run.type_text!r}): give the probe a type of its own",
                 )
                 break
+
+
+def _webhook_probe(bench: Benchmark) -> Iterator[Finding]:
+    """The probe header must reach the probe check and mark nothing that starts runs."""
+    webhook = bench.spec.triggers.webhook
+    probe = webhook.probe
+    if probe is None:
+        return
+    at = "spec.triggers.webhook.probe"
+    header = probe.header.lower()
+    auth = webhook.auth
+    if auth.type == "token" and auth.header.lower() == header:
+        yield (
+            f"{at}.header",
+            f"{probe.header!r} carries the webhook token (auth.header): choose the header"
+            " that marks a probe",
+        )
+    if auth.type in ("github", "gitlab") and auth.event_types is not None:
+        event_header = "x-github-event" if auth.type == "github" else "x-gitlab-event"
+        if header == event_header and not set(probe.values) & set(auth.event_types):
+            yield (
+                f"{at}.values",
+                f"the {auth.type} interceptor refuses event types not in auth.eventTypes before"
+                " the probe is answered: add " + repr(probe.values[0]) + " to"
+                " spec.triggers.webhook.auth.eventTypes",
+            )
+    select = bench.spec.triggers.select
+    if select is not None and select.from_.lower() == f"header.{header}":
+        for value in select.cases:
+            if value in probe.values:
+                yield (
+                    dotted(("spec", "triggers", "select", "cases", value)),
+                    f"{value!r} marks a probe ({at}), which starts no run: remove the case",
+                )
 
 
 def _types_overlap(a: AcceptedEventSpec, b: AcceptedEventSpec) -> bool:

@@ -33,6 +33,20 @@ _FIELD_TYPES = {
 ORCHESTRATOR_FIELDS: dict[str, tuple[str, bool]] = {
     field: (kind, field in REQUIRED_FIELDS) for field, kind in _FIELD_TYPES.items()
 }
+
+
+def user_workspaces(bench: Benchmark) -> list[str]:
+    """The spec.pipeline.workspaces this Pipeline's own Tasks (and finally Tasks) use, in
+    declaration order: the Pipeline declares them and its runs bind them."""
+    fin = bench.spec.pipeline.finally_
+    used = {
+        use.workspace
+        for task in [*bench.spec.pipeline.tasks, *(fin.tasks if fin is not None else [])]
+        for use in task.workspaces.values()
+    }
+    return [w.name for w in bench.spec.pipeline.workspaces if w.name in used]
+
+
 # Pipeline task names benchgen itself uses: deploy, submit and wait, and the finally tasks.
 DEPLOY_TASK = "deploy"
 BUILTIN_TASKS = (DEPLOY_TASK, "submit", "wait")
@@ -124,13 +138,13 @@ def batch_api(bench: Benchmark) -> tuple[orchestrator_api.OrchestratorApi, list[
 def run_params(bench: Benchmark) -> set[str]:
     """Params the run itself uses: the orchestrator's body, the deploy step's key and
     values, the clean-up's selectors, the params and when expressions of the user's own
-    Tasks."""
+    Tasks and finally Tasks."""
     used = {f.param for f in request_fields(bench)}
     used.update(deploy_params(bench))
-    for task in bench.spec.pipeline.tasks:
+    fin = bench.spec.pipeline.finally_
+    for task in [*bench.spec.pipeline.tasks, *(fin.tasks if fin is not None else [])]:
         used.update(v.param for v in task.params.values() if v.param is not None)
         used.update(w.param for w in task.when)
-    fin = bench.spec.pipeline.finally_
     for target in fin.cleanup.delete if fin and fin.cleanup else []:
         used.update(target.labels_from_params.values())
         if target.namespace_from_param:

@@ -179,6 +179,14 @@ class NoAuth:
         self.type = type
 
 
+class WebhookProbeSpec:
+    """Twin of models.WebhookProbeSpec."""
+
+    def __init__(self, header: str, values: list[str]) -> None:
+        self.header = header
+        self.values = values
+
+
 class RecordRefusalsSpec:
     """Twin of models.RecordRefusalsSpec."""
 
@@ -190,8 +198,9 @@ class RecordRefusalsSpec:
 class WebhookSpec:
     """Twin of models.WebhookSpec."""
 
-    def __init__(self, auth: GitHubAuth | GitLabAuth | TokenAuth | NoAuth, event_id_param: str | None, record_refusals: RecordRefusalsSpec) -> None:
+    def __init__(self, auth: GitHubAuth | GitLabAuth | TokenAuth | NoAuth, probe: WebhookProbeSpec | None, event_id_param: str | None, record_refusals: RecordRefusalsSpec) -> None:
         self.auth = auth
+        self.probe = probe
         self.event_id_param = event_id_param
         self.record_refusals = record_refusals
 
@@ -451,14 +460,6 @@ class NotifySpec:
         self.timeout = timeout
 
 
-class FinallySpec:
-    """Twin of models.FinallySpec."""
-
-    def __init__(self, cleanup: CleanupSpec | None, notify: NotifySpec | None) -> None:
-        self.cleanup = cleanup
-        self.notify = notify
-
-
 class TaskRefSpec:
     """Twin of models.TaskRefSpec."""
 
@@ -472,10 +473,12 @@ class TaskRefSpec:
 class TaskParamValueSpec:
     """Twin of models.TaskParamValueSpec."""
 
-    def __init__(self, param: str | None, task: str | None, result: str | None) -> None:
+    def __init__(self, param: str | None, task: str | None, result: str | None, status: str | None, aggregate_status: bool) -> None:
         self.param = param
         self.task = task
         self.result = result
+        self.status = status
+        self.aggregate_status = aggregate_status
 
 
 class WhenSpec:
@@ -487,10 +490,18 @@ class WhenSpec:
         self.values = values
 
 
+class TaskWorkspaceSpec:
+    """Twin of models.TaskWorkspaceSpec."""
+
+    def __init__(self, workspace: str, sub_path: str | None) -> None:
+        self.workspace = workspace
+        self.sub_path = sub_path
+
+
 class UserTaskSpec:
     """Twin of models.UserTaskSpec."""
 
-    def __init__(self, name: str, task_ref: TaskRefSpec, params: dict[str, TaskParamValueSpec], run_after: list[str], when: list[WhenSpec], timeout: str | None, retries: int | None) -> None:
+    def __init__(self, name: str, task_ref: TaskRefSpec, params: dict[str, TaskParamValueSpec], run_after: list[str], when: list[WhenSpec], timeout: str | None, retries: int | None, workspaces: dict[str, TaskWorkspaceSpec]) -> None:
         self.name = name
         self.task_ref = task_ref
         self.params = params
@@ -498,20 +509,60 @@ class UserTaskSpec:
         self.when = when
         self.timeout = timeout
         self.retries = retries
+        self.workspaces = workspaces
+
+
+class FinallySpec:
+    """Twin of models.FinallySpec."""
+
+    def __init__(self, cleanup: CleanupSpec | None, notify: NotifySpec | None, tasks: list[UserTaskSpec]) -> None:
+        self.cleanup = cleanup
+        self.notify = notify
+        self.tasks = tasks
 
 
 class PipelineVariantSpec:
     """Twin of models.PipelineVariantSpec."""
 
-    def __init__(self, name: str, tasks: list[UserTaskSpec]) -> None:
+    def __init__(self, name: str, tasks: list[UserTaskSpec], params: dict[str, str | bool]) -> None:
         self.name = name
         self.tasks = tasks
+        self.params = params
+
+
+class VolumeClaimTemplateSpec:
+    """Twin of models.VolumeClaimTemplateSpec."""
+
+    def __init__(self, storage: str, access_modes: list[Literal['ReadWriteOnce', 'ReadWriteMany', 'ReadWriteOncePod']], storage_class_name: str | None) -> None:
+        self.storage = storage
+        self.access_modes = access_modes
+        self.storage_class_name = storage_class_name
+
+
+class EmptyDirSpec:
+    """Twin of models.EmptyDirSpec."""
+
+    def __init__(self, size_limit: str | None) -> None:
+        self.size_limit = size_limit
+
+
+class PipelineWorkspaceSpec:
+    """Twin of models.PipelineWorkspaceSpec."""
+
+    def __init__(self, name: str, description: str, volume_claim_template: VolumeClaimTemplateSpec | None, empty_dir: EmptyDirSpec | None, config_map: str | None, secret: str | None, persistent_volume_claim: str | None) -> None:
+        self.name = name
+        self.description = description
+        self.volume_claim_template = volume_claim_template
+        self.empty_dir = empty_dir
+        self.config_map = config_map
+        self.secret = secret
+        self.persistent_volume_claim = persistent_volume_claim
 
 
 class PipelineSpec:
     """Twin of models.PipelineSpec."""
 
-    def __init__(self, image: str, timeout: str, finally_timeout: str, service_account_name: str | None, resources: ResourcesSpec, concurrency: ConcurrencySpec | None, deploy: DeploySpec | None, finally_: FinallySpec | None, tasks: list[UserTaskSpec], variants: list[PipelineVariantSpec]) -> None:
+    def __init__(self, image: str, timeout: str, finally_timeout: str, service_account_name: str | None, resources: ResourcesSpec, concurrency: ConcurrencySpec | None, deploy: DeploySpec | None, finally_: FinallySpec | None, tasks: list[UserTaskSpec], variants: list[PipelineVariantSpec], workspaces: list[PipelineWorkspaceSpec]) -> None:
         self.image = image
         self.timeout = timeout
         self.finally_timeout = finally_timeout
@@ -522,6 +573,7 @@ class PipelineSpec:
         self.finally_ = finally_
         self.tasks = tasks
         self.variants = variants
+        self.workspaces = workspaces
 
 
 class NamesSpec:
@@ -654,8 +706,9 @@ _KEYS_GitHubAuth = frozenset({'type', 'secretRef', 'eventTypes'})
 _KEYS_GitLabAuth = frozenset({'type', 'secretRef', 'eventTypes'})
 _KEYS_TokenAuth = frozenset({'type', 'secretRef', 'header'})
 _KEYS_NoAuth = frozenset({'type'})
+_KEYS_WebhookProbeSpec = frozenset({'header', 'values'})
 _KEYS_RecordRefusalsSpec = frozenset({'enabled', 'maxRecords'})
-_KEYS_WebhookSpec = frozenset({'auth', 'eventIdParam', 'recordRefusals'})
+_KEYS_WebhookSpec = frozenset({'auth', 'probe', 'eventIdParam', 'recordRefusals'})
 _KEYS_ChannelTemplateSpec = frozenset({'apiVersion', 'kind'})
 _KEYS_KReference = frozenset({'apiVersion', 'kind', 'name', 'namespace'})
 _KEYS_DeadLetterSinkSpec = frozenset({'uri', 'ref'})
@@ -682,13 +735,17 @@ _KEYS_DeploySpec = frozenset({'manifest', 'set', 'targets', 'wait'})
 _KEYS_CleanupTargetSpec = frozenset({'apiVersion', 'kind', 'plural', 'namespace', 'namespaceFromParam', 'labels', 'labelsFromParams'})
 _KEYS_CleanupSpec = frozenset({'delete', 'timeout'})
 _KEYS_NotifySpec = frozenset({'urlSecretRef', 'onFailure', 'timeout'})
-_KEYS_FinallySpec = frozenset({'cleanup', 'notify'})
 _KEYS_TaskRefSpec = frozenset({'name', 'kind', 'resolver', 'params'})
-_KEYS_TaskParamValueSpec = frozenset({'param', 'task', 'result'})
+_KEYS_TaskParamValueSpec = frozenset({'param', 'task', 'result', 'status', 'aggregateStatus'})
 _KEYS_WhenSpec = frozenset({'param', 'operator', 'values'})
-_KEYS_UserTaskSpec = frozenset({'name', 'taskRef', 'params', 'runAfter', 'when', 'timeout', 'retries'})
-_KEYS_PipelineVariantSpec = frozenset({'name', 'tasks'})
-_KEYS_PipelineSpec = frozenset({'image', 'timeout', 'finallyTimeout', 'serviceAccountName', 'resources', 'concurrency', 'deploy', 'finally', 'tasks', 'variants'})
+_KEYS_TaskWorkspaceSpec = frozenset({'workspace', 'subPath'})
+_KEYS_UserTaskSpec = frozenset({'name', 'taskRef', 'params', 'runAfter', 'when', 'timeout', 'retries', 'workspaces'})
+_KEYS_FinallySpec = frozenset({'cleanup', 'notify', 'tasks'})
+_KEYS_PipelineVariantSpec = frozenset({'name', 'tasks', 'params'})
+_KEYS_VolumeClaimTemplateSpec = frozenset({'storage', 'accessModes', 'storageClassName'})
+_KEYS_EmptyDirSpec = frozenset({'sizeLimit'})
+_KEYS_PipelineWorkspaceSpec = frozenset({'name', 'description', 'volumeClaimTemplate', 'emptyDir', 'configMap', 'secret', 'persistentVolumeClaim'})
+_KEYS_PipelineSpec = frozenset({'image', 'timeout', 'finallyTimeout', 'serviceAccountName', 'resources', 'concurrency', 'deploy', 'finally', 'tasks', 'variants', 'workspaces'})
 _KEYS_NamesSpec = frozenset({'listener', 'configMap', 'pipeline', 'binding', 'template', 'runPrefix'})
 _KEYS_ObserverSpec = frozenset({'sink', 'namespaces', 'tektonNamespace', 'logTailBytes'})
 _KEYS_CommitValueSpec = frozenset({'param', 'value'})
@@ -959,6 +1016,20 @@ def _tagged_GitHubAuth_GitLabAuth_TokenAuth_NoAuth(value: object) -> GitHubAuth 
     raise Doubt
 
 
+def _WebhookProbeSpec(value: object) -> WebhookProbeSpec:
+    data = _fields(value, _KEYS_WebhookProbeSpec)
+    f_header = rules.header_name(_str(data['header'])) if 'header' in data else _missing()
+    f_values = _list_str(data['values']) if 'values' in data else _missing()
+    if len(f_values) < 1:
+        raise Doubt
+    f_values = rules.probe_values(f_values)
+    return WebhookProbeSpec(f_header, f_values)
+
+
+def _optional_WebhookProbeSpec(value: object) -> WebhookProbeSpec | None:
+    return None if value is None else _WebhookProbeSpec(value)
+
+
 def _RecordRefusalsSpec(value: object) -> RecordRefusalsSpec:
     data = _fields(value, _KEYS_RecordRefusalsSpec)
     f_enabled = _bool(data['enabled']) if 'enabled' in data else False
@@ -974,9 +1045,10 @@ def _RecordRefusalsSpec(value: object) -> RecordRefusalsSpec:
 def _WebhookSpec(value: object) -> WebhookSpec:
     data = _fields(value, _KEYS_WebhookSpec)
     f_auth = _tagged_GitHubAuth_GitLabAuth_TokenAuth_NoAuth(data['auth']) if 'auth' in data else _missing()
+    f_probe = _optional_WebhookProbeSpec(data['probe']) if 'probe' in data else None
     f_event_id_param = _optional_str(data['eventIdParam']) if 'eventIdParam' in data else None
     f_record_refusals = _RecordRefusalsSpec(data['recordRefusals']) if 'recordRefusals' in data else _RecordRefusalsSpec({})
-    return WebhookSpec(f_auth, f_event_id_param, f_record_refusals)
+    return WebhookSpec(f_auth, f_probe, f_event_id_param, f_record_refusals)
 
 
 def _ChannelTemplateSpec(value: object) -> ChannelTemplateSpec:
@@ -1355,17 +1427,6 @@ def _optional_NotifySpec(value: object) -> NotifySpec | None:
     return None if value is None else _NotifySpec(value)
 
 
-def _FinallySpec(value: object) -> FinallySpec:
-    data = _fields(value, _KEYS_FinallySpec)
-    f_cleanup = _optional_CleanupSpec(data['cleanup']) if 'cleanup' in data else None
-    f_notify = _optional_NotifySpec(data['notify']) if 'notify' in data else None
-    return FinallySpec(f_cleanup, f_notify)
-
-
-def _optional_FinallySpec(value: object) -> FinallySpec | None:
-    return None if value is None else _FinallySpec(value)
-
-
 def _literal_16(value: object) -> Literal['Task']:
     if type(value) is str and value == 'Task':
         return 'Task'
@@ -1400,7 +1461,9 @@ def _TaskParamValueSpec(value: object) -> TaskParamValueSpec:
     f_param = _optional_str(data['param']) if 'param' in data else None
     f_task = _optional_str(data['task']) if 'task' in data else None
     f_result = _optional_str(data['result']) if 'result' in data else None
-    return rules.one_param_value(TaskParamValueSpec(f_param, f_task, f_result))
+    f_status = _optional_str(data['status']) if 'status' in data else None
+    f_aggregate_status = _bool(data['aggregateStatus']) if 'aggregateStatus' in data else False
+    return rules.one_param_value(TaskParamValueSpec(f_param, f_task, f_result, f_status, f_aggregate_status))
 
 
 def _dict_str_TaskParamValueSpec(value: object) -> dict[str, TaskParamValueSpec]:
@@ -1427,6 +1490,17 @@ def _list_WhenSpec(value: object) -> list[WhenSpec]:
     return [_WhenSpec(item) for item in _list(value)]
 
 
+def _TaskWorkspaceSpec(value: object) -> TaskWorkspaceSpec:
+    data = _fields(value, _KEYS_TaskWorkspaceSpec)
+    f_workspace = _str(data['workspace']) if 'workspace' in data else _missing()
+    f_sub_path = rules.workspace_sub_path(_optional_str(data['subPath'])) if 'subPath' in data else None
+    return TaskWorkspaceSpec(f_workspace, f_sub_path)
+
+
+def _dict_str_TaskWorkspaceSpec(value: object) -> dict[str, TaskWorkspaceSpec]:
+    return {_str(k): _TaskWorkspaceSpec(v) for k, v in _dict(value).items()}
+
+
 def _UserTaskSpec(value: object) -> UserTaskSpec:
     data = _fields(value, _KEYS_UserTaskSpec)
     f_name = rules.dns1123_label(_str(data['name'])) if 'name' in data else _missing()
@@ -1441,22 +1515,89 @@ def _UserTaskSpec(value: object) -> UserTaskSpec:
             raise Doubt
     else:
         f_retries = None
-    return UserTaskSpec(f_name, f_task_ref, f_params, f_run_after, f_when, f_timeout, f_retries)
+    f_workspaces: dict[str, TaskWorkspaceSpec] = _dict_str_TaskWorkspaceSpec(data['workspaces']) if 'workspaces' in data else {}
+    return UserTaskSpec(f_name, f_task_ref, f_params, f_run_after, f_when, f_timeout, f_retries, f_workspaces)
 
 
 def _list_UserTaskSpec(value: object) -> list[UserTaskSpec]:
     return [_UserTaskSpec(item) for item in _list(value)]
 
 
+def _FinallySpec(value: object) -> FinallySpec:
+    data = _fields(value, _KEYS_FinallySpec)
+    f_cleanup = _optional_CleanupSpec(data['cleanup']) if 'cleanup' in data else None
+    f_notify = _optional_NotifySpec(data['notify']) if 'notify' in data else None
+    f_tasks: list[UserTaskSpec] = _list_UserTaskSpec(data['tasks']) if 'tasks' in data else []
+    return FinallySpec(f_cleanup, f_notify, f_tasks)
+
+
+def _optional_FinallySpec(value: object) -> FinallySpec | None:
+    return None if value is None else _FinallySpec(value)
+
+
 def _PipelineVariantSpec(value: object) -> PipelineVariantSpec:
     data = _fields(value, _KEYS_PipelineVariantSpec)
     f_name = rules.dns1123_label(_str(data['name'])) if 'name' in data else _missing()
     f_tasks: list[UserTaskSpec] = _list_UserTaskSpec(data['tasks']) if 'tasks' in data else []
-    return PipelineVariantSpec(f_name, f_tasks)
+    f_params: dict[str, str | bool] = _dict_str_str_or_bool(data['params']) if 'params' in data else {}
+    return PipelineVariantSpec(f_name, f_tasks, f_params)
 
 
 def _list_PipelineVariantSpec(value: object) -> list[PipelineVariantSpec]:
     return [_PipelineVariantSpec(item) for item in _list(value)]
+
+
+def _literal_19(value: object) -> Literal['ReadWriteOnce', 'ReadWriteMany', 'ReadWriteOncePod']:
+    if type(value) is str and value in ('ReadWriteOnce', 'ReadWriteMany', 'ReadWriteOncePod'):
+        return value  # type: ignore[return-value]
+    raise Doubt
+
+
+def _list_literal_19(value: object) -> list[Literal['ReadWriteOnce', 'ReadWriteMany', 'ReadWriteOncePod']]:
+    return [_literal_19(item) for item in _list(value)]
+
+
+def _VolumeClaimTemplateSpec(value: object) -> VolumeClaimTemplateSpec:
+    data = _fields(value, _KEYS_VolumeClaimTemplateSpec)
+    f_storage = rules.storage_quantity(_str(data['storage'])) if 'storage' in data else _missing()
+    if 'accessModes' in data:
+        f_access_modes = _list_literal_19(data['accessModes'])
+        if len(f_access_modes) < 1:
+            raise Doubt
+    else:
+        f_access_modes = ['ReadWriteOnce']
+    f_storage_class_name = rules.dns1123_subdomain(_optional_str(data['storageClassName'])) if 'storageClassName' in data else None
+    return VolumeClaimTemplateSpec(f_storage, f_access_modes, f_storage_class_name)
+
+
+def _optional_VolumeClaimTemplateSpec(value: object) -> VolumeClaimTemplateSpec | None:
+    return None if value is None else _VolumeClaimTemplateSpec(value)
+
+
+def _EmptyDirSpec(value: object) -> EmptyDirSpec:
+    data = _fields(value, _KEYS_EmptyDirSpec)
+    f_size_limit = rules.optional_storage_quantity(_optional_str(data['sizeLimit'])) if 'sizeLimit' in data else None
+    return EmptyDirSpec(f_size_limit)
+
+
+def _optional_EmptyDirSpec(value: object) -> EmptyDirSpec | None:
+    return None if value is None else _EmptyDirSpec(value)
+
+
+def _PipelineWorkspaceSpec(value: object) -> PipelineWorkspaceSpec:
+    data = _fields(value, _KEYS_PipelineWorkspaceSpec)
+    f_name = rules.dns1123_label(_str(data['name'])) if 'name' in data else _missing()
+    f_description = _str(data['description']) if 'description' in data else ''
+    f_volume_claim_template = _optional_VolumeClaimTemplateSpec(data['volumeClaimTemplate']) if 'volumeClaimTemplate' in data else None
+    f_empty_dir = _optional_EmptyDirSpec(data['emptyDir']) if 'emptyDir' in data else None
+    f_config_map = rules.dns1123_subdomain(_optional_str(data['configMap'])) if 'configMap' in data else None
+    f_secret = rules.dns1123_subdomain(_optional_str(data['secret'])) if 'secret' in data else None
+    f_persistent_volume_claim = rules.dns1123_subdomain(_optional_str(data['persistentVolumeClaim'])) if 'persistentVolumeClaim' in data else None
+    return rules.one_volume(PipelineWorkspaceSpec(f_name, f_description, f_volume_claim_template, f_empty_dir, f_config_map, f_secret, f_persistent_volume_claim))
+
+
+def _list_PipelineWorkspaceSpec(value: object) -> list[PipelineWorkspaceSpec]:
+    return [_PipelineWorkspaceSpec(item) for item in _list(value)]
 
 
 def _PipelineSpec(value: object) -> PipelineSpec:
@@ -1471,7 +1612,8 @@ def _PipelineSpec(value: object) -> PipelineSpec:
     f_finally_ = _optional_FinallySpec(data['finally']) if 'finally' in data else None
     f_tasks: list[UserTaskSpec] = _list_UserTaskSpec(data['tasks']) if 'tasks' in data else []
     f_variants: list[PipelineVariantSpec] = _list_PipelineVariantSpec(data['variants']) if 'variants' in data else []
-    return PipelineSpec(f_image, f_timeout, f_finally_timeout, f_service_account_name, f_resources, f_concurrency, f_deploy, f_finally_, f_tasks, f_variants)
+    f_workspaces: list[PipelineWorkspaceSpec] = _list_PipelineWorkspaceSpec(data['workspaces']) if 'workspaces' in data else []
+    return PipelineSpec(f_image, f_timeout, f_finally_timeout, f_service_account_name, f_resources, f_concurrency, f_deploy, f_finally_, f_tasks, f_variants, f_workspaces)
 
 
 def _NamesSpec(value: object) -> NamesSpec:
@@ -1509,7 +1651,7 @@ def _optional_ObserverSpec(value: object) -> ObserverSpec | None:
     return None if value is None else _ObserverSpec(value)
 
 
-def _literal_19(value: object) -> Literal['github', 'gitlab']:
+def _literal_20(value: object) -> Literal['github', 'gitlab']:
     if type(value) is str and value in ('github', 'gitlab'):
         return value  # type: ignore[return-value]
     raise Doubt
@@ -1524,7 +1666,7 @@ def _CommitValueSpec(value: object) -> CommitValueSpec:
 
 def _CommitStatusSpec(value: object) -> CommitStatusSpec:
     data = _fields(value, _KEYS_CommitStatusSpec)
-    f_provider = _literal_19(data['provider']) if 'provider' in data else _missing()
+    f_provider = _literal_20(data['provider']) if 'provider' in data else _missing()
     f_api_url = rules.absolute_url(_optional_str(data['apiUrl'])) if 'apiUrl' in data else None
     f_repository = _CommitValueSpec(data['repository']) if 'repository' in data else _missing()
     f_sha = _CommitValueSpec(data['sha']) if 'sha' in data else _missing()
@@ -1543,7 +1685,7 @@ def _optional_CommitStatusSpec(value: object) -> CommitStatusSpec | None:
     return None if value is None else _CommitStatusSpec(value)
 
 
-def _literal_20(value: object) -> Literal['bearer', 'basic']:
+def _literal_21(value: object) -> Literal['bearer', 'basic']:
     if type(value) is str and value in ('bearer', 'basic'):
         return value  # type: ignore[return-value]
     raise Doubt
@@ -1551,7 +1693,7 @@ def _literal_20(value: object) -> Literal['bearer', 'basic']:
 
 def _StatusAuthSpec(value: object) -> StatusAuthSpec:
     data = _fields(value, _KEYS_StatusAuthSpec)
-    f_type = _literal_20(data['type']) if 'type' in data else _missing()
+    f_type = _literal_21(data['type']) if 'type' in data else _missing()
     f_secret_ref = _SecretKeyRef(data['secretRef']) if 'secretRef' in data else _missing()
     return StatusAuthSpec(f_type, f_secret_ref)
 

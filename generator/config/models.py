@@ -277,8 +277,25 @@ class RecordRefusalsSpec(_Model):
 WebhookAuth = Annotated[GitHubAuth | GitLabAuth | TokenAuth | NoAuth, Field(discriminator="type")]
 
 
+class WebhookProbeSpec(_Model):
+    """Requests the listener answers without starting a run: GitHub's ping, a test hook."""
+
+    header: str = Field(description="The header that marks a probe, e.g. X-GitHub-Event.")
+    values: list[str] = Field(min_length=1, description="Its values that mark one, e.g. [ping].")
+
+    _header = field_validator("header")(rules.header_name)
+    _values = field_validator("values")(rules.probe_values)
+
+
 class WebhookSpec(_Model):
     auth: WebhookAuth = Field(description="How the listener authenticates callers.")
+    probe: WebhookProbeSpec | None = Field(
+        None,
+        description=(
+            "Requests that are probes (GitHub's 'X-GitHub-Event: ping' when a hook is"
+            " created): authenticated and answered as every request, but no run starts."
+        ),
+    )
     event_id_param: str | None = Field(
         None,
         description=(
@@ -706,13 +723,6 @@ class NotifySpec(_Model):
     _timeout = field_validator("timeout")(rules.duration)
 
 
-class FinallySpec(_Model):
-    """Extra finally Tasks: they run whether the run passed or failed."""
-
-    cleanup: CleanupSpec | None = None
-    notify: NotifySpec | None = None
-
-
 class DeployConfigMapSpec(_Model):
     """A key of a ConfigMap in the benchmark's namespace, chosen by the run's params."""
 
@@ -838,6 +848,20 @@ class TaskParamValueSpec(_Model):
         None, description="An earlier task (a user task, submit or wait) whose result it is."
     )
     result: str | None = Field(None, description="The result of 'task': $(tasks.<t>.results.<r>).")
+    status: str | None = Field(
+        None,
+        description=(
+            "In a finally task only: the execution status of this pipeline task,"
+            " $(tasks.<status>.status): Succeeded, Failed or None (skipped or not run)."
+        ),
+    )
+    aggregate_status: bool = Field(
+        False,
+        description=(
+            "In a finally task only: the run's aggregate status, $(tasks.status): Succeeded,"
+            " Failed, Completed (some skipped) or None."
+        ),
+    )
 
     _one = model_validator(mode="after")(rules.one_param_value)
 
@@ -848,6 +872,17 @@ class WhenSpec(_Model):
     param: str = Field(description="A param of spec.params.")
     operator: Literal["in", "notin"]
     values: list[str] = Field(min_length=1)
+
+
+class TaskWorkspaceSpec(_Model):
+    """Which of the Pipeline's workspaces a workspace of the user's Task gets."""
+
+    workspace: str = Field(description="A name of spec.pipeline.workspaces.")
+    sub_path: str | None = Field(
+        None, description="Only this directory of it (relative, no '..'), e.g. 'reports'."
+    )
+
+    _sub_path = field_validator("sub_path")(rules.workspace_sub_path)
 
 
 class UserTaskSpec(_Model):
@@ -869,9 +904,28 @@ class UserTaskSpec(_Model):
         None, description="Timeout of the task's TaskRun (Go duration: 30s, 5m, 1h30m)."
     )
     retries: int | None = Field(None, ge=0, le=10, description="Retries after a failed attempt.")
+    workspaces: dict[str, TaskWorkspaceSpec] = Field(
+        default_factory=dict,
+        description="The Task's workspace name -> {workspace: <spec.pipeline.workspaces name>}.",
+    )
 
     _name = field_validator("name")(rules.dns1123_label)
     _timeout = field_validator("timeout")(rules.optional_duration)
+
+
+# After UserTaskSpec: lite.py's codegen resolves no forward reference.
+class FinallySpec(_Model):
+    """Extra finally Tasks: they run whether the run passed or failed."""
+
+    cleanup: CleanupSpec | None = None
+    notify: NotifySpec | None = None
+    tasks: list[UserTaskSpec] = Field(
+        default_factory=list,
+        description=(
+            "Your own finally Tasks (no runAfter): params from spec.params, the results of"
+            " the Pipeline's tasks, and their status or the aggregate status."
+        ),
+    )
 
 
 class PipelineVariantSpec(_Model):
@@ -882,8 +936,68 @@ class PipelineVariantSpec(_Model):
         default_factory=list,
         description="This Pipeline's own Tasks, in place of spec.pipeline.tasks.",
     )
+    params: dict[str, str | bool] = Field(
+        default_factory=dict,
+        description=(
+            "Param name -> value fixed for this Pipeline: its TriggerTemplates pass this value"
+            " instead of the event's (which the listener still checks)."
+        ),
+    )
 
     _name = field_validator("name")(rules.dns1123_label)
+
+
+AccessMode = Literal["ReadWriteOnce", "ReadWriteMany", "ReadWriteOncePod"]
+_READ_WRITE_ONCE: tuple[AccessMode, ...] = ("ReadWriteOnce",)
+
+
+class VolumeClaimTemplateSpec(_Model):
+    """A PersistentVolumeClaim Tekton creates for each run and deletes with it."""
+
+    storage: str = Field(description="Requested size, a quantity such as 1Gi or 500Mi.")
+    access_modes: list[AccessMode] = Field(
+        default_factory=lambda: list(_READ_WRITE_ONCE),
+        min_length=1,
+        description="Default ReadWriteOnce: the run's tasks then share one node.",
+    )
+    storage_class_name: str | None = Field(None, description="Default: the cluster's default.")
+
+    _storage = field_validator("storage")(rules.storage_quantity)
+    _class = field_validator("storage_class_name")(rules.dns1123_subdomain)
+
+
+class EmptyDirSpec(_Model):
+    """A directory that lives as long as one TaskRun's pod: nothing passes between tasks."""
+
+    size_limit: str | None = Field(None, description="e.g. 1Gi; default: no limit.")
+
+    _size = field_validator("size_limit")(rules.optional_storage_quantity)
+
+
+class PipelineWorkspaceSpec(_Model):
+    """A workspace of the Pipeline and the volume every run binds to it (exactly one)."""
+
+    name: str = Field(description="Workspace name (DNS-1123 label), as tasks[].workspaces name it.")
+    description: str = ""
+    volume_claim_template: VolumeClaimTemplateSpec | None = Field(
+        None, description="A new PersistentVolumeClaim per run: tasks share files through it."
+    )
+    empty_dir: EmptyDirSpec | None = Field(None, description="A scratch directory per TaskRun.")
+    config_map: str | None = Field(None, description="An existing ConfigMap, read-only.")
+    secret: str | None = Field(None, description="An existing Secret, read-only.")
+    persistent_volume_claim: str | None = Field(
+        None,
+        description=(
+            "An existing PersistentVolumeClaim by name, shared by every run (runs at once"
+            " write into the same volume)."
+        ),
+    )
+
+    _name = field_validator("name")(rules.dns1123_label)
+    _refs = field_validator("config_map", "secret", "persistent_volume_claim")(
+        rules.dns1123_subdomain
+    )
+    _one = model_validator(mode="after")(rules.one_volume)
 
 
 class PipelineSpec(_Model):
@@ -930,6 +1044,10 @@ class PipelineSpec(_Model):
         description=(
             "Named Pipelines besides the default one, chosen per event by spec.triggers.select."
         ),
+    )
+    workspaces: list[PipelineWorkspaceSpec] = Field(
+        default_factory=list,
+        description=("Workspaces of your own Tasks: declared by the Pipeline, bound by each run."),
     )
 
     _durations = field_validator("timeout", "finally_timeout")(rules.duration)

@@ -70,6 +70,24 @@ if TYPE_CHECKING:
         def task(self) -> str | None: ...
         @property
         def result(self) -> str | None: ...
+        @property
+        def status(self) -> str | None: ...
+        @property
+        def aggregate_status(self) -> bool: ...
+
+    class _VolumeLike(Protocol):
+        @property
+        def volume_claim_template(self) -> object | None: ...
+        @property
+        def empty_dir(self) -> object | None: ...
+        @property
+        def config_map(self) -> str | None: ...
+        @property
+        def secret(self) -> str | None: ...
+        @property
+        def persistent_volume_claim(self) -> str | None: ...
+
+    _Volume = TypeVar("_Volume", bound=_VolumeLike)
 
     _TaskRef = TypeVar("_TaskRef", bound=_TaskRefLike)
     _Value = TypeVar("_Value", bound=_ValueLike)
@@ -805,16 +823,93 @@ def one_task_ref(ref: _TaskRef) -> _TaskRef:
 
 
 def one_param_value(value: _Value) -> _Value:
-    """A config param ({param}) or an earlier task's result ({task, result}); no free text."""
-    if value.param is not None:
-        if value.task is not None or value.result is not None:
-            raise ValueError("set 'param', or 'task' and 'result', not both")
-    elif value.task is None or value.result is None:
+    """A config param ({param}), an earlier task's result ({task, result}) or, in finally,
+    a status ({status} or {aggregateStatus: true}); no free text."""
+    forms = [
+        value.param is not None,
+        value.task is not None or value.result is not None,
+        value.status is not None,
+        value.aggregate_status,
+    ]
+    if forms[0] and forms[1]:
+        raise ValueError("set 'param', or 'task' and 'result', not both")
+    if sum(forms) > 1:
+        raise ValueError(
+            "set one of 'param', 'task' with 'result', 'status' or 'aggregateStatus', not several"
+        )
+    if value.task is not None or value.result is not None:
+        if value.task is None or value.result is None:
+            raise ValueError(
+                "set 'param' (a param of spec.params) or both 'task' and 'result' (a result of"
+                " an earlier task)"
+            )
+    elif not any(forms):
         raise ValueError(
             "set 'param' (a param of spec.params) or both 'task' and 'result' (a result of an"
-            " earlier task)"
+            " earlier task); in finally also 'status' (a task) or 'aggregateStatus: true'"
         )
     return value
+
+
+def one_volume(workspace: _Volume) -> _Volume:
+    """A workspace binds exactly one volume source."""
+    sources = [
+        workspace.volume_claim_template,
+        workspace.empty_dir,
+        workspace.config_map,
+        workspace.secret,
+        workspace.persistent_volume_claim,
+    ]
+    if sum(s is not None for s in sources) != 1:
+        raise ValueError(
+            "set exactly one of 'volumeClaimTemplate', 'emptyDir', 'configMap', 'secret',"
+            " 'persistentVolumeClaim'"
+        )
+    return workspace
+
+
+def storage_quantity(value: str) -> str:
+    """A volume size: a memory-style quantity above zero."""
+    memory_quantity(value)
+    if quantity_value(value) == 0:
+        raise ValueError(f"{value!r} is no room at all: give a size such as 1Gi")
+    return value
+
+
+def optional_storage_quantity(value: _Text) -> _Text:
+    if value is not None:
+        storage_quantity(value)
+    return value
+
+
+def workspace_sub_path(value: _Text) -> _Text:
+    """A directory inside the volume: relative, no '..', no $(...) substitution."""
+    if value is None:
+        return value
+    parts = value.split("/")
+    if not value or value.startswith("/") or ".." in parts or "" in parts:
+        raise ValueError(
+            f"{value!r} is not a relative directory: e.g. 'reports' or 'a/b', without '..',"
+            " a leading or a doubled '/'"
+        )
+    if "$(" in value or not all(_SUB_PATH_PART.fullmatch(p) for p in parts):
+        raise ValueError(f"{value!r}: use letters, digits, '.', '_' and '-' in each part")
+    return value
+
+
+_SUB_PATH_PART = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def probe_values(value: list[str]) -> list[str]:
+    for text in value:
+        if text != text.strip() or not _PROBE_VALUE.fullmatch(text):
+            raise ValueError(
+                f"{text!r} is no header value: printable ASCII, not blank, no space at either end"
+            )
+    return value
+
+
+_PROBE_VALUE = re.compile(r"[\x21-\x7e][\x20-\x7e]*")
 
 
 def scrape_interval(value: str) -> str:

@@ -1,7 +1,8 @@
 """Named Pipelines chosen per event (spec.pipeline.variants, spec.triggers.select).
 
-A variant is the benchmark's Pipeline with its own user Tasks: the builders see
-it as a whole config whose ``spec.pipeline.tasks`` are the variant's, with Names
+A variant is the benchmark's Pipeline with its own user Tasks and fixed param
+values: the builders see it as a whole config whose ``spec.pipeline.tasks`` are
+the variant's (and ``fixed_params`` its ``params``), with Names
 whose Pipeline and TriggerTemplates carry the variant's name. So the variant's
 Pipeline, TriggerTemplates and runs come from the very builders of the default
 one, and the checks of the user's Tasks run on it unchanged.
@@ -43,11 +44,32 @@ class _With:
         return getattr(self._base, name)
 
 
+# The attribute a variant's view of spec.pipeline adds: its fixed param values.
+_FIXED = "fixed_params"
+
+
 def variant_bench(bench: Benchmark, variant: PipelineVariantSpec) -> Benchmark:
     """The config whose default Pipeline is ``variant``'s."""
-    pipeline = _With(bench.spec.pipeline, tasks=list(variant.tasks), variants=[])
+    pipeline = _With(
+        bench.spec.pipeline,
+        tasks=list(variant.tasks),
+        variants=[],
+        **{_FIXED: {name: _text(value) for name, value in variant.params.items()}},
+    )
     spec = _With(bench.spec, pipeline=pipeline)
     return _With(bench, spec=spec)  # type: ignore[return-value]
+
+
+def fixed_params(bench: Benchmark) -> dict[str, str]:
+    """Param -> the value this Pipeline's runs get whatever the event says: a variant's
+    ``params`` (as Tekton text); none for the default Pipeline."""
+    fixed: dict[str, str] = getattr(bench.spec.pipeline, _FIXED, {})
+    return fixed
+
+
+def _text(value: str | bool) -> str:
+    """A fixed value as Tekton carries it (a YAML boolean as true/false)."""
+    return str(value).lower() if isinstance(value, bool) else value
 
 
 def variant_names(names: Names, variant: str) -> Names:
