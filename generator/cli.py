@@ -240,13 +240,16 @@ def cmd_trigger(args: argparse.Namespace) -> int:
     bench = _load(args.config, None, fast=False).bench
     fields = trigger.parse_fields(args.field)
     if args.cloudevent:
+        if args.delivery is not None:
+            raise UsageError("--delivery names a webhook delivery; a CloudEvent's is --id")
         options = trigger.CloudEventOptions(args.type, args.source, args.subject, args.id)
         event = trigger.build_cloudevent(bench, fields, options)
     else:
         for flag in ("type", "source", "subject", "id"):
             if getattr(args, flag) is not None:
                 raise UsageError(f"--{flag} describes a CloudEvent: add --cloudevent")
-        event = trigger.build_event(bench, fields, trigger.read_secret(args.secret_file))
+        secret = trigger.read_secret(args.secret_file)
+        event = trigger.build_event(bench, fields, secret, args.delivery)
     if args.dry_run:
         sys.stdout.write(trigger.request_text(args.url, event))
         return EXIT_OK
@@ -260,6 +263,10 @@ def cmd_trigger(args: argparse.Namespace) -> int:
         print(f"cloudevent id: {event.cloudevent_id}", file=sys.stderr)
         run = trigger.cloudevent_run_name(bench, event.cloudevent_source, event.cloudevent_id)
         print(f"run: {run}", file=sys.stderr)
+    if event.delivery is not None:
+        # Deduplication by delivery: the same delivery id names the same run.
+        print(f"delivery: {event.delivery[0]}: {event.delivery[1]}", file=sys.stderr)
+        print(f"run: {trigger.delivery_run_name(bench, event.delivery[1])}", file=sys.stderr)
     return EXIT_OK if 200 <= status < 300 else EXIT_FAIL
 
 
@@ -424,6 +431,11 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument("--subject", help="CloudEvent subject")
     send.add_argument(
         "--id", help="CloudEvent id; with the source, it names the run (default: a new UUID)"
+    )
+    send.add_argument(
+        "--delivery",
+        help="webhook delivery id (X-GitHub-Delivery, GitLab's Idempotency-Key) naming the run;"
+        " the same id again is a redelivery, which starts nothing (default: a new UUID)",
     )
     send.set_defaults(func=cmd_trigger)
 

@@ -23,7 +23,7 @@ from typing import Any
 from generator import __version__
 from generator.compile.cel import CE_SUBJECT_SELECT, EVENT_ID_PATTERN, MAX_ATTRIBUTE_LENGTH
 from generator.compile.schedule import event_of
-from generator.config.facts import listener_value_problem
+from generator.config.facts import delivery_provider, listener_value_problem
 from generator.config.models import (
     RESERVED_EVENT_PREFIXES,
     AcceptedEventSpec,
@@ -34,8 +34,8 @@ from generator.config.models import (
     TokenAuth,
 )
 from generator.config.names import build_names, resolve_namespace
-from generator.contract.event_key import event_key
-from generator.contract.signing import WebhookAuthError, auth_headers
+from generator.contract.event_key import DELIVERY_HEADERS, delivery_key, event_key
+from generator.contract.signing import WebhookAuthError, auth_headers, header_value_problem
 from generator.errors import UsageError
 
 SECRET_ENV = "BENCHGEN_WEBHOOK_SECRET"  # noqa: S105 - the variable's name, not a secret
@@ -48,6 +48,9 @@ class Event:
     headers: dict[str, str] = field(default_factory=dict)
     cloudevent_id: str | None = None  # set for CloudEvents: with the source, it names the run
     cloudevent_source: str | None = None
+    # GitHub/GitLab auth without eventIdParam: (header, value) of the delivery id that
+    # names the run (deduplication by delivery).
+    delivery: tuple[str, str] | None = None
 
 
 def parse_fields(pairs: list[str]) -> dict[str, str]:
@@ -138,8 +141,20 @@ def _refuse(problems: list[str]) -> None:
         raise UsageError("the listener would reject this event:\n  " + "\n  ".join(problems))
 
 
-def build_event(bench: Benchmark, values: dict[str, str], secret: bytes | None) -> Event:
+def build_event(
+    bench: Benchmark, values: dict[str, str], secret: bytes | None, delivery: str | None = None
+) -> Event:
+    """The webhook event; with GitHub or GitLab auth (no eventIdParam) it carries the
+    provider's delivery header, ``delivery`` or a new UUID, as the provider sends it."""
     body, extra, problems = _payload(bench, values)
+    provider = delivery_provider(bench)
+    if delivery is not None and provider is None:
+        problems.append(
+            "--delivery: runs are keyed on a delivery id only with github or gitlab auth and"
+            " no spec.triggers.webhook.eventIdParam"
+        )
+    elif delivery is not None and (not delivery.strip() or header_value_problem(delivery)):
+        problems.append(f"--delivery: {delivery!r} is not a one-line, non-blank header value")
     id_param = bench.spec.triggers.webhook.event_id_param
     if id_param is not None and values.get(id_param):
         problem = event_id_problem(bench, values[id_param])
@@ -152,7 +167,11 @@ def build_event(bench: Benchmark, values: dict[str, str], secret: bytes | None) 
     headers = {"Content-Type": "application/json", **extra}
     payload = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
     headers.update(_auth_headers(bench, payload, secret))
-    return Event(payload, headers)
+    pair = None
+    if provider is not None:
+        pair = (DELIVERY_HEADERS[provider], delivery or str(uuid.uuid4()))
+        headers[pair[0]] = pair[1]
+    return Event(payload, headers, delivery=pair)
 
 
 @dataclass
@@ -249,6 +268,14 @@ def cloudevent_run_name(bench: Benchmark, source: str, ident: str) -> str:
     """The run of a CloudEvent: <runPrefix><key of (source, id)>, as the event-key
     interceptor names it."""
     return run_name(bench, event_key(source, ident))
+
+
+def delivery_run_name(bench: Benchmark, delivery: str) -> str:
+    """The run of a webhook delivery: <runPrefix><delivery key>, as the event-key
+    interceptor names it."""
+    provider = delivery_provider(bench)
+    assert provider is not None
+    return run_name(bench, delivery_key(provider, delivery))
 
 
 def _auth_headers(bench: Benchmark, payload: bytes, secret: bytes | None) -> dict[str, str]:

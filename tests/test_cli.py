@@ -102,14 +102,15 @@ def test_render_to_directory_and_check(tmp_path: Path) -> None:
     files = sorted(p.name for p in out.iterdir())
     assert files[-1] == "kustomization.yaml"
     assert files[0] == "01-serviceaccount-benchmark-mlop-listener.yaml"
-    assert len(files) == 15
+    # 22 objects (8 are the event-key interceptor and its dedup record), + kustomization.yaml
+    assert len(files) == 23
     kustomization = (out / "kustomization.yaml").read_text()
     for name in files[:-1]:
         assert f"\n- {name}\n" in kustomization
 
     assert run("check", str(EXAMPLE), str(out)).returncode == 0
 
-    edited = out / "07-configmap-benchmark-config.yaml"
+    edited = out / "10-configmap-benchmark-config.yaml"
     edited.write_text(edited.read_text().replace("/api/v1/mlops-batch", "/api/v1/other"))
     (out / "99-stray.yaml").write_text("kind: Stray\n")
     drift = run("check", str(EXAMPLE), str(out))

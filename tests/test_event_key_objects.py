@@ -25,10 +25,15 @@ def _one(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
     return found
 
 
-def test_rendered_only_with_cloud_events() -> None:
-    _, objects = _render(EXAMPLE)
+def test_rendered_only_with_cloud_events_or_webhook_deduplication() -> None:
+    # Token auth (no delivery id of a provider's), no CloudEvents.
+    _, objects = _render(GOLDEN / "token-auth-labels" / "config.yaml")
     assert not [o for o in objects if "event-key" in o["metadata"]["name"]]
+    assert not [o for o in objects if o["metadata"]["name"].endswith("-deliveries")]
     assert "Interceptor" not in {o["kind"] for o in objects}
+    # GitHub auth without eventIdParam: deduplication by delivery (test_dedup_objects.py).
+    names, objects = _render(EXAMPLE)
+    assert _one(objects, "Interceptor", names.event_key)
 
 
 def test_interceptor_objects() -> None:
@@ -42,6 +47,8 @@ def test_interceptor_objects() -> None:
         ("Deployment", "ce-bench-event-key"),
         ("Interceptor", "ce-bench-event-key"),
         ("NetworkPolicy", "ce-bench-event-key"),
+        ("Role", "ce-bench-event-key"),  # the dedup record
+        ("RoleBinding", "ce-bench-event-key"),
         ("Service", "ce-bench-event-key"),
         ("ServiceAccount", "ce-bench-event-key"),
     ]
@@ -68,6 +75,9 @@ def test_interceptor_objects() -> None:
     assert env == {
         "BENCHGEN_PORT": str(ports["http"]),
         "BENCHGEN_HEALTH_PORT": str(ports["health"]),
+        "BENCHGEN_DEDUP_CONFIGMAP": names.deliveries,
+        "BENCHGEN_NAMESPACE": "bench",
+        "BENCHGEN_RUN_PREFIX": names.run_prefix,
     }
     policy = _one(objects, "NetworkPolicy", names.event_key)
     assert policy["spec"]["ingress"][0]["ports"] == [{"protocol": "TCP", "port": ports["http"]}]
@@ -93,7 +103,7 @@ def test_listener_binding_and_template_use_the_key() -> None:
     annotations = run["metadata"]["annotations"]
     assert annotations["benchgen.dev/cloudevent-id"] == "$(tt.params.cloudevent-id)"
     assert annotations["benchgen.dev/cloudevent-source"] == "$(tt.params.cloudevent-source)"
-    # The webhook listener is unchanged: no interceptor of ours.
+    # The webhook listener (token auth): no interceptor of ours.
     webhook = _one(objects, "EventListener", names.listener)
     assert all(
         i["ref"].get("kind") != "NamespacedInterceptor"

@@ -15,7 +15,12 @@ from typing import Any
 import pytest
 
 from generator.compile import build, cel
-from generator.config.facts import label_safe_params, request_fields, run_params
+from generator.config.facts import (
+    delivery_provider,
+    label_safe_params,
+    request_fields,
+    run_params,
+)
 from generator.config.fullload import load_text
 from generator.config.load import load_file
 from generator.config.models import Benchmark
@@ -163,9 +168,9 @@ def test_restricted_pod_security_and_labels(config: Any) -> None:
     kinds = {o["kind"] for o in objects}
     assert "Secret" not in kinds
     # Triggers creates el-<listener> itself; benchgen renders the status API's Service
-    # and, with CloudEvents, the event-key interceptor's.
+    # and, with CloudEvents or webhook deduplication, the event-key interceptor's.
     names = build_names(bench, resolve_namespace(bench))
-    expected = {names.event_key} if bench.spec.triggers.cloud_events else set()
+    expected = {names.event_key} if names.uses_event_key else set()
     if bench.spec.observe and bench.spec.observe.status_api:
         expected.add(names.status)
     if bench.spec.observe and bench.spec.observe.metrics:  # their metrics Services
@@ -177,17 +182,23 @@ def test_restricted_pod_security_and_labels(config: Any) -> None:
     policies = {o["metadata"]["name"]: o for o in by_kind(objects, "NetworkPolicy")}
     for deployment in by_kind(objects, "Deployment"):
         assert deployment["metadata"]["name"] in policies
-    if bench.spec.triggers.cloud_events:
+    if names.uses_event_key:
+        # The interceptor admits the listeners that call it: the CloudEvents listener,
+        # the webhook listener when it deduplicates by delivery.
+        callers = [names.events_listener] if bench.spec.triggers.cloud_events else []
+        if delivery_provider(bench):
+            callers.append(names.listener)
         (rule,) = policies[names.event_key]["spec"]["ingress"]
         assert rule["from"] == [
-            {"podSelector": {"matchLabels": {"eventlistener": names.events_listener}}}
+            {"podSelector": {"matchLabels": {"eventlistener": name}}} for name in callers
         ]
         (account,) = [
             o
             for o in by_kind(objects, "ServiceAccount")
             if o["metadata"]["name"] == names.event_key
         ]
-        assert account["automountServiceAccountToken"] is False
+        # It reads and writes the dedup record (one ConfigMap) and gets runs.
+        assert account["automountServiceAccountToken"] is True
 
 
 @pytest.mark.parametrize(
@@ -227,7 +238,9 @@ def test_one_param_list_drives_everything(config: Any) -> None:
     submit_task = [t for t in by_kind(objects, "Task") if t["metadata"]["name"].endswith("-submit")]
     run = template["spec"]["resourcetemplates"][0]
     assert [p["name"] for p in binding["spec"]["params"]] == names
-    assert [p["name"] for p in template["spec"]["params"]] == names
+    # Deduplication by delivery adds the key that names the run.
+    keyed = ["delivery-key"] if delivery_provider(bench) else []
+    assert [p["name"] for p in template["spec"]["params"]] == [*names, *keyed]
     # The run also passes the params the clean-up's selectors read.
     used = [p.name for p in bench.spec.params if p.name in run_params(bench)]
     assert [p["name"] for p in pipeline["spec"]["params"]] == used

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -323,7 +324,8 @@ def wire() -> Iterator[Recording]:
 def test_dry_run_prints_the_whole_request_that_is_sent(wire: Recording) -> None:
     """Method, URL, every header and the body, as a server receives them (issue 15)."""
     url = f"{wire.url}/hooks/bench"
-    args = (str(EXAMPLE), "--url", url, *REQUIRED)
+    # A fixed delivery id: by default each request gets a new one (X-GitHub-Delivery).
+    args = (str(EXAMPLE), "--url", url, *REQUIRED, "--delivery", "72d3162e-cc78-11e3-81ab")
     dry = trigger(*args, "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert wire.requests == []  # nothing sent
@@ -366,3 +368,41 @@ def test_refused_with_exit_2(args: list[str], secret: str | None, message: str) 
     proc = trigger(*args, secret=secret)
     assert proc.returncode == 2
     assert message in proc.stderr
+
+
+# --- deduplication by delivery ------------------------------------------------------
+
+
+def test_github_event_carries_a_delivery_and_prints_its_run(wire: Recording) -> None:
+    """GitHub auth without eventIdParam: X-GitHub-Delivery names the run, as the event-key
+    interceptor names it (generator.contract.event_key.delivery_key)."""
+    from generator.config.load import load_file
+    from generator.trigger import delivery_run_name
+
+    sent = trigger(EX, "--url", wire.url, *REQUIRED, "--delivery", "d-42")
+    assert sent.returncode == 0, sent.stderr
+    ((*_, headers, _),) = wire.requests
+    assert ("X-Github-Delivery", "d-42") in headers
+    bench = load_file(EXAMPLE, fast=False).bench
+    run = delivery_run_name(bench, "d-42")
+    assert f"run: {run}" in sent.stderr.splitlines()
+    assert re.fullmatch(r"[a-z0-9-]+-run-[0-9a-f]{32}", run)
+    # Without --delivery a new UUID each time, so each call is an event of its own.
+    again = trigger(EX, "--url", wire.url, *REQUIRED)
+    other = [v for k, v in wire.requests[-1][3] if k.lower() == "x-github-delivery"]
+    assert len(other) == 1 and other[0] != "d-42"
+    assert f"run: {run}" not in again.stderr
+
+
+def test_delivery_needs_github_or_gitlab_auth() -> None:
+    # The CloudEvents config's webhook uses token auth: no provider delivery id to key on.
+    proc = trigger(CE, "--dry-run", *CE_FIELDS, "--delivery", "d-1")
+    assert proc.returncode == 2
+    assert "--delivery: runs are keyed on a delivery id only with github or gitlab" in proc.stderr
+    proc = trigger(CE, "--cloudevent", "--dry-run", *CE_FIELDS, "--delivery", "d-1")
+    assert proc.returncode == 2 and "a CloudEvent's is --id" in proc.stderr
+
+
+def test_blank_delivery_is_refused() -> None:
+    proc = trigger(EX, "--dry-run", *REQUIRED, "--delivery", " ")
+    assert proc.returncode == 2 and "--delivery" in proc.stderr

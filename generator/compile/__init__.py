@@ -96,9 +96,9 @@ def build(bench: Benchmark, names: Names) -> Build:
             triggers.build_events_listener(bench, names),
             *knative.build_broker(bench, names),
             *knative.build_triggers(bench, names),
-            *interceptor.build_event_key(bench, names),
         ]
     manifests += [
+        *interceptor.build_event_key(bench, names),  # CloudEvents, or webhook deduplication
         *refusals.build(bench, names),  # spec.triggers.webhook.recordRefusals
         *controller.build_observer(bench, names),
         *controller.build_status_api(bench, names),

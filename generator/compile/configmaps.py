@@ -24,6 +24,7 @@ def build(bench: Benchmark, names: Names) -> list[Manifest]:
         *_orchestrator(bench, names),
         *_broker_config(bench, names),
         *_releases_state(bench, names),
+        *_deliveries(names),
     ]
 
 
@@ -58,6 +59,17 @@ def _broker_config(bench: Benchmark, names: Names) -> list[Manifest]:
     warnings = broker_warnings(bench, names)
     annotations = {WARNING_ANNOTATION: warnings[0]} if warnings else None
     return [_config_map(names, names.broker_config, {CHANNEL_TEMPLATE_KEY: text}, annotations)]
+
+
+def _deliveries(names: Names) -> list[Manifest]:
+    """The event-key interceptor's dedup record (generator.contract.deliveries)."""
+    if not names.uses_event_key:
+        return []
+    why = (
+        "written by the event-key interceptor (event keys whose run was created, kept 7 days,"
+        " 10000 at most); rendered without data so that applying the manifests never resets it"
+    )
+    return [_config_map(names, names.deliveries, None, {STATE_ANNOTATION: why})]
 
 
 def _releases_state(bench: Benchmark, names: Names) -> list[Manifest]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from generator.compile import interceptor, metrics
 from generator.compile.controller import STATUS_PORT
 from generator.compile.meta import Manifest, manifest, metadata
+from generator.config.facts import delivery_provider
 from generator.config.names import LISTENER_PORT, Names
 
 TYPE_CHECKING = False  # not typing's (a cold-start cost); lite.py's twins stand in for models
@@ -59,12 +60,23 @@ def _events_listener(bench: Benchmark, names: Names) -> list[Manifest]:
 
 
 def _event_key(bench: Benchmark, names: Names) -> list[Manifest]:
-    """Only the events listener's pods, on the interceptor's port."""
-    if bench.spec.triggers.cloud_events is None:
+    """Only the listeners' pods that call it, on the interceptor's port."""
+    if not names.uses_event_key:
         return []
-    listener_pods = {"podSelector": {"matchLabels": {"eventlistener": names.events_listener}}}
+    listeners = []
+    if bench.spec.triggers.cloud_events is not None:
+        listeners.append(names.events_listener)
+    if delivery_provider(bench) is not None:
+        listeners.append(names.listener)
     port = [{"protocol": "TCP", "port": interceptor.KEY_PORT}]
-    ingress = [{"from": [listener_pods], "ports": port}]
+    ingress = [
+        {
+            "from": [
+                {"podSelector": {"matchLabels": {"eventlistener": name}}} for name in listeners
+            ],
+            "ports": port,
+        }
+    ]
     pods = names.role_labels(interceptor.ROLE)
     return [network_policy(names, names.event_key, pods, ingress)]
 

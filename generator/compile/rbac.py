@@ -4,8 +4,8 @@ What each component may do, in one place: exactly the RBAC of
 docs/runtime-interface.md. The Roles of the runtime's components carry each
 rule's reason in the `benchgen.dev/rule-reasons` annotation (one line per rule),
 because the emitted YAML has no comments. Pods that read nothing from the
-cluster (the Tasks, the event-key interceptor, the send CronJobs without an
-event id, which run as the runner) get no API token.
+cluster (the Tasks, the send CronJobs without an event id, which run as the
+runner) get no API token.
 """
 
 from __future__ import annotations
@@ -148,10 +148,29 @@ def _listener(names: Names) -> list[Manifest]:
 
 
 def _event_key(bench: Benchmark, names: Names) -> list[Manifest]:
-    # It reads nothing from the cluster: no API token.
-    if bench.spec.triggers.cloud_events is None:
+    """The dedup record: read it, and write a key once its run exists."""
+    if not names.uses_event_key:
         return []
-    return [service_account(names, names.event_key, token=False)]
+    record: Rule = (
+        [""],
+        ["configmaps"],
+        ["get", "patch"],
+        f"refuse an event whose key is in the dedup record, ConfigMap {names.deliveries} only;"
+        " add a key once its run exists (merge patch carrying the resourceVersion)",
+    )
+    runs: Rule = (
+        ["tekton.dev"],
+        ["pipelineruns"],
+        ["get"],
+        "after letting an event through, get the PipelineRun named <runPrefix><key> until it"
+        " exists; only then is the key recorded; the names are per event, so no"
+        " resourceNames; no list, watch or write",
+    )
+    each = [(record, [names.deliveries]), (runs, None)]
+    return [
+        service_account(names, names.event_key, token=True),
+        *_granted_each(names, names.event_key, names.namespace, names.event_key, each),
+    ]
 
 
 def _observer(bench: Benchmark, names: Names) -> list[Manifest]:

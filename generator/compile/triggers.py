@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from generator.compile import cel, refusals
-from generator.compile.interceptor import event_key_interceptor
+from generator.compile.interceptor import delivery_key_interceptor, event_key_interceptor
 from generator.compile.meta import WARNING_ANNOTATION, Manifest, manifest, metadata
 from generator.compile.tekton import build_pipeline_run
 from generator.config import variants
-from generator.config.facts import image_params, label_safe_params
+from generator.config.facts import (
+    DELIVERY_PARAM,
+    delivery_provider,
+    image_params,
+    label_safe_params,
+)
 from generator.config.names import Names
 from generator.config.rules import RESERVED_EVENT_PREFIXES
+from generator.contract.event_key import DELIVERY_EXTENSION
 from generator.contract.event_key import EXTENSION as KEY_EXTENSION
 
 TYPE_CHECKING = False  # not typing's (a cold-start cost); lite.py's twins stand in for models
@@ -106,7 +112,20 @@ def build_event_listener(bench: Benchmark, names: Names) -> Manifest:
                     cel.event_id_check(cel.param_value(param), names.event_id_room),
                 )
             )
+        if provider is not None:
+            # Last, after authentication and every check: only an event that passes them
+            # is keyed (and, once its run exists, recorded in the dedup record).
+            interceptors.append(delivery_key_interceptor(names, provider))
         return interceptors
+
+    provider = delivery_provider(bench)
+    # The run's name, from the delivery key (an inline binding: the shared TriggerBinding
+    # also serves the CloudEvents listener, which has no such extension).
+    delivery = (
+        [{"name": DELIVERY_PARAM, "value": f"$(extensions.{DELIVERY_EXTENSION})"}]
+        if provider is not None
+        else []
+    )
 
     return _listener(
         names,
@@ -117,7 +136,7 @@ def build_event_listener(bench: Benchmark, names: Names) -> Manifest:
                 "name": trigger,
                 # With recordRefusals: a checkpoint before each check and after the last.
                 "interceptors": refusals.with_checkpoints(bench, names, chain(select)),
-                "bindings": _param_bindings(bench, target, names),
+                "bindings": [*_param_bindings(bench, target, names), *delivery],
                 "template": {"ref": template.template},
             }
             for trigger, select, template, target in _selected(bench, names, "webhook")
@@ -289,14 +308,24 @@ def _template_params(bench: Benchmark) -> list[Manifest]:
 
 
 def build_trigger_template(bench: Benchmark, names: Names) -> Manifest:
-    run = build_pipeline_run(
-        bench, names, trigger="webhook", id_param=bench.spec.triggers.webhook.event_id_param
-    )
+    """The webhook's run: named after eventIdParam's value, else (GitHub, GitLab) after
+    the delivery key, else a generated name."""
+    deduplicated = delivery_provider(bench) is not None
+    id_param = DELIVERY_PARAM if deduplicated else bench.spec.triggers.webhook.event_id_param
+    run = build_pipeline_run(bench, names, trigger="webhook", id_param=id_param)
+    params = _template_params(bench)
+    if deduplicated:
+        params.append(
+            {
+                "name": DELIVERY_PARAM,
+                "description": "Key of the provider's delivery id, from the event-key interceptor",
+            }
+        )
     return manifest(
         TRIGGERS,
         "TriggerTemplate",
         metadata(names, names.template),
-        spec={"params": _template_params(bench), "resourcetemplates": [run]},
+        spec={"params": params, "resourcetemplates": [run]},
     )
 
 

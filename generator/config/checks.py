@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from generator.config.facts import (
     BUILTIN_TASKS,
+    DELIVERY_PARAM,
     DEPLOY_TASK,
     FINALLY_TASKS,
     IMAGE_VALUE_PATTERN,
@@ -15,6 +16,7 @@ from generator.config.facts import (
     batch_api,
     builtin_tasks,
     commit_status_params,
+    delivery_provider,
     event_id_max,
     is_required_field,
     label_safe_params,
@@ -366,7 +368,8 @@ def _events(bench: Benchmark, names: Names) -> Iterator[Finding]:
                 f"param {param.name!r} names the run, so it must be a required string param:"
                 " set 'required: true' on it",
             )
-    if (webhook.event_id_param is not None or cloud is not None) and (
+    provider = delivery_provider(bench)
+    if (webhook.event_id_param is not None or cloud is not None or provider is not None) and (
         names.event_id_room < MIN_EVENT_ID_ROOM
     ):
         field = "spec.names.runPrefix" if bench.spec.names.run_prefix else "metadata.name"
@@ -376,6 +379,15 @@ def _events(bench: Benchmark, names: Names) -> Iterator[Finding]:
             f" the id (63 in all); at least {MIN_EVENT_ID_ROOM} are needed for a UUID: set a"
             " shorter spec.names.runPrefix",
         )
+    if provider is not None:
+        # The webhook TriggerTemplate's own param: the run's name from the delivery key.
+        for i, param in enumerate(bench.spec.params):
+            if param.name == DELIVERY_PARAM:
+                yield (
+                    f"spec.params[{i}].name",
+                    f"{param.name!r} is reserved: with {provider} auth it carries the key of"
+                    " the delivery id that names the run; rename the param",
+                )
     if cloud is None:
         return
     for i, param in enumerate(bench.spec.params):

@@ -210,3 +210,25 @@ def listener_value_problem(bench: Benchmark, param: ParamSpec, value: str) -> st
     if param.name in label_safe_params(bench) and kube.label_value_problem(value):
         return "is not a valid label value (it is the concurrency key)"
     return None
+
+
+# The webhook TriggerTemplate's param carrying the delivery key (compile.triggers).
+DELIVERY_PARAM = "delivery-key"
+
+
+def delivery_provider(bench: Benchmark) -> str | None:
+    """The provider whose delivery id keys each webhook run ("github", "gitlab"), or None.
+
+    Deduplication by default: a GitHub or GitLab webhook's run is named after the
+    delivery (generator.contract.event_key.delivery_key), unless eventIdParam names it
+    (the override) — token and no auth have no delivery id of a provider's."""
+    webhook = bench.spec.triggers.webhook
+    if webhook.event_id_param is not None:
+        return None
+    auth_type = webhook.auth.type
+    return auth_type if auth_type in ("github", "gitlab") else None
+
+
+def uses_event_key(bench: Benchmark) -> bool:
+    """The event-key interceptor (and its dedup record) is rendered."""
+    return bench.spec.triggers.cloud_events is not None or delivery_provider(bench) is not None

@@ -75,7 +75,8 @@ class Names(NamedTuple):
     events_listener_service: str
     events_binding: str
     events_template: str
-    event_key: str  # the CloudEvents listener's interceptor: Deployment, Service, Interceptor
+    event_key: str  # the listeners' key interceptor: Deployment, Service, Interceptor
+    deliveries: str  # ConfigMap: the dedup record of the event-key interceptor
     broker: str
     broker_config: str
     observer: str
@@ -93,6 +94,7 @@ class Names(NamedTuple):
     uses_observer: bool = False
     uses_status: bool = False
     uses_custom_tasks: bool = False
+    uses_event_key: bool = False  # CloudEvents, or webhook deduplication by delivery
 
     @property
     def event_id_room(self) -> int:
@@ -179,7 +181,11 @@ class Names(NamedTuple):
                 (self.events_binding, "metadata.name", "dns1123"),
                 (self.events_template, "metadata.name", "dns1123"),
                 (self.broker_config, "metadata.name", "dns1123"),
+            ]
+        if self.uses_event_key:
+            out += [
                 (self.event_key, "metadata.name", "dns1035"),
+                (self.deliveries, "metadata.name", "subdomain"),
             ]
         if self.uses_observer:
             out.append((self.observer, "metadata.name", "dns1123"))
@@ -196,6 +202,8 @@ def resolve_namespace(bench: Benchmark, override: str | None = None) -> str:
 
 
 def build_names(bench: Benchmark, namespace: str) -> Names:
+    from generator.config.facts import uses_event_key
+
     base = bench.metadata.name
     overrides = bench.spec.names
     listener = overrides.listener or f"{base}-listener"
@@ -233,6 +241,7 @@ def build_names(bench: Benchmark, namespace: str) -> Names:
         events_binding=f"{base}-cloudevents-binding",
         events_template=f"{base}-cloudevents-template",
         event_key=f"{base}-event-key",
+        deliveries=f"{base}-deliveries",
         broker=cloud_events.broker.name if cloud_events else "default",
         broker_config=f"{base}-broker-config",
         observer=f"{base}-observer",
@@ -249,6 +258,7 @@ def build_names(bench: Benchmark, namespace: str) -> Names:
         uses_observer=observe is not None and observe.observer is not None,
         uses_status=observe is not None and observe.status_api is not None,
         uses_custom_tasks=bench.spec.poll.mode == "controller",
+        uses_event_key=uses_event_key(bench),
         labels=dict(sorted(labels.items())),
     )
 

@@ -41,3 +41,28 @@ def event_key(source: str, ident: str) -> str:
     """The key of the event (``source``, ``ident``): 32 lower-case hex digits."""
     digest = hashlib.sha256(VERSION + _field(source) + _field(ident)).hexdigest()
     return digest[:KEY_LENGTH]
+
+
+# --- webhook deliveries --------------------------------------------------------
+# A webhook run is keyed on the provider's own identity of the delivery, which a
+# redelivery keeps: GitHub's X-GitHub-Delivery GUID (the same on a redelivery, from
+# the UI or the REST API) and GitLab's Idempotency-Key (the same on GitLab's
+# automatic retries and on "Resend request"). GitLab's X-Gitlab-Event-UUID is not
+# used: it is the recursion-detection UUID, shared by every webhook one request
+# fires, so two different events may carry the same one.
+DELIVERY_VERSION = b"benchgen.dev/delivery-key/v1\x00"
+DELIVERY_HEADERS = {"github": "X-GitHub-Delivery", "gitlab": "Idempotency-Key"}
+# $(extensions.delivery_key): a top-level key of its own, as for EXTENSION.
+DELIVERY_EXTENSION = "delivery_key"
+# The interceptor param (interceptor_params) naming the provider on the webhook listener;
+# without it the interceptor keys CloudEvents.
+PROVIDER_PARAM = "provider"
+
+
+def delivery_key(provider: str, delivery: str) -> str:
+    """The key of ``provider``'s delivery ``delivery``: 32 lower-case hex digits.
+
+    Hashed as event_key is, under another version tag, so a delivery key never
+    equals the key of a CloudEvent whose source and id happen to be the same text."""
+    digest = hashlib.sha256(DELIVERY_VERSION + _field(provider) + _field(delivery)).hexdigest()
+    return digest[:KEY_LENGTH]

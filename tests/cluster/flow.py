@@ -180,6 +180,30 @@ def deploy(stack: Stack, namespace: str, config: Path = EXAMPLE, *, apply: bool 
         return el if conds.get("Ready") == "True" else None
 
     el = wait_for(listener_ready, timeout=180, interval=1.0, what=f"EventListener {LISTENER} Ready")
+    # The listeners call the event-key interceptor last (CloudEvents; webhook
+    # deduplication by delivery id): while none of its pods is ready, events start nothing.
+    for dep in cluster.list_objects("apps/v1", "Deployment", namespace):
+        if dep["spec"]["selector"].get("matchLabels", {}).get("benchgen.dev/role") != "event-key":
+            continue
+        name = dep["metadata"]["name"]
+        wait_for(
+            lambda name=name: (
+                cluster.get("apps/v1", "Deployment", name, namespace)
+                .get("status", {})
+                .get("availableReplicas")
+            ),
+            timeout=120,
+            interval=1.0,
+            what=f"Deployment {name} available",
+        )
+        # And its Service programmed by kube-proxy (the listener calls it through it).
+        key_service = cluster.get("v1", "Service", name, namespace)
+        wait_for(
+            lambda ip=key_service["spec"]["clusterIP"]: _accepts(ip, 80),
+            timeout=60,
+            interval=0.5,
+            what=f"Service {name} to accept connections",
+        )
     service = cluster.get("v1", "Service", f"el-{LISTENER}", namespace)
     port = next(p["port"] for p in service["spec"]["ports"] if p.get("name") == "http-listener")
     url = f"http://{service['spec']['clusterIP']}:{port}"

@@ -1,4 +1,4 @@
-"""ConfigMaps: Tekton's sink (observe) and the release watcher's state.
+"""ConfigMaps: Tekton's sink (observe), the release watcher's state, the dedup record.
 
 The state is written with a JSON merge patch carrying the resourceVersion it
 was computed from, so the API server answers 409 (Conflict) if anyone wrote in
@@ -35,7 +35,12 @@ def read_config_map_value(api: ApiClient, namespace: str, name: str, key: str) -
 
 
 def patch_config_map(
-    api: ApiClient, namespace: str, name: str, resource_version: str, data: dict[str, str]
+    api: ApiClient,
+    namespace: str,
+    name: str,
+    resource_version: str,
+    data: dict[str, str],
+    field_manager: str = "benchgen-watch-releases",
 ) -> str:
     """Set ``data`` keys only if the ConfigMap is still at ``resource_version``; the new
     resourceVersion. A concurrent write makes this a Conflict."""
@@ -47,7 +52,7 @@ def patch_config_map(
             name,
             namespace,
             body,
-            field_manager="benchgen-watch-releases",
+            field_manager=field_manager,
             _content_type="application/merge-patch+json",
             _request_timeout=TIMEOUT,
         )
