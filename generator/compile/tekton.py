@@ -27,6 +27,7 @@ from generator.config.paths import parse
 from generator.config.variants import fixed_params
 from generator.contract import apply, cleanup, customtask, orchestrator_api, request
 from generator.contract import env as var
+from generator.contract import notify as notify_contract
 from generator.contract.commands import (
     APPLY,
     CLEANUP,
@@ -433,6 +434,17 @@ def _with_deploy(bench: Benchmark, names: Names, tasks: list[Manifest]) -> list[
     return out
 
 
+def notify_params(bench: Benchmark) -> list[ParamSpec]:
+    """The params the notify templates read (config.notify_checks.template_params)."""
+    fin = bench.spec.pipeline.finally_
+    if fin is None or fin.notify is None:
+        return []
+    from generator.config.notify_checks import template_params
+
+    used = template_params(fin.notify, [p.name for p in bench.spec.params])
+    return [p for p in bench.spec.params if p.name in used]
+
+
 def build_notify_task(bench: Benchmark, names: Names) -> list[Manifest]:
     fin = bench.spec.pipeline.finally_
     if fin is None or fin.notify is None:
@@ -440,10 +452,19 @@ def build_notify_task(bench: Benchmark, names: Names) -> list[Manifest]:
     notify = fin.notify
     ref = notify.url_secret_ref
     summary = build_summary_task(bench, names)["spec"]
-    env = [
-        *summary["steps"][0]["env"],
-        {"name": var.NOTIFY_URL_FILE, "value": f"{NOTIFY_DIR}/{ref.key}"},
-    ]
+    env = [*summary["steps"][0]["env"]]
+    mounts: list[Manifest] = []
+    volumes: list[Manifest] = []
+    if ref is not None:
+        env.append({"name": var.NOTIFY_URL_FILE, "value": f"{NOTIFY_DIR}/{ref.key}"})
+        mounts.append({"name": "notify-url", "mountPath": NOTIFY_DIR, "readOnly": True})
+        # The URL is a credential (Slack's carries the token): referenced, never
+        # rendered; readable by the pod's fsGroup only (taskRunSpecs).
+        volumes.append(pods.secret_volume("notify-url", ref.name, ref.key))
+    params = list(summary["params"])
+    out: list[Manifest] = []
+    if notify.template is not None or notify.email is not None:
+        out += _notify_extras(bench, names, env, mounts, volumes, params)
     args = [
         NOTIFY.name,
         NOTIFY.flag("--timeout").name,
@@ -452,22 +473,85 @@ def build_notify_task(bench: Benchmark, names: Names) -> list[Manifest]:
         notify.on_failure,
         *_result_args(NOTIFY),
     ]
-    step = {
-        "name": NOTIFY.name,
-        "command": [POLLER],
-        "args": args,
-        "env": env,
-        "volumeMounts": [{"name": "notify-url", "mountPath": NOTIFY_DIR, "readOnly": True}],
-    }
-    description = (
-        "Post the run's summary to a Slack-compatible webhook; runs whether the run"
-        " passed or failed."
+    step: Manifest = {"name": NOTIFY.name, "command": [POLLER], "args": args, "env": env}
+    if mounts:
+        step["volumeMounts"] = mounts
+    channels = " and ".join(
+        c for c, on in (("a Slack-compatible webhook", ref), ("e-mail", notify.email)) if on
     )
-    # The URL is a credential (Slack's carries the token): referenced, never
-    # rendered; readable by the pod's fsGroup only (taskRunSpecs).
-    volumes = [pods.secret_volume("notify-url", ref.name, ref.key)]
-    params = summary["params"]
-    return [_task(bench, names, names.task_notify, description, params, step, NOTIFY, volumes)]
+    description = f"Post the run's summary to {channels}; runs whether the run passed or failed."
+    task = _task(bench, names, names.task_notify, description, params, step, NOTIFY, volumes)
+    return [*out, task]
+
+
+def _notify_extras(
+    bench: Benchmark,
+    names: Names,
+    env: list[Manifest],
+    mounts: list[Manifest],
+    volumes: list[Manifest],
+    params: list[Manifest],
+) -> list[Manifest]:
+    """Templates and e-mail: the ConfigMap of templates (returned), the params they
+    read, the spec, the SMTP login. The texts reach the step as files of a
+    ConfigMap, never as part of a script or an arg."""
+    from generator.config.notify_checks import templates
+
+    fin = bench.spec.pipeline.finally_
+    assert fin is not None and fin.notify is not None
+    notify = fin.notify
+    read = notify_params(bench)
+    params += [_task_param(p) for p in read]
+    env += [{"name": var.param_env(p.name), "value": f"$(params.{p.name})"} for p in read]
+    email = None
+    if notify.email is not None:
+        smtp = notify.email.smtp
+        email = notify_contract.Email(
+            host=smtp.host,
+            port=smtp.port or notify_contract.DEFAULT_PORTS[smtp.security],
+            security=smtp.security,
+            sender=notify.email.from_,
+            to=tuple(notify.email.to),
+        )
+    status_url = f"http://{names.status}.{names.namespace}.svc/status/" if names.uses_status else ""
+    spec = notify_contract.Spec(tuple(p.name for p in read), status_url, email)
+    env += [
+        {"name": var.NOTIFY_SPEC, "value": notify_contract.encode(spec)},
+        {"name": var.NAMESPACE, "value": "$(context.taskRun.namespace)"},
+    ]
+    out: list[Manifest] = []
+    texts = templates(notify)
+    if texts:
+        data = {notify_contract.TEMPLATE_FIELDS[f]: t for f, t in texts.items()}
+        out.append(manifest("v1", "ConfigMap", metadata(names, names.task_notify), data=data))
+        env.append({"name": var.NOTIFY_TEMPLATES, "value": notify_contract.TEMPLATES_DIR})
+        mounts.append(
+            {
+                "name": "notify-templates",
+                "mountPath": notify_contract.TEMPLATES_DIR,
+                "readOnly": True,
+            }
+        )
+        volumes.append({"name": "notify-templates", "configMap": {"name": names.task_notify}})
+    login = notify.email.credentials_secret_ref if notify.email is not None else None
+    if login is not None:
+        directory = notify_contract.CREDENTIALS_DIR
+        env.append({"name": var.NOTIFY_SMTP_CREDENTIALS, "value": directory})
+        mounts.append({"name": "notify-smtp", "mountPath": directory, "readOnly": True})
+        volumes.append(
+            {
+                "name": "notify-smtp",
+                "secret": {
+                    "secretName": login.name,
+                    "items": [
+                        {"key": login.username_key, "path": notify_contract.USERNAME_KEY},
+                        {"key": login.password_key, "path": notify_contract.PASSWORD_KEY},
+                    ],
+                    "defaultMode": 0o440,  # the pod's fsGroup only (taskRunSpecs)
+                },
+            }
+        )
+    return out
 
 
 def _task_param(param: ParamSpec) -> Manifest:
@@ -695,7 +779,9 @@ def _extra_finally(
             )
         )
     if fin is not None and fin.notify is not None:
-        out += _guarded(NOTIFY_TASK, names.task_notify, statuses, results, submit_ok)
+        # The params its templates read go with the run's statuses (both copies).
+        read = [{"name": p.name, "value": f"$(params.{p.name})"} for p in notify_params(bench)]
+        out += _guarded(NOTIFY_TASK, names.task_notify, [*statuses, *read], results, submit_ok)
     if fin is not None:
         # The user's own, after benchgen's: a result a task never wrote makes Tekton
         # skip the finally task that reads it, as it does for summary.

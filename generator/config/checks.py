@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 
+from generator.config import notify_checks
 from generator.config.facts import (
     BUILTIN_TASKS,
     DELIVERY_PARAM,
@@ -86,6 +87,7 @@ def every_check(bench: Benchmark, names: Names) -> list[Callable[[], Iterable[Fi
         lambda: _concurrency(bench, names.namespace),
         lambda: _deploy(bench),
         lambda: _finally(bench),
+        lambda: notify_checks.check(bench),
         lambda: _resources(bench),
         lambda: _user_tasks(bench),
         lambda: _user_finally(bench),

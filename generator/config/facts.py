@@ -149,6 +149,11 @@ def run_params(bench: Benchmark) -> set[str]:
         used.update(target.labels_from_params.values())
         if target.namespace_from_param:
             used.add(target.namespace_from_param)
+    if fin is not None and fin.notify is not None:
+        # The params the notify templates read (jinja2 is imported only when there are some).
+        from generator.config.notify_checks import template_params
+
+        used.update(template_params(fin.notify, [p.name for p in bench.spec.params]))
     return used
 
 

@@ -451,11 +451,43 @@ class CleanupSpec:
         self.timeout = timeout
 
 
+class SmtpSpec:
+    """Twin of models.SmtpSpec."""
+
+    def __init__(self, host: str, port: int | None, security: Literal['starttls', 'tls', 'none']) -> None:
+        self.host = host
+        self.port = port
+        self.security = security
+
+
+class SmtpCredentialsRef:
+    """Twin of models.SmtpCredentialsRef."""
+
+    def __init__(self, name: str, username_key: str, password_key: str) -> None:
+        self.name = name
+        self.username_key = username_key
+        self.password_key = password_key
+
+
+class EmailSpec:
+    """Twin of models.EmailSpec."""
+
+    def __init__(self, smtp: SmtpSpec, from_: str, to: list[str], subject: str | None, template: str | None, credentials_secret_ref: SmtpCredentialsRef | None) -> None:
+        self.smtp = smtp
+        self.from_ = from_
+        self.to = to
+        self.subject = subject
+        self.template = template
+        self.credentials_secret_ref = credentials_secret_ref
+
+
 class NotifySpec:
     """Twin of models.NotifySpec."""
 
-    def __init__(self, url_secret_ref: SecretKeyRef, on_failure: Literal['report', 'fail'], timeout: str) -> None:
+    def __init__(self, url_secret_ref: SecretKeyRef | None, template: str | None, email: EmailSpec | None, on_failure: Literal['report', 'fail'], timeout: str) -> None:
         self.url_secret_ref = url_secret_ref
+        self.template = template
+        self.email = email
         self.on_failure = on_failure
         self.timeout = timeout
 
@@ -734,7 +766,10 @@ _KEYS_DeployWaitSpec = frozenset({'condition', 'timeout'})
 _KEYS_DeploySpec = frozenset({'manifest', 'set', 'targets', 'wait'})
 _KEYS_CleanupTargetSpec = frozenset({'apiVersion', 'kind', 'plural', 'namespace', 'namespaceFromParam', 'labels', 'labelsFromParams'})
 _KEYS_CleanupSpec = frozenset({'delete', 'timeout'})
-_KEYS_NotifySpec = frozenset({'urlSecretRef', 'onFailure', 'timeout'})
+_KEYS_SmtpSpec = frozenset({'host', 'port', 'security'})
+_KEYS_SmtpCredentialsRef = frozenset({'name', 'usernameKey', 'passwordKey'})
+_KEYS_EmailSpec = frozenset({'smtp', 'from', 'to', 'subject', 'template', 'credentialsSecretRef'})
+_KEYS_NotifySpec = frozenset({'urlSecretRef', 'template', 'email', 'onFailure', 'timeout'})
 _KEYS_TaskRefSpec = frozenset({'name', 'kind', 'resolver', 'params'})
 _KEYS_TaskParamValueSpec = frozenset({'param', 'task', 'result', 'status', 'aggregateStatus'})
 _KEYS_WhenSpec = frozenset({'param', 'operator', 'values'})
@@ -1409,7 +1444,56 @@ def _optional_CleanupSpec(value: object) -> CleanupSpec | None:
     return None if value is None else _CleanupSpec(value)
 
 
-def _literal_15(value: object) -> Literal['report', 'fail']:
+def _literal_15(value: object) -> Literal['starttls', 'tls', 'none']:
+    if type(value) is str and value in ('starttls', 'tls', 'none'):
+        return value  # type: ignore[return-value]
+    raise Doubt
+
+
+def _SmtpSpec(value: object) -> SmtpSpec:
+    data = _fields(value, _KEYS_SmtpSpec)
+    f_host = rules.smtp_host(_str(data['host'])) if 'host' in data else _missing()
+    if 'port' in data:
+        f_port = _optional_int(data['port'])
+        if f_port is not None and (f_port < 1 or f_port > 65535):
+            raise Doubt
+    else:
+        f_port = None
+    f_security = _literal_15(data['security']) if 'security' in data else 'starttls'
+    return SmtpSpec(f_host, f_port, f_security)
+
+
+def _SmtpCredentialsRef(value: object) -> SmtpCredentialsRef:
+    data = _fields(value, _KEYS_SmtpCredentialsRef)
+    f_name = rules.dns1123_subdomain(_str(data['name'])) if 'name' in data else _missing()
+    f_username_key = rules.secret_key(_str(data['usernameKey'])) if 'usernameKey' in data else 'username'
+    f_password_key = rules.secret_key(_str(data['passwordKey'])) if 'passwordKey' in data else 'password'
+    return SmtpCredentialsRef(f_name, f_username_key, f_password_key)
+
+
+def _optional_SmtpCredentialsRef(value: object) -> SmtpCredentialsRef | None:
+    return None if value is None else _SmtpCredentialsRef(value)
+
+
+def _EmailSpec(value: object) -> EmailSpec:
+    data = _fields(value, _KEYS_EmailSpec)
+    f_smtp = _SmtpSpec(data['smtp']) if 'smtp' in data else _missing()
+    f_from_ = rules.email_address(_str(data['from'])) if 'from' in data else _missing()
+    f_to = _list_str(data['to']) if 'to' in data else _missing()
+    if len(f_to) < 1 or len(f_to) > 50:
+        raise Doubt
+    f_to = rules.email_addresses(f_to)
+    f_subject = _optional_str(data['subject']) if 'subject' in data else None
+    f_template = _optional_str(data['template']) if 'template' in data else None
+    f_credentials_secret_ref = _optional_SmtpCredentialsRef(data['credentialsSecretRef']) if 'credentialsSecretRef' in data else None
+    return EmailSpec(f_smtp, f_from_, f_to, f_subject, f_template, f_credentials_secret_ref)
+
+
+def _optional_EmailSpec(value: object) -> EmailSpec | None:
+    return None if value is None else _EmailSpec(value)
+
+
+def _literal_16(value: object) -> Literal['report', 'fail']:
     if type(value) is str and value in ('report', 'fail'):
         return value  # type: ignore[return-value]
     raise Doubt
@@ -1417,41 +1501,43 @@ def _literal_15(value: object) -> Literal['report', 'fail']:
 
 def _NotifySpec(value: object) -> NotifySpec:
     data = _fields(value, _KEYS_NotifySpec)
-    f_url_secret_ref = _SecretKeyRef(data['urlSecretRef']) if 'urlSecretRef' in data else _missing()
-    f_on_failure = _literal_15(data['onFailure']) if 'onFailure' in data else 'report'
+    f_url_secret_ref = _optional_SecretKeyRef(data['urlSecretRef']) if 'urlSecretRef' in data else None
+    f_template = _optional_str(data['template']) if 'template' in data else None
+    f_email = _optional_EmailSpec(data['email']) if 'email' in data else None
+    f_on_failure = _literal_16(data['onFailure']) if 'onFailure' in data else 'report'
     f_timeout = rules.duration(_str(data['timeout'])) if 'timeout' in data else '1m'
-    return NotifySpec(f_url_secret_ref, f_on_failure, f_timeout)
+    return NotifySpec(f_url_secret_ref, f_template, f_email, f_on_failure, f_timeout)
 
 
 def _optional_NotifySpec(value: object) -> NotifySpec | None:
     return None if value is None else _NotifySpec(value)
 
 
-def _literal_16(value: object) -> Literal['Task']:
+def _literal_17(value: object) -> Literal['Task']:
     if type(value) is str and value == 'Task':
         return 'Task'
     raise Doubt
 
 
-def _optional_literal_16(value: object) -> Literal['Task'] | None:
-    return None if value is None else _literal_16(value)
+def _optional_literal_17(value: object) -> Literal['Task'] | None:
+    return None if value is None else _literal_17(value)
 
 
-def _literal_17(value: object) -> Literal['cluster', 'git', 'bundles', 'hub']:
+def _literal_18(value: object) -> Literal['cluster', 'git', 'bundles', 'hub']:
     if type(value) is str and value in ('cluster', 'git', 'bundles', 'hub'):
         return value  # type: ignore[return-value]
     raise Doubt
 
 
-def _optional_literal_17(value: object) -> Literal['cluster', 'git', 'bundles', 'hub'] | None:
-    return None if value is None else _literal_17(value)
+def _optional_literal_18(value: object) -> Literal['cluster', 'git', 'bundles', 'hub'] | None:
+    return None if value is None else _literal_18(value)
 
 
 def _TaskRefSpec(value: object) -> TaskRefSpec:
     data = _fields(value, _KEYS_TaskRefSpec)
     f_name = rules.dns1123_subdomain(_optional_str(data['name'])) if 'name' in data else None
-    f_kind = _optional_literal_16(data['kind']) if 'kind' in data else None
-    f_resolver = _optional_literal_17(data['resolver']) if 'resolver' in data else None
+    f_kind = _optional_literal_17(data['kind']) if 'kind' in data else None
+    f_resolver = _optional_literal_18(data['resolver']) if 'resolver' in data else None
     f_params: dict[str, str] = _dict_str_str(data['params']) if 'params' in data else {}
     return rules.one_task_ref(TaskRefSpec(f_name, f_kind, f_resolver, f_params))
 
@@ -1470,7 +1556,7 @@ def _dict_str_TaskParamValueSpec(value: object) -> dict[str, TaskParamValueSpec]
     return {_str(k): _TaskParamValueSpec(v) for k, v in _dict(value).items()}
 
 
-def _literal_18(value: object) -> Literal['in', 'notin']:
+def _literal_19(value: object) -> Literal['in', 'notin']:
     if type(value) is str and value in ('in', 'notin'):
         return value  # type: ignore[return-value]
     raise Doubt
@@ -1479,7 +1565,7 @@ def _literal_18(value: object) -> Literal['in', 'notin']:
 def _WhenSpec(value: object) -> WhenSpec:
     data = _fields(value, _KEYS_WhenSpec)
     f_param = _str(data['param']) if 'param' in data else _missing()
-    f_operator = _literal_18(data['operator']) if 'operator' in data else _missing()
+    f_operator = _literal_19(data['operator']) if 'operator' in data else _missing()
     f_values = _list_str(data['values']) if 'values' in data else _missing()
     if len(f_values) < 1:
         raise Doubt
@@ -1547,21 +1633,21 @@ def _list_PipelineVariantSpec(value: object) -> list[PipelineVariantSpec]:
     return [_PipelineVariantSpec(item) for item in _list(value)]
 
 
-def _literal_19(value: object) -> Literal['ReadWriteOnce', 'ReadWriteMany', 'ReadWriteOncePod']:
+def _literal_20(value: object) -> Literal['ReadWriteOnce', 'ReadWriteMany', 'ReadWriteOncePod']:
     if type(value) is str and value in ('ReadWriteOnce', 'ReadWriteMany', 'ReadWriteOncePod'):
         return value  # type: ignore[return-value]
     raise Doubt
 
 
-def _list_literal_19(value: object) -> list[Literal['ReadWriteOnce', 'ReadWriteMany', 'ReadWriteOncePod']]:
-    return [_literal_19(item) for item in _list(value)]
+def _list_literal_20(value: object) -> list[Literal['ReadWriteOnce', 'ReadWriteMany', 'ReadWriteOncePod']]:
+    return [_literal_20(item) for item in _list(value)]
 
 
 def _VolumeClaimTemplateSpec(value: object) -> VolumeClaimTemplateSpec:
     data = _fields(value, _KEYS_VolumeClaimTemplateSpec)
     f_storage = rules.storage_quantity(_str(data['storage'])) if 'storage' in data else _missing()
     if 'accessModes' in data:
-        f_access_modes = _list_literal_19(data['accessModes'])
+        f_access_modes = _list_literal_20(data['accessModes'])
         if len(f_access_modes) < 1:
             raise Doubt
     else:
@@ -1651,7 +1737,7 @@ def _optional_ObserverSpec(value: object) -> ObserverSpec | None:
     return None if value is None else _ObserverSpec(value)
 
 
-def _literal_20(value: object) -> Literal['github', 'gitlab']:
+def _literal_21(value: object) -> Literal['github', 'gitlab']:
     if type(value) is str and value in ('github', 'gitlab'):
         return value  # type: ignore[return-value]
     raise Doubt
@@ -1666,7 +1752,7 @@ def _CommitValueSpec(value: object) -> CommitValueSpec:
 
 def _CommitStatusSpec(value: object) -> CommitStatusSpec:
     data = _fields(value, _KEYS_CommitStatusSpec)
-    f_provider = _literal_20(data['provider']) if 'provider' in data else _missing()
+    f_provider = _literal_21(data['provider']) if 'provider' in data else _missing()
     f_api_url = rules.absolute_url(_optional_str(data['apiUrl'])) if 'apiUrl' in data else None
     f_repository = _CommitValueSpec(data['repository']) if 'repository' in data else _missing()
     f_sha = _CommitValueSpec(data['sha']) if 'sha' in data else _missing()
@@ -1685,7 +1771,7 @@ def _optional_CommitStatusSpec(value: object) -> CommitStatusSpec | None:
     return None if value is None else _CommitStatusSpec(value)
 
 
-def _literal_21(value: object) -> Literal['bearer', 'basic']:
+def _literal_22(value: object) -> Literal['bearer', 'basic']:
     if type(value) is str and value in ('bearer', 'basic'):
         return value  # type: ignore[return-value]
     raise Doubt
@@ -1693,7 +1779,7 @@ def _literal_21(value: object) -> Literal['bearer', 'basic']:
 
 def _StatusAuthSpec(value: object) -> StatusAuthSpec:
     data = _fields(value, _KEYS_StatusAuthSpec)
-    f_type = _literal_21(data['type']) if 'type' in data else _missing()
+    f_type = _literal_22(data['type']) if 'type' in data else _missing()
     f_secret_ref = _SecretKeyRef(data['secretRef']) if 'secretRef' in data else _missing()
     return StatusAuthSpec(f_type, f_secret_ref)
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic.alias_generators import to_camel
 
 from generator.config import rules
+from generator.contract import notify as notify_contract
 from generator.contract import observe as observer_env
 from generator.contract import orchestrator_api
 from generator.contract import refusals as refusals_contract
@@ -705,10 +706,74 @@ class CleanupSpec(_Model):
     _timeout = field_validator("timeout")(rules.duration)
 
 
-class NotifySpec(_Model):
-    """`benchgen-poller notify` in finally: the run's summary to a Slack-compatible webhook."""
+class SmtpSpec(_Model):
+    """The mail server notify submits to."""
 
-    url_secret_ref: SecretKeyRef = Field(description="Secret key holding the webhook URL.")
+    host: str = Field(description="Host name or IPv4 address, e.g. smtp.example.org.")
+    port: int | None = Field(
+        None, ge=1, le=65535, description="Default: 587 (starttls), 465 (tls), 25 (none)."
+    )
+    security: Literal["starttls", "tls", "none"] = Field(
+        "starttls",
+        description=(
+            "starttls: STARTTLS required (never falls back to clear text); tls: implicit TLS;"
+            " none: clear text, for a relay inside the cluster (no login allowed)."
+        ),
+    )
+
+    _host = field_validator("host")(rules.smtp_host)
+
+
+class SmtpCredentialsRef(_Model):
+    """A Secret holding the SMTP login; benchgen never renders it."""
+
+    name: str
+    username_key: str = notify_contract.USERNAME_KEY
+    password_key: str = notify_contract.PASSWORD_KEY
+
+    _name = field_validator("name")(rules.dns1123_subdomain)
+    _keys = field_validator("username_key", "password_key")(rules.secret_key)
+
+
+class EmailSpec(_Model):
+    """The run's report as a plain-text e-mail."""
+
+    smtp: SmtpSpec
+    from_: str = Field(alias="from", description="Sender address: bench@example.org.")
+    to: list[str] = Field(min_length=1, max_length=50, description="Recipient addresses.")
+    subject: str | None = Field(
+        None,
+        description=(
+            "Jinja2 template of the subject (made one line); default 'Benchmark run {{ run }}:"
+            " {{ status }}'."
+        ),
+    )
+    template: str | None = Field(
+        None, description="Jinja2 template of the body (plain text); default the summary."
+    )
+    credentials_secret_ref: SmtpCredentialsRef | None = Field(
+        None, description="Secret with the SMTP login (keys username, password by default)."
+    )
+
+    _from = field_validator("from_")(rules.email_address)
+    _to = field_validator("to")(rules.email_addresses)
+
+
+class NotifySpec(_Model):
+    """`benchgen-poller notify` in finally: the run's report to a Slack-compatible webhook,
+    by e-mail, or both; the texts from Jinja2 templates."""
+
+    url_secret_ref: SecretKeyRef | None = Field(
+        None, description="Secret key holding the webhook URL (Slack, Mattermost, ...)."
+    )
+    template: str | None = Field(
+        None,
+        description=(
+            "Jinja2 template of the Slack text (mrkdwn; values are escaped); default the"
+            " summary. Variables: see README, 'Notification templates'."
+        ),
+    )
+    email: EmailSpec | None = None
     on_failure: Literal["report", "fail"] = Field(
         NOTIFY.default("--on-failure"),  # type: ignore[arg-type]  # a str in the contract
         description=(

@@ -923,3 +923,28 @@ def scrape_interval(value: str) -> str:
 
 
 _SCRAPE_INTERVAL = re.compile(r"(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?")
+
+
+# -- spec.pipeline.finally.notify.email (contract.notify holds the rules) -------------
+
+
+def email_address(value: str) -> str:
+    from generator.contract.notify import address_problem
+
+    problem = address_problem(value)
+    if problem:
+        raise ValueError(f"{value!r} is {problem}")
+    return value
+
+
+def email_addresses(value: list[str]) -> list[str]:
+    return [email_address(v) for v in value]
+
+
+def smtp_host(value: str) -> str:
+    from generator.contract.notify import host_problem
+
+    problem = host_problem(value)
+    if problem:
+        raise ValueError(f"{value!r} is {problem}")
+    return value
