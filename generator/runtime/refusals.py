@@ -272,6 +272,7 @@ class Recorder:
                         name,
                         version,
                         {refusals.RECORD_KEY: text},
+                        field_manager="benchgen-record-refusals",
                     )
                     return
                 except kube.Conflict:

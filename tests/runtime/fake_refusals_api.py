@@ -55,6 +55,7 @@ class FakeApi(ThreadingHTTPServer):
         self.version = 100
         self.meddling: list[dict[str, str]] = []
         self.conflicts = 0
+        self.queries: list[str] = []  # the query of each PATCH (fieldManager)
         self.lock = threading.Lock()
 
     @property
@@ -192,10 +193,13 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._authenticated():
             return
         srv = self.server
-        cm = _CM.fullmatch(self.path.partition("?")[0])
+        path, _, query = self.path.partition("?")
+        cm = _CM.fullmatch(path)
         if cm is None:
             self._refuse()
             return
+        with srv.lock:
+            srv.queries.append(query)
         namespace, name = cm.groups()
         if self._forbidden(namespace, name, "patch"):
             return

@@ -277,6 +277,7 @@ def test_a_refused_event_is_recorded_with_its_reason_and_no_secret(server: Runni
     }
     stored = server.api.data(NS, CM)[refusals.RECORD_KEY]
     assert SIGNATURE not in stored and "not-to-be-kept" not in stored
+    assert server.api.queries == ["fieldManager=benchgen-record-refusals"]
 
 
 def test_passed_events_are_recorded_only_when_no_run_was_created(server: Running) -> None:
