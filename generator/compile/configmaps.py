@@ -25,6 +25,7 @@ def build(bench: Benchmark, names: Names) -> list[Manifest]:
         *_broker_config(bench, names),
         *_releases_state(bench, names),
         *_deliveries(names),
+        *_notify_templates(bench, names),
     ]
 
 
@@ -80,3 +81,19 @@ def _releases_state(bench: Benchmark, names: Names) -> list[Manifest]:
         " never resets what was already fired"
     )
     return [_config_map(names, names.releases_state, None, {STATE_ANNOTATION: why})]
+
+
+def _notify_templates(bench: Benchmark, names: Names) -> list[Manifest]:
+    """notify's Jinja2 templates (contract.notify: one key per configured text), mounted
+    into the notify step as files: the text never becomes part of a script or an arg."""
+    fin = bench.spec.pipeline.finally_
+    if fin is None or fin.notify is None:
+        return []
+    from generator.config.notify_checks import templates
+    from generator.contract.notify import TEMPLATE_FIELDS
+
+    texts = templates(fin.notify)
+    if not texts:
+        return []
+    data = {TEMPLATE_FIELDS[field]: text for field, text in texts.items()}
+    return [_config_map(names, names.task_notify, data, None)]

@@ -517,13 +517,11 @@ def _notify_extras(
     spec = notify_contract.Spec(tuple(p.name for p in read), status_url, email)
     env += [
         {"name": var.NOTIFY_SPEC, "value": notify_contract.encode(spec)},
-        {"name": var.NAMESPACE, "value": "$(context.taskRun.namespace)"},
+        # The pod's namespace is the run's: the downward API, no Tekton variable.
+        {"name": var.NAMESPACE, "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
     ]
     out: list[Manifest] = []
-    texts = templates(notify)
-    if texts:
-        data = {notify_contract.TEMPLATE_FIELDS[f]: t for f, t in texts.items()}
-        out.append(manifest("v1", "ConfigMap", metadata(names, names.task_notify), data=data))
+    if templates(notify):  # the ConfigMap itself: configmaps.py
         env.append({"name": var.NOTIFY_TEMPLATES, "value": notify_contract.TEMPLATES_DIR})
         mounts.append(
             {

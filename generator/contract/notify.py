@@ -109,23 +109,22 @@ PASSWORD_KEY = "password"  # noqa: S105 - a Secret key's name
 CREDENTIALS_DIR = "/var/run/benchgen/notify-smtp"
 # An address as the config may write it: local@domain, no display name, no
 # whitespace, quotes or angle brackets (so it can never carry a header).
-_ADDRESS = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$"
-)
-_HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
+# fullmatch, never match with "$": that would let a trailing newline through.
+_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 
 
 def address_problem(text: str) -> str | None:
     """Why ``text`` is not a plain e-mail address (``name@example.org``), or None."""
     if len(text) > 254:
         return "longer than 254 characters"
-    if not _ADDRESS.match(text):
+    if not _ADDRESS.fullmatch(text):
         return "not a plain address such as bench@example.org (no display name, spaces or <>)"
     return None
 
 
 def host_problem(text: str) -> str | None:
-    if len(text) > 253 or not _HOST.match(text):
+    if len(text) > 253 or not _HOST.fullmatch(text):
         return "not a host name or IPv4 address"
     return None
 
