@@ -57,7 +57,11 @@ def test_krm_appends_objects_and_passes_items_through() -> None:
     assert out["kind"] == "ResourceList"
     kinds = [item["kind"] for item in out["items"]]
     assert kinds[0] == "ConfigMap" and out["items"][0]["metadata"]["name"] == "keep-me"
-    assert kinds[1:].count("Task") == 3 and kinds[-1] == "EventListener"
+    # The example's objects follow the passed-through item, in apply order: the
+    # listener after its Interceptor, the event-key interceptor's Deployment and Service last.
+    assert kinds[1:].count("Task") == 3
+    assert kinds.index("Interceptor") < kinds.index("EventListener")
+    assert kinds[-2:] == ["Deployment", "Service"]
     assert "results" not in out
 
 
