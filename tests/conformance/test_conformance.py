@@ -322,8 +322,9 @@ def test_rendered_case(
     assert lint == [], "tekton-lint problems:\n" + "\n".join(lint)
 
 
-def test_stream_output_is_checked_too(harness: Path, tmp_path: Path) -> None:
-    """`benchgen render CONFIG` (one YAML stream on stdout) gets the same verdict."""
+def test_stream_output_is_checked_too(harness: Path, interceptor_url: str, tmp_path: Path) -> None:
+    """`benchgen render CONFIG` (one YAML stream on stdout) gets the same verdict (the
+    example's webhook chain ends at its event-key interceptor, for deduplication)."""
     stream = subprocess.run(
         [sys.executable, "-m", "generator.cli", "render", str(_example_config())],
         capture_output=True,
@@ -334,7 +335,7 @@ def test_stream_output_is_checked_too(harness: Path, tmp_path: Path) -> None:
     ).stdout
     path = tmp_path / "stream.yaml"
     path.write_text(stream)
-    rc, problems = run_harness(harness, [str(path)], GOLDEN / "example" / "events")
+    rc, problems = run_harness(harness, [str(path)], GOLDEN / "example" / "events", interceptor_url)
     assert problems == [], "\n".join(problems)
     assert rc == 0
 
