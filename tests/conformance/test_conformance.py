@@ -393,14 +393,16 @@ OVERLAY_BUILDS = sorted((ROOT / "tests" / "plugin" / "expected").glob("*.yaml"))
 
 
 @pytest.mark.parametrize("build", OVERLAY_BUILDS, ids=lambda p: p.stem)
-def test_overlay_build(build: Path, harness: Path, tekton_lint: Path) -> None:
+def test_overlay_build(build: Path, harness: Path, interceptor_url: str, tekton_lint: Path) -> None:
     """Each overlay as kustomize builds it (tests/plugin checks these files equal real builds).
 
     The overlays patch benchgen's output (listener resources, labels), so the
     result is checked again, with the example's sample events: every overlay
     keeps the base's params contract and webhook secret.
     """
-    rc, problems = run_harness(harness, [str(build)], GOLDEN / "example" / "events")
+    rc, problems = run_harness(
+        harness, [str(build)], GOLDEN / "example" / "events", interceptor_url
+    )
     assert problems == [], "conformance problems:\n" + "\n".join(problems)
     assert rc == 0
     lint = run_lint(tekton_lint, [build])
