@@ -279,12 +279,18 @@ class Applied:
         if who == "listener":
             return listener
         if who == "runner":
+            # The account the TriggerTemplate's PipelineRuns run as (the event-key
+            # interceptor, the observer, ... have accounts of their own).
+            template = next(o for o in self.objs if o["kind"] == "TriggerTemplate")
+            runners = {
+                str(run["spec"]["taskRunTemplate"]["serviceAccountName"])
+                for run in template["spec"]["resourcetemplates"]
+            }
             accounts = [o["metadata"]["name"] for o in self.objs if o["kind"] == "ServiceAccount"]
-            runners = [a for a in accounts if a != listener]
-            assert len(runners) == 1, (
-                f"expected one run ServiceAccount besides the listener: {accounts}"
+            assert len(runners) == 1 and runners <= set(accounts) - {listener}, (
+                f"expected one rendered run ServiceAccount besides the listener: {runners}"
             )
-            return str(runners[0])
+            return runners.pop()
         return self.named("ServiceAccount", who)
 
 

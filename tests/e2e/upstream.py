@@ -20,6 +20,10 @@ CONFORMANCE_GO_MOD = ROOT / "tests" / "conformance" / "go.mod"
 PIPELINE = "github.com/tektoncd/pipeline"
 TRIGGERS = "github.com/tektoncd/triggers"
 EVENTING = "knative.dev/eventing"
+# The harness imports only the ServiceMonitor types (pkg/apis/monitoring); its CRD is in
+# the main module of the same release (example/prometheus-operator-crd).
+MONITORING_APIS = "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring"
+PROMETHEUS_OPERATOR = "github.com/prometheus-operator/prometheus-operator"
 
 # The Triggers ClusterRoles that generated RoleBindings/ClusterRoleBindings reference.
 TRIGGERS_CLUSTER_ROLES = (
@@ -42,8 +46,9 @@ class Upstream:
 
 
 def pinned_versions(go_mod: Path = CONFORMANCE_GO_MOD) -> dict[str, str]:
-    """Versions of Tekton Pipelines, Triggers and Knative Eventing in go.mod."""
-    wanted = {PIPELINE, TRIGGERS, EVENTING}
+    """Versions of Tekton Pipelines, Triggers, Knative Eventing and prometheus-operator's
+    monitoring API in go.mod."""
+    wanted = {PIPELINE, TRIGGERS, EVENTING, MONITORING_APIS}
     found: dict[str, str] = {}
     for line in go_mod.read_text().splitlines():
         parts = line.strip().removeprefix("require ").split()
@@ -92,16 +97,21 @@ def _files(directory: Path, pattern: str) -> list[Path]:
 
 def load_upstream(go_mod: Path = CONFORMANCE_GO_MOD) -> Upstream:
     """CRDs of Tekton Pipelines (config/300-crds), Tekton Triggers (config/300-*.yaml)
-    and Knative Eventing core (config/core/resources), plus the Triggers EventListener
+    and Knative Eventing core (config/core/resources), prometheus-operator's ServiceMonitor
+    (spec.observe.metrics.serviceMonitor), plus the Triggers EventListener
     ClusterRoles (config/200-clusterrole.yaml)."""
     versions = pinned_versions(go_mod)
-    dirs = module_dirs(versions)
+    modules = {m: v for m, v in versions.items() if m != MONITORING_APIS}
+    modules[PROMETHEUS_OPERATOR] = versions[MONITORING_APIS]
+    dirs = module_dirs(modules)
     pipeline, triggers, eventing = dirs[PIPELINE], dirs[TRIGGERS], dirs[EVENTING]
+    monitoring = dirs[PROMETHEUS_OPERATOR] / "example" / "prometheus-operator-crd"
     objects: list[dict[str, Any]] = []
     sources = [
         *_files(pipeline / "config" / "300-crds", "*.yaml"),
         *_files(triggers / "config", "300-*.yaml"),
         *_files(eventing / "config" / "core" / "resources", "*.yaml"),
+        *_files(monitoring, "monitoring.coreos.com_servicemonitors.yaml"),
     ]
     for path in sources:
         objects.extend(d for d in _load(path) if d.get("kind") == "CustomResourceDefinition")
