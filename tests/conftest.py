@@ -15,12 +15,7 @@ EXAMPLE = ROOT / "benchmark.yaml.example"
 
 # Under CI=true every collected test must run (.ci/run's promise): a skip fails
 # instead, unless its reason contains one of these keys, each with why CI may skip it.
-CI_ALLOWED_SKIPS: dict[str, str] = {
-    # Issue 20's replay: the scenario passed alone on a held cluster but failed in the
-    # first full cluster run (b33b706); replay stays covered by tests/runtime/test_refusals.py
-    # and tests/test_replay.py until the interaction is found.
-    "replay scenario: failed in the full cluster suite": "see the closing note of session 5",
-}
+CI_ALLOWED_SKIPS: dict[str, str] = {}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

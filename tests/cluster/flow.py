@@ -22,6 +22,7 @@ from typing import Any
 
 import urllib3
 
+from generator.compile import interceptor, refusals
 from tests.cluster.stack import Stack
 from tests.e2e.cluster import wait_for
 
@@ -32,6 +33,8 @@ LISTENER = "benchmark-mlop-listener"
 SECRET = "benchmark-mlop-webhook"
 POLLER_IMAGE = "quay.io/benchgen/poller:0.1.0"
 RUN_TIMEOUT = 240.0
+# benchgen's interceptors a listener calls, by their benchgen.dev/role label.
+LISTENER_INTERCEPTORS = (interceptor.ROLE, refusals.ROLE)
 Obj = dict[str, Any]
 
 
@@ -180,10 +183,14 @@ def deploy(stack: Stack, namespace: str, config: Path = EXAMPLE, *, apply: bool 
         return el if conds.get("Ready") == "True" else None
 
     el = wait_for(listener_ready, timeout=180, interval=1.0, what=f"EventListener {LISTENER} Ready")
-    # The listeners call the event-key interceptor last (CloudEvents; webhook
-    # deduplication by delivery id): while none of its pods is ready, events start nothing.
+    # The listeners call benchgen's own interceptors: event-key last (CloudEvents;
+    # webhook deduplication by delivery id), record-refusals around each check (when
+    # recordRefusals is on). While one is not ready, or kube-proxy has not programmed
+    # its Service yet, the listener's call fails and the event starts nothing and is
+    # not recorded: under a loaded node that was seconds after "available".
     for dep in cluster.list_objects("apps/v1", "Deployment", namespace):
-        if dep["spec"]["selector"].get("matchLabels", {}).get("benchgen.dev/role") != "event-key":
+        role = dep["spec"]["selector"].get("matchLabels", {}).get("benchgen.dev/role")
+        if role not in LISTENER_INTERCEPTORS:
             continue
         name = dep["metadata"]["name"]
         wait_for(
@@ -197,9 +204,11 @@ def deploy(stack: Stack, namespace: str, config: Path = EXAMPLE, *, apply: bool 
             what=f"Deployment {name} available",
         )
         # And its Service programmed by kube-proxy (the listener calls it through it).
-        key_service = cluster.get("v1", "Service", name, namespace)
+        own = cluster.get("v1", "Service", name, namespace)
         wait_for(
-            lambda ip=key_service["spec"]["clusterIP"]: _accepts(ip, 80),
+            lambda ip=own["spec"]["clusterIP"], port=own["spec"]["ports"][0]["port"]: _accepts(
+                ip, port
+            ),
             timeout=60,
             interval=0.5,
             what=f"Service {name} to accept connections",

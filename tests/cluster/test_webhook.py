@@ -184,12 +184,6 @@ def _records(stack: Stack, namespace: str, count: int) -> list[dict[str, Any]]:
 RECORD = "benchmark-mlop-refusals"
 
 
-REPLAY_SKIP = (
-    "replay scenario: failed in the full cluster suite (passes alone), under investigation"
-)
-
-
-@pytest.mark.skip(reason=REPLAY_SKIP)
 def test_refused_events_are_recorded_with_their_reason_and_replayed(
     real_cluster: Stack, namespace: str, orchestrator: Orchestrator, tmp_path: Path
 ) -> None:
@@ -202,17 +196,9 @@ def test_refused_events_are_recorded_with_their_reason_and_replayed(
     config["spec"]["triggers"]["webhook"]["recordRefusals"] = {"enabled": True}
     path = tmp_path / "benchmark.yaml"
     path.write_text(yaml.safe_dump(config))
+    # deploy() also waits until the recorder's Service takes connections: a checkpoint
+    # call that fails stops the event unrecorded (b33b706's CI, on a loaded node).
     app = deploy(real_cluster, namespace, path)
-    wait_for(
-        lambda: (
-            real_cluster.cluster.get("apps/v1", "Deployment", RECORD, namespace)
-            .get("status", {})
-            .get("availableReplicas")
-        ),
-        timeout=120,
-        interval=1.0,
-        what=f"Deployment {RECORD} available",
-    )
     body = json.dumps(FIELDS).encode()
     hdrs = {"Content-Type": "application/json", "X-GitHub-Event": "push"}
     wrong = "sha256=" + "0" * 64
