@@ -188,17 +188,21 @@ def test_replay_is_signed_afresh_and_keeps_the_recorded_headers(tmp_path: Path) 
     secret.write_bytes(SECRET)
     records = _records(tmp_path)
     with WebhookListener(Interceptor("github", SECRET, event_types=["push"])) as listener:
-        out = _cli(
-            "replay",
-            str(_config(tmp_path)),
-            "5e0f6c0a",
-            "--from-file",
-            str(records),
-            "--url",
-            listener.url,
-            "--secret-file",
-            str(secret),
-        )
+
+        def replay() -> subprocess.CompletedProcess[str]:
+            return _cli(
+                "replay",
+                str(_config(tmp_path)),
+                "5e0f6c0a",
+                "--from-file",
+                str(records),
+                "--url",
+                listener.url,
+                "--secret-file",
+                str(secret),
+            )
+
+        out = replay()
         assert out.returncode == 0, out.stderr
         assert out.stdout.startswith("HTTP 202")
         (received,) = listener.received
@@ -208,17 +212,7 @@ def test_replay_is_signed_afresh_and_keeps_the_recorded_headers(tmp_path: Path) 
         assert headers["x-github-event"] == "push" and headers["x-known"] == "k-7"
         # The wrong secret: sent, and the listener refuses it again.
         secret.write_bytes(b"wrong")
-        again = _cli(
-            "replay",
-            str(_config(tmp_path)),
-            "5e0f6c0a",
-            "--from-file",
-            str(records),
-            "--url",
-            listener.url,
-            "--secret-file",
-            str(secret),
-        )
+        again = replay()
         assert again.returncode == 0  # Triggers answers 202 and refuses afterwards
         assert not listener.received[-1].accepted
 
