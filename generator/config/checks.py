@@ -1005,35 +1005,41 @@ _RESOLVER_NEEDS = {
 }
 
 
+# The results of benchgen's own tasks a user's task may reference.
+_BUILTIN_RESULTS = {
+    "submit": [r.name for r in SUBMIT.results],
+    "wait": [r.name for r in WAIT.results],
+    DEPLOY_TASK: [r.name for r in APPLY.results],
+}
+
+
+def _task_name(
+    listing: str, i: int, name: str, seen: dict[str, int], kind: str
+) -> Iterator[Finding]:
+    """Task ``i`` of ``listing`` is named apart from benchgen's tasks and from the
+    earlier ones (``seen``: name -> first index, updated here)."""
+    at = f"{listing}[{i}].name"
+    if name in BUILTIN_TASKS:
+        yield at, f"{name!r} is benchgen's own task: choose another name"
+    elif name in FINALLY_TASKS:
+        yield at, f"{name!r} is one of benchgen's finally tasks: choose another name"
+    elif name in seen:
+        yield at, f"duplicate {kind} name {name!r} (first at {listing}[{seen[name]}])"
+    seen.setdefault(name, i)
+
+
 def _user_tasks(bench: Benchmark) -> Iterator[Finding]:
     """The user's own Tasks: names, references, params, ordering."""
     tasks = bench.spec.pipeline.tasks
     params = [p.name for p in bench.spec.params]
-    results = {
-        "submit": [r.name for r in SUBMIT.results],
-        "wait": [r.name for r in WAIT.results],
-        DEPLOY_TASK: [r.name for r in APPLY.results],
-    }
+    results = _BUILTIN_RESULTS
     builtin = builtin_tasks(bench)
     own = [t.name for t in tasks]
     finally_names = (*FINALLY_TASKS, *_finally_names(bench))
     seen: dict[str, int] = {}
     for i, task in enumerate(tasks):
         at = f"spec.pipeline.tasks[{i}]"
-        if task.name in BUILTIN_TASKS:
-            yield f"{at}.name", f"{task.name!r} is benchgen's own task: choose another name"
-        elif task.name in FINALLY_TASKS:
-            yield (
-                f"{at}.name",
-                f"{task.name!r} is one of benchgen's finally tasks: choose another name",
-            )
-        elif task.name in seen:
-            yield (
-                f"{at}.name",
-                f"duplicate task name {task.name!r}"
-                f" (first at spec.pipeline.tasks[{seen[task.name]}])",
-            )
-        seen.setdefault(task.name, i)
+        yield from _task_name("spec.pipeline.tasks", i, task.name, seen, "task")
         yield from _task_ref(f"{at}.taskRef", task.task_ref)
         others = list(dict.fromkeys([*builtin, *(n for n in own if n != task.name)]))
         for key, value in task.params.items():
@@ -1176,11 +1182,7 @@ def _finally_tasks(bench: Benchmark, variant: str) -> Iterator[Finding]:
     if fin is None:
         return
     params = [p.name for p in bench.spec.params]
-    results = {
-        "submit": [r.name for r in SUBMIT.results],
-        "wait": [r.name for r in WAIT.results],
-        DEPLOY_TASK: [r.name for r in APPLY.results],
-    }
+    results = _BUILTIN_RESULTS
     pipeline_tasks = list(
         dict.fromkeys([*builtin_tasks(bench), *(t.name for t in bench.spec.pipeline.tasks)])
     )
@@ -1191,20 +1193,7 @@ def _finally_tasks(bench: Benchmark, variant: str) -> Iterator[Finding]:
     for i, task in enumerate(fin.tasks):
         at = f"spec.pipeline.finally.tasks[{i}]"
         if not variant:
-            if task.name in BUILTIN_TASKS:
-                yield f"{at}.name", f"{task.name!r} is benchgen's own task: choose another name"
-            elif task.name in FINALLY_TASKS:
-                yield (
-                    f"{at}.name",
-                    f"{task.name!r} is one of benchgen's finally tasks: choose another name",
-                )
-            elif task.name in seen:
-                yield (
-                    f"{at}.name",
-                    f"duplicate finally task name {task.name!r}"
-                    f" (first at spec.pipeline.finally.tasks[{seen[task.name]}])",
-                )
-            seen.setdefault(task.name, i)
+            yield from _task_name("spec.pipeline.finally.tasks", i, task.name, seen, "finally task")
             if task.run_after:
                 yield (
                     f"{at}.runAfter",
