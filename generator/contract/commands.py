@@ -169,12 +169,16 @@ SERVE = Command(
         Setting(env.CONCURRENCY_KEY),
     ),
 )
+# What every interceptor a listener calls is served with.
+_INTERCEPTOR = (
+    Setting(env.PORT, "8080"),
+    Setting(env.HEALTH_PORT, "8081"),
+    Setting(env.MAX_REQUEST_BYTES, "1048576"),
+)
 EVENT_KEY = Command(
     "event-key",
     settings=(
-        Setting(env.PORT, "8080"),
-        Setting(env.HEALTH_PORT, "8081"),
-        Setting(env.MAX_REQUEST_BYTES, "1048576"),
+        *_INTERCEPTOR,
         # The dedup record (contract.deliveries): all three, or none (stateless).
         Setting(env.DEDUP_CONFIGMAP),
         Setting(env.NAMESPACE),
@@ -185,9 +189,7 @@ EVENT_KEY = Command(
 RECORD_REFUSALS = Command(
     "record-refusals",
     settings=(
-        Setting(env.PORT, "8080"),
-        Setting(env.HEALTH_PORT, "8081"),
-        Setting(env.MAX_REQUEST_BYTES, "1048576"),
+        *_INTERCEPTOR,
         Setting(env.NAMESPACE),
         Setting(env.REFUSALS_CONFIGMAP),
         Setting(env.REFUSALS_HEADERS, ",".join(refusals.DEFAULT_HEADERS)),
