@@ -1,10 +1,11 @@
 """HTTP listeners that hostile clients cannot exhaust: aiohttp's server with its
 limits set, a deadline for receiving each request, and a cap on connections.
 
-Every listener of the runtime goes through here: ``serve``'s and ``event-key``'s
-ports (a :class:`Service` each, run by :func:`serve_until_stopped`), and the
-probes' port of those and ``observe`` (``ProbeServer``: its own thread, event
-loop, connections and cap, so the kubelet's probes never wait behind a client).
+Every listener of the runtime goes through here: ``serve``'s, ``event-key``'s
+and ``record-refusals``' ports (a :class:`Service` each, run by
+:func:`serve_until_stopped`), and the probes' port of those and ``observe``
+(``ProbeServer``: its own thread, event loop, connections and cap, so the
+kubelet's probes never wait behind a client).
 
 What a connection can cost before its request has been authenticated:
 
@@ -17,8 +18,9 @@ What a connection can cost before its request has been authenticated:
 - at most ``max_connections`` at once (handlers still running included); one
   more is answered ``503`` with ``Retry-After`` and closed.
 
-One request per connection: every response closes it, so nothing idles, and
-a request body is never read (the server has GET routes only).
+One request per connection: every response closes it, so nothing idles. A
+request body is read only by the interceptors' POST routes (``read_body``: up to
+their size limit, within their deadline); serve has GET routes only.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -162,6 +164,21 @@ def json_response(
     )
     response.force_close()
     return response
+
+
+async def read_body(request: web.BaseRequest, limit: int) -> bytes | None:
+    """The body, or None once it passes ``limit`` (the rest is never read): the
+    interceptors' POST routes, whose deadline covers the body too."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await request.content.readany()
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
 
 
 async def start_listener(listener: Listener, port: int) -> asyncio.Server:
@@ -308,15 +325,42 @@ class Service:
 
 async def serve_until_stopped(
     service: Service,
+    port: int,
+    health_port: int,
+    banner: str,
+    *,
+    max_connections: int,
+    deadline: float,
+    listener: type[Listener] = Listener,
+    background: Callable[[asyncio.Event], Coroutine[Any, Any, None]] | None = None,
+    stop: asyncio.Event | None = None,
+) -> int:
+    """Serve ``service`` on ``port`` (a ``listener`` with ``max_connections`` and
+    ``deadline``) and its probes (``/health``) on ``health_port`` until ``stop``
+    (SIGTERM/SIGINT when not given); 0. A port that cannot be listened on is bad
+    configuration (InputError). ``background`` (e.g. record-refusals' flusher)
+    runs from the start and is told to finish through its event once the port
+    is closed, and awaited, also when listening failed, so its last work is done."""
+    bounded = listener(service.handle, max_connections=max_connections, deadline=deadline)
+    finish = asyncio.Event()
+    task = asyncio.create_task(background(finish)) if background is not None else None
+    try:
+        return await _listen_until_stopped(service, bounded, port, health_port, banner, stop)
+    finally:
+        finish.set()
+        if task is not None:
+            await task
+
+
+async def _listen_until_stopped(
+    service: Service,
     listener: Listener,
     port: int,
     health_port: int,
     banner: str,
-    stop: asyncio.Event | None = None,
+    stop: asyncio.Event | None,
 ) -> int:
-    """Serve ``service`` on ``port`` and its probes (``/health``) on ``health_port``
-    until ``stop`` (SIGTERM/SIGINT when not given); 0. A port that cannot be
-    listened on is bad configuration (InputError)."""
+    """serve_until_stopped's ports, without its background task."""
     try:
         server = await start_listener(listener, port)
     except OSError as exc:

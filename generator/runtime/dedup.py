@@ -141,31 +141,24 @@ class Record:
             retry_on=kube.Unavailable,
             announce=retrying_in(lambda _, exc: f"dedup record: {exc}"),
         )
+
+        def merged(data: dict[str, str]) -> dict[str, str] | None:
+            text = deliveries.with_keys(data.get(deliveries.RECORD_KEY), {key: seen}, seen)
+            return None if text is None else {deliveries.RECORD_KEY: text}
+
         with self._write_lock:
-            for conflicts in range(MAX_CONFLICTS + 1):
-                data, version = retrying(
-                    kube.read_config_map, self.api, self.config.namespace, self.config.config_map
-                )
-                text = deliveries.with_keys(data.get(deliveries.RECORD_KEY), {key: seen}, seen)
-                if text is None:
-                    return
-                try:
-                    retrying(
-                        kube.patch_config_map,
-                        self.api,
-                        self.config.namespace,
-                        self.config.config_map,
-                        version,
-                        {deliveries.RECORD_KEY: text},
-                        field_manager="benchgen-event-key",
-                    )
-                except kube.Conflict:
-                    if conflicts == MAX_CONFLICTS:
-                        raise
-                    continue
-                self._keys = deliveries.parse(text)
+            written = kube.update_config_map(
+                self.api,
+                self.config.namespace,
+                self.config.config_map,
+                merged,
+                retrying=retrying,
+                max_conflicts=MAX_CONFLICTS,
+                field_manager="benchgen-event-key",
+            )
+            if written is not None:
+                self._keys = deliveries.parse(written[deliveries.RECORD_KEY])
                 self._read_at = time.monotonic()
-                return
 
     def abandon(self) -> None:
         """At SIGTERM: say which keys go unrecorded (the documented window)."""

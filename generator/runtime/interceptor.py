@@ -67,6 +67,7 @@ from generator.runtime.bounded_http import (
     Service,
     json_response,
     log,
+    read_body,
     serve_until_stopped,
 )
 from generator.runtime.clock import Clock
@@ -225,7 +226,7 @@ class _Interceptor(Service):
         limit = self.config.max_request_bytes
         if request.content_length is not None and request.content_length > limit:
             return self._too_large(), f"Content-Length {request.content_length}"
-        body = await self._read(request, limit)
+        body = await read_body(request, limit)
         if body is None:
             return self._too_large(), "body over the limit"
         try:
@@ -267,20 +268,6 @@ class _Interceptor(Service):
             413,
             _refuse(f"the InterceptorRequest is over {limit} bytes ({var.MAX_REQUEST_BYTES})"),
         )
-
-    @staticmethod
-    async def _read(request: web.BaseRequest, limit: int) -> bytes | None:
-        """The body, or None once it passes ``limit`` (the rest is never read)."""
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            chunk = await request.content.readany()
-            if not chunk:
-                return b"".join(chunks)
-            size += len(chunk)
-            if size > limit:
-                return None
-            chunks.append(chunk)
 
 
 def _describe(decoded: dict[str, Any], result: dict[str, Any], key: str | None) -> str:
@@ -346,13 +333,16 @@ async def serve(config: KeyConfig, stop: asyncio.Event | None = None) -> int:
         from generator.runtime.dedup import Record
 
         record = Record(config.record, kube.api_client(), SystemClock())
-    interceptor = _Interceptor(config, record)
-    listener = _BodyDeadline(
-        interceptor.handle, max_connections=MAX_CONNECTIONS, deadline=config.request_deadline
-    )
     banner = f"requests up to {config.max_request_bytes} bytes"
     if config.record is not None:
         banner += f", dedup record {config.record.namespace}/{config.record.config_map}"
     return await serve_until_stopped(
-        interceptor, listener, config.port, config.health_port, banner, stop
+        _Interceptor(config, record),
+        config.port,
+        config.health_port,
+        banner,
+        max_connections=MAX_CONNECTIONS,
+        deadline=config.request_deadline,
+        listener=_BodyDeadline,
+        stop=stop,
     )

@@ -50,10 +50,10 @@ from generator.contract.commands import RECORD_REFUSALS
 from generator.runtime import kube
 from generator.runtime.args import env_help
 from generator.runtime.bounded_http import (
-    Listener,
     Service,
     json_response,
     log,
+    read_body,
     serve_until_stopped,
 )
 from generator.runtime.clock import Clock
@@ -256,28 +256,23 @@ class Recorder:
     def _write(self, records: list[dict[str, Any]]) -> None:
         """Append with optimistic concurrency: patch with the resourceVersion read; on a
         409 (someone edited the ConfigMap meanwhile) read again and merge."""
-        retrying = self._retrying()
-        name, namespace = self.config.config_map, self.config.namespace
+
+        def appended(data: dict[str, str]) -> dict[str, str]:
+            text = refusals.with_records(
+                data.get(refusals.RECORD_KEY), records, self.config.max_records
+            )
+            return {refusals.RECORD_KEY: text}
+
         with self._lock:
-            for conflicts in range(MAX_CONFLICTS + 1):
-                data, version = retrying(kube.read_config_map, self.api, namespace, name)
-                text = refusals.with_records(
-                    data.get(refusals.RECORD_KEY), records, self.config.max_records
-                )
-                try:
-                    retrying(
-                        kube.patch_config_map,
-                        self.api,
-                        namespace,
-                        name,
-                        version,
-                        {refusals.RECORD_KEY: text},
-                        field_manager="benchgen-record-refusals",
-                    )
-                    return
-                except kube.Conflict:
-                    if conflicts == MAX_CONFLICTS:
-                        raise
+            kube.update_config_map(
+                self.api,
+                self.config.namespace,
+                self.config.config_map,
+                appended,
+                retrying=self._retrying(),
+                max_conflicts=MAX_CONFLICTS,
+                field_manager="benchgen-record-refusals",
+            )
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -302,7 +297,7 @@ class _Checkpoints(Service):
             return json_response(404, {"error": "not found"}), ""
         limit = self.config.max_request_bytes
         try:
-            body = await asyncio.wait_for(_read(request, limit), REQUEST_DEADLINE)
+            body = await asyncio.wait_for(read_body(request, limit), REQUEST_DEADLINE)
         except TimeoutError:
             return json_response(408, {"error": "the request did not arrive in time"}), ""
         if body is None:
@@ -316,20 +311,6 @@ class _Checkpoints(Service):
             return json_response(400, {"error": "not an InterceptorRequest"}), ""
         note = self.book.checkpoint(decoded, time.monotonic(), time.time())
         return json_response(200, CONTINUE), note
-
-
-async def _read(request: web.BaseRequest, limit: int) -> bytes | None:
-    """The body, or None once it passes ``limit`` (the rest is never read)."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        chunk = await request.content.readany()
-        if not chunk:
-            return b"".join(chunks)
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
 
 
 DESCRIPTION = (
@@ -355,15 +336,14 @@ async def serve(
     config: RecorderConfig, recorder: Recorder, stop: asyncio.Event | None = None
 ) -> int:
     """Serve until ``stop`` is set (SIGTERM/SIGINT set it when it is not given)."""
-    service = _Checkpoints(config, recorder.book)
-    listener = Listener(service.handle, max_connections=MAX_CONNECTIONS, deadline=REQUEST_DEADLINE)
-    done = asyncio.Event()
-    flusher = asyncio.create_task(recorder.run(done))
     banner = f"recording to ConfigMap {config.config_map}, {config.max_records} records at most"
-    try:
-        return await serve_until_stopped(
-            service, listener, config.port, config.health_port, banner, stop
-        )
-    finally:
-        done.set()
-        await flusher
+    return await serve_until_stopped(
+        _Checkpoints(config, recorder.book),
+        config.port,
+        config.health_port,
+        banner,
+        max_connections=MAX_CONNECTIONS,
+        deadline=REQUEST_DEADLINE,
+        background=recorder.run,
+        stop=stop,
+    )

@@ -9,7 +9,8 @@ made, so the Task commands (submit, wait, summary) never pay for it.
 - ``runs.py``: PipelineRuns, TaskRuns, CustomRuns: serve's reader, observe's
   list/watch/patch, the gate, the custom-task controller's status;
 - ``logs.py``: ``pods/log``: a step's log end, a followed stream;
-- ``configmaps.py``: Tekton's sink, the release watcher's state;
+- ``configmaps.py``: Tekton's sink, the release watcher's state, the records
+  (dedup, refusals) that ``update_config_map`` reads, merges and patches;
 - ``objects.py``: any kind through discovery: cleanup's list and delete.
 """
 
@@ -18,6 +19,7 @@ from generator.runtime.kube.client import api_client as api_client
 from generator.runtime.kube.configmaps import patch_config_map as patch_config_map
 from generator.runtime.kube.configmaps import read_config_map as read_config_map
 from generator.runtime.kube.configmaps import read_config_map_value as read_config_map_value
+from generator.runtime.kube.configmaps import update_config_map as update_config_map
 from generator.runtime.kube.errors import Conflict as Conflict
 from generator.runtime.kube.errors import Gone as Gone
 from generator.runtime.kube.errors import KubeError as KubeError

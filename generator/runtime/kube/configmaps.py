@@ -1,20 +1,24 @@
-"""ConfigMaps: Tekton's sink (observe), the release watcher's state, the dedup record.
+"""ConfigMaps: Tekton's sink (observe), the release watcher's state, the dedup
+and refusals records.
 
-The state is written with a JSON merge patch carrying the resourceVersion it
-was computed from, so the API server answers 409 (Conflict) if anyone wrote in
-between; the caller re-reads and merges. RBAC (docs/runtime-interface.md):
-get (and, for the state, patch), limited by resourceNames to the one ConfigMap.
+The state and the records are written with a JSON merge patch carrying the
+resourceVersion they were computed from, so the API server answers 409
+(Conflict) if anyone wrote in between; the writer re-reads and merges
+(``update_config_map`` for the records). RBAC (docs/runtime-interface.md): get
+(and, for what is written, patch), limited by resourceNames to the one ConfigMap.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from generator.runtime.kube.client import TIMEOUT
-from generator.runtime.kube.errors import translated
+from generator.runtime.kube.errors import Conflict, translated
 
 if TYPE_CHECKING:
     from kubernetes.client import ApiClient
+    from tenacity import Retrying
 
 
 def read_config_map(api: ApiClient, namespace: str, name: str) -> tuple[dict[str, str], str]:
@@ -57,3 +61,42 @@ def patch_config_map(
             _request_timeout=TIMEOUT,
         )
     return str(cm.metadata.resource_version)
+
+
+def update_config_map(
+    api: ApiClient,
+    namespace: str,
+    name: str,
+    change: Callable[[dict[str, str]], dict[str, str] | None],
+    *,
+    retrying: Retrying,
+    max_conflicts: int,
+    field_manager: str,
+) -> dict[str, str] | None:
+    """Read the ConfigMap, patch the keys ``change`` computes from its data with the
+    resourceVersion read; on a Conflict (someone wrote in between) read again and
+    apply ``change`` to the fresh data, so nothing the other writer added is lost.
+    The last Conflict is raised after ``max_conflicts``. Every read and patch goes
+    through ``retrying`` (the caller's policy for Unavailable, and its log lines).
+    The keys written; None when ``change`` returned None (nothing to write)."""
+    conflicts = 0
+    while True:
+        data, version = retrying(read_config_map, api, namespace, name)
+        changes = change(data)
+        if changes is None:
+            return None
+        try:
+            retrying(
+                patch_config_map,
+                api,
+                namespace,
+                name,
+                version,
+                changes,
+                field_manager=field_manager,
+            )
+            return changes
+        except Conflict:
+            conflicts += 1
+            if conflicts > max_conflicts:
+                raise

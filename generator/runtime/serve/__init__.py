@@ -42,7 +42,6 @@ from generator.runtime.args import env_help
 from generator.runtime.bounded_http import (
     RETRY_AFTER,
     SERVER,
-    Listener,
     Service,
     json_response,
     log,
@@ -353,14 +352,15 @@ def run(args: argparse.Namespace, env: Mapping[str, str], clock: Clock) -> int:
 
 
 async def _serve(config: ServeConfig, source: StatusSource) -> int:
-    api = _Api(config, source)
-    listener = Listener(
-        api.handle,
-        max_connections=config.max_streams + SPARE_CONNECTIONS,
-        deadline=REQUEST_DEADLINE,
-    )
     banner = (
         f"namespace {config.namespace}, selector {config.selector},"
         f" auth {config.credentials.scheme}"
     )
-    return await serve_until_stopped(api, listener, config.port, config.health_port, banner)
+    return await serve_until_stopped(
+        _Api(config, source),
+        config.port,
+        config.health_port,
+        banner,
+        max_connections=config.max_streams + SPARE_CONNECTIONS,
+        deadline=REQUEST_DEADLINE,
+    )
