@@ -41,9 +41,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
+
+from tests.runtime.fake_server import LoopbackServer, QuietHandler
 
 GITHUB_STATES = ("error", "failure", "pending", "success")
 GITLAB_STATES = ("pending", "running", "success", "failed", "canceled", "skipped")
@@ -123,13 +124,11 @@ class _Job:
     target_url: str | None = None
 
 
-class FakeStatuses(ThreadingHTTPServer):
+class FakeStatuses(LoopbackServer):
     """Both APIs on one loopback port: GitHub's paths at the root, GitLab's under /api/v4."""
 
-    daemon_threads = True
-
     def __init__(self, tokens: set[str], host: str = "127.0.0.1") -> None:
-        super().__init__((host, 0), _Handler)
+        super().__init__(_Handler, host)
         self.tokens = set(tokens)
         self.expired = set()
         self.now = time.time
@@ -141,21 +140,6 @@ class FakeStatuses(ThreadingHTTPServer):
         self.blocked_until = 0.0
         self.on_unauthorized: Callable[[], None] | None = None
         self._ids = 1000
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> FakeStatuses:
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.shutdown()
-        self.server_close()
 
     def fail(self, *faults: Fault) -> None:
         with self.lock:
@@ -182,12 +166,8 @@ class FakeStatuses(ThreadingHTTPServer):
         return self._ids
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     server: FakeStatuses
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args: object) -> None:
-        pass
 
     def _answer(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode()

@@ -43,9 +43,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.runtime.fake_server import LoopbackServer, QuietHandler
 
 DOCS = "https://docs.github.com/rest/releases/releases"
 
@@ -86,9 +87,7 @@ class _Repo:
     releases: list[dict[str, Any]] = field(default_factory=list)  # newest first
 
 
-class FakeGitHub(ThreadingHTTPServer):
-    daemon_threads = True
-
+class FakeGitHub(LoopbackServer):
     def __init__(
         self,
         token: str | None = None,
@@ -98,7 +97,7 @@ class FakeGitHub(ThreadingHTTPServer):
         host: str = "127.0.0.1",
     ) -> None:
         """``host``: where to listen (the real-cluster suite uses the node's address)."""
-        super().__init__((host, 0), _Handler)
+        super().__init__(_Handler, host)
         self.token = token
         self.limit = rate_limit
         self.remaining = rate_limit
@@ -109,23 +108,8 @@ class FakeGitHub(ThreadingHTTPServer):
         self.requests: list[Recorded] = []
         self.lock = threading.Lock()
         self._ids = itertools.count(150000001)
-        self._thread: threading.Thread | None = None
 
     # -- the test's side -----------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> FakeGitHub:
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.shutdown()
-        self.server_close()
 
     def publish(
         self, repo: str, tag: str, *, prerelease: bool = False, draft: bool = False
@@ -197,12 +181,8 @@ def _etag(body: bytes, auth: str) -> str:
     return 'W/"' + hashlib.sha256(body + b"\0" + auth.encode()).hexdigest()[:40] + '"'
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     server: FakeGitHub
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args: object) -> None:
-        pass
 
     def _rate_headers(self) -> dict[str, str]:
         gh = self.server
