@@ -266,7 +266,7 @@ def log(message: str) -> None:
 
 
 class Service:
-    """A port's handler skeleton (serve's API, event-key): one log line per
+    """A port's handler skeleton (serve's API, event-key, record-refusals): one log line per
     request, the requests in flight counted for the shutdown, and a heartbeat
     that the probes check. Subclasses answer in ``route``."""
 
