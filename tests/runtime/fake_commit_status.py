@@ -130,7 +130,7 @@ class FakeStatuses(LoopbackServer):
     def __init__(self, tokens: set[str], host: str = "127.0.0.1") -> None:
         super().__init__(_Handler, host)
         self.tokens = set(tokens)
-        self.expired = set()
+        self.expired: set[str] = set()
         self.now = time.time
         self.lock = threading.Lock()
         self.posts: list[Posted] = []

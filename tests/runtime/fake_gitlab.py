@@ -37,7 +37,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -52,6 +52,7 @@ from tests.runtime.fake_orchestrator import (
     View,
     finishes,
 )
+from tests.runtime.fake_server import LoopbackServer, QuietHandler
 
 PROJECT = "42"
 ENDPOINT = f"/api/v4/projects/{PROJECT}"
@@ -100,12 +101,14 @@ def _iso(when: dt.datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-class FakeGitLab:
+class FakeGitLab(LoopbackServer):
     """The API on ``127.0.0.1:<free port>`` in a daemon thread; use as a context manager.
     Its test surface is :class:`~tests.runtime.fake_orchestrator.FakeOrchestrator`'s."""
 
     has_counts = False
     profile = "gitlab"
+    # As the orchestrator's: tests start and stop one per case.
+    poll_interval = 0.01
 
     def __init__(
         self,
@@ -132,32 +135,12 @@ class FakeGitLab:
         self._dir = tempfile.TemporaryDirectory(prefix="fake-gitlab-")
         self.token_file = Path(self._dir.name) / "token"
         self.token_file.write_text(token + "\n")
-        self._server = ThreadingHTTPServer((host, port), _handler(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-
-    # -- lifecycle
-    def start(self) -> FakeGitLab:
-        self._thread.start()
-        return self
+        # Last: the handler reads the endpoint, and the port is bound from here on.
+        super().__init__(_handler(self), host, port)
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().stop()
         self._dir.cleanup()
-
-    def __enter__(self) -> FakeGitLab:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
 
     def env(self) -> dict[str, str]:
         """The env of a submit or wait speaking to this server with the gitlab profile."""
@@ -286,12 +269,8 @@ def _handler(fake: FakeGitLab) -> type[BaseHTTPRequestHandler]:
     one = re.compile(root + r"/pipelines/([^/]+)")
     variables = re.compile(root + r"/pipelines/([^/]+)/variables")
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    class Handler(QuietHandler):
         disable_nagle_algorithm = True
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
 
         def _record(self) -> tuple[str, dict[str, list[str]], bytes]:
             parts = urlsplit(self.path)
@@ -303,7 +282,7 @@ def _handler(fake: FakeGitLab) -> type[BaseHTTPRequestHandler]:
                 fake.requests.append(Received(self.command, parts.path, query, headers, body))
             return parts.path, query, body
 
-        def _send(self, status: int, obj: Any, extra: tuple = ()) -> None:
+        def _send(self, status: int, obj: Any, extra: tuple[tuple[str, str], ...] = ()) -> None:
             body = json.dumps(obj).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

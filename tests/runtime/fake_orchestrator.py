@@ -26,7 +26,7 @@ Batches follow a plan: ``ScriptedPlan`` (one step per GET of that batch) or
 ``TimedPlan`` (progress as a function of a ``FakeClock``; the benchmark drives
 the server and the poller from the same simulated clock).
 
-Run it by hand: ``python tests/runtime/fake_orchestrator.py --port 8080``.
+Run it by hand from the repository root: ``python -m tests.runtime.fake_orchestrator --port 8080``.
 """
 
 from __future__ import annotations
@@ -41,9 +41,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Literal, Protocol
 from urllib.parse import parse_qs, urlsplit
+
+from tests.runtime.fake_server import LoopbackServer, QuietHandler
 
 STATUSES = (
     "PROCESSING",
@@ -266,11 +268,13 @@ def _iso(now: dt.datetime) -> str:
     return now.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-class FakeOrchestrator:
+class FakeOrchestrator(LoopbackServer):
     """The API on ``127.0.0.1:<free port>`` in a daemon thread; use as a context manager."""
 
     has_counts = True  # totalJobs, completedJobs, failedJobs
     profile = "sast-ai"
+    # Tests start and stop one per case: stop() must not wait out the default half second.
+    poll_interval = 0.01
 
     def __init__(
         self,
@@ -295,32 +299,8 @@ class FakeOrchestrator:
         self._faults: dict[str, list[Fault]] = {"POST": [], "GET": [], "LIST": []}
         self._next_id = first_id
         self._lock = threading.RLock()
-        self._server = ThreadingHTTPServer((host, port), _handler(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-
-    # -- lifecycle
-    def start(self) -> FakeOrchestrator:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> FakeOrchestrator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        """Base URL (``BENCHGEN_ORCHESTRATOR_URL``)."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        # Last: the handler reads the endpoint, and the port is bound from here on.
+        super().__init__(_handler(self), host, port)
 
     def env(self) -> dict[str, str]:
         """The two common env vars pointing at this server."""
@@ -415,14 +395,10 @@ class FakeOrchestrator:
 def _handler(fake: FakeOrchestrator) -> type[BaseHTTPRequestHandler]:
     item = re.compile(re.escape(fake.endpoint) + r"/([^/]+)(/detailed)?")
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, like Quarkus
+    class Handler(QuietHandler):  # HTTP/1.1 keep-alive, like Quarkus
         # One write per answer: no Nagle / delayed-ACK stalls on loopback.
         disable_nagle_algorithm = True
         wbufsize = 1 << 16
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
 
         def _record(self) -> tuple[str, dict[str, list[str]], bytes]:
             parts = urlsplit(self.path)
@@ -434,7 +410,9 @@ def _handler(fake: FakeOrchestrator) -> type[BaseHTTPRequestHandler]:
                 fake.requests.append(Received(self.command, parts.path, query, headers, body))
             return parts.path, query, body
 
-        def _send(self, status: int, body: bytes, ctype: str, extra: tuple = ()) -> None:
+        def _send(
+            self, status: int, body: bytes, ctype: str, extra: tuple[tuple[str, str], ...] = ()
+        ) -> None:
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
@@ -443,7 +421,7 @@ def _handler(fake: FakeOrchestrator) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def _text(self, status: int, text: str, extra: tuple = ()) -> None:
+        def _text(self, status: int, text: str, extra: tuple[tuple[str, str], ...] = ()) -> None:
             self._send(status, text.encode(), "text/plain;charset=UTF-8", extra)
 
         def _json(self, status: int, obj: Any) -> None:

@@ -29,8 +29,9 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.runtime.fake_server import LoopbackServer, QuietHandler
 
 
 @dataclass
@@ -72,9 +73,7 @@ class Interceptor:
         return True, "token ok"
 
 
-class WebhookListener(ThreadingHTTPServer):
-    daemon_threads = True
-
+class WebhookListener(LoopbackServer):
     def __init__(
         self,
         interceptor: Interceptor | None = None,
@@ -82,7 +81,7 @@ class WebhookListener(ThreadingHTTPServer):
         id_path: str | None = None,
         reject_status: int | None = None,
     ) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler)
         self.interceptor = interceptor or Interceptor()
         self.id_path = id_path
         self.reject_status = reject_status
@@ -93,18 +92,6 @@ class WebhookListener(ThreadingHTTPServer):
         self.lock = threading.Lock()
         # Called with each accepted body before the answer (e.g. to play a concurrent writer).
         self.on_accept: Callable[[dict[str, Any]], None] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def __enter__(self) -> WebhookListener:
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.shutdown()
-        self.server_close()
 
     def fail(self, *statuses: int) -> None:
         with self.lock:
@@ -118,12 +105,8 @@ class WebhookListener(ThreadingHTTPServer):
         return [r for r in self.received if not r.accepted]
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     server: WebhookListener
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args: object) -> None:
-        pass
 
     def _reply(self, status: int, body: bytes, content_type: str = "application/json") -> None:
         self.send_response(status)
