@@ -33,14 +33,12 @@ import hashlib
 import json
 import re
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from generator.contract import orchestrator_api
 from tests.runtime.fake_orchestrator import (
@@ -49,10 +47,11 @@ from tests.runtime.fake_orchestrator import (
     Plan,
     RealClock,
     Received,
+    RecordingHandler,
+    RecordingServer,
     View,
     finishes,
 )
-from tests.runtime.fake_server import LoopbackServer, QuietHandler
 
 PROJECT = "42"
 ENDPOINT = f"/api/v4/projects/{PROJECT}"
@@ -101,14 +100,12 @@ def _iso(when: dt.datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-class FakeGitLab(LoopbackServer):
+class FakeGitLab(RecordingServer):
     """The API on ``127.0.0.1:<free port>`` in a daemon thread; use as a context manager.
     Its test surface is :class:`~tests.runtime.fake_orchestrator.FakeOrchestrator`'s."""
 
     has_counts = False
     profile = "gitlab"
-    # As the orchestrator's: tests start and stop one per case.
-    poll_interval = 0.01
 
     def __init__(
         self,
@@ -127,16 +124,13 @@ class FakeGitLab(LoopbackServer):
         self.refs = refs
         self.token = token
         self.pipelines: dict[int, FakePipeline] = {}
-        self.requests: list[Received] = []
-        self._faults: dict[str, list[Fault]] = {"POST": [], "GET": [], "LIST": [], "VARS": []}
         self._variables_faults: dict[int, list[Fault]] = {}
         self._next_id = first_id
-        self._lock = threading.RLock()
         self._dir = tempfile.TemporaryDirectory(prefix="fake-gitlab-")
         self.token_file = Path(self._dir.name) / "token"
         self.token_file.write_text(token + "\n")
         # Last: the handler reads the endpoint, and the port is bound from here on.
-        super().__init__(_handler(self), host, port)
+        super().__init__(_handler(self), ("POST", "GET", "LIST", "VARS"), host, port)
 
     def stop(self) -> None:
         super().stop()
@@ -152,11 +146,6 @@ class FakeGitLab(LoopbackServer):
         }
 
     # -- test controls
-    def add_fault(self, route: str, *faults: Fault) -> None:
-        """Queue faults for ``POST`` (create), ``GET`` (one pipeline), ``LIST``, ``VARS``."""
-        with self._lock:
-            self._faults[route].extend(faults)
-
     def add_variables_fault(self, pipeline_id: int, *faults: Fault) -> None:
         """Queue faults for reading one pipeline's variables."""
         with self._lock:
@@ -178,9 +167,6 @@ class FakeGitLab(LoopbackServer):
     def batches(self) -> dict[int, FakePipeline]:
         return self.pipelines
 
-    def posts(self) -> list[Received]:
-        return [r for r in self.requests if r.method == "POST"]
-
     def gets(self, batch_id: int | None = None) -> list[Received]:
         """GETs of one pipeline (not of the list, not of variables)."""
         one = re.compile(re.escape(self.endpoint) + r"/pipelines/(\d+)")
@@ -193,11 +179,6 @@ class FakeGitLab(LoopbackServer):
         ]
 
     # -- model
-    def _take_fault(self, route: str) -> Fault | None:
-        with self._lock:
-            queue = self._faults[route]
-            return queue.pop(0) if queue else None
-
     def _create(
         self, ref: str, variables: list[dict[str, str]], plan: Plan | None = None
     ) -> FakePipeline:
@@ -269,19 +250,7 @@ def _handler(fake: FakeGitLab) -> type[BaseHTTPRequestHandler]:
     one = re.compile(root + r"/pipelines/([^/]+)")
     variables = re.compile(root + r"/pipelines/([^/]+)/variables")
 
-    class Handler(QuietHandler):
-        disable_nagle_algorithm = True
-
-        def _record(self) -> tuple[str, dict[str, list[str]], bytes]:
-            parts = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            query = parse_qs(parts.query)
-            with fake._lock:
-                fake.requests.append(Received(self.command, parts.path, query, headers, body))
-            return parts.path, query, body
-
+    class Handler(RecordingHandler):
         def _send(self, status: int, obj: Any, extra: tuple[tuple[str, str], ...] = ()) -> None:
             body = json.dumps(obj).encode()
             self.send_response(status)
@@ -302,11 +271,6 @@ def _handler(fake: FakeGitLab) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
-
-        def _drop(self) -> None:
-            self.close_connection = True
-            self.wfile.flush()
-            self.connection.shutdown(2)
 
         def _fault(self, fault: Fault | None) -> bool:
             """Apply a fault that needs no pipeline; True if the request is done."""

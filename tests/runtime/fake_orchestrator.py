@@ -268,13 +268,65 @@ def _iso(now: dt.datetime) -> str:
     return now.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-class FakeOrchestrator(LoopbackServer):
+class RecordingServer(LoopbackServer):
+    """What this fake and fake_gitlab.py's keep alike, so that one scenario runs against
+    both: every request recorded (``requests``), and faults queued per route, each taken
+    by the next request of that route."""
+
+    # Tests start and stop one per case: stop() must not wait out the default half second.
+    poll_interval = 0.01
+
+    def __init__(
+        self, handler: type[BaseHTTPRequestHandler], routes: tuple[str, ...], host: str, port: int
+    ) -> None:
+        self.requests: list[Received] = []
+        self._faults: dict[str, list[Fault]] = {route: [] for route in routes}
+        self._lock = threading.RLock()
+        super().__init__(handler, host, port)
+
+    def add_fault(self, route: str, *faults: Fault) -> None:
+        """Queue faults for ``route``: ``POST`` (create), ``GET`` (one batch), ``LIST``
+        (GitLab's ``VARS`` too)."""
+        with self._lock:
+            self._faults[route].extend(faults)
+
+    def posts(self) -> list[Received]:
+        return [r for r in self.requests if r.method == "POST"]
+
+    def _take_fault(self, route: str) -> Fault | None:
+        with self._lock:
+            queue = self._faults[route]
+            return queue.pop(0) if queue else None
+
+
+class RecordingHandler(QuietHandler):
+    """The handler base of :class:`RecordingServer`'s fakes."""
+
+    server: RecordingServer
+    # One write per answer: no Nagle / delayed-ACK stalls on loopback.
+    disable_nagle_algorithm = True
+
+    def _record(self) -> tuple[str, dict[str, list[str]], bytes]:
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        query = parse_qs(parts.query)
+        with self.server._lock:
+            self.server.requests.append(Received(self.command, parts.path, query, headers, body))
+        return parts.path, query, body
+
+    def _drop(self) -> None:
+        self.close_connection = True
+        self.wfile.flush()
+        self.connection.shutdown(2)
+
+
+class FakeOrchestrator(RecordingServer):
     """The API on ``127.0.0.1:<free port>`` in a daemon thread; use as a context manager."""
 
     has_counts = True  # totalJobs, completedJobs, failedJobs
     profile = "sast-ai"
-    # Tests start and stop one per case: stop() must not wait out the default half second.
-    poll_interval = 0.01
 
     def __init__(
         self,
@@ -295,23 +347,15 @@ class FakeOrchestrator(LoopbackServer):
         self.list_order = list_order
         self._shuffle = random.Random(0)
         self.batches: dict[int, FakeBatch] = {}
-        self.requests: list[Received] = []
-        self._faults: dict[str, list[Fault]] = {"POST": [], "GET": [], "LIST": []}
         self._next_id = first_id
-        self._lock = threading.RLock()
         # Last: the handler reads the endpoint, and the port is bound from here on.
-        super().__init__(_handler(self), host, port)
+        super().__init__(_handler(self), ("POST", "GET", "LIST"), host, port)
 
     def env(self) -> dict[str, str]:
         """The two common env vars pointing at this server."""
         return {"BENCHGEN_ORCHESTRATOR_URL": self.url, "BENCHGEN_BATCH_ENDPOINT": self.endpoint}
 
     # -- test controls
-    def add_fault(self, route: str, *faults: Fault) -> None:
-        """Queue faults for ``POST`` (create), ``GET`` (one batch) or ``LIST``."""
-        with self._lock:
-            self._faults[route].extend(faults)
-
     def add_batch(self, plan: Plan | None = None, **submission: Any) -> int:
         """Create a batch directly (as if submitted); its id."""
         body = {
@@ -330,9 +374,6 @@ class FakeOrchestrator(LoopbackServer):
         """How many batches exist."""
         return len(self.batches)
 
-    def posts(self) -> list[Received]:
-        return [r for r in self.requests if r.method == "POST"]
-
     def gets(self, batch_id: int | None = None) -> list[Received]:
         suffix = f"/{batch_id}" if batch_id is not None else None
         return [
@@ -344,11 +385,6 @@ class FakeOrchestrator(LoopbackServer):
         ]
 
     # -- model
-    def _take_fault(self, route: str) -> Fault | None:
-        with self._lock:
-            queue = self._faults[route]
-            return queue.pop(0) if queue else None
-
     def _create(self, body: dict[str, Any], plan: Plan | None = None) -> FakeBatch:
         batch = FakeBatch(
             self._next_id,
@@ -395,20 +431,8 @@ class FakeOrchestrator(LoopbackServer):
 def _handler(fake: FakeOrchestrator) -> type[BaseHTTPRequestHandler]:
     item = re.compile(re.escape(fake.endpoint) + r"/([^/]+)(/detailed)?")
 
-    class Handler(QuietHandler):  # HTTP/1.1 keep-alive, like Quarkus
-        # One write per answer: no Nagle / delayed-ACK stalls on loopback.
-        disable_nagle_algorithm = True
+    class Handler(RecordingHandler):  # HTTP/1.1 keep-alive, like Quarkus
         wbufsize = 1 << 16
-
-        def _record(self) -> tuple[str, dict[str, list[str]], bytes]:
-            parts = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            query = parse_qs(parts.query)
-            with fake._lock:
-                fake.requests.append(Received(self.command, parts.path, query, headers, body))
-            return parts.path, query, body
 
         def _send(
             self, status: int, body: bytes, ctype: str, extra: tuple[tuple[str, str], ...] = ()
@@ -426,11 +450,6 @@ def _handler(fake: FakeOrchestrator) -> type[BaseHTTPRequestHandler]:
 
         def _json(self, status: int, obj: Any) -> None:
             self._send(status, _compact(obj), "application/json;charset=UTF-8")
-
-        def _drop(self) -> None:
-            self.close_connection = True
-            self.wfile.flush()
-            self.connection.shutdown(2)
 
         def _apply(self, fault: Fault | None) -> bool:
             """Apply a fault that needs no batch; True if the request is done."""
