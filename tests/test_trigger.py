@@ -9,10 +9,8 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TypeVar
 
@@ -20,6 +18,7 @@ import pytest
 
 from generator.contract.event_key import event_key
 from tests.conftest import EXAMPLE, GOLDEN, ROOT
+from tests.runtime.fake_server import LoopbackServer, QuietHandler
 
 SECRET = "s3cret-value"
 
@@ -34,14 +33,12 @@ REQUIRED = fields(
 )
 
 
-class Recording(ThreadingHTTPServer):
+class Recording(LoopbackServer):
     """Serves one test on loopback; records each POST: (method, path, version, headers, body)."""
 
-    requests: list[tuple[str, str, str, list[tuple[str, str]], bytes]]
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+    def __init__(self) -> None:
+        super().__init__(Handler)
+        self.requests: list[tuple[str, str, str, list[tuple[str, str]], bytes]] = []
 
     @property
     def received(self) -> list[tuple[dict[str, str], bytes]]:
@@ -51,7 +48,10 @@ class Recording(ThreadingHTTPServer):
         return 202, {}, b"{}"
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(QuietHandler):
+    # HTTP/1.0, one request a connection: the answers carry no Content-Length, the closing
+    # connection ends them.
+    protocol_version = "HTTP/1.0"
     server: Recording
 
     def do_POST(self) -> None:
@@ -65,22 +65,14 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(answer)
 
-    def log_message(self, *args: object) -> None:
-        pass
-
 
 S = TypeVar("S", bound=Recording)
 
 
 def _serve(server_class: type[S]) -> Iterator[S]:
     """Serve on a thread for one test, recording what it received."""
-    server = server_class(("127.0.0.1", 0), Handler)
-    server.requests = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with server_class() as server:
+        yield server
 
 
 class Listener(Recording):

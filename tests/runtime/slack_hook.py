@@ -1,15 +1,16 @@
 """A loopback Slack-compatible incoming webhook (test_notify, and the notify
 finally task on the real cluster in tests/cluster/test_gate_observer.py): it
 records each POST's path, headers and JSON body and answers like Slack
-(``200 ok``), or as ``script`` says."""
+(``200 ok``), or as ``script`` says. It serves from its creation until ``stop()`` (or
+the end of its ``with`` block)."""
 
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
+
+from tests.runtime.fake_server import LoopbackServer, QuietHandler
 
 # Slack's URLs carry the token in their path: it must never be printed.
 TOKEN_PATH = "/services/T0000/B0000/s3cr3t-t0ken-in-the-path"
@@ -27,7 +28,11 @@ class SlackHook:
     def __post_init__(self) -> None:
         hook = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
+            # HTTP/1.0, one request a connection: a connection dropped unanswered
+            # (drop_next) ends its exchange, no next request is read from it.
+            protocol_version = "HTTP/1.0"
+
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers["Content-Length"]))
                 if hook.drop_next:
@@ -47,9 +52,14 @@ class SlackHook:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
+        self.server = LoopbackServer(Handler, self.host).start()
+        self.url = self.server.url + TOKEN_PATH
 
-        self.server = ThreadingHTTPServer((self.host, 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://{self.host}:{self.server.server_port}{TOKEN_PATH}"
+    def stop(self) -> None:
+        self.server.stop()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
