@@ -1,14 +1,13 @@
 """A loopback Slack-compatible incoming webhook (test_notify, and the notify
 finally task on the real cluster in tests/cluster/test_gate_observer.py): it
 records each POST's path, headers and JSON body and answers like Slack
-(``200 ok``), or as ``script`` says. It serves from its creation until ``stop()`` (or
-the end of its ``with`` block)."""
+(``200 ok``), or as ``script`` says. It serves from its creation until ``stop()``."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any
 
 from tests.runtime.fake_server import LoopbackServer, QuietHandler
 
@@ -57,9 +56,3 @@ class SlackHook:
 
     def stop(self) -> None:
         self.server.stop()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
