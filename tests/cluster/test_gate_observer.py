@@ -120,7 +120,7 @@ def setup(
         try:
             yield Setup(real_cluster, app, sink, slack)
         finally:
-            slack.server.shutdown()
+            slack.stop()
 
 
 class Recorder:

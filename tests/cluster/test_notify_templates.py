@@ -82,7 +82,7 @@ def test_notify_renders_the_templates_to_slack_and_mail_with_hostile_values(
         assert got.get("notify-status") == "sent", app.step_log(notify, "notify")
         wait_for(lambda: slack.received and smtp.received, timeout=30, what="both messages")
     finally:
-        slack.server.shutdown()
+        slack.stop()
         smtp.stop()
     [message] = slack.received
     assert message["body"]["text"] == (

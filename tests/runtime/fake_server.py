@@ -1,5 +1,6 @@
 """The server plumbing the loopback HTTP fakes share (fake_kube_api.py, fake_github.py,
-fake_commit_status.py, fake_orchestrator.py, fake_gitlab.py, webhook_listener.py): a
+fake_commit_status.py, fake_orchestrator.py, fake_gitlab.py, webhook_listener.py,
+slack_hook.py, observe_sink.py, and tests/test_trigger.py's recorder): a
 threaded server on a free port of ``host``, serving from ``with`` (or ``start()``) until
 the block ends (or ``stop()``), and a handler base that keeps the access log out of the
 test output.

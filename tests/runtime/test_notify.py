@@ -23,7 +23,7 @@ POLLER = Path(sys.executable).with_name("benchgen-poller")
 def hook() -> Iterator[SlackHook]:
     h = SlackHook()
     yield h
-    h.server.shutdown()
+    h.stop()
 
 
 RUN_ENV = {

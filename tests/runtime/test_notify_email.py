@@ -224,7 +224,7 @@ def test_slack_and_email_each_reported(tmp_path: Path, server: SmtpServer) -> No
             tmp_path, server, spec(server.port), BENCHGEN_NOTIFY_URL_FILE=str(tmp_path / "url")
         )
     finally:
-        hook.server.shutdown()
+        hook.stop()
     assert proc.returncode == 0
     assert "notify: slack: sent (attempt 1)" in proc.stdout
     assert status == "failed: email: refused: perf@example.org: 550 5.1.1 no such user"

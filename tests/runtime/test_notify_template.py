@@ -157,7 +157,7 @@ def test_a_subject_is_one_line() -> None:
 def hook() -> Iterator[SlackHook]:
     h = SlackHook()
     yield h
-    h.server.shutdown()
+    h.stop()
 
 
 def test_the_command_reports_a_broken_template_and_still_sends(
