@@ -70,11 +70,12 @@ e2e: $(STAMP)
 # A real one-node Kubernetes (containerd, kubelet, kube-proxy, scheduler,
 # controller-manager, CoreDNS) running upstream Tekton Pipelines and Triggers as
 # pods, and benchgen's output on it; needs root. See tests/cluster/README.md.
+# --durations: where the suite's time goes (CI has 75 minutes from cold caches).
 e2e-cluster: $(STAMP)
 	bash tests/cluster/setup.sh
 	bash tests/e2e/build.sh --node > /dev/null
 	bash tests/cluster/build.sh > /dev/null
-	BENCHGEN_E2E_CLUSTER=1 $(BIN)/pytest -m cluster tests/cluster -p no:cacheprovider $(PYTEST_ARGS)
+	BENCHGEN_E2E_CLUSTER=1 $(BIN)/pytest -m cluster tests/cluster -p no:cacheprovider --durations=12 $(PYTEST_ARGS)
 
 golden: $(STAMP)
 	$(BIN)/pytest tests/test_golden.py --update-golden
