@@ -14,6 +14,7 @@ sets it and builds). With CI=true they are mandatory.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -23,11 +24,17 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
+
+from generator.config.names import ROLE_LABEL
+from generator.contract import env as var
+from generator.contract.commands import EVENT_KEY, RECORD_REFUSALS
+from tests.runtime.fake_refusals_api import FakeApi
 
 pytestmark = pytest.mark.conformance
 
@@ -122,19 +129,22 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def interceptor_url() -> Iterator[str]:
-    """`benchgen-poller event-key` on loopback: the CloudEvents listener's namespaced
-    Interceptor, called by Triggers' own sink code in the harness's trigger chain."""
+@contextlib.contextmanager
+def _interceptor_server(
+    command: str, env: Mapping[str, str], log: Path | None = None
+) -> Iterator[str]:
+    """`benchgen-poller COMMAND` on loopback while the block runs: its URL. Its stderr
+    (one line per request) goes to ``log`` when given."""
     port, health = _free_port(), _free_port()
-    env = {**os.environ, "BENCHGEN_PORT": str(port), "BENCHGEN_HEALTH_PORT": str(health)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "generator.runtime", "event-key"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    env = {**os.environ, **env, var.PORT: str(port), var.HEALTH_PORT: str(health)}
+    with open(log or os.devnull, "w") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "generator.runtime", command],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -143,7 +153,7 @@ def interceptor_url() -> Iterator[str]:
                     break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("benchgen-poller event-key did not start", pytrace=False)
+                    pytest.fail(f"benchgen-poller {command} did not start", pytrace=False)
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}/"
     finally:
@@ -151,14 +161,84 @@ def interceptor_url() -> Iterator[str]:
         proc.wait(10)
 
 
+@pytest.fixture(scope="session")
+def interceptor_url() -> Iterator[str]:
+    """`benchgen-poller event-key` on loopback: the listeners' deduplicating namespaced
+    Interceptor, called by Triggers' own sink code in the harness's trigger chain."""
+    with _interceptor_server(EVENT_KEY.name, {}) as url:
+        yield url
+
+
+@dataclass(frozen=True)
+class Recorder:
+    url: str
+    log: Path  # its stderr: a line per checkpoint call, "... event <id> at <check>"
+
+
+REFUSALS_NAMESPACE = "default"
+REFUSALS_CONFIGMAP = "conformance-refusals"
+
+
+@pytest.fixture(scope="session")
+def refusals_recorder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorder]:
+    """The real `benchgen-poller record-refusals` on loopback (the webhook listener's
+    checkpoints when recordRefusals is on), its Kubernetes API a loopback fake. Events
+    settle only after 30 s, so in a session it answers and logs, and rarely writes."""
+    tmp = tmp_path_factory.mktemp("record-refusals")
+    with FakeApi(REFUSALS_CONFIGMAP) as api:
+        api.create_config_map(REFUSALS_NAMESPACE, REFUSALS_CONFIGMAP)
+        env = {
+            var.NAMESPACE: REFUSALS_NAMESPACE,
+            var.REFUSALS_CONFIGMAP: REFUSALS_CONFIGMAP,
+            "KUBECONFIG": str(api.kubeconfig(tmp / "kubeconfig")),
+            # Run in a pod (CI), the in-cluster config would win over KUBECONFIG.
+            "KUBERNETES_SERVICE_HOST": "",
+        }
+        log = tmp / "stderr.log"
+        with _interceptor_server(RECORD_REFUSALS.name, env, log) as url:
+            yield Recorder(url, log)
+
+
+def interceptor_urls(manifests: Path, servers: Mapping[str, str]) -> list[str]:
+    """``NAME=URL`` for each rendered Interceptor: the URL of the server for its role.
+
+    An Interceptor carries no role label, but the Service its clientConfig names selects
+    its pods by ``benchgen.dev/role``, the runtime command serving it (event-key,
+    record-refusals): the same link a cluster follows to reach it."""
+    docs = [
+        d for f in sorted(manifests.glob("*.yaml")) for d in yaml.safe_load_all(f.read_text()) if d
+    ]
+    roles = {
+        d["metadata"]["name"]: d["spec"].get("selector", {}).get(ROLE_LABEL)
+        for d in docs
+        if d.get("kind") == "Service"
+    }
+    urls = []
+    for d in docs:
+        if d.get("kind") != "Interceptor":
+            continue
+        name = d["metadata"]["name"]
+        role = roles.get(d["spec"]["clientConfig"]["service"]["name"])
+        assert isinstance(role, str) and role in servers, (
+            f"Interceptor {name}: no server for role {role!r}"
+        )
+        urls.append(f"{name}={servers[role]}")
+    return urls
+
+
 def run_harness(
-    harness: Path, manifests: list[str], events: Path | None, interceptor: str | None = None
+    harness: Path,
+    manifests: list[str],
+    events: Path | None,
+    interceptor: str | list[str] | None = None,
 ) -> tuple[int, list[str]]:
+    """``interceptor``: one bare URL (every namespaced Interceptor) or a list of
+    ``--interceptor-url`` values (``NAME=URL`` each)."""
     cmd = [str(harness)]
     if events is not None and events.is_dir():
         cmd += ["--events", str(events)]
-    if interceptor:
-        cmd += ["--interceptor-url", interceptor]
+    for url in [interceptor] if isinstance(interceptor, str) else interceptor or []:
+        cmd += ["--interceptor-url", url]
     proc = subprocess.run(cmd + manifests, capture_output=True, text=True, timeout=300, check=False)
     if proc.returncode not in (0, 1):
         pytest.fail(f"harness usage error ({proc.returncode}):\n{proc.stderr}", pytrace=False)
@@ -292,6 +372,26 @@ def with_cluster(config: Path, out: Path) -> list[Path]:
     return added
 
 
+# The record-refusals case: for each sample event, the checks its checkpoint calls name,
+# in order (the check that comes next; "the end" after the last one). Its log must show
+# exactly these, so the case cannot pass without the calls reaching the recorder.
+CHECKPOINTS = {
+    "signed-push": ["verify-github", "validate-payload", "delivery-key", "the end"],
+    "bad-signature": ["verify-github"],
+    "wrong-type": ["verify-github", "validate-payload"],
+}
+
+
+def checkpoints_logged(log: Path, events: Path) -> dict[str, list[str]]:
+    """Event file stem -> the checks named in the recorder's log lines for its event
+    (the harness gives each event the id ``conformance-<stem>``)."""
+    logged: dict[str, list[str]] = {}
+    for stem in (f.stem for f in sorted(events.glob("*.yaml"))):
+        pattern = re.compile(rf'"POST /" 200 event conformance-{re.escape(stem)} at (.+)$', re.M)
+        logged[stem] = pattern.findall(log.read_text())
+    return logged
+
+
 @pytest.mark.parametrize(("case", "config", "events"), rendered_cases(), ids=lambda v: str(v))
 def test_rendered_case(
     case: str,
@@ -300,6 +400,7 @@ def test_rendered_case(
     harness: Path,
     tekton_lint: Path,
     interceptor_url: str,
+    refusals_recorder: Recorder,
     tmp_path: Path,
 ) -> None:
     files = render(config, tmp_path / "out")
@@ -315,9 +416,13 @@ def test_rendered_case(
         f"found: {sorted(outcomes) or 'none'}"
     )
     cluster = with_cluster(config, tmp_path / "out")
-    rc, problems = run_harness(harness, [str(tmp_path / "out")], events, interceptor_url)
+    servers = {EVENT_KEY.name: interceptor_url, RECORD_REFUSALS.name: refusals_recorder.url}
+    urls = interceptor_urls(tmp_path / "out", servers)
+    rc, problems = run_harness(harness, [str(tmp_path / "out")], events, urls)
     assert problems == [], "conformance problems:\n" + "\n".join(problems)
     assert rc == 0
+    if case == "record-refusals":
+        assert checkpoints_logged(refusals_recorder.log, events) == CHECKPOINTS
     lint = run_lint(tekton_lint, [f for f in files if f.name != "kustomization.yaml"] + cluster)
     assert lint == [], "tekton-lint problems:\n" + "\n".join(lint)
 

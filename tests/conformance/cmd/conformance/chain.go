@@ -68,8 +68,57 @@ func (f *fakeSecrets) Get(_ context.Context, ns string, sr *triggersv1.SecretRef
 	return nil, fmt.Errorf("secrets %q not found (give it in the event's secrets: or with --secret)", sr.SecretName)
 }
 
+// interceptorURLNamed tells `--interceptor-url NAME=URL` from a bare URL: an
+// Interceptor's name is a DNS label, and a URL's scheme ends at ':' before any '='.
+var interceptorURLNamed = regexp.MustCompile(`^([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)=(.*)$`)
+
+// InterceptorURLs is --interceptor-url, repeatable: where each namespaced
+// Interceptor is served in place of its Service (a cluster would resolve the
+// Service; here each is a loopback server the caller runs).
+type InterceptorURLs struct {
+	fallback *apis.URL            // a bare URL: every Interceptor not named
+	byName   map[string]*apis.URL // NAME=URL
+}
+
+func (u *InterceptorURLs) String() string { return "" }
+
+// Set parses one flag value; a malformed or repeated one is a usage error.
+func (u *InterceptorURLs) Set(v string) error {
+	name, raw := "", v
+	if m := interceptorURLNamed.FindStringSubmatch(v); m != nil {
+		name, raw = m[1], m[2]
+	}
+	parsed, err := apis.ParseURL(raw)
+	if err != nil || parsed == nil || parsed.Host == "" {
+		return fmt.Errorf("want URL or NAME=URL (an absolute URL), got %q", v)
+	}
+	if name == "" {
+		if u.fallback != nil {
+			return fmt.Errorf("a bare URL given twice (%s and %s): name the Interceptor with NAME=URL", u.fallback, raw)
+		}
+		u.fallback = parsed
+		return nil
+	}
+	if u.byName == nil {
+		u.byName = map[string]*apis.URL{}
+	}
+	if _, dup := u.byName[name]; dup {
+		return fmt.Errorf("Interceptor %q given twice", name)
+	}
+	u.byName[name] = parsed
+	return nil
+}
+
+// For is the URL serving the namespaced Interceptor name, nil when none does.
+func (u *InterceptorURLs) For(name string) *apis.URL {
+	if url, ok := u.byName[name]; ok {
+		return url
+	}
+	return u.fallback
+}
+
 // RunEvents sends every event in dir through the real trigger chain.
-func RunEvents(set *ObjectSet, schemas CRDSchemas, dir string, flagSecrets map[string]map[string]string, interceptorURL string, rep *Report) {
+func RunEvents(set *ObjectSet, schemas CRDSchemas, dir string, flagSecrets map[string]map[string]string, interceptorURLs *InterceptorURLs, rep *Report) {
 	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	if err != nil || len(files) == 0 {
 		rep.Add("events", "", "no event files (*.yaml) in %s", dir)
@@ -96,8 +145,9 @@ func RunEvents(set *ObjectSet, schemas CRDSchemas, dir string, flagSecrets map[s
 			},
 		})
 	}
-	// The rendered namespaced Interceptors, each served at --interceptor-url (the
+	// The rendered namespaced Interceptors, each served at its --interceptor-url (the
 	// sink resolves them by name in the EventListener's namespace, as in a cluster).
+	rendered := map[string]bool{}
 	nsIndexer := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
 	for _, o := range set.All("triggers.tekton.dev/", "Interceptor") {
 		ic, ok := o.Typed.(*triggersv1alpha1.Interceptor)
@@ -108,15 +158,23 @@ func RunEvents(set *ObjectSet, schemas CRDSchemas, dir string, flagSecrets map[s
 		if ic.Namespace == "" {
 			ic.Namespace = set.Namespace
 		}
-		if interceptorURL != "" {
-			u, err := apis.ParseURL(interceptorURL)
-			if err != nil {
-				rep.Add("events", "", "--interceptor-url: %v", err)
-				return
-			}
+		rendered[ic.Name] = true
+		if u := interceptorURLs.For(ic.Name); u != nil {
 			ic.Status.Address = &duckv1.Addressable{URL: u}
 		}
 		_ = nsIndexer.Add(ic)
+	}
+	// A NAME=URL naming nothing rendered is a typo (or a renamed Interceptor) that
+	// would otherwise leave the real one unserved with a less direct message.
+	named := make([]string, 0, len(interceptorURLs.byName))
+	for name := range interceptorURLs.byName {
+		named = append(named, name)
+	}
+	sort.Strings(named)
+	for _, name := range named {
+		if !rendered[name] {
+			rep.Add("events", "", "--interceptor-url %s=...: no Interceptor %q in the rendered manifests", name, name)
+		}
 	}
 	sk := sink.Sink{
 		HTTPClient:               srv.Client(),
@@ -167,7 +225,7 @@ func RunEvents(set *ObjectSet, schemas CRDSchemas, dir string, flagSecrets map[s
 			}
 		}
 		set.EventsRun++
-		runEvent(set, schemas, &sk, secrets, interceptorURL, id, &ev, rep)
+		runEvent(set, schemas, &sk, secrets, interceptorURLs, id, &ev, rep)
 	}
 }
 
@@ -190,7 +248,7 @@ func eventBody(ev *Event) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func runEvent(set *ObjectSet, schemas CRDSchemas, sk *sink.Sink, secrets *fakeSecrets, interceptorURL string, id string, ev *Event, rep *Report) {
+func runEvent(set *ObjectSet, schemas CRDSchemas, sk *sink.Sink, secrets *fakeSecrets, interceptorURLs *InterceptorURLs, id string, ev *Event, rep *Report) {
 	ctx := validationContext()
 	var listeners []*Object
 	for _, o := range set.All("triggers.tekton.dev/", "EventListener") {
@@ -259,8 +317,8 @@ func runEvent(set *ObjectSet, schemas CRDSchemas, sk *sink.Sink, secrets *fakeSe
 	for _, nt := range triggers {
 		t := nt.trigger
 		tname := "trigger " + t.Name
-		if interceptorURL == "" && usesNamespacedInterceptor(t) {
-			rep.Add(id, tname, "its interceptors include a NamespacedInterceptor: run it and pass --interceptor-url (test_conformance.py runs benchgen-poller event-key)")
+		if name, ok := unservedInterceptor(t, interceptorURLs); ok {
+			rep.Add(id, tname, "its interceptors include NamespacedInterceptor %q, which no URL serves: run it and pass --interceptor-url %s=URL (or a bare URL for every one; test_conformance.py runs benchgen-poller event-key and record-refusals)", name, name)
 			continue
 		}
 		eventID := "conformance-" + strings.TrimSuffix(filepath.Base(id), ".yaml")
@@ -338,13 +396,15 @@ func runEvent(set *ObjectSet, schemas CRDSchemas, sk *sink.Sink, secrets *fakeSe
 	}
 }
 
-func usesNamespacedInterceptor(t *triggersv1.Trigger) bool {
+// unservedInterceptor is the first NamespacedInterceptor of t that no
+// --interceptor-url serves.
+func unservedInterceptor(t *triggersv1.Trigger, urls *InterceptorURLs) (string, bool) {
 	for _, ic := range t.Spec.Interceptors {
-		if ic != nil && ic.Ref.Kind == triggersv1.NamespacedInterceptorKind {
-			return true
+		if ic != nil && ic.Ref.Kind == triggersv1.NamespacedInterceptorKind && urls.For(ic.Ref.Name) == nil {
+			return ic.Ref.Name, true
 		}
 	}
-	return false
+	return "", false
 }
 
 func githubSecretRef(triggers []namedTrigger) *triggersv1.SecretRef {

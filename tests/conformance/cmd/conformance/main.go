@@ -3,7 +3,7 @@
 //
 // Usage:
 //
-//	conformance [--crds DIR] [--events DIR] [--secret NAME/KEY=VALUE]... [--interceptor-url URL] MANIFESTS...
+//	conformance [--crds DIR] [--events DIR] [--secret NAME/KEY=VALUE]... [--interceptor-url [NAME=]URL]... MANIFESTS...
 //	conformance --expressions FILE
 //
 // MANIFESTS are directories (every *.yaml, *.yml, *.json file in them) or
@@ -12,7 +12,9 @@
 // status is 1 when there is any problem, 2 on a usage error. With --expressions
 // it checks benchgen's verdicts on a corpus of patterns, field paths and CESQL
 // filters against Go's regexp, cel-go and the CloudEvents SQL parser
-// (expressions.go); MANIFESTS are optional then.
+// (expressions.go); MANIFESTS are optional then. Each --interceptor-url serves
+// the namespaced Interceptors the events reach: NAME=URL the one named NAME, a
+// bare URL every one not named.
 package main
 
 import (
@@ -92,7 +94,8 @@ func main() {
 	namespace := flag.String("namespace", "default", "namespace the manifests are applied to")
 	verbose := flag.Bool("v", false, "print a summary of what was checked to stderr")
 	expressions := flag.String("expressions", "", "corpus of patterns, field paths and CESQL filters with benchgen's verdicts (tests/conformance/expressions.yaml)")
-	interceptorURL := flag.String("interceptor-url", "", "URL serving every namespaced Interceptor the events reach, in place of its Service (e.g. benchgen-poller event-key on loopback)")
+	interceptorURLs := &InterceptorURLs{}
+	flag.Var(interceptorURLs, "interceptor-url", "`[NAME=]URL` serving, in place of its Service, the namespaced Interceptor NAME, or with a bare URL every one not named (repeatable; e.g. benchgen-poller event-key and record-refusals on loopback)")
 	flag.Var(secrets, "secret", "test secret NAME/KEY=VALUE for interceptors (repeatable; events may add their own)")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: %s [flags] MANIFESTS...\n", os.Args[0])
@@ -138,7 +141,7 @@ func main() {
 	CheckObjects(set, schemas, rep)
 	CheckReferences(set, rep)
 	if *eventsDir != "" {
-		RunEvents(set, schemas, *eventsDir, secrets, *interceptorURL, rep)
+		RunEvents(set, schemas, *eventsDir, secrets, interceptorURLs, rep)
 	}
 
 	if *verbose {
