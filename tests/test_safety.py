@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from generator.compile import build, cel
+from generator.compile import build, cel, refusals
 from generator.config.facts import (
     delivery_provider,
     label_safe_params,
@@ -176,6 +176,8 @@ def test_restricted_pod_security_and_labels(config: Any) -> None:
     if bench.spec.observe and bench.spec.observe.metrics:  # their metrics Services
         expected |= {names.observer} if bench.spec.observe.observer else set()
         expected |= {names.custom_tasks} if names.uses_custom_tasks else set()
+    if refusals.enabled(bench):  # the webhook listener's checkpoints (recordRefusals)
+        expected.add(refusals.name(names))
     assert {o["metadata"]["name"] for o in by_kind(objects, "Service")} == expected
     # Every Deployment has a NetworkPolicy of its own name; the interceptor's admits
     # the CloudEvents listener's pods only.
