@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from generator.compile import build
 from generator.config.load import load_file
@@ -63,3 +64,20 @@ def test_golden(case: str, update_golden: bool) -> None:
         assert update_golden, f"{expected_file} is missing; run pytest --update-golden"
         expected_file.write_text(out)
     assert out == expected_file.read_text(), "output changed; run pytest --update-golden and review"
+
+
+def test_rendering_cases_name_distinct_objects() -> None:
+    """`make e2e` applies every case into one API server, each with its own field
+    manager: two cases rendering the same object would conflict there (as
+    record-refusals once did with the example). Said here without the server."""
+    owner: dict[tuple[str, str, str], str] = {}
+    clashes = []
+    for expected in sorted(GOLDEN.glob("*/expected.yaml")):
+        for obj in yaml.safe_load_all(expected.read_text()):
+            meta = obj["metadata"]
+            at = (obj["kind"], meta.get("namespace") or "default", meta["name"])
+            first = owner.setdefault(at, expected.parent.name)
+            if first != expected.parent.name:
+                clashes.append(f"{at}: {first} and {expected.parent.name}")
+    assert len(owner) > 100, "no golden objects read"
+    assert clashes == [], "give the cases names or namespaces of their own:\n" + "\n".join(clashes)
