@@ -13,6 +13,7 @@ from generator.compile import build
 from generator.config import fastload
 from generator.config.facts import FINALLY_TASKS, builtin_tasks
 from generator.config.fullload import load_bytes
+from generator.contract.params import escape, unescape
 from generator.errors import ConfigError
 from tests.conftest import GOLDEN, ROOT
 
@@ -85,6 +86,20 @@ def test_a_task_named_by_name_is_kind_task() -> None:
         "params": [{"name": "fmt", "value": "$(params.report-format)"}],
         "when": [{"input": "$(params.publish)", "operator": "in", "values": ["true"]}],
     }
+
+
+def test_when_values_are_compared_as_the_listener_escapes_the_param() -> None:
+    """The run's param holds the value with '%' as '%25' and '$' as '%24'
+    (contract/params.py), so an enum value with either must be written the same
+    way in ``when`` or the task would never (``in``) or always (``notin``) run."""
+    text = config(
+        OK.replace("'true'", "'false'")
+        + "      - name: pct\n        taskRef: {name: t}\n"
+        + "        when: [{param: report-format, operator: notin, values: ['50%', 'a$b']}]\n"
+    ).replace("enum: [html, json]", "enum: [html, '50%', 'a$b']")
+    (when,) = pipeline(text)["spec"]["tasks"][3]["when"]
+    assert when["values"] == ["50%25", "a%24b"] == [escape("50%"), escape("a$b")]
+    assert [unescape(v) for v in when["values"]] == ["50%", "a$b"]
 
 
 def test_fast_path_agrees() -> None:

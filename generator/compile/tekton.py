@@ -717,8 +717,14 @@ def _user_tasks(tasks: list[UserTaskSpec]) -> list[Manifest]:
                 for key, use in task.workspaces.items()
             ]
         if task.when:
+            # The input is the run's param, which holds the value as the listener
+            # escaped it; compare it with the values escaped the same way.
             entry["when"] = [
-                {"input": f"$(params.{w.param})", "operator": w.operator, "values": list(w.values)}
+                {
+                    "input": f"$(params.{w.param})",
+                    "operator": w.operator,
+                    "values": [escape(v) for v in w.values],
+                }
                 for w in task.when
             ]
         if task.timeout is not None:
