@@ -102,6 +102,23 @@ def test_when_values_are_compared_as_the_listener_escapes_the_param() -> None:
     assert [unescape(v) for v in when["values"]] == ["50%", "a$b"]
 
 
+def test_defaults_are_written_as_the_listener_escapes_values() -> None:
+    """A default reaches a run's params through the listener's overlay, escaped;
+    the Pipeline's and the TriggerTemplate's own defaults say the same."""
+    text = (
+        config(OK)
+        .replace("default: html", "default: '50%'")
+        .replace("enum: [html, json]", "enum: ['50%', json]")
+    )
+    loaded = load_bytes(text.encode(), "b.yaml")
+    manifests = build(loaded.bench, loaded.names).manifests
+    pipe = next(m for m in manifests if m["kind"] == "Pipeline")
+    template = next(m for m in manifests if m["kind"] == "TriggerTemplate")
+    for params in (pipe["spec"]["params"], template["spec"]["params"]):
+        (param,) = [p for p in params if p["name"] == "report-format"]
+        assert param["default"] == "50%25" == escape("50%")
+
+
 def test_fast_path_agrees() -> None:
     """The plugin's pydantic-free loader (lite.py) reads the same tasks."""
     fast = fastload.load_bytes(CONFIG.encode())

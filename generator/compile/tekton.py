@@ -559,7 +559,9 @@ def _task_param(param: ParamSpec) -> Manifest:
 def _pipeline_param(param: ParamSpec) -> Manifest:
     out = _task_param(param)
     if not param.required:
-        out["default"] = param.default_text
+        # Escaped like every value a run gets from the listener (a run started by
+        # hand without the param then reads the default right).
+        out["default"] = escape(param.default_text)
     return out
 
 

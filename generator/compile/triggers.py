@@ -17,6 +17,7 @@ from generator.config.names import Names
 from generator.config.rules import RESERVED_EVENT_PREFIXES
 from generator.contract.event_key import DELIVERY_EXTENSION
 from generator.contract.event_key import EXTENSION as KEY_EXTENSION
+from generator.contract.params import escape
 
 TYPE_CHECKING = False  # not typing's (a cold-start cost); lite.py's twins stand in for models
 if TYPE_CHECKING:
@@ -302,7 +303,9 @@ def _template_params(bench: Benchmark) -> list[Manifest]:
             continue
         param: Manifest = {"name": p.name, "description": p.description or p.name}
         if not p.required:
-            param["default"] = p.default_text
+            # A run's params hold values as the listener escapes them (its overlay
+            # applies the default first), so a default is written escaped too.
+            param["default"] = escape(p.default_text)
         params.append(param)
     return params
 
