@@ -1,5 +1,6 @@
 """The user's Tasks sharing files through a workspace, the user's own finally Task,
-and GitHub's ping answered without a run, on the real cluster.
+a `when` on a value with '%' and '$', and GitHub's ping answered without a run, on
+the real cluster.
 
 The run binds an existing PersistentVolumeClaim (a hostPath PersistentVolume the test
 makes: the node has no provisioner) with a subPath, and a ConfigMap; one user Task
@@ -31,6 +32,7 @@ pytestmark = pytest.mark.cluster
 Obj = dict[str, Any]
 SUB_PATH = "run-files"
 GREETING = "hello from the ConfigMap"
+SHARE = "50% $off"  # both characters the listener escapes
 
 
 def _task(namespace: str, name: str, step: Obj, params: list[str], workspaces: list[str]) -> Obj:
@@ -52,6 +54,11 @@ def _config(tmp: Path, claim: str, config_map: str) -> Path:
     spec = config["spec"]
     spec["poll"].update({"interval": "2s", "maxInterval": "2s"})
     spec["triggers"]["webhook"]["probe"] = {"header": "X-GitHub-Event", "values": ["ping"]}
+    # Read only by the writer's `when`: the run's param holds the value as the
+    # listener escaped it, so the render must compare it escaped too.
+    spec["params"].append(
+        {"name": "share", "from": "body.share", "enum": [SHARE, "none"], "default": "none"}
+    )
     pipeline = spec["pipeline"]
     pipeline["workspaces"] = [
         {"name": "shared", "persistentVolumeClaim": claim},
@@ -63,6 +70,7 @@ def _config(tmp: Path, claim: str, config_map: str) -> Path:
             "runAfter": ["wait"],
             "taskRef": {"name": "ws-writer"},
             "workspaces": {"out": {"workspace": "shared", "subPath": SUB_PATH}},
+            "when": [{"param": "share", "operator": "in", "values": [SHARE]}],
         },
         {
             "name": "reader",
@@ -202,6 +210,7 @@ def test_tasks_share_a_workspace_a_finally_task_reads_statuses_and_ping_starts_n
                 "dvc_data_version": "v1",
                 "prompts_version": "v2",
                 "known_non_issues_version": "v3",
+                "share": SHARE,
             }
         )
         assert status == 202, text
@@ -211,6 +220,7 @@ def test_tasks_share_a_workspace_a_finally_task_reads_statuses_and_ping_starts_n
         cond = next(c for c in done["status"]["conditions"] if c["type"] == "Succeeded")
         assert cond["status"] == "True", app.describe(name)
         task_runs = app.task_runs(name)
+        # The writer ran: its `when` matched the escaped value the run holds.
         assert set(task_runs) == {"submit", "wait", "writer", "reader", "summary", "after"}
         log = app.step_log(task_runs["reader"], "main")
         assert "ID=debian" in log and GREETING in log, log
