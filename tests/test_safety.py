@@ -27,6 +27,7 @@ from generator.config.models import Benchmark
 from generator.config.names import COMPONENT_LABEL, VARIANT_LABEL, build_names, resolve_namespace
 from generator.contract import customtask
 from generator.contract.env import RUN_PREFIX
+from generator.contract.params import escape, unescape
 from tests.conftest import EXAMPLE, GOLDEN
 
 CONFIGS = [
@@ -308,7 +309,11 @@ def test_hostile_values_stay_data() -> None:
     literal = body.rsplit(" : ", 1)[1]
     assert ast.literal_eval(literal) == HOSTILE
     (pipeline,) = by_kind(objects, "Pipeline")
-    assert pipeline["spec"]["params"][0]["default"] == HOSTILE  # data, never code
+    # Data, never code: escaped as the listener escapes values (no '$' left for
+    # Tekton or the kubelet to expand), and read back as exactly HOSTILE.
+    default = pipeline["spec"]["params"][0]["default"]
+    assert default == escape(HOSTILE) and "$" not in default
+    assert unescape(default) == HOSTILE
 
 
 @pytest.mark.parametrize(
