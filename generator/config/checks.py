@@ -1032,7 +1032,6 @@ def _user_tasks(bench: Benchmark) -> Iterator[Finding]:
     """The user's own Tasks: names, references, params, ordering."""
     tasks = bench.spec.pipeline.tasks
     params = [p.name for p in bench.spec.params]
-    results = _BUILTIN_RESULTS
     builtin = builtin_tasks(bench)
     own = [t.name for t in tasks]
     finally_names = (*FINALLY_TASKS, *_finally_names(bench))
@@ -1073,11 +1072,13 @@ def _user_tasks(bench: Benchmark) -> Iterator[Finding]:
                     f"no task named {value.task!r} to read result {value.result!r} from; tasks"
                     " are: " + ", ".join(others),
                 )
-            elif value.task in results and value.result not in results[value.task]:
+            elif (
+                value.task in _BUILTIN_RESULTS and value.result not in _BUILTIN_RESULTS[value.task]
+            ):
                 yield (
                     field,
                     f"task {value.task!r} has no result {value.result!r}; its results are: "
-                    + ", ".join(results[value.task]),
+                    + ", ".join(_BUILTIN_RESULTS[value.task]),
                 )
             elif not _TEKTON_NAME.fullmatch(value.result):
                 yield field, f"{value.result!r} is not a Tekton result name"
@@ -1182,7 +1183,6 @@ def _finally_tasks(bench: Benchmark, variant: str) -> Iterator[Finding]:
     if fin is None:
         return
     params = [p.name for p in bench.spec.params]
-    results = _BUILTIN_RESULTS
     pipeline_tasks = list(
         dict.fromkeys([*builtin_tasks(bench), *(t.name for t in bench.spec.pipeline.tasks)])
     )
@@ -1245,11 +1245,15 @@ def _finally_tasks(bench: Benchmark, variant: str) -> Iterator[Finding]:
                     f"no task named {read!r}{in_variant} to read {what} of; tasks are: "
                     + ", ".join(pipeline_tasks),
                 )
-            elif value.result is not None and read in results and value.result not in results[read]:
+            elif (
+                value.result is not None
+                and read in _BUILTIN_RESULTS
+                and value.result not in _BUILTIN_RESULTS[read]
+            ):
                 yield (
                     field,
                     f"task {read!r} has no result {value.result!r}; its results are: "
-                    + ", ".join(results[read]),
+                    + ", ".join(_BUILTIN_RESULTS[read]),
                 )
             elif value.result is not None and not _TEKTON_NAME.fullmatch(value.result):
                 yield field, f"{value.result!r} is not a Tekton result name"

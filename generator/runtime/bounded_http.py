@@ -20,7 +20,8 @@ What a connection can cost before its request has been authenticated:
 
 One request per connection: every response closes it, so nothing idles. A
 request body is read only by the interceptors' POST routes (``read_body``: up to
-their size limit, within their deadline); serve has GET routes only.
+their size limit, within the deadline of a ``BodyListener``); serve has GET
+routes only.
 """
 
 from __future__ import annotations
@@ -168,7 +169,8 @@ def json_response(
 
 async def read_body(request: web.BaseRequest, limit: int) -> bytes | None:
     """The body, or None once it passes ``limit`` (the rest is never read): the
-    interceptors' POST routes, whose deadline covers the body too."""
+    interceptors' POST routes, served by a ``BodyListener`` (its deadline covers
+    the body too)."""
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -263,6 +265,21 @@ class ProbeServer:
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+class BodyListener(Listener):
+    """A Listener whose deadline covers the body too, for the interceptors' POST
+    routes that read it (``read_body``): Listener's deadline stops at the headers,
+    so a client promising bytes it never sends is answered 408 here."""
+
+    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        started = time.monotonic()
+        try:
+            return await asyncio.wait_for(super()._handle(request), self.deadline)
+        except TimeoutError:
+            waited = time.monotonic() - started
+            log(f'{request.remote} "{request.method} {request.raw_path}" 408 after {waited:.1f} s')
+            return json_response(408, {"error": "the request did not arrive in time"})
 
 
 class Service:

@@ -40,7 +40,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -63,10 +62,9 @@ from generator.contract.event_key import (
 )
 from generator.runtime.args import env_help
 from generator.runtime.bounded_http import (
-    Listener,
+    BodyListener,
     Service,
     json_response,
-    log,
     read_body,
     serve_until_stopped,
 )
@@ -288,20 +286,6 @@ def _describe(decoded: dict[str, Any], result: dict[str, Any], key: str | None) 
     return f"key {key} {provider} {header}={_short(seen[header.lower()][0])}"
 
 
-class _BodyDeadline(Listener):
-    """bounded_http's Listener, whose deadline stops at the headers: here it covers
-    the body too, which the handler reads."""
-
-    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
-        started = time.monotonic()
-        try:
-            return await asyncio.wait_for(super()._handle(request), self.deadline)
-        except TimeoutError:
-            waited = time.monotonic() - started
-            log(f'{request.remote} "{request.method} {request.raw_path}" 408 after {waited:.1f} s')
-            return json_response(408, {"error": "the request did not arrive in time"})
-
-
 DESCRIPTION = (
     "Answer the CloudEvents EventListener's InterceptorRequests (POST /) with"
     f" extensions.{EXTENSION}: {KEY_LENGTH} hex digits of SHA-256 over the event's"
@@ -343,6 +327,6 @@ async def serve(config: KeyConfig, stop: asyncio.Event | None = None) -> int:
         banner,
         max_connections=MAX_CONNECTIONS,
         deadline=config.request_deadline,
-        listener=_BodyDeadline,
+        listener=BodyListener,
         stop=stop,
     )

@@ -50,6 +50,7 @@ from generator.contract.commands import RECORD_REFUSALS
 from generator.runtime import kube
 from generator.runtime.args import env_help
 from generator.runtime.bounded_http import (
+    BodyListener,
     Service,
     json_response,
     log,
@@ -296,10 +297,7 @@ class _Checkpoints(Service):
         if request.rel_url.path != "/":
             return json_response(404, {"error": "not found"}), ""
         limit = self.config.max_request_bytes
-        try:
-            body = await asyncio.wait_for(read_body(request, limit), REQUEST_DEADLINE)
-        except TimeoutError:
-            return json_response(408, {"error": "the request did not arrive in time"}), ""
+        body = await read_body(request, limit)  # within BodyListener's deadline
         if body is None:
             # Still continue: a checkpoint never refuses what the checks would pass.
             return json_response(200, CONTINUE), f"over {limit} bytes: not recorded"
@@ -344,6 +342,7 @@ async def serve(
         banner,
         max_connections=MAX_CONNECTIONS,
         deadline=REQUEST_DEADLINE,
+        listener=BodyListener,
         background=recorder.run,
         stop=stop,
     )

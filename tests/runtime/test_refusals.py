@@ -325,6 +325,30 @@ def test_the_answer_is_always_continue(server: Running) -> None:
     assert server.post(big) == (200, {"continue": True})
 
 
+@pytest.fixture
+def short_deadline(monkeypatch: pytest.MonkeyPatch) -> float:
+    """A 1 s request deadline for the server started after it."""
+    monkeypatch.setattr("generator.runtime.refusals.REQUEST_DEADLINE", 1.0)
+    return 1.0
+
+
+def test_a_body_that_never_comes_is_cut_at_the_deadline(
+    short_deadline: float, server: Running
+) -> None:
+    """The deadline covers the body too (BodyListener): a client that promises
+    bytes and sends one is answered 408 and closed, not waited for."""
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", server.config.port), timeout=30) as sock:
+        sock.sendall(
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 100\r\n\r\n{"
+        )
+        data = sock.recv(65536)
+    assert data.startswith(b"HTTP/1.1 408"), data
+    assert time.monotonic() - started < short_deadline + 5
+    assert server.post(b"{}") == (200, {"continue": True})  # the next caller is served
+
+
 def test_a_forbidden_config_map_is_logged_not_raised(
     server: Running, capsys: pytest.CaptureFixture[str]
 ) -> None:
